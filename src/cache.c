@@ -1,0 +1,136 @@
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "snapshot.h"
+#include "xmalloc.h"
+
+#define CACHE_FILE "snapshot"
+
+static int
+write_all(int fd, const unsigned char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+ensure_dir(const char *dir)
+{
+	if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+		return 0;
+	return -1;
+}
+
+int
+cache_save(const char *dir, const struct snapshot *s, char *err,
+    size_t errlen)
+{
+	char tmp[PATH_MAX], final[PATH_MAX];
+	int fd, dfd;
+
+	snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, CACHE_FILE);
+	snprintf(final, sizeof final, "%s/%s", dir, CACHE_FILE);
+	if (ensure_dir(dir) != 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd < 0 || write_all(fd, s->buf, s->len) != 0 || fsync(fd) != 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	close(fd);
+	if (rename(tmp, final) != 0) {
+		snprintf(err, errlen, "rename to %s: %s", final,
+		    strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	/* the rename itself must survive a power cut */
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+static int
+read_all(int fd, unsigned char *p, size_t n)
+{
+	ssize_t r;
+
+	while (n > 0) {
+		r = read(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+struct snapshot *
+cache_load(const char *dir, char *err, size_t errlen)
+{
+	char path[PATH_MAX], why[256];
+	struct snapshot *s;
+	unsigned char *buf;
+	struct stat st;
+	int fd;
+
+	*err = '\0';
+	snprintf(path, sizeof path, "%s/%s", dir, CACHE_FILE);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_uid != geteuid() && st.st_uid != 0) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) || st.st_size < 1 ||
+	    (uintmax_t)st.st_size > CACHE_MAX_BYTES) {
+		snprintf(err, errlen, "%s: not a regular file of ours, or a "
+				      "bad size; ignored",
+		    path);
+		close(fd);
+		return NULL;
+	}
+	buf = xmalloc((size_t)st.st_size);
+	if (read_all(fd, buf, (size_t)st.st_size) != 0) {
+		snprintf(err, errlen, "%s: short read", path);
+		free(buf);
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	s = snapshot_adopt(buf, (size_t)st.st_size, why, sizeof why);
+	if (s == NULL)
+		snprintf(err, errlen, "%s: rejected: %s", path, why);
+	return s;
+}

@@ -1,0 +1,21 @@
+/*
+ * cache.h - the last good snapshot on disk, so that users resolve at once
+ * after a restart even while the backend is down.
+ */
+#ifndef TSNSS_CACHE_H
+#define TSNSS_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct snapshot;
+
+#define CACHE_MAX_BYTES (256u << 20)
+
+/* Written atomically: temporary file, fsync, rename, fsync of the dir. */
+int cache_save(const char *dir, const struct snapshot *s, char *err,
+    size_t errlen);
+/* NULL with err set if absent ("" then), unreadable, corrupt or foreign. */
+struct snapshot *cache_load(const char *dir, char *err, size_t errlen);
+
+#endif

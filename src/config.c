@@ -1,0 +1,494 @@
+/*
+ * config.c - parse /etc/tailscale-nss.conf.
+ *
+ * Every problem is reported as "FILE:LINE: why" and makes the whole file
+ * invalid: a daemon that guesses at a half-understood config could turn
+ * the wrong people into users.
+ */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "xmalloc.h"
+
+enum key_type { K_PATH, K_STRING, K_UINT, K_DOMAINS };
+
+struct key_spec {
+	const char *name;
+	enum key_type type;
+	size_t offset; /* into struct config */
+	unsigned long min, max;
+};
+
+#define OFF(field) offsetof(struct config, field)
+
+static const struct key_spec daemon_keys[] = {
+	{"socket", K_PATH, OFF(socket_path), 0, 0},
+	{"cache_dir", K_PATH, OFF(cache_dir), 0, 0},
+	{"plugin_dir", K_PATH, OFF(plugin_dir), 0, 0},
+	{"max_clients", K_UINT, OFF(max_clients), 1, 65536},
+	{"client_timeout_ms", K_UINT, OFF(client_timeout_ms), 10, 60000},
+	{NULL, 0, 0, 0, 0},
+};
+
+/* Keys of a backend section that the daemon's identity policy owns. */
+static const struct key_spec policy_keys[] = {
+	{"domain", K_DOMAINS, 0, 0, 0},
+	{"uid_base", K_UINT, OFF(policy.uid_base), 1000, 2000000000},
+	{"uid_max", K_UINT, OFF(policy.uid_max), 1000, 2147483646},
+	{"shell", K_PATH, OFF(policy.shell), 0, 0},
+	{"home", K_PATH, OFF(policy.home), 0, 0},
+	{"ttl", K_UINT, OFF(ttl), 5, 86400},
+	{"max_stale", K_UINT, OFF(max_stale), 0, 31536000},
+	{NULL, 0, 0, 0, 0},
+};
+
+struct parser {
+	struct config *cf;
+	const char *path;
+	unsigned line;
+	enum { SEC_NONE, SEC_DAEMON, SEC_BACKEND } section;
+	char seen[64]; /* bitmap of keys already given, to refuse repeats */
+	char *err;
+	size_t errlen;
+};
+
+static int __attribute__((format(printf, 2, 3)))
+fail(struct parser *p, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (p->line)
+		snprintf(p->err, p->errlen, "%s:%u: %s", p->path, p->line, msg);
+	else
+		snprintf(p->err, p->errlen, "%s: %s", p->path, msg);
+	return -1;
+}
+
+static void
+set_defaults(struct config *cf)
+{
+	cf->socket_path = xstrdup(TSNSSD_SOCKET_PATH);
+	cf->cache_dir = xstrdup(TSNSSD_CACHE_DIR);
+	cf->plugin_dir = xstrdup(TSNSSD_PLUGIN_DIR);
+	cf->max_clients = 1024;
+	cf->client_timeout_ms = 2000;
+	cf->ttl = 60;
+	cf->max_stale = 7 * 86400;
+	cf->policy.uid_base = 100000;
+	cf->policy.uid_max = 2147483646;
+	cf->policy.shell = xstrdup("/bin/bash");
+	cf->policy.home = xstrdup("/home/%u");
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* A '#' at the start or after white space begins a comment. */
+static void
+strip_comment(char *s)
+{
+	char *c;
+
+	for (c = s; *c != '\0'; c++) {
+		if (*c == '#' && (c == s || c[-1] == ' ' || c[-1] == '\t')) {
+			*c = '\0';
+			return;
+		}
+	}
+}
+
+static int
+parse_uint(struct parser *p, const struct key_spec *k, const char *v)
+{
+	unsigned long n;
+	char *end;
+
+	if (!isdigit((unsigned char)v[0]))
+		return fail(p, "%s must be a whole number", k->name);
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < k->min || n > k->max)
+		return fail(p, "%s must be a whole number from %lu to %lu",
+		    k->name, k->min, k->max);
+	if (k->offset == OFF(policy.uid_base) ||
+	    k->offset == OFF(policy.uid_max))
+		*(uint32_t *)((char *)p->cf + k->offset) = (uint32_t)n;
+	else
+		*(unsigned *)((char *)p->cf + k->offset) = (unsigned)n;
+	return 0;
+}
+
+static int
+valid_domain(const char *d)
+{
+	size_t n = strlen(d);
+
+	if (n == 0 || n > 253 || d[0] == '.' || d[0] == '-' || d[n - 1] == '.')
+		return 0;
+	for (; *d != '\0'; d++)
+		if (!isalnum((unsigned char)*d) && *d != '.' && *d != '-')
+			return 0;
+	return 1;
+}
+
+static int
+parse_domains(struct parser *p, char *v)
+{
+	struct policy_config *pc = &p->cf->policy;
+	char *save = NULL, *tok, *c;
+
+	for (tok = strtok_r(v, " \t,", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t,", &save)) {
+		for (c = tok; *c != '\0'; c++)
+			*c = (char)tolower((unsigned char)*c);
+		if (!valid_domain(tok))
+			return fail(p, "'%s' is not a domain name", tok);
+		pc->domains = xreallocarray(pc->domains, pc->n_domains + 1,
+		    sizeof *pc->domains);
+		pc->domains[pc->n_domains++] = xstrdup(tok);
+	}
+	if (pc->n_domains == 0)
+		return fail(p, "domain needs at least one domain name");
+	return 0;
+}
+
+static int
+set_value(struct parser *p, const struct key_spec *k, char *v)
+{
+	char **slot = (char **)((char *)p->cf + k->offset);
+
+	switch (k->type) {
+	case K_UINT:
+		return parse_uint(p, k, v);
+	case K_DOMAINS:
+		return parse_domains(p, v);
+	case K_PATH:
+		if (v[0] != '/')
+			return fail(p, "%s must be an absolute path", k->name);
+		if (strlen(v) > PATH_MAX / 4)
+			return fail(p, "%s is too long", k->name);
+		/* FALLTHROUGH */
+	case K_STRING:
+		if (strchr(v, ':') != NULL)
+			return fail(p, "%s must not contain ':'", k->name);
+		free(*slot);
+		*slot = xstrdup(v);
+		return 0;
+	}
+	return 0;
+}
+
+static const struct key_spec *
+find_key(const struct key_spec *table, const char *name, size_t *idx)
+{
+	for (*idx = 0; table[*idx].name != NULL; (*idx)++)
+		if (strcmp(table[*idx].name, name) == 0)
+			return &table[*idx];
+	return NULL;
+}
+
+static void
+add_setting(struct config *cf, const char *key, const char *value,
+    unsigned line)
+{
+	struct tsnss_setting *s;
+
+	cf->settings = xreallocarray(cf->settings, cf->n_settings + 1,
+	    sizeof *cf->settings);
+	s = &cf->settings[cf->n_settings++];
+	s->key = xstrdup(key);
+	s->value = xstrdup(value);
+	s->line = line;
+}
+
+static int
+backend_setting_repeated(const struct config *cf, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < cf->n_settings; i++)
+		if (strcmp(cf->settings[i].key, key) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+handle_key(struct parser *p, char *key, char *value)
+{
+	const struct key_spec *table, *k;
+	size_t idx, bit;
+
+	if (p->section == SEC_NONE)
+		return fail(p, "'%s' is outside any [section]", key);
+	table = p->section == SEC_DAEMON ? daemon_keys : policy_keys;
+	k = find_key(table, key, &idx);
+	if (k == NULL) {
+		if (p->section == SEC_DAEMON)
+			return fail(p, "unknown key '%s' in [daemon]", key);
+		/* The plugin checks its own keys when it is initialised. */
+		if (backend_setting_repeated(p->cf, key))
+			return fail(p, "'%s' is given twice", key);
+		add_setting(p->cf, key, value, p->line);
+		return 0;
+	}
+	bit = (p->section == SEC_DAEMON ? 0 : 32) + idx;
+	if (p->seen[bit])
+		return fail(p, "'%s' is given twice", key);
+	p->seen[bit] = 1;
+	if (*value == '\0')
+		return fail(p, "'%s' has no value", key);
+	return set_value(p, k, value);
+}
+
+static int
+valid_section_name(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
+		    *s != '_' && *s != '-')
+			return 0;
+	return 1;
+}
+
+static int
+handle_section(struct parser *p, char *line)
+{
+	char *end = strchr(line, ']'), *name;
+
+	if (end == NULL || *trim(end + 1) != '\0')
+		return fail(p, "malformed section header");
+	*end = '\0';
+	name = trim(line + 1);
+	if (strcmp(name, "daemon") == 0) {
+		if (p->seen[63])
+			return fail(p, "[daemon] is given twice");
+		p->seen[63] = 1;
+		p->section = SEC_DAEMON;
+		return 0;
+	}
+	if (!valid_section_name(name))
+		return fail(p, "unknown section [%s]", name);
+	if (p->cf->backend != NULL)
+		return fail(p, "a second backend section [%s]; only one "
+			       "backend is supported", name);
+	p->cf->backend = xstrdup(name);
+	p->section = SEC_BACKEND;
+	return 0;
+}
+
+static int
+handle_line(struct parser *p, char *line)
+{
+	char *eq, *key, *value;
+
+	strip_comment(line);
+	line = trim(line);
+	if (*line == '\0')
+		return 0;
+	if (*line == '[')
+		return handle_section(p, line);
+	eq = strchr(line, '=');
+	if (eq == NULL)
+		return fail(p, "expected 'key = value'");
+	*eq = '\0';
+	key = trim(line);
+	value = trim(eq + 1);
+	if (*key == '\0')
+		return fail(p, "missing key before '='");
+	return handle_key(p, key, value);
+}
+
+/* Only the escapes policy_expand() knows: %u %l %d %U %%. */
+static int
+template_ok(const char *t)
+{
+	for (; *t != '\0'; t++)
+		if (*t == '%' && (*++t == '\0' || strchr("uldU%", *t) == NULL))
+			return 0;
+	return 1;
+}
+
+static int
+check_whole(struct parser *p)
+{
+	struct config *cf = p->cf;
+
+	p->line = 0;
+	if (cf->backend == NULL)
+		return fail(p, "no backend section (such as [tailscale])");
+	if (cf->policy.n_domains == 0)
+		return fail(p, "[%s] needs 'domain': without it no tailnet "
+			       "user can become a local user",
+		    cf->backend);
+	if (!template_ok(cf->policy.home) || !template_ok(cf->policy.shell))
+		return fail(p, "home and shell know only %%u %%l %%d %%U %%%%");
+	if (cf->policy.uid_max <= cf->policy.uid_base)
+		return fail(p, "uid_max must be greater than uid_base");
+	if (cf->max_stale != 0 && cf->max_stale < cf->ttl)
+		return fail(p, "max_stale must be 0 or at least ttl");
+	return 0;
+}
+
+struct config *
+config_parse(const char *path, const char *text, size_t len, char *err,
+    size_t errlen)
+{
+	struct parser p = {0};
+	const char *s = text, *end = text + len, *nl;
+	char buf[CONFIG_MAX_LINE + 1];
+	size_t n;
+
+	p.cf = xcalloc(1, sizeof *p.cf);
+	p.path = path;
+	p.err = err;
+	p.errlen = errlen;
+	p.cf->path = xstrdup(path);
+	set_defaults(p.cf);
+	while (s < end) {
+		p.line++;
+		nl = memchr(s, '\n', (size_t)(end - s));
+		n = (size_t)((nl ? nl : end) - s);
+		if (n > CONFIG_MAX_LINE) {
+			fail(&p, "line longer than %d bytes", CONFIG_MAX_LINE);
+			goto bad;
+		}
+		if (memchr(s, '\0', n) != NULL) {
+			fail(&p, "NUL byte in line");
+			goto bad;
+		}
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		if (handle_line(&p, buf) != 0)
+			goto bad;
+		s += n + 1;
+	}
+	if (check_whole(&p) != 0)
+		goto bad;
+	return p.cf;
+bad:
+	config_free(p.cf);
+	return NULL;
+}
+
+/*
+ * The config decides who may log in, so only root (or the user running
+ * the daemon, for tests and unprivileged trials) may be able to write it.
+ */
+static int
+check_owner(const char *path, const struct stat *st, char *err, size_t errlen)
+{
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		return -1;
+	}
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		snprintf(err, errlen, "%s: owned by uid %u; must be owned by root",
+		    path, (unsigned)st->st_uid);
+		return -1;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen,
+		    "%s: writable by group or others (mode %03o); "
+		    "run: chmod go-w %s",
+		    path, (unsigned)(st->st_mode & 0777), path);
+		return -1;
+	}
+	return 0;
+}
+
+struct config *
+config_load(const char *path, char *err, size_t errlen)
+{
+	struct config *cf = NULL;
+	struct stat st;
+	char *text;
+	ssize_t n;
+	size_t got = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || check_owner(path, &st, err, errlen) != 0) {
+		if (*err == '\0')
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (st.st_size > CONFIG_MAX_BYTES) {
+		snprintf(err, errlen, "%s: larger than %u bytes", path,
+		    CONFIG_MAX_BYTES);
+		close(fd);
+		return NULL;
+	}
+	text = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size &&
+	       (n = read(fd, text + got, (size_t)st.st_size - got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	cf = config_parse(path, text, got, err, errlen);
+out:
+	free(text);
+	close(fd);
+	return cf;
+}
+
+void
+config_free(struct config *cf)
+{
+	size_t i;
+
+	if (cf == NULL)
+		return;
+	free(cf->path);
+	free(cf->socket_path);
+	free(cf->cache_dir);
+	free(cf->plugin_dir);
+	free(cf->backend);
+	for (i = 0; i < cf->policy.n_domains; i++)
+		free(cf->policy.domains[i]);
+	free(cf->policy.domains);
+	free(cf->policy.shell);
+	free(cf->policy.home);
+	for (i = 0; i < cf->n_settings; i++) {
+		free((char *)cf->settings[i].key);
+		free((char *)cf->settings[i].value);
+	}
+	free(cf->settings);
+	free(cf);
+}

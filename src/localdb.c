@@ -1,0 +1,148 @@
+#include "autoconfig.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "localdb.h"
+#include "xmalloc.h"
+
+struct idset {
+	uint32_t *ids;
+	size_t n;
+};
+
+struct nameset {
+	char **names;
+	size_t n;
+};
+
+struct localdb {
+	struct nameset users, groups;
+	struct idset uids, gids;
+};
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+add(struct nameset *ns, struct idset *is, const char *name, uint32_t id)
+{
+	ns->names = xreallocarray(ns->names, ns->n + 1, sizeof *ns->names);
+	ns->names[ns->n++] = xstrdup(name);
+	is->ids = xreallocarray(is->ids, is->n + 1, sizeof *is->ids);
+	is->ids[is->n++] = id;
+}
+
+static void
+sort_sets(struct nameset *ns, struct idset *is)
+{
+	qsort(ns->names, ns->n, sizeof *ns->names, cmp_name);
+	qsort(is->ids, is->n, sizeof *is->ids, cmp_id);
+}
+
+/* A missing file is an empty one: a minimal container may lack /etc/group. */
+struct localdb *
+localdb_load(const char *passwd_path, const char *group_path)
+{
+	struct localdb *db = localdb_empty();
+	struct passwd *pw;
+	struct group *gr;
+	FILE *f;
+
+	if ((f = fopen(passwd_path, "re")) != NULL) {
+		while ((pw = fgetpwent(f)) != NULL)
+			add(&db->users, &db->uids, pw->pw_name, pw->pw_uid);
+		fclose(f);
+	}
+	if ((f = fopen(group_path, "re")) != NULL) {
+		while ((gr = fgetgrent(f)) != NULL)
+			add(&db->groups, &db->gids, gr->gr_name, gr->gr_gid);
+		fclose(f);
+	}
+	sort_sets(&db->users, &db->uids);
+	sort_sets(&db->groups, &db->gids);
+	return db;
+}
+
+struct localdb *
+localdb_empty(void)
+{
+	return xcalloc(1, sizeof(struct localdb));
+}
+
+static void
+free_names(struct nameset *ns)
+{
+	size_t i;
+
+	for (i = 0; i < ns->n; i++)
+		free(ns->names[i]);
+	free(ns->names);
+}
+
+void
+localdb_free(struct localdb *db)
+{
+	if (db == NULL)
+		return;
+	free_names(&db->users);
+	free_names(&db->groups);
+	free(db->uids.ids);
+	free(db->gids.ids);
+	free(db);
+}
+
+static int
+has_name(const struct nameset *ns, const char *name)
+{
+	if (ns->n == 0)
+		return 0;
+	return bsearch(&name, ns->names, ns->n, sizeof *ns->names, cmp_name) !=
+	    NULL;
+}
+
+static int
+has_id(const struct idset *is, uint32_t id)
+{
+	if (is->n == 0)
+		return 0;
+	return bsearch(&id, is->ids, is->n, sizeof *is->ids, cmp_id) != NULL;
+}
+
+int
+localdb_has_user(const struct localdb *db, const char *name)
+{
+	return has_name(&db->users, name);
+}
+
+int
+localdb_has_uid(const struct localdb *db, uint32_t uid)
+{
+	return has_id(&db->uids, uid);
+}
+
+int
+localdb_has_group(const struct localdb *db, const char *name)
+{
+	return has_name(&db->groups, name);
+}
+
+int
+localdb_has_gid(const struct localdb *db, uint32_t gid)
+{
+	return has_id(&db->gids, gid);
+}

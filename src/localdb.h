@@ -1,0 +1,23 @@
+/*
+ * localdb.h - the host's own accounts, read straight from /etc/passwd and
+ * /etc/group (never through NSS, which could loop back into tsnssd).  The
+ * policy refuses any tailnet name or id that one of them already holds.
+ */
+#ifndef TSNSS_LOCALDB_H
+#define TSNSS_LOCALDB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct localdb;
+
+struct localdb *localdb_load(const char *passwd_path, const char *group_path);
+struct localdb *localdb_empty(void);
+void localdb_free(struct localdb *db);
+
+int localdb_has_user(const struct localdb *db, const char *name);
+int localdb_has_uid(const struct localdb *db, uint32_t uid);
+int localdb_has_group(const struct localdb *db, const char *name);
+int localdb_has_gid(const struct localdb *db, uint32_t gid);
+
+#endif

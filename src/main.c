@@ -1,0 +1,302 @@
+/*
+ * main.c - command line, start-up order, signals.
+ *
+ * Start-up: config -> backend plugin -> persisted snapshot -> first
+ * refresh.  The socket opens as soon as there is something to answer
+ * from (a persisted snapshot) or the first refresh has ended either way,
+ * so a first start waits at most the backend's timeout.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "backend.h"
+#include "cache.h"
+#include "config.h"
+#include "listener.h"
+#include "log.h"
+#include "refresh.h"
+#include "snapshot.h"
+#include "tsnssd.h"
+
+struct options {
+	const char *config_path;
+	int foreground, debug, check_only;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: tsnssd [-fdt] [-c FILE]\n"
+	    "  -f, --foreground    stay attached and log to stderr\n"
+	    "  -d, --debug         log every fetch and every decision\n"
+	    "  -c, --config FILE   read FILE (default %s)\n"
+	    "  -t, --check-config  check the configuration and exit\n"
+	    "  -V, --version       print the version and exit\n"
+	    "  -h, --help          print this help and exit\n",
+	    TSNSSD_CONFIG_PATH);
+}
+
+static void
+parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"check-config", no_argument, NULL, 't'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	o->config_path = TSNSSD_CONFIG_PATH;
+	while ((ch = getopt_long(argc, argv, "fdc:tVh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			o->foreground = 1;
+			break;
+		case 'd':
+			o->debug = 1;
+			break;
+		case 'c':
+			o->config_path = optarg;
+			break;
+		case 't':
+			o->check_only = 1;
+			break;
+		case 'V':
+			printf("tsnssd %s\n", PACKAGE_VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		exit(2);
+	}
+}
+
+void
+tsnssd_swap_snapshot(struct tsnssd *d, struct snapshot *s, int persist)
+{
+	char err[512];
+
+	snapshot_free(d->snap);
+	d->snap = s;
+	if (s != NULL && persist &&
+	    cache_save(d->cf->cache_dir, s, err, sizeof err) != 0)
+		log_warn("cannot persist the snapshot: %s", err);
+}
+
+/*
+ * Without --foreground: the parent stays until the child is ready, so
+ * that "tsnssd && getent passwd alice" works and a failed start is seen
+ * as a non-zero exit.
+ */
+static void
+daemonize(struct tsnssd *d)
+{
+	int fds[2], devnull;
+	char c;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
+		log_err("cannot daemonize: %s", strerror(errno));
+		exit(1);
+	}
+	if (pid > 0) {
+		close(fds[1]);
+		exit(read(fds[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(fds[0]);
+	d->ready_fd = fds[1];
+	setsid();
+	if (chdir("/") != 0)
+		exit(1);
+	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		if (devnull > 2)
+			close(devnull);
+	}
+}
+
+static void
+tell_ready(struct tsnssd *d)
+{
+	if (d->ready_fd < 0)
+		return;
+	if (write(d->ready_fd, "r", 1) != 1)
+		log_warn("cannot tell the parent we are ready");
+	close(d->ready_fd);
+	d->ready_fd = -1;
+}
+
+static void
+start_listening(struct tsnssd *d)
+{
+	char err[512];
+
+	if (d->listener != NULL)
+		return;
+	d->listener = listener_new(d, err, sizeof err);
+	if (d->listener == NULL) {
+		log_err("%s", err);
+		event_base_loopbreak(d->base);
+		return;
+	}
+	tell_ready(d);
+}
+
+static void
+log_stats(const struct tsnssd *d)
+{
+	const struct stats *s = &d->stats;
+
+	log_info("stats: requests %" PRIu64 ", bad requests %" PRIu64
+		 ", clients refused %" PRIu64 ", client timeouts %" PRIu64
+		 ", refreshes ok %" PRIu64 ", failed %" PRIu64
+		 ", users %u, snapshot age %lld s",
+	    s->requests, s->bad_requests, s->clients_refused,
+	    s->client_timeouts, s->refresh_ok, s->refresh_failed,
+	    d->snap ? d->snap->h->n_users : 0,
+	    d->snap ? (long long)(time(NULL) - d->snap->h->created) : -1LL);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct tsnssd *d = arg;
+
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		log_info("exiting on signal %d", (int)sig);
+		event_base_loopexit(d->base, NULL);
+		break;
+	case SIGUSR1:
+		log_stats(d);
+		break;
+	}
+}
+
+static int
+check_config(const char *path)
+{
+	char err[1024];
+	struct config *cf;
+	struct backend *b;
+
+	cf = config_load(path, err, sizeof err);
+	if (cf == NULL) {
+		fprintf(stderr, "tsnssd: %s\n", err);
+		return 1;
+	}
+	b = backend_load(cf, NULL, err, sizeof err);
+	if (b == NULL) {
+		fprintf(stderr, "tsnssd: %s\n", err);
+		config_free(cf);
+		return 1;
+	}
+	printf("tsnssd: configuration file %s is OK\n", path);
+	backend_free(b);
+	config_free(cf);
+	return 0;
+}
+
+static void
+load_persisted(struct tsnssd *d)
+{
+	char err[512];
+	struct snapshot *s = cache_load(d->cf->cache_dir, err, sizeof err);
+
+	if (s == NULL) {
+		if (err[0] != '\0')
+			log_warn("%s", err);
+		return;
+	}
+	log_info("loaded %u users from the persisted snapshot (%lld s old)",
+	    s->h->n_users, (long long)(time(NULL) - s->h->created));
+	tsnssd_swap_snapshot(d, s, 0);
+}
+
+static int
+run(struct tsnssd *d)
+{
+	static const int sigs[] = {SIGTERM, SIGINT, SIGUSR1};
+	struct event *ev[sizeof sigs / sizeof sigs[0]];
+	size_t i;
+
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		ev[i] = evsignal_new(d->base, sigs[i], on_signal, d);
+		evsignal_add(ev[i], NULL);
+	}
+	load_persisted(d);
+	d->refresh = refresh_new(d, d->snap ? NULL : start_listening);
+	if (d->snap != NULL)
+		start_listening(d);
+	refresh_now(d->refresh);
+	event_base_dispatch(d->base);
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		event_free(ev[i]);
+	return d->listener != NULL ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = {0};
+	struct tsnssd d = {.ready_fd = -1};
+	char err[1024];
+	int rc;
+
+	parse_args(argc, argv, &o);
+	if (o.check_only)
+		return check_config(o.config_path);
+	d.cf = config_load(o.config_path, err, sizeof err);
+	if (d.cf == NULL) {
+		fprintf(stderr, "tsnssd: %s\n", err);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	umask(022);
+	if (!o.foreground)
+		daemonize(&d);
+	log_open(o.foreground, o.debug);
+	d.base = event_base_new();
+	d.backend = backend_load(d.cf, d.base, err, sizeof err);
+	if (d.base == NULL || d.backend == NULL) {
+		log_err("%s", d.base ? err : "cannot create the event loop");
+		return 1;
+	}
+	log_info("tsnssd %s starting, backend %s", PACKAGE_VERSION,
+	    backend_name(d.backend));
+	rc = run(&d);
+	listener_free(d.listener);
+	refresh_free(d.refresh);
+	backend_free(d.backend);
+	snapshot_free(d.snap);
+	config_free(d.cf);
+	event_base_free(d.base);
+	return rc;
+}

@@ -1,0 +1,441 @@
+/*
+ * policy.c - turn a backend's identities into users and groups.
+ *
+ * The result depends only on the identities, the config and the host's own
+ * accounts, never on the order the backend listed them in: candidates are
+ * sorted before any rule that picks a winner.
+ */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+#include "xmalloc.h"
+
+struct candidate {
+	int64_t id;
+	char *login;        /* lower-cased */
+	const char *domain; /* points into login */
+	char *name;
+	const char *display;
+	uint32_t uid;
+	char *why; /* NULL while accepted */
+};
+
+uint32_t
+policy_fnv1a32(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+uint32_t
+policy_uid(const struct policy_config *pc, const char *login)
+{
+	uint32_t span = pc->uid_max - pc->uid_base + 1;
+
+	return pc->uid_base + policy_fnv1a32(login, strlen(login)) % span;
+}
+
+/*
+ * The names useradd accepts by default, plus dots: a lower-case letter or
+ * '_' first, then lower-case letters, digits, '_', '-' and '.', at most 32
+ * bytes.  A login outside this is refused, never mangled: mangling could
+ * hand one person's files to another.
+ */
+int
+policy_valid_name(const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (n == 0 || n > POLICY_MAX_NAME)
+		return 0;
+	if (!islower((unsigned char)name[0]) && name[0] != '_')
+		return 0;
+	for (i = 1; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (!islower(c) && !isdigit(c) && c != '_' && c != '-' &&
+		    c != '.')
+			return 0;
+	}
+	return 1;
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0. */
+static size_t
+utf8_len(const unsigned char *s, size_t left)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n > left)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * The display name as a passwd gecos field: ':' would split the line,
+ * ',' would split gecos into sub-fields, control characters and invalid
+ * UTF-8 confuse terminals; runs of white space fold into one space.
+ */
+void
+policy_gecos(const char *display, char *out, size_t outlen)
+{
+	const unsigned char *s = (const unsigned char *)display;
+	size_t left = strlen(display), o = 0, n;
+	int space = 1;
+
+	while (left > 0) {
+		n = utf8_len(s, left);
+		if (n == 0 || *s < 0x20 || *s == 0x7f || *s == ':' ||
+		    *s == ',' || *s == ' ') {
+			if (!space && o + 1 < outlen)
+				out[o++] = ' ';
+			space = 1;
+			n = n ? n : 1;
+		} else {
+			if (o + n >= outlen)
+				break;
+			memcpy(out + o, s, n);
+			o += n;
+			space = 0;
+		}
+		s += n;
+		left -= n;
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	if (outlen > 0)
+		out[o] = '\0';
+}
+
+/* Expand %u %l %d %U %% in a home or shell template; -1 if it won't fit. */
+int
+policy_expand(const char *tmpl, const struct policy_user *u,
+    const char *domain, char *out, size_t outlen)
+{
+	char num[16];
+	const char *add;
+	size_t o = 0, n;
+
+	for (; *tmpl != '\0'; tmpl++) {
+		char one[2] = {*tmpl, '\0'};
+
+		add = one;
+		if (*tmpl == '%') {
+			switch (*++tmpl) {
+			case 'u':
+				add = u->name;
+				break;
+			case 'l':
+				add = u->login;
+				break;
+			case 'd':
+				add = domain;
+				break;
+			case 'U':
+				snprintf(num, sizeof num, "%" PRIu32, u->uid);
+				add = num;
+				break;
+			case '%':
+				add = "%";
+				break;
+			default:
+				return -1;
+			}
+		}
+		n = strlen(add);
+		if (o + n >= outlen)
+			return -1;
+		memcpy(out + o, add, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+refuse(struct candidate *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->why != NULL)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&c->why, fmt, ap) < 0)
+		c->why = xstrdup("refused");
+	va_end(ap);
+}
+
+static int
+domain_allowed(const struct policy_config *pc, const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < pc->n_domains; i++)
+		if (strcmp(pc->domains[i], domain) == 0)
+			return 1;
+	return 0;
+}
+
+/* The rules that look at one identity alone. */
+static void
+judge_alone(const struct policy_config *pc, const struct localdb *local,
+    struct candidate *c)
+{
+	char *at = strrchr(c->login, '@');
+
+	if (at == NULL || at == c->login) {
+		refuse(c, "login is not of the form name@domain");
+		return;
+	}
+	c->name = xstrndup(c->login, (size_t)(at - c->login));
+	c->domain = at + 1;
+	if (!domain_allowed(pc, c->domain))
+		refuse(c, "domain '%s' is not listed in 'domain'", c->domain);
+	else if (!policy_valid_name(c->name))
+		refuse(c, "'%s' is not a valid user name (lower-case letters, "
+			  "digits, '_', '-', '.', at most %d bytes, starting "
+			  "with a letter or '_')",
+		    c->name, POLICY_MAX_NAME);
+	else if (localdb_has_user(local, c->name))
+		refuse(c, "'%s' is a local account in /etc/passwd", c->name);
+	else if (localdb_has_group(local, c->name))
+		refuse(c, "'%s' is a local group in /etc/group", c->name);
+	if (c->why != NULL)
+		return;
+	c->uid = policy_uid(pc, c->login);
+	if (c->uid == 0 || c->uid == 65535 || localdb_has_uid(local, c->uid))
+		refuse(c, "uid %" PRIu32 " belongs to a local account", c->uid);
+	else if (localdb_has_gid(local, c->uid))
+		refuse(c, "gid %" PRIu32 " belongs to a local group", c->uid);
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+
+	if (x->why != NULL || y->why != NULL)
+		return (x->why != NULL) - (y->why != NULL);
+	return strcmp(x->name, y->name);
+}
+
+static int
+by_uid_then_id(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+
+	if (x->why != NULL || y->why != NULL)
+		return (x->why != NULL) - (y->why != NULL);
+	if (x->uid != y->uid)
+		return x->uid < y->uid ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+by_id(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return strcmp(x->login, y->login);
+}
+
+/* Two logins that want one name: neither gets it, on every host alike. */
+static void
+refuse_name_clashes(struct candidate *c, size_t n)
+{
+	size_t i, j;
+
+	qsort(c, n, sizeof *c, by_name);
+	for (i = 0; i < n && c[i].why == NULL; i = j) {
+		for (j = i + 1; j < n && c[j].why == NULL &&
+		     strcmp(c[i].name, c[j].name) == 0;
+		     j++)
+			;
+		if (j - i < 2)
+			continue;
+		for (size_t k = i; k < j; k++)
+			refuse(&c[k], "local name '%s' is wanted by %zu logins "
+				      "(%s and %s); none of them gets it",
+			    c[k].name, j - i, c[i].login, c[i + 1].login);
+	}
+}
+
+/* Two logins that hash to one UID: the smaller backend id keeps it. */
+static void
+refuse_uid_clashes(struct candidate *c, size_t n)
+{
+	size_t i, keeper = 0;
+
+	qsort(c, n, sizeof *c, by_uid_then_id);
+	for (i = 1; i < n && c[i].why == NULL; i++) {
+		if (c[i].uid != c[keeper].uid) {
+			keeper = i;
+			continue;
+		}
+		refuse(&c[i],
+		    "uid %" PRIu32 " is already %s's (smaller user id %" PRId64
+		    ")",
+		    c[i].uid, c[keeper].login, c[keeper].id);
+	}
+}
+
+static int
+safe_field(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == ':' || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
+make_user(const struct policy_config *pc, struct candidate *c,
+    struct policy_user *u)
+{
+	char gecos[POLICY_MAX_GECOS + 1], home[1024], shell[1024];
+
+	memset(u, 0, sizeof *u);
+	u->id = c->id;
+	u->login = c->login;
+	u->name = c->name;
+	u->uid = u->gid = c->uid;
+	if (policy_expand(pc->home, u, c->domain, home, sizeof home) != 0 ||
+	    policy_expand(pc->shell, u, c->domain, shell, sizeof shell) != 0 ||
+	    !safe_field(home) || !safe_field(shell)) {
+		refuse(c, "home or shell template gives an unusable value");
+		return -1;
+	}
+	policy_gecos(c->display, gecos, sizeof gecos);
+	u->login = xstrdup(c->login);
+	u->name = xstrdup(c->name);
+	u->gecos = xstrdup(gecos);
+	u->home = xstrdup(home);
+	u->shell = xstrdup(shell);
+	return 0;
+}
+
+static void
+add_private_group(struct policy_result *r, const struct policy_user *u)
+{
+	struct policy_group *g = &r->groups[r->n_groups++];
+
+	memset(g, 0, sizeof *g);
+	g->name = xstrdup(u->name);
+	g->gid = u->gid;
+}
+
+static void
+record(struct policy_result *r, struct candidate *c)
+{
+	struct policy_decision *d = &r->decisions[r->n_decisions++];
+
+	d->id = c->id;
+	d->login = c->login;
+	c->login = NULL;
+	d->accepted = c->why == NULL;
+	if (d->accepted)
+		xasprintf(&d->why, "local user %s, uid %" PRIu32, c->name,
+		    c->uid);
+	else
+		d->why = c->why;
+	c->why = NULL;
+	free(c->name);
+}
+
+struct policy_result *
+policy_apply(const struct policy_config *pc, const struct localdb *local,
+    const struct tsnss_identity *ids, size_t n)
+{
+	struct policy_result *r = xcalloc(1, sizeof *r);
+	struct candidate *c = xcalloc(n, sizeof *c);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		c[i].id = ids[i].id;
+		c[i].login = xstrdup(ids[i].login);
+		for (char *p = c[i].login; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+		c[i].display = ids[i].display_name ? ids[i].display_name : "";
+		judge_alone(pc, local, &c[i]);
+	}
+	refuse_name_clashes(c, n);
+	refuse_uid_clashes(c, n);
+
+	r->users = xcalloc(n, sizeof *r->users);
+	r->groups = xcalloc(n, sizeof *r->groups);
+	r->decisions = xcalloc(n, sizeof *r->decisions);
+	qsort(c, n, sizeof *c, by_id);
+	for (i = 0; i < n; i++) {
+		if (c[i].why == NULL &&
+		    make_user(pc, &c[i], &r->users[r->n_users]) == 0)
+			add_private_group(r, &r->users[r->n_users++]);
+		record(r, &c[i]);
+	}
+	free(c);
+	return r;
+}
+
+void
+policy_result_free(struct policy_result *r)
+{
+	size_t i, j;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->n_users; i++) {
+		free(r->users[i].login);
+		free(r->users[i].name);
+		free(r->users[i].gecos);
+		free(r->users[i].home);
+		free(r->users[i].shell);
+	}
+	for (i = 0; i < r->n_groups; i++) {
+		free(r->groups[i].name);
+		for (j = 0; j < r->groups[i].n_members; j++)
+			free(r->groups[i].members[j]);
+		free(r->groups[i].members);
+	}
+	for (i = 0; i < r->n_decisions; i++) {
+		free(r->decisions[i].login);
+		free(r->decisions[i].why);
+	}
+	free(r->users);
+	free(r->groups);
+	free(r->decisions);
+	free(r);
+}

@@ -1,0 +1,63 @@
+/*
+ * policy.h - the identity policy: which backend identities become UNIX
+ * users, under what name and UID.  The rules are a compatibility promise
+ * (UIDs end up in file ownership on disk) and are spelled out in
+ * tailscale-nss.conf(5); every host applies them identically.
+ */
+#ifndef TSNSS_POLICY_H
+#define TSNSS_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "localdb.h"
+#include "plugin.h"
+
+#define POLICY_MAX_NAME 32
+#define POLICY_MAX_GECOS 256
+
+struct policy_user {
+	int64_t id;
+	char *login; /* lower-cased */
+	char *name;
+	uint32_t uid, gid;
+	char *gecos, *home, *shell;
+};
+
+struct policy_group {
+	char *name;
+	uint32_t gid;
+	char **members;
+	size_t n_members;
+};
+
+/* What was decided for one identity, for logs and explanations. */
+struct policy_decision {
+	int64_t id;
+	char *login;
+	int accepted;
+	char *why; /* "alice uid 123456" or the rule that refused it */
+};
+
+struct policy_result {
+	struct policy_user *users;
+	size_t n_users;
+	struct policy_group *groups;
+	size_t n_groups;
+	struct policy_decision *decisions;
+	size_t n_decisions;
+};
+
+struct policy_result *policy_apply(const struct policy_config *pc,
+    const struct localdb *local, const struct tsnss_identity *ids, size_t n);
+void policy_result_free(struct policy_result *r);
+
+uint32_t policy_fnv1a32(const char *s, size_t len);
+uint32_t policy_uid(const struct policy_config *pc, const char *login);
+int policy_valid_name(const char *name);
+void policy_gecos(const char *display, char *out, size_t outlen);
+int policy_expand(const char *tmpl, const struct policy_user *u,
+    const char *domain, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,177 @@
+/*
+ * refresh.c - keep the snapshot fresh.
+ *
+ * A good answer is refreshed again at 3/4 of ttl, ahead of expiry.  A bad
+ * one (tailscaled absent, slow, malformed, not Running) never replaces the
+ * snapshot in hand; it is retried with a growing delay, and logged once
+ * per change of error rather than once per try.  Past max_stale the old
+ * snapshot is dropped, and lookups fall through to the next NSS source.
+ */
+#include "autoconfig.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "backend.h"
+#include "config.h"
+#include "localdb.h"
+#include "log.h"
+#include "policy.h"
+#include "refresh.h"
+#include "snapshot.h"
+#include "tsnssd.h"
+#include "xmalloc.h"
+
+#define RETRY_FIRST 1 /* seconds */
+
+struct refresh {
+	struct tsnssd *d;
+	struct event *timer;
+	void (*first_done)(struct tsnssd *d);
+	int in_flight;
+	unsigned retry; /* seconds until the next try after a failure */
+	char *last_error; /* NULL while healthy */
+};
+
+static void schedule(struct refresh *r, unsigned seconds);
+
+static void
+log_decisions(const struct policy_result *pr)
+{
+	size_t i;
+
+	for (i = 0; i < pr->n_decisions; i++) {
+		const struct policy_decision *dc = &pr->decisions[i];
+
+		log_debug("%s (id %" PRId64 "): %s: %s", dc->login, dc->id,
+		    dc->accepted ? "accepted" : "refused", dc->why);
+	}
+}
+
+static void
+apply(struct refresh *r, const struct tsnss_fetch_result *res)
+{
+	struct tsnssd *d = r->d;
+	struct localdb *local;
+	struct policy_result *pr;
+	struct snapshot *s;
+
+	local = localdb_load("/etc/passwd", "/etc/group");
+	pr = policy_apply(&d->cf->policy, local, res->ids, res->n_ids);
+	log_decisions(pr);
+	s = snapshot_build(pr, (int64_t)time(NULL));
+	log_debug("snapshot: %zu users, %zu groups from %zu identities",
+	    pr->n_users, pr->n_groups, res->n_ids);
+	policy_result_free(pr);
+	localdb_free(local);
+	tsnssd_swap_snapshot(d, s, 1);
+}
+
+static void
+note_failure(struct refresh *r, const char *why)
+{
+	struct tsnssd *d = r->d;
+	int64_t age;
+
+	if (r->last_error == NULL || strcmp(r->last_error, why) != 0) {
+		log_warn("refresh failed: %s; %s", why,
+		    d->snap ? "serving the last good snapshot"
+			    : "no users to serve yet");
+		free(r->last_error);
+		r->last_error = xstrdup(why);
+	} else {
+		log_debug("refresh failed again: %s", why);
+	}
+	if (d->snap == NULL || d->cf->max_stale == 0)
+		return;
+	age = (int64_t)time(NULL) - d->snap->h->created;
+	if (age > (int64_t)d->cf->max_stale) {
+		log_err("snapshot is %" PRId64 " s old, past max_stale (%u s); "
+			"dropping it",
+		    age, d->cf->max_stale);
+		tsnssd_swap_snapshot(d, NULL, 0);
+	}
+}
+
+static void
+fetch_done(const struct tsnss_fetch_result *res, void *arg)
+{
+	struct refresh *r = arg;
+	unsigned ttl = r->d->cf->ttl;
+
+	r->in_flight = 0;
+	if (res->status == TSNSS_FETCH_OK) {
+		r->d->stats.refresh_ok++;
+		if (r->last_error != NULL)
+			log_info("refresh works again");
+		free(r->last_error);
+		r->last_error = NULL;
+		r->retry = RETRY_FIRST;
+		apply(r, res);
+		schedule(r, ttl * 3 / 4 ? ttl * 3 / 4 : 1);
+	} else {
+		r->d->stats.refresh_failed++;
+		note_failure(r, res->detail ? res->detail : "unknown error");
+		schedule(r, r->retry);
+		r->retry = r->retry * 2 > ttl ? ttl : r->retry * 2;
+	}
+	if (r->first_done != NULL) {
+		void (*cb)(struct tsnssd *) = r->first_done;
+
+		r->first_done = NULL;
+		cb(r->d);
+	}
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	refresh_now(arg);
+}
+
+static void
+schedule(struct refresh *r, unsigned seconds)
+{
+	struct timeval tv = {seconds, 0};
+
+	evtimer_add(r->timer, &tv);
+}
+
+void
+refresh_now(struct refresh *r)
+{
+	if (r->in_flight)
+		return;
+	evtimer_del(r->timer);
+	if (backend_fetch(r->d->backend, fetch_done, r) != 0) {
+		log_warn("backend refused to start a fetch");
+		schedule(r, r->retry);
+		return;
+	}
+	r->in_flight = 1;
+}
+
+struct refresh *
+refresh_new(struct tsnssd *d, void (*first_done)(struct tsnssd *d))
+{
+	struct refresh *r = xcalloc(1, sizeof *r);
+
+	r->d = d;
+	r->first_done = first_done;
+	r->retry = RETRY_FIRST;
+	r->timer = evtimer_new(d->base, on_timer, r);
+	return r;
+}
+
+void
+refresh_free(struct refresh *r)
+{
+	if (r == NULL)
+		return;
+	event_free(r->timer);
+	free(r->last_error);
+	free(r);
+}

@@ -1,0 +1,20 @@
+/*
+ * refresh.h - the refresh path: a timer asks the backend, the policy turns
+ * the answer into a snapshot, and the snapshot is swapped in.  Answers to
+ * clients never wait for any of it.
+ */
+#ifndef TSNSS_REFRESH_H
+#define TSNSS_REFRESH_H
+
+#include <time.h>
+
+struct tsnssd;
+struct refresh;
+
+/* first_done runs once, after the first fetch ends (well or badly). */
+struct refresh *refresh_new(struct tsnssd *d,
+    void (*first_done)(struct tsnssd *d));
+void refresh_now(struct refresh *r);
+void refresh_free(struct refresh *r);
+
+#endif

@@ -1,0 +1,148 @@
+/* test-snapshot.c - build, search, persist and refuse corrupt snapshots. */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "localdb.h"
+#include "policy.h"
+#include "snapshot.h"
+#include "tap.h"
+
+static struct policy_result *
+sample(void)
+{
+	static char *domains[] = {"example.com"};
+	static struct policy_config pc = {.domains = domains, .n_domains = 1,
+	    .uid_base = 100000, .uid_max = 2147483646, .shell = "/bin/sh",
+	    .home = "/home/%u"};
+	struct tsnss_identity ids[] = {
+	    {3, "carol@example.com", "Carol"},
+	    {1, "alice@example.com", "Alice"},
+	    {2, "bob@example.com", "Bob"},
+	};
+	struct localdb *local = localdb_empty();
+	struct policy_result *r = policy_apply(&pc, local, ids, 3);
+	struct policy_group *g;
+
+	localdb_free(local);
+	/* one shared group, to exercise members and initgroups */
+	r->groups = realloc(r->groups, (r->n_groups + 1) * sizeof *r->groups);
+	g = &r->groups[r->n_groups++];
+	g->name = strdup("staff-ts");
+	g->gid = 90000;
+	g->n_members = 2;
+	g->members = calloc(2, sizeof *g->members);
+	g->members[0] = strdup("bob");
+	g->members[1] = strdup("alice");
+	return r;
+}
+
+static void
+test_lookups(struct snapshot *s)
+{
+	const struct snap_user *u;
+	const struct snap_group *g;
+
+	is_int(s->h->n_users, 3, "three users");
+	is_int(s->h->n_groups, 4, "three private groups and one shared");
+	u = snapshot_user_by_name(s, "bob");
+	ok(u != NULL, "bob by name");
+	is_str(u ? snapshot_str(s, u->home) : NULL, "/home/bob", "bob's home");
+	ok(snapshot_user_by_uid(s, u ? u->uid : 0) == u, "bob by uid");
+	ok(snapshot_user_by_name(s, "dave") == NULL, "no dave");
+	ok(snapshot_user_by_name(s, "") == NULL, "no empty name");
+	ok(snapshot_user_by_uid(s, 0) == NULL, "no uid 0");
+	is_str(snapshot_str(s, snapshot_user_at(s, 0)->name), "alice",
+	    "enumeration in name order");
+	ok(snapshot_user_at(s, 3) == NULL, "enumeration ends");
+	g = snapshot_group_by_name(s, "staff-ts");
+	ok(g != NULL && g->gid == 90000 && g->n_members == 2, "shared group");
+	ok(snapshot_group_by_gid(s, 90000) == g, "shared group by gid");
+	u = snapshot_user_by_name(s, "alice");
+	ok(u && u->n_gids == 1 && s->user_gids[u->gids_first] == 90000,
+	    "alice's supplementary group");
+	u = snapshot_user_by_name(s, "carol");
+	ok(u && u->n_gids == 0, "carol has none");
+}
+
+static void
+test_corruption(struct snapshot *s)
+{
+	unsigned char *copy;
+	char err[256];
+	size_t i, rejected = 0, len = s->len;
+	struct snapshot *t;
+
+	for (i = 0; i < len; i++) {
+		copy = malloc(len);
+		memcpy(copy, s->buf, len);
+		copy[i] ^= 0x5a;
+		t = snapshot_adopt(copy, len, err, sizeof err);
+		rejected += t == NULL;
+		snapshot_free(t);
+	}
+	is_int(rejected, len, "every flipped byte is rejected");
+	for (i = 0, rejected = 0; i < len; i++) {
+		copy = malloc(i + 1);
+		memcpy(copy, s->buf, i);
+		t = snapshot_adopt(copy, i, err, sizeof err);
+		rejected += t == NULL;
+		snapshot_free(t);
+	}
+	is_int(rejected, len, "every truncation is rejected");
+}
+
+static void
+test_cache(struct snapshot *s)
+{
+	char dir[] = "/tmp/tsnss-test-XXXXXX", err[256], path[300];
+	struct snapshot *t;
+	FILE *f;
+
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	t = cache_load(dir, err, sizeof err);
+	ok(t == NULL && err[0] == '\0', "no cache file: quietly nothing");
+	ok(cache_save(dir, s, err, sizeof err) == 0, "cache saved");
+	t = cache_load(dir, err, sizeof err);
+	ok(t != NULL && t->len == s->len && !memcmp(t->buf, s->buf, s->len),
+	    "cache loads back identical");
+	snapshot_free(t);
+	snprintf(path, sizeof path, "%s/snapshot", dir);
+	f = fopen(path, "r+");
+	fseek(f, 100, SEEK_SET);
+	fputc('X', f);
+	fclose(f);
+	t = cache_load(dir, err, sizeof err);
+	ok(t == NULL && strstr(err, "rejected") != NULL, "corrupt cache rejected");
+	f = fopen(path, "w");
+	fputs("#!/bin/sh\necho foreign file\n", f);
+	fclose(f);
+	t = cache_load(dir, err, sizeof err);
+	ok(t == NULL && err[0] != '\0', "foreign file rejected");
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	struct policy_result *r = sample();
+	struct snapshot *s = snapshot_build(r, 1700000000);
+
+	ok(s != NULL, "snapshot built and valid");
+	policy_result_free(r);
+	if (s != NULL) {
+		test_lookups(s);
+		test_corruption(s);
+		test_cache(s);
+	}
+	snapshot_free(s);
+	return done_testing();
+}
