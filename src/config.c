@@ -50,6 +50,7 @@ static const struct key_spec policy_keys[] = {
 	{"home", K_PATH, OFF(policy.home), 0, 0},
 	{"ttl", K_UINT, OFF(ttl), 5, 86400},
 	{"max_stale", K_UINT, OFF(max_stale), 0, 31536000},
+	{"refresh_on_miss", K_UINT, OFF(refresh_on_miss), 0, 86400},
 	{NULL, 0, 0, 0, 0},
 };
 
@@ -89,6 +90,7 @@ set_defaults(struct config *cf)
 	cf->client_timeout_ms = 2000;
 	cf->ttl = 60;
 	cf->max_stale = 7 * 86400;
+	cf->refresh_on_miss = 5;
 	cf->policy.uid_base = 100000;
 	cf->policy.uid_max = 2147483646;
 	cf->policy.shell = xstrdup("/bin/bash");

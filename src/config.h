@@ -37,6 +37,7 @@ struct config {
 	char *backend;
 	unsigned ttl;       /* seconds a snapshot counts as fresh */
 	unsigned max_stale; /* seconds a stale snapshot is still served */
+	unsigned refresh_on_miss; /* least seconds between early refreshes */
 	struct policy_config policy;
 	struct tsnss_setting *settings; /* what the plugin itself reads */
 	size_t n_settings;

@@ -29,6 +29,7 @@
 #include "listener.h"
 #include "log.h"
 #include "protocol.h"
+#include "refresh.h"
 #include "request.h"
 #include "tsnssd.h"
 #include "xmalloc.h"
@@ -87,7 +88,9 @@ conn_read(struct bufferevent *bev, void *arg)
 	evbuffer_drain(in, sizeof h);
 	evbuffer_remove(in, key, keylen);
 	c->l->d->stats.requests++;
-	request_answer(c->l->d->snap, &h, key, out);
+	if (request_answer(c->l->d->snap, &h, key, out) == TSNSS_NOTFOUND &&
+	    request_is_name(&h, key))
+		refresh_on_miss(c->l->d->refresh);
 	conn_reply(c);
 }
 

@@ -175,12 +175,46 @@ log_stats(const struct tsnssd *d)
 
 	log_info("stats: requests %" PRIu64 ", bad requests %" PRIu64
 		 ", clients refused %" PRIu64 ", client timeouts %" PRIu64
+		 ", early refreshes held back %" PRIu64
 		 ", refreshes ok %" PRIu64 ", failed %" PRIu64
 		 ", users %u, snapshot age %lld s",
 	    s->requests, s->bad_requests, s->clients_refused,
-	    s->client_timeouts, s->refresh_ok, s->refresh_failed,
+	    s->client_timeouts, s->miss_refresh_limited, s->refresh_ok, s->refresh_failed,
 	    d->snap ? d->snap->h->n_users : 0,
 	    d->snap ? (long long)(time(NULL) - d->snap->h->created) : -1LL);
+}
+
+/*
+ * SIGHUP: read the config again.  A bad new file, or a plugin that refuses
+ * its new settings, is logged and the running config kept.  The socket
+ * path is the one thing that needs a restart.
+ */
+static void
+reload(struct tsnssd *d)
+{
+	char err[1024];
+	struct config *cf;
+	struct backend *b;
+
+	cf = config_load(d->cf->path, err, sizeof err);
+	if (cf == NULL) {
+		log_err("reload refused, keeping the running config: %s", err);
+		return;
+	}
+	b = backend_load(cf, d->base, err, sizeof err);
+	if (b == NULL) {
+		log_err("reload refused, keeping the running config: %s", err);
+		config_free(cf);
+		return;
+	}
+	if (strcmp(cf->socket_path, d->cf->socket_path) != 0)
+		log_warn("a new socket path takes effect at restart");
+	backend_free(d->backend);
+	config_free(d->cf);
+	d->backend = b;
+	d->cf = cf;
+	log_info("configuration reloaded");
+	refresh_reset(d->refresh);
 }
 
 static void
@@ -193,6 +227,9 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	case SIGINT:
 		log_info("exiting on signal %d", (int)sig);
 		event_base_loopexit(d->base, NULL);
+		break;
+	case SIGHUP:
+		reload(d);
 		break;
 	case SIGUSR1:
 		log_stats(d);
@@ -243,7 +280,7 @@ load_persisted(struct tsnssd *d)
 static int
 run(struct tsnssd *d)
 {
-	static const int sigs[] = {SIGTERM, SIGINT, SIGUSR1};
+	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
 	struct event *ev[sizeof sigs / sizeof sigs[0]];
 	size_t i;
 

@@ -32,6 +32,7 @@ struct refresh {
 	struct event *timer;
 	void (*first_done)(struct tsnssd *d);
 	int in_flight;
+	time_t last_miss; /* when a lookup miss last asked for a refresh */
 	unsigned retry; /* seconds until the next try after a failure */
 	char *last_error; /* NULL while healthy */
 };
@@ -152,6 +153,37 @@ refresh_now(struct refresh *r)
 		return;
 	}
 	r->in_flight = 1;
+}
+
+/*
+ * A lookup missed a name that could be a tailnet user: someone may have
+ * just joined.  Refresh early, but at most once per refresh_on_miss
+ * seconds, so a flood of bogus names costs the backend one request.
+ */
+void
+refresh_on_miss(struct refresh *r)
+{
+	time_t now = time(NULL);
+	unsigned every = r->d->cf->refresh_on_miss;
+
+	if (every == 0 || r->in_flight)
+		return;
+	if (r->last_miss != 0 && now - r->last_miss < (time_t)every) {
+		r->d->stats.miss_refresh_limited++;
+		return;
+	}
+	r->last_miss = now;
+	log_debug("refreshing early: a lookup missed");
+	refresh_now(r);
+}
+
+/* The backend was replaced (SIGHUP): whatever was in flight is gone. */
+void
+refresh_reset(struct refresh *r)
+{
+	r->in_flight = 0;
+	r->retry = RETRY_FIRST;
+	refresh_now(r);
 }
 
 struct refresh *

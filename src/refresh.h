@@ -15,6 +15,8 @@ struct refresh;
 struct refresh *refresh_new(struct tsnssd *d,
     void (*first_done)(struct tsnssd *d));
 void refresh_now(struct refresh *r);
+void refresh_on_miss(struct refresh *r);
+void refresh_reset(struct refresh *r);
 void refresh_free(struct refresh *r);
 
 #endif

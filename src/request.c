@@ -11,6 +11,7 @@
 #include <event2/buffer.h>
 
 #include "request.h"
+#include "policy.h"
 #include "snapshot.h"
 
 static int
@@ -18,6 +19,18 @@ is_name_action(uint32_t action)
 {
 	return action == TSNSS_PW_BYNAME || action == TSNSS_GR_BYNAME ||
 	    action == TSNSS_INITGROUPS;
+}
+
+int
+request_is_name(const struct tsnss_header *h, const unsigned char *key)
+{
+	char name[TSNSS_MAX_KEY + 1];
+
+	if (h->code != TSNSS_PW_BYNAME && h->code != TSNSS_INITGROUPS)
+		return 0;
+	memcpy(name, key, h->len);
+	name[h->len] = '\0';
+	return strlen(name) == h->len && policy_valid_name(name);
 }
 
 int

@@ -23,6 +23,9 @@ int request_check_header(const struct tsnss_header *h, size_t *keylen);
 int request_answer(const struct snapshot *s, const struct tsnss_header *h,
     const unsigned char *key, struct evbuffer *out);
 
+/* Is this a lookup of a well-formed user name (that could be new)? */
+int request_is_name(const struct tsnss_header *h, const unsigned char *key);
+
 /* A reply with no payload, e.g. BADREQ before closing. */
 void request_reply_status(struct evbuffer *out, unsigned status);
 

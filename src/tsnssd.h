@@ -27,6 +27,7 @@ struct stats {
 	uint64_t bad_requests;
 	uint64_t clients_refused; /* max_clients reached */
 	uint64_t client_timeouts;
+	uint64_t miss_refresh_limited; /* early refreshes held back */
 	uint64_t refresh_ok;
 	uint64_t refresh_failed;
 };

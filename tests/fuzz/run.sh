@@ -1,0 +1,47 @@
+#!/bin/sh
+# run.sh SRCDIR BUILDDIR SECONDS - build every libFuzzer target with clang
+# (ASan+UBSan) and run each for SECONDS.  Exits non-zero on any finding.
+# Seeds come from corpus/NAME; new inputs go to a scratch directory so the
+# source tree stays as it is.
+set -eu
+src=$1 build=$2 secs=$3
+CC=${CLANG:-clang}
+out=$build/tests/fuzz
+mkdir -p "$out"
+flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+	-I$build -I$src/common -I$src/src -I$src/nss -I$src/backends/tailscale
+	-DTSNSSD_SOCKET_PATH=\"/run/tsnssd/socket\"
+	-DTSNSSD_CONFIG_PATH=\"/etc/tailscale-nss.conf\"
+	-DTSNSSD_CACHE_DIR=\"/var/cache/tsnssd\" -DTSNSSD_PLUGIN_DIR=\"/\""
+daemon="$src/src/xmalloc.c $src/src/log.c"
+
+build_one() {
+	name=$1
+	shift
+	# shellcheck disable=SC2086
+	$CC $flags -o "$out/fuzz-$name" "$src/tests/fuzz/fuzz-$name.c" "$@"
+}
+
+build_one config $src/src/config.c $daemon
+build_one request $src/src/request.c $src/src/snapshot.c $src/src/policy.c \
+	$src/src/localdb.c $daemon $(pkg-config --libs libevent_core)
+build_one status $src/backends/tailscale/status.c \
+	$(pkg-config --cflags --libs json-c)
+build_one unpack $src/nss/unpack.c
+
+rc=0
+for name in config request status unpack; do
+	scratch=$(mktemp -d)
+	echo "fuzz-$name: ${secs}s"
+	if ! "$out/fuzz-$name" -max_total_time="$secs" -print_final_stats=1 \
+		"$scratch" "$src/tests/fuzz/corpus/$name" \
+		>"$out/fuzz-$name.log" 2>&1; then
+		echo "fuzz-$name: FINDING, see $out/fuzz-$name.log"
+		tail -n 40 "$out/fuzz-$name.log"
+		rc=1
+	else
+		grep -E 'stat::number_of_executed_runs' "$out/fuzz-$name.log" || true
+	fi
+	rm -rf "$scratch"
+done
+exit $rc

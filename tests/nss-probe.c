@@ -1,0 +1,129 @@
+/*
+ * nss-probe.c - drive glibc's NSS API in ways getent cannot: a caller's
+ * buffer of a chosen size, and many threads at once.  It goes through the
+ * real glibc and whatever nsswitch.conf names, like any program would.
+ *
+ *   nss-probe pwnam NAME BUFLEN    one getpwnam_r with exactly BUFLEN bytes
+ *   nss-probe grnam NAME BUFLEN    one getgrnam_r likewise
+ *   nss-probe threads N ITER NAME UID
+ *                                  N threads x ITER getpwnam_r+getpwuid_r,
+ *                                  each answer checked against NAME/UID
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+probe_pwnam(const char *name, size_t buflen)
+{
+	struct passwd pw, *res = NULL;
+	char *buf = malloc(buflen ? buflen : 1);
+	int rc = getpwnam_r(name, &pw, buf, buflen, &res);
+
+	if (rc == ERANGE)
+		printf("ERANGE\n");
+	else if (rc != 0)
+		printf("ERROR %s\n", strerror(rc));
+	else if (res == NULL)
+		printf("NOTFOUND\n");
+	else
+		printf("%s:%s:%u:%u:%s:%s:%s\n", pw.pw_name, pw.pw_passwd,
+		    (unsigned)pw.pw_uid, (unsigned)pw.pw_gid, pw.pw_gecos,
+		    pw.pw_dir, pw.pw_shell);
+	free(buf);
+	return 0;
+}
+
+static int
+probe_grnam(const char *name, size_t buflen)
+{
+	struct group gr, *res = NULL;
+	char *buf = malloc(buflen ? buflen : 1);
+	int rc = getgrnam_r(name, &gr, buf, buflen, &res);
+
+	if (rc == ERANGE)
+		printf("ERANGE\n");
+	else if (rc != 0)
+		printf("ERROR %s\n", strerror(rc));
+	else if (res == NULL)
+		printf("NOTFOUND\n");
+	else {
+		printf("%s:%s:%u:", gr.gr_name, gr.gr_passwd,
+		    (unsigned)gr.gr_gid);
+		for (char **m = gr.gr_mem; *m != NULL; m++)
+			printf("%s%s", *m, m[1] ? "," : "");
+		printf("\n");
+	}
+	free(buf);
+	return 0;
+}
+
+struct job {
+	const char *name;
+	uid_t uid;
+	long iter;
+	long bad;
+};
+
+static void *
+worker(void *arg)
+{
+	struct job *j = arg;
+	struct passwd pw, *res;
+	char buf[1024];
+	long i;
+
+	for (i = 0; i < j->iter; i++) {
+		res = NULL;
+		if (getpwnam_r(j->name, &pw, buf, sizeof buf, &res) != 0 ||
+		    res == NULL || pw.pw_uid != j->uid)
+			j->bad++;
+		res = NULL;
+		if (getpwuid_r(j->uid, &pw, buf, sizeof buf, &res) != 0 ||
+		    res == NULL || strcmp(pw.pw_name, j->name) != 0)
+			j->bad++;
+	}
+	return NULL;
+}
+
+static int
+probe_threads(int n, long iter, const char *name, uid_t uid)
+{
+	pthread_t *t = calloc((size_t)n, sizeof *t);
+	struct job *jobs = calloc((size_t)n, sizeof *jobs);
+	long bad = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		jobs[i] = (struct job){name, uid, iter, 0};
+		pthread_create(&t[i], NULL, worker, &jobs[i]);
+	}
+	for (i = 0; i < n; i++) {
+		pthread_join(t[i], NULL);
+		bad += jobs[i].bad;
+	}
+	printf("%ld lookups, %ld wrong\n", 2L * n * iter, bad);
+	free(t);
+	free(jobs);
+	return bad != 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 4 && strcmp(argv[1], "pwnam") == 0)
+		return probe_pwnam(argv[2], strtoul(argv[3], NULL, 10));
+	if (argc == 4 && strcmp(argv[1], "grnam") == 0)
+		return probe_grnam(argv[2], strtoul(argv[3], NULL, 10));
+	if (argc == 6 && strcmp(argv[1], "threads") == 0)
+		return probe_threads(atoi(argv[2]), atol(argv[3]), argv[4],
+		    (uid_t)strtoul(argv[5], NULL, 10));
+	fprintf(stderr, "usage: see the comment at the top of nss-probe.c\n");
+	return 2;
+}
