@@ -1,0 +1,554 @@
+/*
+ * localapi.c - GET requests to tailscaled's LocalAPI: libcurl's multi
+ * interface on the daemon's libevent loop.
+ *
+ * libcurl tells us which sockets to watch (on_curl_socket) and when to
+ * wake it (on_curl_timer); libevent tells libcurl when either happens
+ * (drive).  Finished transfers are collected after every such call, and
+ * their callbacks run there, outside any libcurl callback, so a callback
+ * may start a request or free everything.
+ */
+#ifdef HAVE_CONFIG_H
+#include "autoconfig.h"
+#endif
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "localapi.h"
+
+/* tailscaled checks the Host header; the name is the one its CLI uses. */
+#define LOCALAPI_HOST "local-tailscaled.sock"
+#define BODY_FIRST 16384 /* first allocation for a body */
+#define EXCERPT 200	 /* bytes of an error body quoted */
+
+struct request {
+	LIST_ENTRY(request) entry;
+	struct localapi *la;
+	CURL *easy;
+	localapi_done_fn *done;
+	void *arg;
+	char *body; /* NUL-terminated */
+	size_t len, cap;
+	int too_big, no_memory;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* A socket libcurl asked us to watch. */
+struct watch {
+	LIST_ENTRY(watch) entry;
+	curl_socket_t fd;
+	struct event *ev;
+};
+
+struct localapi {
+	struct event_base *base;
+	CURLM *multi;
+	struct event *timer;
+	struct curl_slist *headers;
+	char *socket;
+	long timeout_ms;
+	size_t max_bytes;
+	LIST_HEAD(, request) requests;
+	LIST_HEAD(, watch) watches;
+	int depth;  /* > 0 while drive() runs: freeing must wait */
+	int doomed; /* localapi_free() was called meanwhile */
+	int global; /* we hold a curl_global_init() reference */
+};
+
+static void destroy(struct localapi *la);
+
+/* --- requests ------------------------------------------------------------ */
+
+static void
+request_free(struct request *r)
+{
+	if (r->easy != NULL)
+		curl_easy_cleanup(r->easy);
+	free(r->body);
+	free(r);
+}
+
+static int
+grow(struct request *r, size_t need)
+{
+	size_t cap = r->cap ? r->cap : BODY_FIRST;
+	char *p;
+
+	while (cap < need)
+		cap *= 2;
+	if (cap > r->la->max_bytes + 1)
+		cap = r->la->max_bytes + 1;
+	if (cap <= r->cap)
+		return 0;
+	p = realloc(r->body, cap);
+	if (p == NULL)
+		return -1;
+	r->body = p;
+	r->cap = cap;
+	return 0;
+}
+
+/* Returning less than given makes libcurl stop with CURLE_WRITE_ERROR. */
+static size_t
+on_data(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct request *r = arg;
+	size_t n = size * nmemb;
+
+	if (n > r->la->max_bytes - r->len) {
+		r->too_big = 1;
+		return 0;
+	}
+	if (grow(r, r->len + n + 1) < 0) {
+		r->no_memory = 1;
+		return 0;
+	}
+	memcpy(r->body + r->len, data, n);
+	r->len += n;
+	r->body[r->len] = '\0';
+	return n;
+}
+
+#define SET(opt, val)                                                          \
+	do {                                                                   \
+		if (rc == CURLE_OK)                                            \
+			rc = curl_easy_setopt(e, opt, val);                    \
+	} while (0)
+
+static CURLcode
+setup(struct request *r, const char *url)
+{
+	struct localapi *la = r->la;
+	CURL *e = r->easy;
+	CURLcode rc = CURLE_OK;
+
+	SET(CURLOPT_URL, url);
+	SET(CURLOPT_UNIX_SOCKET_PATH, la->socket);
+	SET(CURLOPT_HTTPHEADER, la->headers);
+	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	SET(CURLOPT_TIMEOUT_MS, la->timeout_ms);
+	SET(CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	SET(CURLOPT_PROTOCOLS_STR, "http");
+#else
+	SET(CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTP);
+#endif
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	/* http_proxy in our environment must not send this elsewhere. */
+	SET(CURLOPT_NOPROXY, "*");
+	/*
+	 * One request per TTL gains nothing from keep-alive, and a closed
+	 * connection leaves no idle socket behind for tailscaled to drop
+	 * under us.
+	 */
+	SET(CURLOPT_FORBID_REUSE, 1L);
+	/* Refuses a too-long Content-Length before reading any of it. */
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)la->max_bytes);
+	SET(CURLOPT_WRITEFUNCTION, on_data);
+	SET(CURLOPT_WRITEDATA, r);
+	SET(CURLOPT_PRIVATE, r);
+	SET(CURLOPT_ERRORBUFFER, r->errbuf);
+	SET(CURLOPT_USERAGENT, "tsnssd");
+	return rc;
+}
+
+#undef SET
+
+int
+localapi_get(
+    struct localapi *la, const char *path, localapi_done_fn *done, void *arg)
+{
+	size_t urllen = sizeof "http://" LOCALAPI_HOST + strlen(path);
+	struct request *r;
+	char *url;
+	int rc = -1;
+
+	if (la->doomed || path[0] != '/')
+		return -1;
+	r = calloc(1, sizeof *r);
+	url = malloc(urllen);
+	if (r == NULL || url == NULL)
+		goto out;
+	snprintf(url, urllen, "http://" LOCALAPI_HOST "%s", path);
+	r->la = la;
+	r->done = done;
+	r->arg = arg;
+	r->easy = curl_easy_init();
+	if (r->easy == NULL || setup(r, url) != CURLE_OK ||
+	    curl_multi_add_handle(la->multi, r->easy) != CURLM_OK)
+		goto out;
+	LIST_INSERT_HEAD(&la->requests, r, entry);
+	r = NULL;
+	rc = 0;
+out:
+	if (r != NULL)
+		request_free(r);
+	free(url); /* libcurl keeps its own copy */
+	return rc;
+}
+
+/* --- what went wrong, in words ------------------------------------------- */
+
+/* The start of a body, safe to log: printable ASCII only. */
+static void
+excerpt(const char *body, size_t len, char out[EXCERPT + 4])
+{
+	size_t i, n = len < EXCERPT ? len : EXCERPT;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)body[i];
+
+		if (c == '\n' || c == '\r' || c == '\t')
+			c = ' ';
+		out[i] = c < 0x20 || c >= 0x7f ? '?' : (char)c;
+	}
+	while (i > 0 && out[i - 1] == ' ')
+		i--;
+	if (i == 0)
+		strcpy(out, "(no body)");
+	else
+		strcpy(out + i, len > n ? "..." : "");
+}
+
+static void
+describe_curl(const struct request *r, CURLcode code, char *msg, size_t len)
+{
+	const struct localapi *la = r->la;
+	const char *why = curl_easy_strerror(code);
+	long oserr = 0;
+
+	switch (code) {
+	case CURLE_OPERATION_TIMEDOUT:
+		snprintf(msg, len, "tailscaled at %s timed out after %ld ms",
+		    la->socket, la->timeout_ms);
+		return;
+	case CURLE_COULDNT_CONNECT:
+		curl_easy_getinfo(r->easy, CURLINFO_OS_ERRNO, &oserr);
+		snprintf(msg, len, "cannot reach tailscaled at %s: %s%s%s%s",
+		    la->socket, why, oserr ? " (" : "",
+		    oserr ? strerror((int)oserr) : "", oserr ? ")" : "");
+		return;
+	default:
+		break;
+	}
+	if (r->too_big || code == CURLE_FILESIZE_EXCEEDED)
+		snprintf(msg, len,
+		    "answer larger than %zu bytes from tailscaled at %s "
+		    "(max_answer_bytes)",
+		    la->max_bytes, la->socket);
+	else if (r->no_memory)
+		snprintf(msg, len, "out of memory reading tailscaled's answer");
+	else
+		snprintf(msg, len, "request to tailscaled at %s failed: %s%s%s",
+		    la->socket, why, r->errbuf[0] ? ": " : "", r->errbuf);
+}
+
+static const char *
+describe(
+    const struct request *r, CURLcode code, long status, char *msg, size_t len)
+{
+	char body[EXCERPT + 4];
+
+	if (code == CURLE_OK && status == 200)
+		return NULL;
+	if (code != CURLE_OK) {
+		describe_curl(r, code, msg, len);
+		return msg;
+	}
+	excerpt(r->body != NULL ? r->body : "", r->len, body);
+	snprintf(msg, len, "tailscaled answered HTTP %ld: %s", status, body);
+	return msg;
+}
+
+/* --- completion ---------------------------------------------------------- */
+
+static void
+finish(struct request *r, CURLcode code)
+{
+	struct localapi_reply reply = {0};
+	char msg[512];
+
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &reply.http_status);
+	reply.curl_code = (int)code;
+	reply.body = r->body != NULL ? r->body : "";
+	reply.len = r->len;
+	reply.error = describe(r, code, reply.http_status, msg, sizeof msg);
+	LIST_REMOVE(r, entry);
+	curl_multi_remove_handle(r->la->multi, r->easy);
+	r->done(&reply, r->arg);
+	request_free(r);
+}
+
+static void
+reap(struct localapi *la)
+{
+	struct request *r;
+	CURLMsg *m;
+	CURLcode code;
+	char *priv;
+	int left;
+
+	while (!la->doomed &&
+	       (m = curl_multi_info_read(la->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		code = m->data.result;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+		r = (struct request *)priv;
+		finish(r, code);
+	}
+}
+
+/*
+ * libcurl can no longer be trusted to finish what it has: end every
+ * request now rather than leave a caller waiting for ever.
+ */
+static void
+fail_all(struct localapi *la, CURLMcode mc)
+{
+	struct request *r;
+
+	while (!la->doomed && (r = LIST_FIRST(&la->requests)) != NULL) {
+		snprintf(
+		    r->errbuf, sizeof r->errbuf, "%s", curl_multi_strerror(mc));
+		finish(r, mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY
+						    : CURLE_FAILED_INIT);
+	}
+}
+
+static void
+drive(struct localapi *la, curl_socket_t fd, int action)
+{
+	CURLMcode mc;
+	int running;
+
+	la->depth++;
+	mc = curl_multi_socket_action(la->multi, fd, action, &running);
+	reap(la);
+	if (mc != CURLM_OK)
+		fail_all(la, mc);
+	la->depth--;
+	if (la->depth == 0 && la->doomed)
+		destroy(la);
+}
+
+static void
+on_socket(evutil_socket_t fd, short events, void *arg)
+{
+	int action = 0;
+
+	if (events & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (events & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	drive(arg, fd, action);
+}
+
+static void
+on_timer(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	drive(arg, CURL_SOCKET_TIMEOUT, 0);
+}
+
+/* --- what libcurl asks of the loop --------------------------------------- */
+
+static void
+watch_free(struct watch *w)
+{
+	LIST_REMOVE(w, entry);
+	event_free(w->ev);
+	free(w);
+}
+
+static struct watch *
+watch_new(struct localapi *la, curl_socket_t fd)
+{
+	struct watch *w = calloc(1, sizeof *w);
+
+	if (w == NULL)
+		return NULL;
+	w->fd = fd;
+	w->ev = event_new(la->base, fd, 0, on_socket, la);
+	if (w->ev == NULL || curl_multi_assign(la->multi, fd, w) != CURLM_OK) {
+		if (w->ev != NULL)
+			event_free(w->ev);
+		free(w);
+		return NULL;
+	}
+	LIST_INSERT_HEAD(&la->watches, w, entry);
+	return w;
+}
+
+static int
+on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
+{
+	struct localapi *la = arg;
+	struct watch *w = sockp;
+	short events = EV_PERSIST;
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (w != NULL)
+			watch_free(w);
+		return 0;
+	}
+	if (w == NULL && (w = watch_new(la, fd)) == NULL)
+		return -1;
+	if (what & CURL_POLL_IN)
+		events |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		events |= EV_WRITE;
+	/* event_assign() must not touch a pending event. */
+	event_del(w->ev);
+	if (event_assign(w->ev, la->base, fd, events, on_socket, la) < 0)
+		return -1;
+	return event_add(w->ev, NULL) < 0 ? -1 : 0;
+}
+
+/*
+ * Never call back into libcurl from here: a zero timeout only arms the
+ * timer, which fires on the next turn of the loop.
+ */
+static int
+on_curl_timer(CURLM *multi, long timeout_ms, void *arg)
+{
+	struct localapi *la = arg;
+	struct timeval tv;
+
+	(void)multi;
+	if (timeout_ms < 0) {
+		evtimer_del(la->timer);
+		return 0;
+	}
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	return evtimer_add(la->timer, &tv) < 0 ? -1 : 0;
+}
+
+/* --- life and death ------------------------------------------------------ */
+
+static struct curl_slist *
+make_headers(void)
+{
+	static const char *const lines[] = {
+	    "Host: " LOCALAPI_HOST,
+	    /* tailscaled's anti-CSRF check: browsers cannot send it */
+	    "Sec-Tailscale: localapi",
+	};
+	struct curl_slist *list = NULL, *next;
+	size_t i;
+
+	for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		next = curl_slist_append(list, lines[i]);
+		if (next == NULL) {
+			curl_slist_free_all(list);
+			return NULL;
+		}
+		list = next;
+	}
+	return list;
+}
+
+static int
+setup_multi(struct localapi *la)
+{
+	CURLM *m = la->multi;
+
+	return curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, on_curl_socket) ||
+	       curl_multi_setopt(m, CURLMOPT_SOCKETDATA, la) ||
+	       curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, on_curl_timer) ||
+	       curl_multi_setopt(m, CURLMOPT_TIMERDATA, la);
+}
+
+/*
+ * curl_global_init() is reference-counted, and thread-safe since 7.84;
+ * the daemon is single-threaded anyway.  Each localapi holds one
+ * reference, so libcurl is set up once and torn down with the last user.
+ */
+struct localapi *
+localapi_new(struct event_base *base, const char *socket, long timeout_ms,
+    size_t max_bytes)
+{
+	struct localapi *la = calloc(1, sizeof *la);
+
+	if (la == NULL)
+		return NULL;
+	la->base = base;
+	la->timeout_ms = timeout_ms;
+	la->max_bytes = max_bytes;
+	LIST_INIT(&la->requests);
+	LIST_INIT(&la->watches);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		free(la);
+		return NULL;
+	}
+	la->global = 1;
+	la->socket = strdup(socket);
+	la->headers = make_headers();
+	la->timer = evtimer_new(base, on_timer, la);
+	la->multi = curl_multi_init();
+	if (la->socket == NULL || la->headers == NULL || la->timer == NULL ||
+	    la->multi == NULL || setup_multi(la) != 0) {
+		destroy(la);
+		return NULL;
+	}
+	return la;
+}
+
+static void
+cancel_all(struct localapi *la)
+{
+	struct request *r;
+
+	while ((r = LIST_FIRST(&la->requests)) != NULL) {
+		LIST_REMOVE(r, entry);
+		curl_multi_remove_handle(la->multi, r->easy);
+		request_free(r);
+	}
+}
+
+static void
+destroy(struct localapi *la)
+{
+	struct watch *w;
+
+	if (la->multi != NULL) {
+		cancel_all(la);
+		/* Sockets still open (none, without reuse) are libcurl's. */
+		while ((w = LIST_FIRST(&la->watches)) != NULL) {
+			curl_multi_assign(la->multi, w->fd, NULL);
+			watch_free(w);
+		}
+		curl_multi_cleanup(la->multi);
+	}
+	if (la->timer != NULL)
+		event_free(la->timer);
+	curl_slist_free_all(la->headers);
+	free(la->socket);
+	if (la->global)
+		curl_global_cleanup();
+	free(la);
+}
+
+void
+localapi_free(struct localapi *la)
+{
+	if (la == NULL)
+		return;
+	if (la->depth == 0) {
+		destroy(la);
+		return;
+	}
+	/* Inside a done callback: drive() finishes the job on its way out. */
+	if (!la->doomed)
+		cancel_all(la);
+	la->doomed = 1;
+}

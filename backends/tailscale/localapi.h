@@ -1,0 +1,58 @@
+/*
+ * localapi.h - GET requests to tailscaled's LocalAPI over its unix socket,
+ * with libcurl's multi interface driven by the caller's libevent loop.
+ *
+ * Nothing here blocks: localapi_get() only queues the transfer, and the
+ * callback runs later from the event loop, exactly once per request that
+ * localapi_get() accepted, unless localapi_free() cancels it first.
+ */
+#ifndef TSNSS_TS_LOCALAPI_H
+#define TSNSS_TS_LOCALAPI_H
+
+#include <stddef.h>
+
+/* Internal to the plugin: only tsnss_plugin leaves the module. */
+#pragma GCC visibility push(hidden)
+
+struct event_base;
+struct localapi;
+
+struct localapi_reply {
+	int curl_code;	  /* CURLcode, 0 when a whole answer came back */
+	long http_status; /* 0 if there was no answer */
+	const char *body; /* the bytes received, NUL-terminated; never NULL */
+	size_t len;
+	/*
+	 * NULL if curl_code is 0 and http_status is 200; else a sentence for
+	 * the admin, which names the socket or quotes the start of the body.
+	 */
+	const char *error;
+};
+
+/* reply and everything it points to are valid only during the call. */
+typedef void localapi_done_fn(const struct localapi_reply *reply, void *arg);
+
+/*
+ * socket: tailscaled's unix socket; timeout_ms bounds a whole request;
+ * max_bytes bounds the body.  Returns NULL when out of memory or when
+ * libcurl cannot start.  Does no I/O.
+ */
+struct localapi *localapi_new(struct event_base *base, const char *socket,
+    long timeout_ms, size_t max_bytes);
+
+/*
+ * Start GET path (e.g. "/localapi/v0/status").  Returns 0, or -1 when the
+ * request could not even be set up (then done is never called).
+ */
+int localapi_get(
+    struct localapi *la, const char *path, localapi_done_fn *done, void *arg);
+
+/*
+ * Cancel every request under way (their callbacks are not called) and
+ * free.  Safe to call from inside a done callback.
+ */
+void localapi_free(struct localapi *la);
+
+#pragma GCC visibility pop
+
+#endif

@@ -1,0 +1,391 @@
+/*
+ * plugin.c - the tailscale backend: the users of the tailnet, as
+ * tailscaled's LocalAPI reports them in GET /localapi/v0/status.
+ *
+ * [tailscale] settings of its own (the daemon keeps the rest):
+ *   socket            tailscaled's LocalAPI socket
+ *   timeout_ms        bound on one whole request, 10..60000
+ *   max_answer_bytes  bound on the status answer, 4096..268435456
+ */
+#ifdef HAVE_CONFIG_H
+#include "autoconfig.h"
+#endif
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <syslog.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "localapi.h"
+#include "plugin.h"
+#include "status.h"
+
+#define DEFAULT_SOCKET "/var/run/tailscale/tailscaled.sock"
+#define DEFAULT_TIMEOUT_MS 250
+#define DEFAULT_MAX_BYTES (16L * 1024 * 1024)
+#define STATUS_PATH "/localapi/v0/status"
+/* The owner of every tagged device: never a person. */
+#define TAGGED_DEVICES "tagged-devices"
+
+struct ts_plugin {
+	struct tsnss_host host;
+	char *socket;
+	long timeout_ms;
+	size_t max_bytes;
+	struct localapi *api; /* made at the first fetch: init does no I/O */
+	struct event *defer;  /* reports a fetch that could not start */
+	char defer_why[256];
+	tsnss_fetch_done_fn *done;
+	void *done_arg;
+	int busy;
+	size_t n_skipped;  /* odd profiles at the last fetch, */
+	char *skip_reason; /* and why the first was left out */
+};
+
+/* --- settings ------------------------------------------------------------ */
+
+static int
+parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+set_long(const struct tsnss_setting *s, long lo, long hi, long *out, char *err,
+    size_t errlen)
+{
+	if (parse_long(s->value, lo, hi, out) == 0)
+		return 0;
+	snprintf(err, errlen, "line %u: %s must be an integer from %ld to %ld",
+	    s->line, s->key, lo, hi);
+	return -1;
+}
+
+static int
+set_socket(struct ts_plugin *p, const struct tsnss_setting *s, char *err,
+    size_t errlen)
+{
+	struct sockaddr_un sa;
+	char *copy;
+
+	if (s->value[0] != '/') {
+		snprintf(err, errlen,
+		    "line %u: socket must be an absolute path", s->line);
+		return -1;
+	}
+	if (strlen(s->value) >= sizeof sa.sun_path) {
+		snprintf(err, errlen,
+		    "line %u: socket path is longer than %zu bytes", s->line,
+		    sizeof sa.sun_path - 1);
+		return -1;
+	}
+	copy = strdup(s->value);
+	if (copy == NULL) {
+		snprintf(err, errlen, "line %u: out of memory", s->line);
+		return -1;
+	}
+	free(p->socket);
+	p->socket = copy;
+	return 0;
+}
+
+static int
+apply_setting(struct ts_plugin *p, const struct tsnss_setting *s, char *err,
+    size_t errlen)
+{
+	long v;
+
+	if (strcmp(s->key, "socket") == 0)
+		return set_socket(p, s, err, errlen);
+	if (strcmp(s->key, "timeout_ms") == 0)
+		return set_long(s, 10, 60000, &p->timeout_ms, err, errlen);
+	if (strcmp(s->key, "max_answer_bytes") == 0) {
+		if (set_long(s, 4096, 268435456, &v, err, errlen) < 0)
+			return -1;
+		p->max_bytes = (size_t)v;
+		return 0;
+	}
+	snprintf(err, errlen, "line %u: unknown key '%s' in [tailscale]",
+	    s->line, s->key);
+	return -1;
+}
+
+/* Checked here so that `tsnssd -t` catches it, not the first fetch. */
+static int
+check_libcurl(char *err, size_t errlen)
+{
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+	if (v->features & CURL_VERSION_UNIX_SOCKETS)
+		return 0;
+	snprintf(err, errlen, "libcurl %s cannot talk over unix sockets",
+	    v->version);
+	return -1;
+}
+
+static void ts_free(void *state);
+
+static void
+quiet(int priority, const char *fmt, ...)
+{
+	(void)priority;
+	(void)fmt;
+}
+
+static void *
+ts_init(const struct tsnss_host *host, const struct tsnss_setting *settings,
+    size_t n_settings, char *err, size_t errlen)
+{
+	struct ts_plugin *p = calloc(1, sizeof *p);
+	size_t i;
+
+	if (p == NULL || (p->socket = strdup(DEFAULT_SOCKET)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(p);
+		return NULL;
+	}
+	p->host = *host;
+	if (p->host.log == NULL)
+		p->host.log = quiet;
+	p->timeout_ms = DEFAULT_TIMEOUT_MS;
+	p->max_bytes = DEFAULT_MAX_BYTES;
+	for (i = 0; i < n_settings; i++)
+		if (apply_setting(p, &settings[i], err, errlen) < 0)
+			goto fail;
+	if (check_libcurl(err, errlen) < 0)
+		goto fail;
+	return p;
+fail:
+	ts_free(p);
+	return NULL;
+}
+
+/* --- results ------------------------------------------------------------- */
+
+/*
+ * The last thing a fetch does: done may start the next fetch or free the
+ * plugin, so p is not touched afterwards.
+ */
+static void
+report(struct ts_plugin *p, enum tsnss_fetch_status status, const char *detail,
+    const struct tsnss_identity *ids, size_t n_ids)
+{
+	struct tsnss_fetch_result res = {status, detail, ids, n_ids};
+
+	p->busy = 0;
+	p->done(&res, p->done_arg);
+}
+
+/* Wire text in a log line or detail: short and printable. */
+static const char *
+printable(const char *s, char *out, size_t outlen)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < outlen; i++)
+		out[i] =
+		    (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	out[i] = '\0';
+	return out;
+}
+
+static void
+report_users(struct ts_plugin *p, const struct ts_status *st)
+{
+	struct tsnss_identity *ids = calloc(st->n_users + 1, sizeof *ids);
+	size_t i, n = 0;
+
+	if (ids == NULL) {
+		report(p, TSNSS_FETCH_ERROR, "out of memory", NULL, 0);
+		return;
+	}
+	for (i = 0; i < st->n_users; i++) {
+		const struct ts_user *u = &st->users[i];
+
+		if (strcmp(u->login, TAGGED_DEVICES) == 0) {
+			p->host.log(LOG_DEBUG,
+			    "tailscale: leaving out the %s pseudo-user "
+			    "(id %" PRId64 ")",
+			    TAGGED_DEVICES, u->id);
+			continue;
+		}
+		ids[n].id = u->id;
+		ids[n].login = u->login;
+		ids[n].display_name = u->display_name;
+		n++;
+	}
+	report(p, TSNSS_FETCH_OK, NULL, ids, n);
+	free(ids);
+}
+
+/* Warn when the set of odd profiles changes, not at every refresh. */
+static void
+note_skipped(struct ts_plugin *p, const struct ts_status *st)
+{
+	const char *why = st->skip_reason ? st->skip_reason : "";
+	int changed = st->n_skipped != p->n_skipped ||
+		      strcmp(why, p->skip_reason ? p->skip_reason : "") != 0;
+
+	if (st->n_skipped > 0)
+		p->host.log(changed ? LOG_WARNING : LOG_DEBUG,
+		    "tailscale: left out %zu user profile(s) that tailscaled "
+		    "reported; the first %s",
+		    st->n_skipped, why);
+	if (!changed)
+		return;
+	free(p->skip_reason);
+	p->skip_reason = st->skip_reason ? strdup(st->skip_reason) : NULL;
+	p->n_skipped = st->n_skipped;
+}
+
+static void
+report_status(struct ts_plugin *p, const struct ts_status *st)
+{
+	char state[64], detail[128];
+
+	printable(st->backend_state, state, sizeof state);
+	note_skipped(p, st);
+	if (strcmp(st->backend_state, "Running") != 0) {
+		snprintf(detail, sizeof detail, "tailscaled BackendState is %s",
+		    state);
+		report(p, TSNSS_FETCH_NOT_READY, detail, NULL, 0);
+		return;
+	}
+	report_users(p, st);
+}
+
+static void
+on_reply(const struct localapi_reply *reply, void *arg)
+{
+	struct ts_plugin *p = arg;
+	struct ts_status *st;
+	char err[256], detail[300], state[64], tailnet[128];
+
+	if (reply->error != NULL) {
+		report(p, TSNSS_FETCH_ERROR, reply->error, NULL, 0);
+		return;
+	}
+	if (ts_status_parse(reply->body, reply->len, &st, err, sizeof err) <
+	    0) {
+		snprintf(
+		    detail, sizeof detail, "malformed status JSON: %s", err);
+		report(p, TSNSS_FETCH_ERROR, detail, NULL, 0);
+		return;
+	}
+	p->host.log(LOG_DEBUG,
+	    "tailscale: fetched %zu bytes from %s: BackendState %s, "
+	    "%zu user profiles, tailnet %s",
+	    reply->len, p->socket,
+	    printable(st->backend_state, state, sizeof state), st->n_users,
+	    st->tailnet ? printable(st->tailnet, tailnet, sizeof tailnet)
+			: "(none)");
+	report_status(p, st);
+	ts_status_free(st);
+}
+
+/* --- fetching ------------------------------------------------------------ */
+
+static void
+on_defer(evutil_socket_t fd, short events, void *arg)
+{
+	struct ts_plugin *p = arg;
+
+	(void)fd;
+	(void)events;
+	report(p, TSNSS_FETCH_ERROR, p->defer_why, NULL, 0);
+}
+
+static int
+start(struct ts_plugin *p)
+{
+	if (p->api == NULL)
+		p->api = localapi_new(
+		    p->host.base, p->socket, p->timeout_ms, p->max_bytes);
+	if (p->api == NULL) {
+		snprintf(p->defer_why, sizeof p->defer_why,
+		    "cannot set up libcurl to reach tailscaled at %s",
+		    p->socket);
+		return -1;
+	}
+	if (localapi_get(p->api, STATUS_PATH, on_reply, p) < 0) {
+		snprintf(p->defer_why, sizeof p->defer_why,
+		    "cannot start a request to tailscaled at %s "
+		    "(out of memory?)",
+		    p->socket);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A fetch that cannot start still ends in a callback from the loop, never
+ * from inside fetch().  The event is ours, not event_base_once()'s, so
+ * that ts_free() can cancel it.
+ */
+static int
+defer_failure(struct ts_plugin *p)
+{
+	struct timeval now = {0, 0};
+
+	if (p->defer == NULL)
+		p->defer = evtimer_new(p->host.base, on_defer, p);
+	if (p->defer == NULL || evtimer_add(p->defer, &now) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+ts_fetch(void *state, tsnss_fetch_done_fn *done, void *arg)
+{
+	struct ts_plugin *p = state;
+
+	if (p->busy || p->host.base == NULL)
+		return -1;
+	p->done = done;
+	p->done_arg = arg;
+	if (start(p) < 0 && defer_failure(p) < 0)
+		return -1;
+	p->busy = 1;
+	return 0;
+}
+
+static void
+ts_free(void *state)
+{
+	struct ts_plugin *p = state;
+
+	if (p == NULL)
+		return;
+	localapi_free(p->api);
+	if (p->defer != NULL)
+		event_free(p->defer);
+	free(p->skip_reason);
+	free(p->socket);
+	free(p);
+}
+
+__attribute__((visibility("default")))
+const struct tsnss_plugin tsnss_plugin = {
+    .abi_version = TSNSS_PLUGIN_ABI_VERSION,
+    .name = "tailscale",
+    .init = ts_init,
+    .fetch = ts_fetch,
+    .free = ts_free,
+};

@@ -1,0 +1,56 @@
+/*
+ * status.h - parse tailscaled's answer to GET /localapi/v0/status.
+ *
+ * Pure parsing, no I/O, so it can be unit-tested and fuzzed on its own.
+ *
+ * What fails the whole document, and what only drops one user:
+ *  - Anything that says the document is not what we think it is fails it:
+ *    bad JSON, a missing BackendState, a User that is not an object, a
+ *    profile whose ID is not an integer from 1 to INT64_MAX - 1 (json-c
+ *    clamps bigger numbers to INT64_MAX silently) or does not match its key.
+ *    Guessing there could hand one person's id to another.
+ *  - A profile with an unusable LoginName (missing, not a string, empty,
+ *    longer than TS_LOGIN_MAX, or holding control characters or NUL) is
+ *    skipped and counted in n_skipped: one odd profile must not lock
+ *    everyone else out.
+ */
+#ifndef TSNSS_TS_STATUS_H
+#define TSNSS_TS_STATUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Internal to the plugin: only tsnss_plugin leaves the module. */
+#pragma GCC visibility push(hidden)
+
+#define TS_LOGIN_MAX 256 /* bytes */
+/* JSON nesting: a real answer needs ~6, plus what CapMap values carry */
+#define TS_STATUS_MAX_DEPTH 64
+
+struct ts_user {
+	int64_t id;	    /* 1 .. INT64_MAX - 1 */
+	char *login;	    /* as the identity provider spelled it */
+	char *display_name; /* "" when absent; cut at an embedded NUL */
+};
+
+struct ts_status {
+	char *backend_state;   /* "Running", "NeedsLogin", ... */
+	struct ts_user *users; /* sorted by id, ids unique */
+	size_t n_users;
+	char *tailnet;	   /* CurrentTailnet.Name, may be NULL */
+	size_t n_skipped;  /* profiles dropped for a bad LoginName */
+	char *skip_reason; /* why the first one was, NULL if none */
+};
+
+/*
+ * Parse exactly len bytes of buf (no NUL needed).  Returns 0 and *out,
+ * or -1 with a sentence in err and *out NULL.  Trailing whitespace is
+ * fine, anything else after the document is not.
+ */
+int ts_status_parse(const char *buf, size_t len, struct ts_status **out,
+    char *err, size_t errlen);
+void ts_status_free(struct ts_status *st);
+
+#pragma GCC visibility pop
+
+#endif
