@@ -1,8 +1,7 @@
 #!/bin/sh
 # t-cli.sh - tsnssd's command line: -t, --version, --help, bad configs.
 . "$top_srcdir/tests/lib.sh"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+setup_tmpdir
 tsnssd="$top_builddir/src/tsnssd"
 plugins="$top_builddir/backends/tailscale/.libs"
 
@@ -50,12 +49,14 @@ like "$out" "writable by group or others" "a world-writable config is refused"
 
 printf '[daemon]\nplugin_dir = %s\n[badabi]\ndomain = example.com\n' \
 	"$top_builddir/tests/.libs" >"$T/c.conf"
+chmod 644 "$T/c.conf"
 run "$tsnssd" -t -c "$T/c.conf"
 is "$rc" 1 "a plugin of another ABI version is refused"
 like "$out" "plugin ABI version 42, this tsnssd needs 1" "and the message says why"
 
 printf '[daemon]\nplugin_dir = %s\n[nosuch]\ndomain = example.com\n' \
 	"$plugins" >"$T/c.conf"
+chmod 644 "$T/c.conf"
 run "$tsnssd" -t -c "$T/c.conf"
 like "$out" "cannot load backend \[nosuch\]" "a missing plugin is named"
 
