@@ -6,8 +6,10 @@
  *   WRITING  the reply is queued; close once it has drained
  *
  * A connection that sends garbage gets BADREQ and is closed; one that is
- * silent or reads too slowly is closed by the timeout.  Past max_clients a
- * new connection is closed at once, so the well-behaved still get answers.
+ * silent or reads too slowly is closed by the timeout.  At max_clients the
+ * oldest connection still waiting for its request is closed to make room:
+ * idle sockets cannot lock out a client that has something to ask.  Only
+ * when every slot is busy writing is the new connection refused.
  */
 #include "autoconfig.h"
 
@@ -18,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/queue.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -34,24 +37,28 @@
 #include "tsnssd.h"
 #include "xmalloc.h"
 
-struct listener {
-	struct tsnssd *d;
-	struct evconnlistener *ev;
-	char *path;
-	unsigned n_clients;
-};
-
 enum conn_state { CONN_READING, CONN_WRITING };
 
 struct conn {
 	struct listener *l;
 	struct bufferevent *bev;
 	enum conn_state state;
+	TAILQ_ENTRY(conn) entry; /* in l->reading while CONN_READING */
+};
+
+struct listener {
+	struct tsnssd *d;
+	struct evconnlistener *ev;
+	char *path;
+	unsigned n_clients;
+	TAILQ_HEAD(, conn) reading; /* oldest first */
 };
 
 static void
 conn_free(struct conn *c)
 {
+	if (c->state == CONN_READING)
+		TAILQ_REMOVE(&c->l->reading, c, entry);
 	c->l->n_clients--;
 	bufferevent_free(c->bev);
 	free(c);
@@ -60,8 +67,25 @@ conn_free(struct conn *c)
 static void
 conn_reply(struct conn *c)
 {
+	TAILQ_REMOVE(&c->l->reading, c, entry);
 	c->state = CONN_WRITING;
 	bufferevent_disable(c->bev, EV_READ);
+}
+
+/* Make room for one more client; -1 if every slot is busy writing. */
+static int
+make_room(struct listener *l)
+{
+	struct conn *oldest;
+
+	if (l->n_clients < l->d->cf->max_clients)
+		return 0;
+	oldest = TAILQ_FIRST(&l->reading);
+	if (oldest == NULL)
+		return -1;
+	l->d->stats.clients_evicted++;
+	conn_free(oldest);
+	return 0;
 }
 
 static void
@@ -123,7 +147,7 @@ on_accept(struct evconnlistener *ev, evutil_socket_t fd, struct sockaddr *sa,
 	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 	struct conn *c;
 
-	if (l->n_clients >= d->cf->max_clients) {
+	if (make_room(l) != 0) {
 		d->stats.clients_refused++;
 		evutil_closesocket(fd);
 		return;
@@ -137,6 +161,7 @@ on_accept(struct evconnlistener *ev, evutil_socket_t fd, struct sockaddr *sa,
 		return;
 	}
 	l->n_clients++;
+	TAILQ_INSERT_TAIL(&l->reading, c, entry);
 	bufferevent_setwatermark(c->bev, EV_READ, 0,
 	    sizeof(struct tsnss_header) + TSNSS_MAX_KEY);
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
@@ -225,6 +250,7 @@ listener_new(struct tsnssd *d, char *err, size_t errlen)
 	l = xcalloc(1, sizeof *l);
 	l->d = d;
 	l->path = xstrdup(d->cf->socket_path);
+	TAILQ_INIT(&l->reading);
 	l->ev = evconnlistener_new(d->base, on_accept, l,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128, fd);
 	if (l->ev == NULL) {
@@ -247,6 +273,8 @@ listener_free(struct listener *l)
 	if (l == NULL)
 		return;
 	evconnlistener_free(l->ev);
+	while (!TAILQ_EMPTY(&l->reading))
+		conn_free(TAILQ_FIRST(&l->reading));
 	unlink(l->path);
 	free(l->path);
 	free(l);

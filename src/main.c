@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -174,11 +175,12 @@ log_stats(const struct tsnssd *d)
 	const struct stats *s = &d->stats;
 
 	log_info("stats: requests %" PRIu64 ", bad requests %" PRIu64
-		 ", clients refused %" PRIu64 ", client timeouts %" PRIu64
+		 ", idle clients evicted %" PRIu64 ", clients refused %" PRIu64
+		 ", client timeouts %" PRIu64
 		 ", early refreshes held back %" PRIu64
 		 ", refreshes ok %" PRIu64 ", failed %" PRIu64
 		 ", users %u, snapshot age %lld s",
-	    s->requests, s->bad_requests, s->clients_refused,
+	    s->requests, s->bad_requests, s->clients_evicted, s->clients_refused,
 	    s->client_timeouts, s->miss_refresh_limited, s->refresh_ok, s->refresh_failed,
 	    d->snap ? d->snap->h->n_users : 0,
 	    d->snap ? (long long)(time(NULL) - d->snap->h->created) : -1LL);
@@ -277,6 +279,30 @@ load_persisted(struct tsnssd *d)
 	tsnssd_swap_snapshot(d, s, 0);
 }
 
+/*
+ * Each client holds a descriptor: take the hard limit, and keep
+ * max_clients below it so accept() never meets EMFILE.
+ */
+static void
+raise_fd_limit(struct tsnssd *d)
+{
+	struct rlimit rl;
+	unsigned room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	getrlimit(RLIMIT_NOFILE, &rl);
+	room = rl.rlim_cur > 128 + 64 ? (unsigned)(rl.rlim_cur - 64) : 128;
+	if (d->cf->max_clients > room) {
+		log_warn("max_clients %u is more than the descriptor limit "
+			 "allows; using %u",
+		    d->cf->max_clients, room);
+		d->cf->max_clients = room;
+	}
+}
+
 static int
 run(struct tsnssd *d)
 {
@@ -288,6 +314,7 @@ run(struct tsnssd *d)
 		ev[i] = evsignal_new(d->base, sigs[i], on_signal, d);
 		evsignal_add(ev[i], NULL);
 	}
+	raise_fd_limit(d);
 	load_persisted(d);
 	d->refresh = refresh_new(d, d->snap ? NULL : start_listening);
 	if (d->snap != NULL)

@@ -25,7 +25,8 @@ struct listener;
 struct stats {
 	uint64_t requests;
 	uint64_t bad_requests;
-	uint64_t clients_refused; /* max_clients reached */
+	uint64_t clients_evicted; /* idle, closed to make room */
+	uint64_t clients_refused; /* max_clients reached, all busy */
 	uint64_t client_timeouts;
 	uint64_t miss_refresh_limited; /* early refreshes held back */
 	uint64_t refresh_ok;

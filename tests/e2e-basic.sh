@@ -39,7 +39,8 @@ is "$(ls -l "$T/owned" | awk '{print $3 ":" $4}')" "alice:alice" \
 	"ls -l shows the owner by name"
 
 pw=$(getent passwd)
-like "$pw" "^alice:\*:$ALICE:" "enumeration lists alice"
+like "$pw" "
+alice:\*:$ALICE:" "enumeration lists alice"
 like "$pw" "
 bob:\*:$BOB:" "enumeration lists bob"
 is "$(getent passwd | grep -c '^root:')" 1 "root listed once, from files"
