@@ -8,6 +8,11 @@
  *   nss-probe threads N ITER NAME UID
  *                                  N threads x ITER getpwnam_r+getpwuid_r,
  *                                  each answer checked against NAME/UID
+ *   nss-probe fork NAME UID        look NAME up, fork, look it up in the
+ *                                  child and the parent again
+ *   nss-probe self SOCKET NAME     listen on SOCKET as tsnssd would, look
+ *                                  NAME up, then see whether the stub sent
+ *                                  us a request: it must not ask itself
  */
 #include "autoconfig.h"
 
@@ -18,6 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int
 probe_pwnam(const char *name, size_t buflen)
@@ -114,9 +123,67 @@ probe_threads(int n, long iter, const char *name, uid_t uid)
 	return bad != 0;
 }
 
+static int
+uid_of(const char *name)
+{
+	struct passwd *pw = getpwnam(name);
+
+	return pw ? (int)pw->pw_uid : -1;
+}
+
+static int
+probe_fork(const char *name, int uid)
+{
+	int status = 0;
+	pid_t pid;
+
+	if (uid_of(name) != uid)
+		return printf("parent before fork: wrong\n"), 1;
+	pid = fork();
+	if (pid == 0)
+		_exit(uid_of(name) == uid ? 0 : 1);
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return printf("child: wrong\n"), 1;
+	if (uid_of(name) != uid)
+		return printf("parent after fork: wrong\n"), 1;
+	printf("ok before, in and after fork\n");
+	return 0;
+}
+
+static int
+probe_self(const char *path, const char *name)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char buf[64];
+	int srv, c;
+	ssize_t n;
+
+	srv = socket(AF_UNIX, SOCK_STREAM, 0);
+	strncpy(sun.sun_path, path, sizeof sun.sun_path - 1);
+	unlink(path);
+	if (bind(srv, (struct sockaddr *)&sun, sizeof sun) != 0 ||
+	    listen(srv, 8) != 0)
+		return perror("listen"), 2;
+	(void)getpwnam(name); /* the stub connects to us, then must let go */
+	c = accept(srv, NULL, NULL);
+	if (c < 0)
+		return printf("no connection at all\n"), 1;
+	n = recv(c, buf, sizeof buf, MSG_DONTWAIT);
+	printf(n > 0 ? "asked itself\n" : "did not ask itself\n");
+	close(c);
+	close(srv);
+	unlink(path);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "fork") == 0)
+		return probe_fork(argv[2], atoi(argv[3]));
+	if (argc == 4 && strcmp(argv[1], "self") == 0)
+		return probe_self(argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[1], "pwnam") == 0)
 		return probe_pwnam(argv[2], strtoul(argv[3], NULL, 10));
 	if (argc == 4 && strcmp(argv[1], "grnam") == 0)
