@@ -19,9 +19,11 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "policy.h"
 #include "xmalloc.h"
 
-enum key_type { K_PATH, K_STRING, K_UINT, K_DOMAINS };
+enum key_type { K_PATH, K_STRING, K_UINT, K_DOMAINS, K_BOOL, K_NAME,
+	K_MEMBERS };
 
 struct key_spec {
 	const char *name;
@@ -38,6 +40,7 @@ static const struct key_spec daemon_keys[] = {
 	{"plugin_dir", K_PATH, OFF(plugin_dir), 0, 0},
 	{"max_clients", K_UINT, OFF(max_clients), 1, 65536},
 	{"client_timeout_ms", K_UINT, OFF(client_timeout_ms), 10, 60000},
+	{"enumerate", K_BOOL, OFF(enumerate), 0, 1},
 	{NULL, 0, 0, 0, 0},
 };
 
@@ -51,6 +54,28 @@ static const struct key_spec policy_keys[] = {
 	{"ttl", K_UINT, OFF(ttl), 5, 86400},
 	{"max_stale", K_UINT, OFF(max_stale), 0, 31536000},
 	{"refresh_on_miss", K_UINT, OFF(refresh_on_miss), 0, 86400},
+	{"primary_group", K_NAME, OFF(policy.primary_group), 0, 0},
+	{NULL, 0, 0, 0, 0},
+};
+
+/*
+ * [user LOGIN] and [group NAME] keys: offsets into the section's own
+ * struct, which current_target() finds.
+ */
+#define UOFF(field) offsetof(struct user_override, field)
+#define GOFF(field) offsetof(struct static_group, field)
+
+static const struct key_spec user_keys[] = {
+	{"name", K_NAME, UOFF(name), 0, 0},
+	{"uid", K_UINT, UOFF(uid), 1000, 2147483646},
+	{"shell", K_PATH, UOFF(shell), 0, 0},
+	{"home", K_PATH, UOFF(home), 0, 0},
+	{NULL, 0, 0, 0, 0},
+};
+
+static const struct key_spec group_keys[] = {
+	{"gid", K_UINT, GOFF(gid), 1000, 2147483646},
+	{"members", K_MEMBERS, 0, 0, 0},
 	{NULL, 0, 0, 0, 0},
 };
 
@@ -58,8 +83,9 @@ struct parser {
 	struct config *cf;
 	const char *path;
 	unsigned line;
-	enum { SEC_NONE, SEC_DAEMON, SEC_BACKEND } section;
-	char seen[64]; /* bitmap of keys already given, to refuse repeats */
+	enum { SEC_NONE, SEC_DAEMON, SEC_BACKEND, SEC_USER, SEC_GROUP } section;
+	char seen[64]; /* keys already given, to refuse repeats */
+	char sec_seen[8]; /* likewise, for the current [user]/[group] */
 	char *err;
 	size_t errlen;
 };
@@ -88,6 +114,7 @@ set_defaults(struct config *cf)
 	cf->plugin_dir = xstrdup(TSNSSD_PLUGIN_DIR);
 	cf->max_clients = 1024;
 	cf->client_timeout_ms = 2000;
+	cf->enumerate = 1;
 	cf->ttl = 60;
 	cf->max_stale = 7 * 86400;
 	cf->refresh_on_miss = 5;
@@ -125,7 +152,8 @@ strip_comment(char *s)
 }
 
 static int
-parse_uint(struct parser *p, const struct key_spec *k, const char *v)
+parse_uint(struct parser *p, void *base, const struct key_spec *k,
+    const char *v)
 {
 	unsigned long n;
 	char *end;
@@ -137,11 +165,49 @@ parse_uint(struct parser *p, const struct key_spec *k, const char *v)
 	if (errno != 0 || *end != '\0' || n < k->min || n > k->max)
 		return fail(p, "%s must be a whole number from %lu to %lu",
 		    k->name, k->min, k->max);
-	if (k->offset == OFF(policy.uid_base) ||
-	    k->offset == OFF(policy.uid_max))
-		*(uint32_t *)((char *)p->cf + k->offset) = (uint32_t)n;
-	else
-		*(unsigned *)((char *)p->cf + k->offset) = (unsigned)n;
+	*(unsigned *)((char *)base + k->offset) = (unsigned)n;
+	return 0;
+}
+
+static int
+parse_bool(struct parser *p, void *base, const struct key_spec *k,
+    const char *v)
+{
+	static const char *yes[] = {"yes", "true", "on", "1"};
+	static const char *no[] = {"no", "false", "off", "0"};
+	unsigned *slot = (unsigned *)((char *)base + k->offset);
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcmp(v, yes[i]) == 0)
+			return *slot = 1, 0;
+		if (strcmp(v, no[i]) == 0)
+			return *slot = 0, 0;
+	}
+	return fail(p, "%s must be yes or no", k->name);
+}
+
+static int
+parse_members(struct parser *p, struct static_group *g, char *v)
+{
+	char *save = NULL, *tok, *c;
+
+	for (tok = strtok_r(v, " \t,", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t,", &save)) {
+		for (c = tok; *c != '\0'; c++)
+			*c = (char)tolower((unsigned char)*c);
+		if (strcmp(tok, "*") == 0) {
+			g->all_users = 1;
+			continue;
+		}
+		if (strchr(tok, '@') == NULL && !policy_valid_name(tok))
+			return fail(p, "member '%s' is neither a login nor a "
+				       "valid user name",
+			    tok);
+		g->members = xreallocarray(g->members, g->n_members + 1,
+		    sizeof *g->members);
+		g->members[g->n_members++] = xstrdup(tok);
+	}
 	return 0;
 }
 
@@ -180,15 +246,26 @@ parse_domains(struct parser *p, char *v)
 }
 
 static int
-set_value(struct parser *p, const struct key_spec *k, char *v)
+set_value(struct parser *p, void *base, const struct key_spec *k, char *v)
 {
-	char **slot = (char **)((char *)p->cf + k->offset);
+	char **slot = (char **)((char *)base + k->offset);
 
 	switch (k->type) {
 	case K_UINT:
-		return parse_uint(p, k, v);
+		return parse_uint(p, base, k, v);
+	case K_BOOL:
+		return parse_bool(p, base, k, v);
 	case K_DOMAINS:
 		return parse_domains(p, v);
+	case K_MEMBERS:
+		return parse_members(p, base, v);
+	case K_NAME:
+		if (!policy_valid_name(v))
+			return fail(p, "'%s' is not a valid user or group name",
+			    v);
+		free(*slot);
+		*slot = xstrdup(v);
+		return 0;
 	case K_PATH:
 		if (v[0] != '/')
 			return fail(p, "%s must be an absolute path", k->name);
@@ -239,32 +316,63 @@ backend_setting_repeated(const struct config *cf, const char *key)
 	return 0;
 }
 
+/* The table and struct that the current section's keys go to. */
+static const struct key_spec *
+current_table(struct parser *p, void **base)
+{
+	struct policy_config *pc = &p->cf->policy;
+
+	*base = p->cf;
+	switch (p->section) {
+	case SEC_DAEMON:
+		return daemon_keys;
+	case SEC_BACKEND:
+		return policy_keys;
+	case SEC_USER:
+		*base = &pc->overrides[pc->n_overrides - 1];
+		return user_keys;
+	case SEC_GROUP:
+		*base = &pc->groups[pc->n_groups - 1];
+		return group_keys;
+	default:
+		return NULL;
+	}
+}
+
 static int
 handle_key(struct parser *p, char *key, char *value)
 {
 	const struct key_spec *table, *k;
-	size_t idx, bit;
+	size_t idx;
+	char *seen;
+	void *base;
 
-	if (p->section == SEC_NONE)
+	table = current_table(p, &base);
+	if (table == NULL)
 		return fail(p, "'%s' is outside any [section]", key);
-	table = p->section == SEC_DAEMON ? daemon_keys : policy_keys;
 	k = find_key(table, key, &idx);
 	if (k == NULL) {
-		if (p->section == SEC_DAEMON)
-			return fail(p, "unknown key '%s' in [daemon]", key);
+		if (p->section != SEC_BACKEND)
+			return fail(p, "unknown key '%s' in [%s]", key,
+			    p->section == SEC_DAEMON ? "daemon"
+			    : p->section == SEC_USER ? "user ..."
+						     : "group ...");
 		/* The plugin checks its own keys when it is initialised. */
 		if (backend_setting_repeated(p->cf, key))
 			return fail(p, "'%s' is given twice", key);
 		add_setting(p->cf, key, value, p->line);
 		return 0;
 	}
-	bit = (p->section == SEC_DAEMON ? 0 : 32) + idx;
-	if (p->seen[bit])
+	if (p->section == SEC_USER || p->section == SEC_GROUP)
+		seen = &p->sec_seen[idx];
+	else
+		seen = &p->seen[(p->section == SEC_DAEMON ? 0 : 32) + idx];
+	if (*seen)
 		return fail(p, "'%s' is given twice", key);
-	p->seen[bit] = 1;
+	*seen = 1;
 	if (*value == '\0')
 		return fail(p, "'%s' has no value", key);
-	return set_value(p, k, value);
+	return set_value(p, base, k, value);
 }
 
 static int
@@ -280,6 +388,53 @@ valid_section_name(const char *s)
 }
 
 static int
+start_user(struct parser *p, char *login)
+{
+	struct policy_config *pc = &p->cf->policy;
+	struct user_override *u;
+	size_t i;
+
+	for (char *c = login; *c != '\0'; c++)
+		*c = (char)tolower((unsigned char)*c);
+	if (strchr(login, '@') == NULL || strchr(login, ' ') != NULL)
+		return fail(p, "[user %s]: a login like name@domain is needed",
+		    login);
+	for (i = 0; i < pc->n_overrides; i++)
+		if (strcmp(pc->overrides[i].login, login) == 0)
+			return fail(p, "[user %s] is given twice", login);
+	pc->overrides = xreallocarray(pc->overrides, pc->n_overrides + 1,
+	    sizeof *pc->overrides);
+	u = &pc->overrides[pc->n_overrides++];
+	memset(u, 0, sizeof *u);
+	u->login = xstrdup(login);
+	u->line = p->line;
+	p->section = SEC_USER;
+	return 0;
+}
+
+static int
+start_group(struct parser *p, char *name)
+{
+	struct policy_config *pc = &p->cf->policy;
+	struct static_group *g;
+	size_t i;
+
+	if (!policy_valid_name(name))
+		return fail(p, "[group %s]: not a valid group name", name);
+	for (i = 0; i < pc->n_groups; i++)
+		if (strcmp(pc->groups[i].name, name) == 0)
+			return fail(p, "[group %s] is given twice", name);
+	pc->groups = xreallocarray(pc->groups, pc->n_groups + 1,
+	    sizeof *pc->groups);
+	g = &pc->groups[pc->n_groups++];
+	memset(g, 0, sizeof *g);
+	g->name = xstrdup(name);
+	g->line = p->line;
+	p->section = SEC_GROUP;
+	return 0;
+}
+
+static int
 handle_section(struct parser *p, char *line)
 {
 	char *end = strchr(line, ']'), *name;
@@ -288,6 +443,11 @@ handle_section(struct parser *p, char *line)
 		return fail(p, "malformed section header");
 	*end = '\0';
 	name = trim(line + 1);
+	memset(p->sec_seen, 0, sizeof p->sec_seen);
+	if (strncmp(name, "user ", 5) == 0)
+		return start_user(p, trim(name + 5));
+	if (strncmp(name, "group ", 6) == 0)
+		return start_group(p, trim(name + 6));
 	if (strcmp(name, "daemon") == 0) {
 		if (p->seen[63])
 			return fail(p, "[daemon] is given twice");
@@ -337,6 +497,51 @@ template_ok(const char *t)
 	return 1;
 }
 
+static const struct static_group *
+find_group(const struct policy_config *pc, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < pc->n_groups; i++)
+		if (strcmp(pc->groups[i].name, name) == 0)
+			return &pc->groups[i];
+	return NULL;
+}
+
+/* What [user] and [group] sections need of each other and of the rest. */
+static int
+check_sections(struct parser *p)
+{
+	const struct policy_config *pc = &p->cf->policy;
+	size_t i, j;
+
+	for (i = 0; i < pc->n_groups; i++) {
+		p->line = pc->groups[i].line;
+		if (pc->groups[i].gid == 0)
+			return fail(p, "[group %s] needs a gid",
+			    pc->groups[i].name);
+		for (j = 0; j < i; j++)
+			if (pc->groups[j].gid == pc->groups[i].gid)
+				return fail(p, "gid %u is given to [group %s] "
+					       "too",
+				    pc->groups[i].gid, pc->groups[j].name);
+	}
+	for (i = 0; i < pc->n_overrides; i++) {
+		const struct user_override *u = &pc->overrides[i];
+
+		p->line = u->line;
+		if ((u->home && !template_ok(u->home)) ||
+		    (u->shell && !template_ok(u->shell)))
+			return fail(p, "home and shell know only %%u %%l %%d "
+				       "%%U %%%%");
+	}
+	p->line = 0;
+	if (pc->primary_group && find_group(pc, pc->primary_group) == NULL)
+		return fail(p, "primary_group '%s' has no [group %s] section",
+		    pc->primary_group, pc->primary_group);
+	return 0;
+}
+
 static int
 check_whole(struct parser *p)
 {
@@ -355,7 +560,7 @@ check_whole(struct parser *p)
 		return fail(p, "uid_max must be greater than uid_base");
 	if (cf->max_stale != 0 && cf->max_stale < cf->ttl)
 		return fail(p, "max_stale must be 0 or at least ttl");
-	return 0;
+	return check_sections(p);
 }
 
 struct config *
@@ -487,6 +692,21 @@ config_free(struct config *cf)
 	free(cf->policy.domains);
 	free(cf->policy.shell);
 	free(cf->policy.home);
+	free(cf->policy.primary_group);
+	for (i = 0; i < cf->policy.n_overrides; i++) {
+		free(cf->policy.overrides[i].login);
+		free(cf->policy.overrides[i].name);
+		free(cf->policy.overrides[i].shell);
+		free(cf->policy.overrides[i].home);
+	}
+	free(cf->policy.overrides);
+	for (i = 0; i < cf->policy.n_groups; i++) {
+		free(cf->policy.groups[i].name);
+		for (size_t j = 0; j < cf->policy.groups[i].n_members; j++)
+			free(cf->policy.groups[i].members[j]);
+		free(cf->policy.groups[i].members);
+	}
+	free(cf->policy.groups);
 	for (i = 0; i < cf->n_settings; i++) {
 		free((char *)cf->settings[i].key);
 		free((char *)cf->settings[i].value);

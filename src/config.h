@@ -13,6 +13,25 @@
 #define CONFIG_MAX_BYTES (1u << 20)
 #define CONFIG_MAX_LINE 4096
 
+/* [user LOGIN]: what one login gets instead of the rule's answer. */
+struct user_override {
+	char *login; /* lower-cased */
+	char *name;  /* NULL: the rule's */
+	uint32_t uid; /* 0: the rule's */
+	char *shell, *home; /* NULL: the policy's */
+	unsigned line;
+};
+
+/* [group NAME]: a group tsnssd serves besides the private ones. */
+struct static_group {
+	char *name;
+	uint32_t gid;
+	char **members; /* logins or local names */
+	size_t n_members;
+	int all_users; /* members = *: every tailnet user */
+	unsigned line;
+};
+
 /* The identity policy: how a backend's logins become UNIX users. */
 struct policy_config {
 	char **domains; /* lower-case */
@@ -21,6 +40,11 @@ struct policy_config {
 	uint32_t uid_max;
 	char *shell;
 	char *home; /* template: %u %l %d %U %% */
+	char *primary_group; /* NULL: a private group per user */
+	struct user_override *overrides;
+	size_t n_overrides;
+	struct static_group *groups;
+	size_t n_groups;
 };
 
 struct config {
@@ -32,6 +56,7 @@ struct config {
 	char *plugin_dir;
 	unsigned max_clients;
 	unsigned client_timeout_ms;
+	unsigned enumerate; /* answer getpwent/getgrent */
 
 	/* the backend section */
 	char *backend;

@@ -112,7 +112,8 @@ conn_read(struct bufferevent *bev, void *arg)
 	evbuffer_drain(in, sizeof h);
 	evbuffer_remove(in, key, keylen);
 	c->l->d->stats.requests++;
-	if (request_answer(c->l->d->snap, &h, key, out) == TSNSS_NOTFOUND &&
+	if (request_answer(c->l->d->snap, &h, key, c->l->d->cf->enumerate,
+			out) == TSNSS_NOTFOUND &&
 	    request_is_name(&h, key))
 		refresh_on_miss(c->l->d->refresh);
 	conn_reply(c);

@@ -25,14 +25,17 @@
 #include "backend.h"
 #include "cache.h"
 #include "config.h"
+#include "explain.h"
 #include "listener.h"
 #include "log.h"
+#include "rangecheck.h"
 #include "refresh.h"
 #include "snapshot.h"
 #include "tsnssd.h"
 
 struct options {
 	const char *config_path;
+	const char *explain;
 	int foreground, debug, check_only;
 };
 
@@ -45,6 +48,7 @@ usage(FILE *f)
 	    "  -d, --debug         log every fetch and every decision\n"
 	    "  -c, --config FILE   read FILE (default %s)\n"
 	    "  -t, --check-config  check the configuration and exit\n"
+	    "  -x, --explain LOGIN print what LOGIN becomes, or why not\n"
 	    "  -V, --version       print the version and exit\n"
 	    "  -h, --help          print this help and exit\n",
 	    TSNSSD_CONFIG_PATH);
@@ -58,6 +62,7 @@ parse_args(int argc, char **argv, struct options *o)
 	    {"debug", no_argument, NULL, 'd'},
 	    {"config", required_argument, NULL, 'c'},
 	    {"check-config", no_argument, NULL, 't'},
+	    {"explain", required_argument, NULL, 'x'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -65,7 +70,7 @@ parse_args(int argc, char **argv, struct options *o)
 	int ch;
 
 	o->config_path = TSNSSD_CONFIG_PATH;
-	while ((ch = getopt_long(argc, argv, "fdc:tVh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "fdc:tx:Vh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			o->foreground = 1;
@@ -78,6 +83,9 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 't':
 			o->check_only = 1;
+			break;
+		case 'x':
+			o->explain = optarg;
 			break;
 		case 'V':
 			printf("tsnssd %s\n", PACKAGE_VERSION);
@@ -239,6 +247,18 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
+static void
+warn_stderr(const char *msg, void *arg)
+{
+	fprintf(stderr, "tsnssd: warning: %s\n", msg);
+}
+
+static void
+warn_log(const char *msg, void *arg)
+{
+	log_warn("%s", msg);
+}
+
 static int
 check_config(const char *path)
 {
@@ -257,6 +277,8 @@ check_config(const char *path)
 		config_free(cf);
 		return 1;
 	}
+	range_check(&cf->policy, "/etc/subuid", "/etc/subgid", "/etc/passwd",
+	    warn_stderr, NULL);
 	printf("tsnssd: configuration file %s is OK\n", path);
 	backend_free(b);
 	config_free(cf);
@@ -344,6 +366,8 @@ main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	umask(022);
+	if (o.explain != NULL)
+		o.foreground = 1;
 	if (!o.foreground)
 		daemonize(&d);
 	log_open(o.foreground, o.debug);
@@ -353,9 +377,16 @@ main(int argc, char **argv)
 		log_err("%s", d.base ? err : "cannot create the event loop");
 		return 1;
 	}
+	if (o.explain != NULL) {
+		rc = explain_login(&d, o.explain, stdout);
+		goto out;
+	}
 	log_info("tsnssd %s starting, backend %s", PACKAGE_VERSION,
 	    backend_name(d.backend));
+	range_check(&d.cf->policy, "/etc/subuid", "/etc/subgid", "/etc/passwd",
+	    warn_log, NULL);
 	rc = run(&d);
+out:
 	listener_free(d.listener);
 	refresh_free(d.refresh);
 	backend_free(d.backend);

@@ -18,6 +18,7 @@
 #include "xmalloc.h"
 
 struct candidate {
+	const struct user_override *ov; /* [user LOGIN], or NULL */
 	int64_t id;
 	char *login;        /* lower-cased */
 	const char *domain; /* points into login */
@@ -209,6 +210,62 @@ domain_allowed(const struct policy_config *pc, const char *domain)
 	return 0;
 }
 
+static const struct user_override *
+find_override(const struct policy_config *pc, const char *login)
+{
+	size_t i;
+
+	for (i = 0; i < pc->n_overrides; i++)
+		if (strcmp(pc->overrides[i].login, login) == 0)
+			return &pc->overrides[i];
+	return NULL;
+}
+
+static const struct static_group *
+find_static_group(const struct policy_config *pc, const char *name,
+    uint32_t gid)
+{
+	size_t i;
+
+	for (i = 0; i < pc->n_groups; i++)
+		if ((name && strcmp(pc->groups[i].name, name) == 0) ||
+		    (!name && pc->groups[i].gid == gid))
+			return &pc->groups[i];
+	return NULL;
+}
+
+/* The name rules: valid, and nobody else's on this host. */
+static void
+judge_name(const struct policy_config *pc, const struct localdb *local,
+    struct candidate *c)
+{
+	if (!policy_valid_name(c->name))
+		refuse(c, "'%s' is not a valid user name (lower-case letters, "
+			  "digits, '_', '-', '.', at most %d bytes, starting "
+			  "with a letter or '_')",
+		    c->name, POLICY_MAX_NAME);
+	else if (localdb_has_user(local, c->name))
+		refuse(c, "'%s' is a local account in /etc/passwd", c->name);
+	else if (localdb_has_group(local, c->name))
+		refuse(c, "'%s' is a local group in /etc/group", c->name);
+	else if (find_static_group(pc, c->name, 0) != NULL)
+		refuse(c, "'%s' is a [group] in the config", c->name);
+}
+
+static void
+judge_uid(const struct policy_config *pc, const struct localdb *local,
+    struct candidate *c)
+{
+	if (c->uid == 0 || c->uid == 65535 || localdb_has_uid(local, c->uid))
+		refuse(c, "uid %" PRIu32 " belongs to a local account; "
+			  "give this login a uid in a [user] section",
+		    c->uid);
+	else if (localdb_has_gid(local, c->uid))
+		refuse(c, "gid %" PRIu32 " belongs to a local group", c->uid);
+	else if (find_static_group(pc, NULL, c->uid) != NULL)
+		refuse(c, "gid %" PRIu32 " is a [group] in the config", c->uid);
+}
+
 /* The rules that look at one identity alone. */
 static void
 judge_alone(const struct policy_config *pc, const struct localdb *local,
@@ -220,26 +277,31 @@ judge_alone(const struct policy_config *pc, const struct localdb *local,
 		refuse(c, "login is not of the form name@domain");
 		return;
 	}
-	c->name = xstrndup(c->login, (size_t)(at - c->login));
+	c->ov = find_override(pc, c->login);
 	c->domain = at + 1;
-	if (!domain_allowed(pc, c->domain))
+	if (c->ov != NULL && c->ov->name != NULL)
+		c->name = xstrdup(c->ov->name);
+	else
+		c->name = xstrndup(c->login, (size_t)(at - c->login));
+	if (!domain_allowed(pc, c->domain)) {
 		refuse(c, "domain '%s' is not listed in 'domain'", c->domain);
-	else if (!policy_valid_name(c->name))
-		refuse(c, "'%s' is not a valid user name (lower-case letters, "
-			  "digits, '_', '-', '.', at most %d bytes, starting "
-			  "with a letter or '_')",
-		    c->name, POLICY_MAX_NAME);
-	else if (localdb_has_user(local, c->name))
-		refuse(c, "'%s' is a local account in /etc/passwd", c->name);
-	else if (localdb_has_group(local, c->name))
-		refuse(c, "'%s' is a local group in /etc/group", c->name);
+		return;
+	}
+	judge_name(pc, local, c);
 	if (c->why != NULL)
 		return;
-	c->uid = policy_uid(pc, c->login);
-	if (c->uid == 0 || c->uid == 65535 || localdb_has_uid(local, c->uid))
-		refuse(c, "uid %" PRIu32 " belongs to a local account", c->uid);
-	else if (localdb_has_gid(local, c->uid))
-		refuse(c, "gid %" PRIu32 " belongs to a local group", c->uid);
+	if (c->ov != NULL && c->ov->uid != 0)
+		c->uid = c->ov->uid;
+	else
+		c->uid = policy_uid(pc, c->login);
+	judge_uid(pc, local, c);
+}
+
+/* An explicit uid from the config is never taken away by a hashed one. */
+static int
+explicit_uid(const struct candidate *c)
+{
+	return c->ov != NULL && c->ov->uid != 0;
 }
 
 static int
@@ -261,6 +323,8 @@ by_uid_then_id(const void *a, const void *b)
 		return (x->why != NULL) - (y->why != NULL);
 	if (x->uid != y->uid)
 		return x->uid < y->uid ? -1 : 1;
+	if (explicit_uid(x) != explicit_uid(y))
+		return explicit_uid(y) - explicit_uid(x);
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
@@ -295,7 +359,10 @@ refuse_name_clashes(struct candidate *c, size_t n)
 	}
 }
 
-/* Two logins that hash to one UID: the smaller backend id keeps it. */
+/*
+ * Two logins with one UID: an explicit [user] uid keeps it, else the
+ * smaller backend id does.
+ */
 static void
 refuse_uid_clashes(struct candidate *c, size_t n)
 {
@@ -328,14 +395,21 @@ make_user(const struct policy_config *pc, struct candidate *c,
     struct policy_user *u)
 {
 	char gecos[POLICY_MAX_GECOS + 1], home[1024], shell[1024];
+	const char *home_t = pc->home, *shell_t = pc->shell;
 
 	memset(u, 0, sizeof *u);
 	u->id = c->id;
 	u->login = c->login;
 	u->name = c->name;
 	u->uid = u->gid = c->uid;
-	if (policy_expand(pc->home, u, c->domain, home, sizeof home) != 0 ||
-	    policy_expand(pc->shell, u, c->domain, shell, sizeof shell) != 0 ||
+	if (pc->primary_group != NULL)
+		u->gid = find_static_group(pc, pc->primary_group, 0)->gid;
+	if (c->ov != NULL && c->ov->home != NULL)
+		home_t = c->ov->home;
+	if (c->ov != NULL && c->ov->shell != NULL)
+		shell_t = c->ov->shell;
+	if (policy_expand(home_t, u, c->domain, home, sizeof home) != 0 ||
+	    policy_expand(shell_t, u, c->domain, shell, sizeof shell) != 0 ||
 	    !safe_field(home) || !safe_field(shell)) {
 		refuse(c, "home or shell template gives an unusable value");
 		return -1;
@@ -369,12 +443,98 @@ record(struct policy_result *r, struct candidate *c)
 	c->login = NULL;
 	d->accepted = c->why == NULL;
 	if (d->accepted)
-		xasprintf(&d->why, "local user %s, uid %" PRIu32, c->name,
-		    c->uid);
+		xasprintf(&d->why, "local user %s, uid %" PRIu32 "%s", c->name,
+		    c->uid, c->ov != NULL ? " (from its [user] section)" : "");
 	else
 		d->why = c->why;
 	c->why = NULL;
 	free(c->name);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static const struct policy_user *
+user_by_login(const struct policy_result *r, const char *login)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_users; i++)
+		if (strcmp(r->users[i].login, login) == 0)
+			return &r->users[i];
+	return NULL;
+}
+
+/* Members named by login become local names; unknown logins drop out. */
+static void
+resolve_members(const struct static_group *sg, const struct policy_result *r,
+    struct policy_group *g)
+{
+	const struct policy_user *u;
+	size_t i, n = 0, cap = sg->n_members + (sg->all_users ? r->n_users : 0);
+
+	g->members = xcalloc(cap, sizeof *g->members);
+	for (i = 0; i < sg->n_members; i++) {
+		if (strchr(sg->members[i], '@') == NULL)
+			g->members[n++] = xstrdup(sg->members[i]);
+		else if ((u = user_by_login(r, sg->members[i])) != NULL)
+			g->members[n++] = xstrdup(u->name);
+	}
+	for (i = 0; sg->all_users && i < r->n_users; i++)
+		g->members[n++] = xstrdup(r->users[i].name);
+	qsort(g->members, n, sizeof *g->members, cmp_str);
+	g->n_members = 0;
+	for (i = 0; i < n; i++) {
+		if (g->n_members > 0 &&
+		    strcmp(g->members[g->n_members - 1], g->members[i]) == 0)
+			free(g->members[i]);
+		else
+			g->members[g->n_members++] = g->members[i];
+	}
+}
+
+static void
+note(struct policy_result *r, const char *what, char *why)
+{
+	struct policy_decision *d;
+
+	r->decisions = xreallocarray(r->decisions, r->n_decisions + 1,
+	    sizeof *r->decisions);
+	d = &r->decisions[r->n_decisions++];
+	d->id = 0;
+	d->login = xstrdup(what);
+	d->accepted = 0;
+	d->why = why;
+}
+
+/* [group] sections; one that a local group already holds is left out. */
+static void
+add_static_groups(const struct policy_config *pc, const struct localdb *local,
+    struct policy_result *r)
+{
+	size_t i;
+	char *why, *label;
+
+	for (i = 0; i < pc->n_groups; i++) {
+		const struct static_group *sg = &pc->groups[i];
+
+		if (localdb_has_group(local, sg->name) ||
+		    localdb_has_gid(local, sg->gid)) {
+			xasprintf(&label, "[group %s]", sg->name);
+			xasprintf(&why, "name or gid %u is a local group in "
+					"/etc/group",
+			    sg->gid);
+			note(r, label, why);
+			free(label);
+			continue;
+		}
+		r->groups[r->n_groups].name = xstrdup(sg->name);
+		r->groups[r->n_groups].gid = sg->gid;
+		resolve_members(sg, r, &r->groups[r->n_groups++]);
+	}
 }
 
 struct policy_result *
@@ -397,16 +557,20 @@ policy_apply(const struct policy_config *pc, const struct localdb *local,
 	refuse_uid_clashes(c, n);
 
 	r->users = xcalloc(n, sizeof *r->users);
-	r->groups = xcalloc(n, sizeof *r->groups);
+	r->groups = xcalloc(n + pc->n_groups, sizeof *r->groups);
 	r->decisions = xcalloc(n, sizeof *r->decisions);
 	qsort(c, n, sizeof *c, by_id);
 	for (i = 0; i < n; i++) {
 		if (c[i].why == NULL &&
-		    make_user(pc, &c[i], &r->users[r->n_users]) == 0)
-			add_private_group(r, &r->users[r->n_users++]);
+		    make_user(pc, &c[i], &r->users[r->n_users]) == 0) {
+			if (pc->primary_group == NULL)
+				add_private_group(r, &r->users[r->n_users]);
+			r->n_users++;
+		}
 		record(r, &c[i]);
 	}
 	free(c);
+	add_static_groups(pc, local, r);
 	return r;
 }
 

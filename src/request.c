@@ -169,7 +169,7 @@ lookup(const struct snapshot *s, uint32_t action, const char *name,
 
 int
 request_answer(const struct snapshot *s, const struct tsnss_header *h,
-    const unsigned char *key, struct evbuffer *out)
+    const unsigned char *key, int enumerate, struct evbuffer *out)
 {
 	char name[TSNSS_MAX_KEY + 1];
 	uint32_t id = 0;
@@ -179,6 +179,12 @@ request_answer(const struct snapshot *s, const struct tsnss_header *h,
 	if (s == NULL) {
 		request_reply_status(out, TSNSS_UNAVAIL);
 		return TSNSS_UNAVAIL;
+	}
+	/* enumerate = no: a very large tailnet is not listed wholesale */
+	if (!enumerate &&
+	    (h->code == TSNSS_PW_BYINDEX || h->code == TSNSS_GR_BYINDEX)) {
+		request_reply_status(out, TSNSS_NOTFOUND);
+		return TSNSS_NOTFOUND;
 	}
 	if (h->len == sizeof id)
 		memcpy(&id, key, sizeof id);

@@ -17,11 +17,11 @@ int request_check_header(const struct tsnss_header *h, size_t *keylen);
 
 /*
  * Append the reply to a request whose header passed the check and whose
- * key is complete.  s may be NULL (nothing in hand: UNAVAIL).  Returns the
- * status sent.
+ * key is complete.  s may be NULL (nothing in hand: UNAVAIL).  Without
+ * enumerate, getpwent/getgrent see an empty list.  Returns the status sent.
  */
 int request_answer(const struct snapshot *s, const struct tsnss_header *h,
-    const unsigned char *key, struct evbuffer *out);
+    const unsigned char *key, int enumerate, struct evbuffer *out);
 
 /* Is this a lookup of a well-formed user name (that could be new)? */
 int request_is_name(const struct tsnss_header *h, const unsigned char *key);

@@ -53,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    size - sizeof h < keylen)
 		return 0;
 	out = evbuffer_new();
-	request_answer(s, &h, data + sizeof h, out);
+	request_answer(s, &h, data + sizeof h, data[0] & 1, out);
 	if (evbuffer_get_length(out) < sizeof h)
 		abort();
 	evbuffer_free(out);

@@ -1,0 +1,16 @@
+/*
+ * explain.h - tsnssd --explain LOGIN: what one login becomes, or the exact
+ * rule that refused it, judged against the tailnet as the backend sees it
+ * now (so name and UID clashes show too).
+ */
+#ifndef TSNSS_EXPLAIN_H
+#define TSNSS_EXPLAIN_H
+
+#include <stdio.h>
+
+struct tsnssd;
+
+/* Prints to out; returns 0 if the login would be a user, 1 if not. */
+int explain_login(struct tsnssd *d, const char *login, FILE *out);
+
+#endif

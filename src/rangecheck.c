@@ -1,0 +1,104 @@
+#include "autoconfig.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "rangecheck.h"
+
+struct range {
+	unsigned long lo, hi;
+	const char *what;
+};
+
+/* systemd's own ranges (see systemd's UIDS-GIDS.md) */
+static const struct range systemd_ranges[] = {
+	{60001, 60513, "systemd-homed users"},
+	{61184, 65519, "systemd DynamicUser= services"},
+	{524288, 1879048191, "systemd-nspawn container UID ranges"},
+};
+
+struct checker {
+	const struct policy_config *pc;
+	void (*warn)(const char *msg, void *arg);
+	void *arg;
+	int found;
+};
+
+static void
+overlap(struct checker *ck, unsigned long lo, unsigned long hi,
+    const char *what)
+{
+	char msg[512];
+
+	if (hi < ck->pc->uid_base || lo > ck->pc->uid_max)
+		return;
+	snprintf(msg, sizeof msg,
+	    "uid range %u-%u overlaps %s (%lu-%lu); a tailnet user could get "
+	    "an id that is already in use there",
+	    ck->pc->uid_base, ck->pc->uid_max, what, lo, hi);
+	ck->warn(msg, ck->arg);
+	ck->found++;
+}
+
+/* name:start:count lines, as newuidmap reads them */
+static void
+check_subid(struct checker *ck, const char *path)
+{
+	char line[512], what[600], *name, *start, *count, *save;
+	unsigned long lo, n;
+	FILE *f = fopen(path, "re");
+
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL) {
+		name = strtok_r(line, ":\n", &save);
+		start = strtok_r(NULL, ":\n", &save);
+		count = strtok_r(NULL, ":\n", &save);
+		if (name == NULL || start == NULL || count == NULL)
+			continue;
+		lo = strtoul(start, NULL, 10);
+		n = strtoul(count, NULL, 10);
+		if (n == 0)
+			continue;
+		snprintf(what, sizeof what, "%s's range in %s", name, path);
+		overlap(ck, lo, lo + n - 1, what);
+	}
+	fclose(f);
+}
+
+static void
+check_passwd(struct checker *ck, const char *path)
+{
+	char what[300];
+	struct passwd *pw;
+	FILE *f = fopen(path, "re");
+
+	if (f == NULL)
+		return;
+	while ((pw = fgetpwent(f)) != NULL) {
+		snprintf(what, sizeof what, "local account %s in %s",
+		    pw->pw_name, path);
+		overlap(ck, pw->pw_uid, pw->pw_uid, what);
+	}
+	fclose(f);
+}
+
+int
+range_check(const struct policy_config *pc, const char *subuid,
+    const char *subgid, const char *passwd,
+    void (*warn)(const char *msg, void *arg), void *arg)
+{
+	struct checker ck = {pc, warn, arg, 0};
+	size_t i;
+
+	for (i = 0; i < sizeof systemd_ranges / sizeof *systemd_ranges; i++)
+		overlap(&ck, systemd_ranges[i].lo, systemd_ranges[i].hi,
+		    systemd_ranges[i].what);
+	check_subid(&ck, subuid);
+	check_subid(&ck, subgid);
+	check_passwd(&ck, passwd);
+	return ck.found;
+}
