@@ -40,7 +40,7 @@ for name in config request status unpack; do
 		tail -n 40 "$out/fuzz-$name.log"
 		rc=1
 	else
-		grep -E 'stat::number_of_executed_runs' "$out/fuzz-$name.log" || true
+		grep -E '^Done [0-9]+ runs' "$out/fuzz-$name.log" || true
 	fi
 	rm -rf "$scratch"
 done
