@@ -22,7 +22,7 @@ build_one() {
 	$CC $flags -o "$out/fuzz-$name" "$src/tests/fuzz/fuzz-$name.c" "$@"
 }
 
-build_one config $src/src/config.c $daemon
+build_one config $src/src/config.c $src/src/policy.c $src/src/localdb.c $daemon
 build_one request $src/src/request.c $src/src/snapshot.c $src/src/policy.c \
 	$src/src/localdb.c $daemon $(pkg-config --libs libevent_core)
 build_one status $src/backends/tailscale/status.c \
