@@ -28,6 +28,7 @@
 #include "explain.h"
 #include "listener.h"
 #include "log.h"
+#include "notify.h"
 #include "rangecheck.h"
 #include "refresh.h"
 #include "snapshot.h"
@@ -104,6 +105,8 @@ parse_args(int argc, char **argv, struct options *o)
 	}
 }
 
+static void tell_ready(struct tsnssd *d);
+
 void
 tsnssd_swap_snapshot(struct tsnssd *d, struct snapshot *s, int persist)
 {
@@ -114,6 +117,8 @@ tsnssd_swap_snapshot(struct tsnssd *d, struct snapshot *s, int persist)
 	if (s != NULL && persist &&
 	    cache_save(d->cf->cache_dir, s, err, sizeof err) != 0)
 		log_warn("cannot persist the snapshot: %s", err);
+	if (s != NULL && d->listener != NULL)
+		tell_ready(d);
 }
 
 /*
@@ -150,15 +155,38 @@ daemonize(struct tsnssd *d)
 	}
 }
 
+/*
+ * Ready: the socket is up and there are users to serve.  Also after
+ * READY_WAIT seconds without any, so that a logged-out tailscaled does
+ * not hold up the boot; lookups fall through to files until then.
+ */
+#define READY_WAIT 10
+
 static void
 tell_ready(struct tsnssd *d)
 {
+	if (d->ready)
+		return;
+	d->ready = 1;
+	notify_ready();
 	if (d->ready_fd < 0)
 		return;
 	if (write(d->ready_fd, "r", 1) != 1)
 		log_warn("cannot tell the parent we are ready");
 	close(d->ready_fd);
 	d->ready_fd = -1;
+}
+
+static void
+on_ready_wait(evutil_socket_t fd, short what, void *arg)
+{
+	struct tsnssd *d = arg;
+
+	if (d->listener != NULL && !d->ready) {
+		log_warn("no users to serve after %d s; ready all the same",
+		    READY_WAIT);
+		tell_ready(d);
+	}
 }
 
 static void
@@ -174,7 +202,8 @@ start_listening(struct tsnssd *d)
 		event_base_loopbreak(d->base);
 		return;
 	}
-	tell_ready(d);
+	if (d->snap != NULL)
+		tell_ready(d);
 }
 
 static void
@@ -329,13 +358,16 @@ static int
 run(struct tsnssd *d)
 {
 	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
-	struct event *ev[sizeof sigs / sizeof sigs[0]];
+	struct event *ev[sizeof sigs / sizeof sigs[0]], *wait;
+	struct timeval tv = {READY_WAIT, 0};
 	size_t i;
 
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		ev[i] = evsignal_new(d->base, sigs[i], on_signal, d);
 		evsignal_add(ev[i], NULL);
 	}
+	wait = evtimer_new(d->base, on_ready_wait, d);
+	evtimer_add(wait, &tv);
 	raise_fd_limit(d);
 	load_persisted(d);
 	d->refresh = refresh_new(d, d->snap ? NULL : start_listening);
@@ -345,6 +377,7 @@ run(struct tsnssd *d)
 	event_base_dispatch(d->base);
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		event_free(ev[i]);
+	event_free(wait);
 	return d->listener != NULL ? 0 : 1;
 }
 

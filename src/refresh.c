@@ -19,6 +19,7 @@
 #include "config.h"
 #include "localdb.h"
 #include "log.h"
+#include "notify.h"
 #include "policy.h"
 #include "refresh.h"
 #include "snapshot.h"
@@ -112,10 +113,14 @@ fetch_done(const struct tsnss_fetch_result *res, void *arg)
 		r->last_error = NULL;
 		r->retry = RETRY_FIRST;
 		apply(r, res);
+		notify_status("serving %u users; last refresh worked",
+		    r->d->snap ? r->d->snap->h->n_users : 0);
 		schedule(r, ttl * 3 / 4 ? ttl * 3 / 4 : 1);
 	} else {
 		r->d->stats.refresh_failed++;
 		note_failure(r, res->detail ? res->detail : "unknown error");
+		notify_status("serving %u users; last refresh failed: %s",
+		    r->d->snap ? r->d->snap->h->n_users : 0, r->last_error);
 		schedule(r, r->retry);
 		r->retry = r->retry * 2 > ttl ? ttl : r->retry * 2;
 	}

@@ -41,7 +41,8 @@ struct tsnssd {
 	struct refresh *refresh;
 	struct listener *listener;
 	struct stats stats;
-	int ready_fd; /* daemonize pipe, until the socket is up */
+	int ready_fd; /* daemonize pipe, until ready */
+	int ready;    /* told systemd and the parent */
 };
 
 /* Put a new snapshot in hand (NULL drops the old one), then persist it. */
