@@ -37,6 +37,9 @@ enum tsnss_action {
 	TSNSS_GR_BYGID = 5,
 	TSNSS_GR_BYINDEX = 6, /* getgrent: the index-th entry */
 	TSNSS_INITGROUPS = 7, /* supplementary gids of a user */
+	/* tsnssctl; no key.  The reply payload is text. */
+	TSNSS_CTL_STATUS = 100,  /* what tsnssd is doing; anyone may ask */
+	TSNSS_CTL_REFRESH = 101, /* refresh now; root or tsnssd's own user */
 };
 
 enum tsnss_status {
@@ -44,6 +47,7 @@ enum tsnss_status {
 	TSNSS_NOTFOUND = 1, /* a clean miss, or the end of an enumeration */
 	TSNSS_UNAVAIL = 2,  /* no snapshot to answer from */
 	TSNSS_BADREQ = 3,   /* the request was malformed */
+	TSNSS_DENIED = 4,   /* not for this caller */
 };
 
 struct tsnss_header {

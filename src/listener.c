@@ -29,6 +29,7 @@
 #include <event2/listener.h>
 
 #include "config.h"
+#include "control.h"
 #include "listener.h"
 #include "log.h"
 #include "protocol.h"
@@ -88,6 +89,19 @@ make_room(struct listener *l)
 	return 0;
 }
 
+/* The caller's uid; anything unknown counts as nobody. */
+static uid_t
+peer_uid(struct bufferevent *bev)
+{
+	struct ucred cred;
+	socklen_t n = sizeof cred;
+
+	if (getsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_PEERCRED, &cred,
+		&n) != 0)
+		return (uid_t)-1;
+	return cred.uid;
+}
+
 static void
 conn_read(struct bufferevent *bev, void *arg)
 {
@@ -112,6 +126,11 @@ conn_read(struct bufferevent *bev, void *arg)
 	evbuffer_drain(in, sizeof h);
 	evbuffer_remove(in, key, keylen);
 	c->l->d->stats.requests++;
+	if (control_is_control(&h)) {
+		control_answer(c->l->d, &h, peer_uid(bev), out);
+		conn_reply(c);
+		return;
+	}
 	if (request_answer(c->l->d->snap, &h, key, c->l->d->cf->enumerate,
 			out) == TSNSS_NOTFOUND &&
 	    request_is_name(&h, key))

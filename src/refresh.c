@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include "backend.h"
@@ -34,6 +35,7 @@ struct refresh {
 	void (*first_done)(struct tsnssd *d);
 	int in_flight;
 	time_t last_miss; /* when a lookup miss last asked for a refresh */
+	time_t last_ok, last_failed;
 	unsigned retry; /* seconds until the next try after a failure */
 	char *last_error; /* NULL while healthy */
 };
@@ -107,6 +109,7 @@ fetch_done(const struct tsnss_fetch_result *res, void *arg)
 	r->in_flight = 0;
 	if (res->status == TSNSS_FETCH_OK) {
 		r->d->stats.refresh_ok++;
+		r->last_ok = time(NULL);
 		if (r->last_error != NULL)
 			log_info("refresh works again");
 		free(r->last_error);
@@ -118,6 +121,7 @@ fetch_done(const struct tsnss_fetch_result *res, void *arg)
 		schedule(r, ttl * 3 / 4 ? ttl * 3 / 4 : 1);
 	} else {
 		r->d->stats.refresh_failed++;
+		r->last_failed = time(NULL);
 		note_failure(r, res->detail ? res->detail : "unknown error");
 		notify_status("serving %u users; last refresh failed: %s",
 		    r->d->snap ? r->d->snap->h->n_users : 0, r->last_error);
@@ -189,6 +193,28 @@ refresh_reset(struct refresh *r)
 	r->in_flight = 0;
 	r->retry = RETRY_FIRST;
 	refresh_now(r);
+}
+
+static void
+describe_time(struct evbuffer *b, const char *what, time_t t)
+{
+	if (t == 0)
+		evbuffer_add_printf(b, "%-17s never\n", what);
+	else
+		evbuffer_add_printf(b, "%-17s %lld s ago\n", what,
+		    (long long)(time(NULL) - t));
+}
+
+void
+refresh_describe(const struct refresh *r, struct evbuffer *b)
+{
+	evbuffer_add_printf(b, "state:            %s%s\n",
+	    r->last_error ? "failing: " : "ok",
+	    r->last_error ? r->last_error : "");
+	describe_time(b, "last good fetch:", r->last_ok);
+	describe_time(b, "last failure:", r->last_failed);
+	evbuffer_add_printf(b, "fetch in flight:  %s\n",
+	    r->in_flight ? "yes" : "no");
 }
 
 struct refresh *

@@ -8,6 +8,7 @@
 
 #include <time.h>
 
+struct evbuffer;
 struct tsnssd;
 struct refresh;
 
@@ -17,6 +18,8 @@ struct refresh *refresh_new(struct tsnssd *d,
 void refresh_now(struct refresh *r);
 void refresh_on_miss(struct refresh *r);
 void refresh_reset(struct refresh *r);
+/* For tsnssctl status: state, last good fetch, last failure. */
+void refresh_describe(const struct refresh *r, struct evbuffer *b);
 void refresh_free(struct refresh *r);
 
 #endif

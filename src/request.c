@@ -45,6 +45,11 @@ request_check_header(const struct tsnss_header *h, size_t *keylen)
 		if (h->len == 0 || h->len > TSNSS_MAX_KEY)
 			return -1;
 		break;
+	case TSNSS_CTL_STATUS:
+	case TSNSS_CTL_REFRESH:
+		if (h->len != 0)
+			return -1;
+		break;
 	case TSNSS_PW_BYUID:
 	case TSNSS_PW_BYINDEX:
 	case TSNSS_GR_BYGID:

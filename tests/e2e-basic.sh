@@ -83,5 +83,26 @@ like "$(cat "$T/tsnssd.log")" "mallory@evil.example.*refused" \
 like "$(cat "$T/tsnssd.log")" "alice@example.com.*accepted: local user alice, uid $ALICE" \
 	"--debug log says what each login became"
 
+# the operator's view
+ctl="$top_builddir/src/tsnssctl"
+out=$("$ctl" status)
+like "$out" "snapshot: +2 users, 2 groups" "tsnssctl status: the snapshot"
+like "$out" "state: +ok" "tsnssctl status: the refresh state"
+like "$out" "requests: +[1-9]" "tsnssctl status: the counters"
+is "$("$ctl" lookup carol)" \
+	"passwd: carol:*:$("$top_builddir/tests/nss-probe" pwnam carol 4096 | cut -d: -f3):$(getent group carol | cut -d: -f3):Carol:/home/carol:/bin/bash
+group:  carol:*:$(getent group carol | cut -d: -f3):" "tsnssctl lookup carol"
+like "$("$ctl" dump)" "passwd: alice:.*
+passwd: carol:.*
+group:  alice:" "tsnssctl dump lists users, then groups"
+"$ctl" lookup nosuchuser >/dev/null
+is "$?" 1 "tsnssctl lookup: exit 1 for a name not served"
+is "$("$ctl" refresh)" "refresh: started" "tsnssctl refresh, as root"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$ctl" refresh \
+	>/dev/null 2>&1
+is "$?" 2 "tsnssctl refresh as nobody is refused"
+
 stop_tsnssd
+"$ctl" status >/dev/null 2>&1
+is "$?" 2 "tsnssctl status: exit 2 when tsnssd is not running"
 done_testing
