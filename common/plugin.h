@@ -39,15 +39,15 @@ struct tsnss_host {
 };
 
 struct tsnss_identity {
-	int64_t id;               /* stable, unique within the backend */
-	const char *login;        /* e.g. "alice@example.com" */
+	int64_t id;		  /* stable, unique within the backend */
+	const char *login;	  /* e.g. "alice@example.com" */
 	const char *display_name; /* free UTF-8 text, may be "" */
 };
 
 enum tsnss_fetch_status {
-	TSNSS_FETCH_OK = 0,        /* ids is the complete list */
+	TSNSS_FETCH_OK = 0,	   /* ids is the complete list */
 	TSNSS_FETCH_NOT_READY = 1, /* the source cannot tell right now */
-	TSNSS_FETCH_ERROR = 2,     /* transport, HTTP or parse failure */
+	TSNSS_FETCH_ERROR = 2,	   /* transport, HTTP or parse failure */
 };
 
 struct tsnss_fetch_result {
@@ -62,8 +62,8 @@ struct tsnss_fetch_result {
  * inside fetch() itself.  The result and everything it points to are only
  * valid during the call.
  */
-typedef void tsnss_fetch_done_fn(const struct tsnss_fetch_result *result,
-				 void *arg);
+typedef void tsnss_fetch_done_fn(
+    const struct tsnss_fetch_result *result, void *arg);
 
 struct tsnss_plugin {
 	uint32_t abi_version;
@@ -74,8 +74,8 @@ struct tsnss_plugin {
 	 * it.  On error returns NULL and writes "line N: why" into err.
 	 */
 	void *(*init)(const struct tsnss_host *host,
-		      const struct tsnss_setting *settings, size_t n_settings,
-		      char *err, size_t errlen);
+	    const struct tsnss_setting *settings, size_t n_settings, char *err,
+	    size_t errlen);
 
 	/* Start one fetch.  Returns 0, or -1 if one is already under way. */
 	int (*fetch)(void *state, tsnss_fetch_done_fn *done, void *arg);

@@ -38,7 +38,7 @@ enum tsnss_action {
 	TSNSS_GR_BYINDEX = 6, /* getgrent: the index-th entry */
 	TSNSS_INITGROUPS = 7, /* supplementary gids of a user */
 	/* tsnssctl; no key.  The reply payload is text. */
-	TSNSS_CTL_STATUS = 100,  /* what tsnssd is doing; anyone may ask */
+	TSNSS_CTL_STATUS = 100,	 /* what tsnssd is doing; anyone may ask */
 	TSNSS_CTL_REFRESH = 101, /* refresh now; root or tsnssd's own user */
 };
 
@@ -53,13 +53,14 @@ enum tsnss_status {
 struct tsnss_header {
 	uint32_t magic;
 	uint32_t version;
-	uint32_t code; /* enum tsnss_action in a request, tsnss_status in a reply */
-	uint32_t len;  /* bytes that follow */
+	uint32_t
+	    code; /* enum tsnss_action in a request, tsnss_status in a reply */
+	uint32_t len; /* bytes that follow */
 };
 
-#define TSNSS_MAX_KEY 256u          /* longest request key */
-#define TSNSS_MAX_REPLY (1u << 20)  /* longest reply payload */
-#define TSNSS_MAX_STRING 4096u      /* longest single string in a reply */
-#define TSNSS_MAX_MEMBERS 65536u    /* most members of one group */
+#define TSNSS_MAX_KEY 256u	   /* longest request key */
+#define TSNSS_MAX_REPLY (1u << 20) /* longest reply payload */
+#define TSNSS_MAX_STRING 4096u	   /* longest single string in a reply */
+#define TSNSS_MAX_MEMBERS 65536u   /* most members of one group */
 
 #endif

@@ -63,7 +63,7 @@ is_self(int fd)
 	socklen_t n = sizeof cred;
 
 	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &n) == 0 &&
-	    cred.pid == getpid();
+	       cred.pid == getpid();
 }
 
 static int
@@ -81,7 +81,8 @@ connect_daemon(int64_t deadline)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
 		/* EAGAIN: the backlog is full; no waiting in line for it */
-		if (errno != EINPROGRESS || wait_fd(fd, POLLOUT, deadline) != 0 ||
+		if (errno != EINPROGRESS ||
+		    wait_fd(fd, POLLOUT, deadline) != 0 ||
 		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &n) != 0 ||
 		    err != 0)
 			goto fail;
@@ -132,7 +133,8 @@ recv_all(int fd, unsigned char *p, size_t len, int64_t deadline)
 			if (wait_fd(fd, POLLIN, deadline) != 0)
 				return -1;
 		} else {
-			return -1; /* EOF or error: a daemon killed mid-answer */
+			return -1; /* EOF or error: a daemon killed mid-answer
+				    */
 		}
 	}
 	return 0;
@@ -143,8 +145,8 @@ exchange(int fd, uint32_t action, const void *key, size_t keylen,
     struct tsnss_header *h, struct tsnss_reply *reply, int64_t deadline)
 {
 	unsigned char req[sizeof *h + TSNSS_MAX_KEY];
-	struct tsnss_header rq = {TSNSS_MAGIC, TSNSS_VERSION, action,
-	    (uint32_t)keylen};
+	struct tsnss_header rq = {
+	    TSNSS_MAGIC, TSNSS_VERSION, action, (uint32_t)keylen};
 
 	memcpy(req, &rq, sizeof rq);
 	memcpy(req + sizeof rq, key, keylen);

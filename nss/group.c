@@ -13,16 +13,16 @@
 
 #include "nss-tailscale.h"
 
-enum nss_status _nss_tailscale_getgrnam_r(const char *, struct group *,
-    char *, size_t, int *);
-enum nss_status _nss_tailscale_getgrgid_r(gid_t, struct group *, char *,
-    size_t, int *);
+enum nss_status _nss_tailscale_getgrnam_r(
+    const char *, struct group *, char *, size_t, int *);
+enum nss_status _nss_tailscale_getgrgid_r(
+    gid_t, struct group *, char *, size_t, int *);
 enum nss_status _nss_tailscale_setgrent(int);
-enum nss_status _nss_tailscale_getgrent_r(struct group *, char *, size_t,
-    int *);
+enum nss_status _nss_tailscale_getgrent_r(
+    struct group *, char *, size_t, int *);
 enum nss_status _nss_tailscale_endgrent(void);
-enum nss_status _nss_tailscale_initgroups_dyn(const char *, gid_t, long int *,
-    long int *, gid_t **, long int, int *);
+enum nss_status _nss_tailscale_initgroups_dyn(
+    const char *, gid_t, long int *, long int *, gid_t **, long int, int *);
 
 static pthread_mutex_t grent_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t grent_index;
@@ -44,8 +44,8 @@ lookup(uint32_t action, const void *key, size_t keylen, struct group *gr,
 }
 
 enum nss_status
-_nss_tailscale_getgrnam_r(const char *name, struct group *gr, char *buf,
-    size_t buflen, int *errnop)
+_nss_tailscale_getgrnam_r(
+    const char *name, struct group *gr, char *buf, size_t buflen, int *errnop)
 {
 	size_t n = strlen(name);
 
@@ -57,13 +57,13 @@ _nss_tailscale_getgrnam_r(const char *name, struct group *gr, char *buf,
 }
 
 enum nss_status
-_nss_tailscale_getgrgid_r(gid_t gid, struct group *gr, char *buf,
-    size_t buflen, int *errnop)
+_nss_tailscale_getgrgid_r(
+    gid_t gid, struct group *gr, char *buf, size_t buflen, int *errnop)
 {
 	uint32_t key = gid;
 
-	return lookup(TSNSS_GR_BYGID, &key, sizeof key, gr, buf, buflen,
-	    errnop);
+	return lookup(
+	    TSNSS_GR_BYGID, &key, sizeof key, gr, buf, buflen, errnop);
 }
 
 enum nss_status
@@ -76,16 +76,16 @@ _nss_tailscale_setgrent(int stayopen)
 }
 
 enum nss_status
-_nss_tailscale_getgrent_r(struct group *gr, char *buf, size_t buflen,
-    int *errnop)
+_nss_tailscale_getgrent_r(
+    struct group *gr, char *buf, size_t buflen, int *errnop)
 {
 	enum nss_status st;
 	uint32_t key;
 
 	pthread_mutex_lock(&grent_lock);
 	key = grent_index;
-	st = lookup(TSNSS_GR_BYINDEX, &key, sizeof key, gr, buf, buflen,
-	    errnop);
+	st =
+	    lookup(TSNSS_GR_BYINDEX, &key, sizeof key, gr, buf, buflen, errnop);
 	if (st == NSS_STATUS_SUCCESS)
 		grent_index++; /* not on ERANGE: glibc asks again, bigger */
 	pthread_mutex_unlock(&grent_lock);

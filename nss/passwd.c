@@ -13,13 +13,13 @@
 
 #include "nss-tailscale.h"
 
-enum nss_status _nss_tailscale_getpwnam_r(const char *, struct passwd *,
-    char *, size_t, int *);
-enum nss_status _nss_tailscale_getpwuid_r(uid_t, struct passwd *, char *,
-    size_t, int *);
+enum nss_status _nss_tailscale_getpwnam_r(
+    const char *, struct passwd *, char *, size_t, int *);
+enum nss_status _nss_tailscale_getpwuid_r(
+    uid_t, struct passwd *, char *, size_t, int *);
 enum nss_status _nss_tailscale_setpwent(int);
-enum nss_status _nss_tailscale_getpwent_r(struct passwd *, char *, size_t,
-    int *);
+enum nss_status _nss_tailscale_getpwent_r(
+    struct passwd *, char *, size_t, int *);
 enum nss_status _nss_tailscale_endpwent(void);
 
 static pthread_mutex_t pwent_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -42,8 +42,8 @@ lookup(uint32_t action, const void *key, size_t keylen, struct passwd *pw,
 }
 
 enum nss_status
-_nss_tailscale_getpwnam_r(const char *name, struct passwd *pw, char *buf,
-    size_t buflen, int *errnop)
+_nss_tailscale_getpwnam_r(
+    const char *name, struct passwd *pw, char *buf, size_t buflen, int *errnop)
 {
 	size_t n = strlen(name);
 
@@ -55,13 +55,13 @@ _nss_tailscale_getpwnam_r(const char *name, struct passwd *pw, char *buf,
 }
 
 enum nss_status
-_nss_tailscale_getpwuid_r(uid_t uid, struct passwd *pw, char *buf,
-    size_t buflen, int *errnop)
+_nss_tailscale_getpwuid_r(
+    uid_t uid, struct passwd *pw, char *buf, size_t buflen, int *errnop)
 {
 	uint32_t key = uid;
 
-	return lookup(TSNSS_PW_BYUID, &key, sizeof key, pw, buf, buflen,
-	    errnop);
+	return lookup(
+	    TSNSS_PW_BYUID, &key, sizeof key, pw, buf, buflen, errnop);
 }
 
 enum nss_status
@@ -74,16 +74,16 @@ _nss_tailscale_setpwent(int stayopen)
 }
 
 enum nss_status
-_nss_tailscale_getpwent_r(struct passwd *pw, char *buf, size_t buflen,
-    int *errnop)
+_nss_tailscale_getpwent_r(
+    struct passwd *pw, char *buf, size_t buflen, int *errnop)
 {
 	enum nss_status st;
 	uint32_t key;
 
 	pthread_mutex_lock(&pwent_lock);
 	key = pwent_index;
-	st = lookup(TSNSS_PW_BYINDEX, &key, sizeof key, pw, buf, buflen,
-	    errnop);
+	st =
+	    lookup(TSNSS_PW_BYINDEX, &key, sizeof key, pw, buf, buflen, errnop);
 	if (st == NSS_STATUS_SUCCESS)
 		pwent_index++; /* not on ERANGE: glibc asks again, bigger */
 	pthread_mutex_unlock(&pwent_lock);

@@ -127,7 +127,7 @@ tsnss_unpack_group(const unsigned char *p, size_t len, struct group *gr,
 		return EINVAL;
 	/* the member pointer array goes first, aligned */
 	pad = (alignof(char *) - (uintptr_t)buf % alignof(char *)) %
-	    alignof(char *);
+	      alignof(char *);
 	ptrs = ((size_t)n + 1) * sizeof(char *);
 	if (buflen < pad || buflen - pad < ptrs)
 		return ERANGE;
@@ -180,7 +180,8 @@ tsnss_unpack_status(int rc, int *errnop)
 		*errnop = ERANGE;
 		return NSS_STATUS_TRYAGAIN;
 	default:
-		*errnop = ENOENT; /* a garbled answer: as if we were not there */
+		*errnop =
+		    ENOENT; /* a garbled answer: as if we were not there */
 		return NSS_STATUS_UNAVAIL;
 	}
 }

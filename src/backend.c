@@ -20,18 +20,17 @@ struct backend {
 
 /* The plugin says "line N: why"; the admin wants "FILE:N: why". */
 static void
-plugin_error(const struct config *cf, const char *perr, char *err,
-    size_t errlen)
+plugin_error(
+    const struct config *cf, const char *perr, char *err, size_t errlen)
 {
 	unsigned line;
 	int used = 0;
 
 	if (sscanf(perr, "line %u: %n", &line, &used) == 1 && used > 0)
-		snprintf(err, errlen, "%s:%u: %s", cf->path, line,
-		    perr + used);
+		snprintf(err, errlen, "%s:%u: %s", cf->path, line, perr + used);
 	else
-		snprintf(err, errlen, "%s: [%s]: %s", cf->path, cf->backend,
-		    perr);
+		snprintf(
+		    err, errlen, "%s: [%s]: %s", cf->path, cf->backend, perr);
 }
 
 static const struct tsnss_plugin *
@@ -59,8 +58,8 @@ find_plugin(void *dl, const char *path, char *err, size_t errlen)
 }
 
 struct backend *
-backend_load(const struct config *cf, struct event_base *base, char *err,
-    size_t errlen)
+backend_load(
+    const struct config *cf, struct event_base *base, char *err, size_t errlen)
 {
 	struct backend *b = xcalloc(1, sizeof *b);
 	char path[PATH_MAX], perr[512] = "";
@@ -77,11 +76,11 @@ backend_load(const struct config *cf, struct event_base *base, char *err,
 		goto fail;
 	b->host.base = base;
 	b->host.log = log_msg;
-	b->state = b->plugin->init(&b->host, cf->settings, cf->n_settings,
-	    perr, sizeof perr);
+	b->state = b->plugin->init(
+	    &b->host, cf->settings, cf->n_settings, perr, sizeof perr);
 	if (b->state == NULL) {
-		plugin_error(cf, perr[0] ? perr : "initialisation failed", err,
-		    errlen);
+		plugin_error(
+		    cf, perr[0] ? perr : "initialisation failed", err, errlen);
 		goto fail;
 	}
 	return b;

@@ -41,8 +41,7 @@ ensure_dir(const char *dir)
 }
 
 int
-cache_save(const char *dir, const struct snapshot *s, char *err,
-    size_t errlen)
+cache_save(const char *dir, const struct snapshot *s, char *err, size_t errlen)
 {
 	char tmp[PATH_MAX], final[PATH_MAX];
 	int fd, dfd;
@@ -53,8 +52,8 @@ cache_save(const char *dir, const struct snapshot *s, char *err,
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
+	fd = open(
+	    tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0 || write_all(fd, s->buf, s->len) != 0 || fsync(fd) != 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		if (fd >= 0)
@@ -64,8 +63,8 @@ cache_save(const char *dir, const struct snapshot *s, char *err,
 	}
 	close(fd);
 	if (rename(tmp, final) != 0) {
-		snprintf(err, errlen, "rename to %s: %s", final,
-		    strerror(errno));
+		snprintf(
+		    err, errlen, "rename to %s: %s", final, strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
@@ -115,8 +114,9 @@ cache_load(const char *dir, char *err, size_t errlen)
 	    (st.st_uid != geteuid() && st.st_uid != 0) ||
 	    (st.st_mode & (S_IWGRP | S_IWOTH)) || st.st_size < 1 ||
 	    (uintmax_t)st.st_size > CACHE_MAX_BYTES) {
-		snprintf(err, errlen, "%s: not a regular file of ours, or a "
-				      "bad size; ignored",
+		snprintf(err, errlen,
+		    "%s: not a regular file of ours, or a "
+		    "bad size; ignored",
 		    path);
 		close(fd);
 		return NULL;

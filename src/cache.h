@@ -13,8 +13,8 @@ struct snapshot;
 #define CACHE_MAX_BYTES (256u << 20)
 
 /* Written atomically: temporary file, fsync, rename, fsync of the dir. */
-int cache_save(const char *dir, const struct snapshot *s, char *err,
-    size_t errlen);
+int cache_save(
+    const char *dir, const struct snapshot *s, char *err, size_t errlen);
 /* NULL with err set if absent ("" then), unreadable, corrupt or foreign. */
 struct snapshot *cache_load(const char *dir, char *err, size_t errlen);
 

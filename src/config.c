@@ -22,8 +22,15 @@
 #include "policy.h"
 #include "xmalloc.h"
 
-enum key_type { K_PATH, K_STRING, K_UINT, K_DOMAINS, K_BOOL, K_NAME,
-	K_MEMBERS };
+enum key_type {
+	K_PATH,
+	K_STRING,
+	K_UINT,
+	K_DOMAINS,
+	K_BOOL,
+	K_NAME,
+	K_MEMBERS
+};
 
 struct key_spec {
 	const char *name;
@@ -35,27 +42,27 @@ struct key_spec {
 #define OFF(field) offsetof(struct config, field)
 
 static const struct key_spec daemon_keys[] = {
-	{"socket", K_PATH, OFF(socket_path), 0, 0},
-	{"cache_dir", K_PATH, OFF(cache_dir), 0, 0},
-	{"plugin_dir", K_PATH, OFF(plugin_dir), 0, 0},
-	{"max_clients", K_UINT, OFF(max_clients), 1, 65536},
-	{"client_timeout_ms", K_UINT, OFF(client_timeout_ms), 10, 60000},
-	{"enumerate", K_BOOL, OFF(enumerate), 0, 1},
-	{NULL, 0, 0, 0, 0},
+    {"socket", K_PATH, OFF(socket_path), 0, 0},
+    {"cache_dir", K_PATH, OFF(cache_dir), 0, 0},
+    {"plugin_dir", K_PATH, OFF(plugin_dir), 0, 0},
+    {"max_clients", K_UINT, OFF(max_clients), 1, 65536},
+    {"client_timeout_ms", K_UINT, OFF(client_timeout_ms), 10, 60000},
+    {"enumerate", K_BOOL, OFF(enumerate), 0, 1},
+    {NULL, 0, 0, 0, 0},
 };
 
 /* Keys of a backend section that the daemon's identity policy owns. */
 static const struct key_spec policy_keys[] = {
-	{"domain", K_DOMAINS, 0, 0, 0},
-	{"uid_base", K_UINT, OFF(policy.uid_base), 1000, 2000000000},
-	{"uid_max", K_UINT, OFF(policy.uid_max), 1000, 2147483646},
-	{"shell", K_PATH, OFF(policy.shell), 0, 0},
-	{"home", K_PATH, OFF(policy.home), 0, 0},
-	{"ttl", K_UINT, OFF(ttl), 5, 86400},
-	{"max_stale", K_UINT, OFF(max_stale), 0, 31536000},
-	{"refresh_on_miss", K_UINT, OFF(refresh_on_miss), 0, 86400},
-	{"primary_group", K_NAME, OFF(policy.primary_group), 0, 0},
-	{NULL, 0, 0, 0, 0},
+    {"domain", K_DOMAINS, 0, 0, 0},
+    {"uid_base", K_UINT, OFF(policy.uid_base), 1000, 2000000000},
+    {"uid_max", K_UINT, OFF(policy.uid_max), 1000, 2147483646},
+    {"shell", K_PATH, OFF(policy.shell), 0, 0},
+    {"home", K_PATH, OFF(policy.home), 0, 0},
+    {"ttl", K_UINT, OFF(ttl), 5, 86400},
+    {"max_stale", K_UINT, OFF(max_stale), 0, 31536000},
+    {"refresh_on_miss", K_UINT, OFF(refresh_on_miss), 0, 86400},
+    {"primary_group", K_NAME, OFF(policy.primary_group), 0, 0},
+    {NULL, 0, 0, 0, 0},
 };
 
 /*
@@ -66,17 +73,17 @@ static const struct key_spec policy_keys[] = {
 #define GOFF(field) offsetof(struct static_group, field)
 
 static const struct key_spec user_keys[] = {
-	{"name", K_NAME, UOFF(name), 0, 0},
-	{"uid", K_UINT, UOFF(uid), 1000, 2147483646},
-	{"shell", K_PATH, UOFF(shell), 0, 0},
-	{"home", K_PATH, UOFF(home), 0, 0},
-	{NULL, 0, 0, 0, 0},
+    {"name", K_NAME, UOFF(name), 0, 0},
+    {"uid", K_UINT, UOFF(uid), 1000, 2147483646},
+    {"shell", K_PATH, UOFF(shell), 0, 0},
+    {"home", K_PATH, UOFF(home), 0, 0},
+    {NULL, 0, 0, 0, 0},
 };
 
 static const struct key_spec group_keys[] = {
-	{"gid", K_UINT, GOFF(gid), 1000, 2147483646},
-	{"members", K_MEMBERS, 0, 0, 0},
-	{NULL, 0, 0, 0, 0},
+    {"gid", K_UINT, GOFF(gid), 1000, 2147483646},
+    {"members", K_MEMBERS, 0, 0, 0},
+    {NULL, 0, 0, 0, 0},
 };
 
 struct parser {
@@ -84,7 +91,7 @@ struct parser {
 	const char *path;
 	unsigned line;
 	enum { SEC_NONE, SEC_DAEMON, SEC_BACKEND, SEC_USER, SEC_GROUP } section;
-	char seen[64]; /* keys already given, to refuse repeats */
+	char seen[64];	  /* keys already given, to refuse repeats */
 	char sec_seen[8]; /* likewise, for the current [user]/[group] */
 	char *err;
 	size_t errlen;
@@ -152,8 +159,8 @@ strip_comment(char *s)
 }
 
 static int
-parse_uint(struct parser *p, void *base, const struct key_spec *k,
-    const char *v)
+parse_uint(
+    struct parser *p, void *base, const struct key_spec *k, const char *v)
 {
 	unsigned long n;
 	char *end;
@@ -170,8 +177,8 @@ parse_uint(struct parser *p, void *base, const struct key_spec *k,
 }
 
 static int
-parse_bool(struct parser *p, void *base, const struct key_spec *k,
-    const char *v)
+parse_bool(
+    struct parser *p, void *base, const struct key_spec *k, const char *v)
 {
 	static const char *yes[] = {"yes", "true", "on", "1"};
 	static const char *no[] = {"no", "false", "off", "0"};
@@ -201,11 +208,12 @@ parse_members(struct parser *p, struct static_group *g, char *v)
 			continue;
 		}
 		if (strchr(tok, '@') == NULL && !policy_valid_name(tok))
-			return fail(p, "member '%s' is neither a login nor a "
-				       "valid user name",
+			return fail(p,
+			    "member '%s' is neither a login nor a "
+			    "valid user name",
 			    tok);
-		g->members = xreallocarray(g->members, g->n_members + 1,
-		    sizeof *g->members);
+		g->members = xreallocarray(
+		    g->members, g->n_members + 1, sizeof *g->members);
 		g->members[g->n_members++] = xstrdup(tok);
 	}
 	return 0;
@@ -236,8 +244,8 @@ parse_domains(struct parser *p, char *v)
 			*c = (char)tolower((unsigned char)*c);
 		if (!valid_domain(tok))
 			return fail(p, "'%s' is not a domain name", tok);
-		pc->domains = xreallocarray(pc->domains, pc->n_domains + 1,
-		    sizeof *pc->domains);
+		pc->domains = xreallocarray(
+		    pc->domains, pc->n_domains + 1, sizeof *pc->domains);
 		pc->domains[pc->n_domains++] = xstrdup(tok);
 	}
 	if (pc->n_domains == 0)
@@ -261,8 +269,8 @@ set_value(struct parser *p, void *base, const struct key_spec *k, char *v)
 		return parse_members(p, base, v);
 	case K_NAME:
 		if (!policy_valid_name(v))
-			return fail(p, "'%s' is not a valid user or group name",
-			    v);
+			return fail(
+			    p, "'%s' is not a valid user or group name", v);
 		free(*slot);
 		*slot = xstrdup(v);
 		return 0;
@@ -292,13 +300,13 @@ find_key(const struct key_spec *table, const char *name, size_t *idx)
 }
 
 static void
-add_setting(struct config *cf, const char *key, const char *value,
-    unsigned line)
+add_setting(
+    struct config *cf, const char *key, const char *value, unsigned line)
 {
 	struct tsnss_setting *s;
 
-	cf->settings = xreallocarray(cf->settings, cf->n_settings + 1,
-	    sizeof *cf->settings);
+	cf->settings = xreallocarray(
+	    cf->settings, cf->n_settings + 1, sizeof *cf->settings);
 	s = &cf->settings[cf->n_settings++];
 	s->key = xstrdup(key);
 	s->value = xstrdup(value);
@@ -381,8 +389,8 @@ valid_section_name(const char *s)
 	if (*s == '\0')
 		return 0;
 	for (; *s != '\0'; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
-		    *s != '_' && *s != '-')
+		if (!islower((unsigned char)*s) &&
+		    !isdigit((unsigned char)*s) && *s != '_' && *s != '-')
 			return 0;
 	return 1;
 }
@@ -397,13 +405,13 @@ start_user(struct parser *p, char *login)
 	for (char *c = login; *c != '\0'; c++)
 		*c = (char)tolower((unsigned char)*c);
 	if (strchr(login, '@') == NULL || strchr(login, ' ') != NULL)
-		return fail(p, "[user %s]: a login like name@domain is needed",
-		    login);
+		return fail(
+		    p, "[user %s]: a login like name@domain is needed", login);
 	for (i = 0; i < pc->n_overrides; i++)
 		if (strcmp(pc->overrides[i].login, login) == 0)
 			return fail(p, "[user %s] is given twice", login);
-	pc->overrides = xreallocarray(pc->overrides, pc->n_overrides + 1,
-	    sizeof *pc->overrides);
+	pc->overrides = xreallocarray(
+	    pc->overrides, pc->n_overrides + 1, sizeof *pc->overrides);
 	u = &pc->overrides[pc->n_overrides++];
 	memset(u, 0, sizeof *u);
 	u->login = xstrdup(login);
@@ -424,8 +432,8 @@ start_group(struct parser *p, char *name)
 	for (i = 0; i < pc->n_groups; i++)
 		if (strcmp(pc->groups[i].name, name) == 0)
 			return fail(p, "[group %s] is given twice", name);
-	pc->groups = xreallocarray(pc->groups, pc->n_groups + 1,
-	    sizeof *pc->groups);
+	pc->groups =
+	    xreallocarray(pc->groups, pc->n_groups + 1, sizeof *pc->groups);
 	g = &pc->groups[pc->n_groups++];
 	memset(g, 0, sizeof *g);
 	g->name = xstrdup(name);
@@ -458,8 +466,10 @@ handle_section(struct parser *p, char *line)
 	if (!valid_section_name(name))
 		return fail(p, "unknown section [%s]", name);
 	if (p->cf->backend != NULL)
-		return fail(p, "a second backend section [%s]; only one "
-			       "backend is supported", name);
+		return fail(p,
+		    "a second backend section [%s]; only one "
+		    "backend is supported",
+		    name);
 	p->cf->backend = xstrdup(name);
 	p->section = SEC_BACKEND;
 	return 0;
@@ -518,12 +528,13 @@ check_sections(struct parser *p)
 	for (i = 0; i < pc->n_groups; i++) {
 		p->line = pc->groups[i].line;
 		if (pc->groups[i].gid == 0)
-			return fail(p, "[group %s] needs a gid",
-			    pc->groups[i].name);
+			return fail(
+			    p, "[group %s] needs a gid", pc->groups[i].name);
 		for (j = 0; j < i; j++)
 			if (pc->groups[j].gid == pc->groups[i].gid)
-				return fail(p, "gid %u is given to [group %s] "
-					       "too",
+				return fail(p,
+				    "gid %u is given to [group %s] "
+				    "too",
 				    pc->groups[i].gid, pc->groups[j].name);
 	}
 	for (i = 0; i < pc->n_overrides; i++) {
@@ -551,8 +562,9 @@ check_whole(struct parser *p)
 	if (cf->backend == NULL)
 		return fail(p, "no backend section (such as [tailscale])");
 	if (cf->policy.n_domains == 0)
-		return fail(p, "[%s] needs 'domain': without it no tailnet "
-			       "user can become a local user",
+		return fail(p,
+		    "[%s] needs 'domain': without it no tailnet "
+		    "user can become a local user",
 		    cf->backend);
 	if (!template_ok(cf->policy.home) || !template_ok(cf->policy.shell))
 		return fail(p, "home and shell know only %%u %%l %%d %%U %%%%");
@@ -564,8 +576,8 @@ check_whole(struct parser *p)
 }
 
 struct config *
-config_parse(const char *path, const char *text, size_t len, char *err,
-    size_t errlen)
+config_parse(
+    const char *path, const char *text, size_t len, char *err, size_t errlen)
 {
 	struct parser p = {0};
 	const char *s = text, *end = text + len, *nl;
@@ -616,8 +628,9 @@ check_owner(const char *path, const struct stat *st, char *err, size_t errlen)
 		return -1;
 	}
 	if (st->st_uid != 0 && st->st_uid != geteuid()) {
-		snprintf(err, errlen, "%s: owned by uid %u; must be owned by root",
-		    path, (unsigned)st->st_uid);
+		snprintf(err, errlen,
+		    "%s: owned by uid %u; must be owned by root", path,
+		    (unsigned)st->st_uid);
 		return -1;
 	}
 	if (st->st_mode & (S_IWGRP | S_IWOTH)) {

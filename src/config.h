@@ -15,9 +15,9 @@
 
 /* [user LOGIN]: what one login gets instead of the rule's answer. */
 struct user_override {
-	char *login; /* lower-cased */
-	char *name;  /* NULL: the rule's */
-	uint32_t uid; /* 0: the rule's */
+	char *login;	    /* lower-cased */
+	char *name;	    /* NULL: the rule's */
+	uint32_t uid;	    /* 0: the rule's */
 	char *shell, *home; /* NULL: the policy's */
 	unsigned line;
 };
@@ -39,7 +39,7 @@ struct policy_config {
 	uint32_t uid_base;
 	uint32_t uid_max;
 	char *shell;
-	char *home; /* template: %u %l %d %U %% */
+	char *home;	     /* template: %u %l %d %U %% */
 	char *primary_group; /* NULL: a private group per user */
 	struct user_override *overrides;
 	size_t n_overrides;
@@ -60,8 +60,8 @@ struct config {
 
 	/* the backend section */
 	char *backend;
-	unsigned ttl;       /* seconds a snapshot counts as fresh */
-	unsigned max_stale; /* seconds a stale snapshot is still served */
+	unsigned ttl;		  /* seconds a snapshot counts as fresh */
+	unsigned max_stale;	  /* seconds a stale snapshot is still served */
 	unsigned refresh_on_miss; /* least seconds between early refreshes */
 	struct policy_config policy;
 	struct tsnss_setting *settings; /* what the plugin itself reads */
@@ -69,8 +69,8 @@ struct config {
 };
 
 struct config *config_load(const char *path, char *err, size_t errlen);
-struct config *config_parse(const char *path, const char *text, size_t len,
-    char *err, size_t errlen);
+struct config *config_parse(
+    const char *path, const char *text, size_t len, char *err, size_t errlen);
 void config_free(struct config *cf);
 
 #endif

@@ -31,7 +31,8 @@ describe(struct tsnssd *d, struct evbuffer *b)
 	const struct stats *s = &d->stats;
 	time_t now = time(NULL);
 
-	evbuffer_add_printf(b, "backend:          %s\n", backend_name(d->backend));
+	evbuffer_add_printf(
+	    b, "backend:          %s\n", backend_name(d->backend));
 	if (d->snap != NULL)
 		evbuffer_add_printf(b,
 		    "snapshot:         %u users, %u groups, %lld s old\n",
@@ -64,8 +65,8 @@ reply(struct evbuffer *out, unsigned status, struct evbuffer *body)
 }
 
 void
-control_answer(struct tsnssd *d, const struct tsnss_header *h,
-    uid_t peer_uid, struct evbuffer *out)
+control_answer(struct tsnssd *d, const struct tsnss_header *h, uid_t peer_uid,
+    struct evbuffer *out)
 {
 	struct evbuffer *body = evbuffer_new();
 	unsigned status = TSNSS_OK;

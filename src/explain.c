@@ -35,8 +35,8 @@ find_user(const struct policy_result *r, const char *login)
 }
 
 static void
-print_groups(const struct policy_result *r, const struct policy_user *u,
-    FILE *out)
+print_groups(
+    const struct policy_result *r, const struct policy_user *u, FILE *out)
 {
 	size_t i, j;
 
@@ -57,7 +57,8 @@ static void
 judge(struct explain *e, const struct tsnss_identity *ids, size_t n)
 {
 	struct localdb *local = localdb_load("/etc/passwd", "/etc/group");
-	struct policy_result *r = policy_apply(&e->d->cf->policy, local, ids, n);
+	struct policy_result *r =
+	    policy_apply(&e->d->cf->policy, local, ids, n);
 	const struct policy_user *u = find_user(r, e->login);
 	size_t i;
 
@@ -68,8 +69,9 @@ judge(struct explain *e, const struct tsnss_identity *ids, size_t n)
 			    r->decisions[i].accepted ? "accepted" : "refused",
 			    r->decisions[i].why);
 	if (u != NULL) {
-		fprintf(e->out, "passwd:  %s:*:%" PRIu32 ":%" PRIu32 ":%s:%s:%s\n",
-		    u->name, u->uid, u->gid, u->gecos, u->home, u->shell);
+		fprintf(e->out,
+		    "passwd:  %s:*:%" PRIu32 ":%" PRIu32 ":%s:%s:%s\n", u->name,
+		    u->uid, u->gid, u->gecos, u->home, u->shell);
 		print_groups(r, u, e->out);
 	}
 	e->rc = u != NULL ? 0 : 1;
@@ -87,8 +89,9 @@ fetched(const struct tsnss_fetch_result *res, void *arg)
 	int present = 0;
 
 	if (res->status != TSNSS_FETCH_OK)
-		fprintf(e->out, "backend: %s; judging the login alone, so "
-				"clashes with other logins cannot show\n",
+		fprintf(e->out,
+		    "backend: %s; judging the login alone, so "
+		    "clashes with other logins cannot show\n",
 		    res->detail ? res->detail : "no answer");
 	ids = xcalloc(res->n_ids + 1, sizeof *ids);
 	for (i = 0; res->status == TSNSS_FETCH_OK && i < res->n_ids; i++) {

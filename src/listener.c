@@ -132,7 +132,7 @@ conn_read(struct bufferevent *bev, void *arg)
 		return;
 	}
 	if (request_answer(c->l->d->snap, &h, key, c->l->d->cf->enumerate,
-			out) == TSNSS_NOTFOUND &&
+		out) == TSNSS_NOTFOUND &&
 	    request_is_name(&h, key))
 		refresh_on_miss(c->l->d->refresh);
 	conn_reply(c);
@@ -182,8 +182,8 @@ on_accept(struct evconnlistener *ev, evutil_socket_t fd, struct sockaddr *sa,
 	}
 	l->n_clients++;
 	TAILQ_INSERT_TAIL(&l->reading, c, entry);
-	bufferevent_setwatermark(c->bev, EV_READ, 0,
-	    sizeof(struct tsnss_header) + TSNSS_MAX_KEY);
+	bufferevent_setwatermark(
+	    c->bev, EV_READ, 0, sizeof(struct tsnss_header) + TSNSS_MAX_KEY);
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
 	bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
@@ -242,8 +242,8 @@ bind_socket(const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	if (socket_in_use(&sun)) {
-		snprintf(err, errlen, "%s: another tsnssd is answering there",
-		    path);
+		snprintf(
+		    err, errlen, "%s: another tsnssd is answering there", path);
 		return -1;
 	}
 	unlink(path);
@@ -274,8 +274,8 @@ listener_new(struct tsnssd *d, char *err, size_t errlen)
 	l->ev = evconnlistener_new(d->base, on_accept, l,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128, fd);
 	if (l->ev == NULL) {
-		snprintf(err, errlen, "%s: listen: %s", l->path,
-		    strerror(errno));
+		snprintf(
+		    err, errlen, "%s: listen: %s", l->path, strerror(errno));
 		close(fd);
 		unlink(l->path);
 		free(l->path);

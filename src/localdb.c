@@ -112,7 +112,7 @@ has_name(const struct nameset *ns, const char *name)
 	if (ns->n == 0)
 		return 0;
 	return bsearch(&name, ns->names, ns->n, sizeof *ns->names, cmp_name) !=
-	    NULL;
+	       NULL;
 }
 
 static int

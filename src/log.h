@@ -12,10 +12,10 @@ void log_msg(int priority, const char *fmt, ...)
 #define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARNING, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
-#define log_debug(...)                                                      \
-	do {                                                                \
-		if (log_debug_enabled())                                    \
-			log_msg(LOG_DEBUG, __VA_ARGS__);                    \
+#define log_debug(...)                                                         \
+	do {                                                                   \
+		if (log_debug_enabled())                                       \
+			log_msg(LOG_DEBUG, __VA_ARGS__);                       \
 	} while (0)
 
 #endif

@@ -71,7 +71,8 @@ parse_args(int argc, char **argv, struct options *o)
 	int ch;
 
 	o->config_path = TSNSSD_CONFIG_PATH;
-	while ((ch = getopt_long(argc, argv, "fdc:tx:Vh", longopts, NULL)) != -1) {
+	while (
+	    (ch = getopt_long(argc, argv, "fdc:tx:Vh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			o->foreground = 1;
@@ -217,9 +218,9 @@ log_stats(const struct tsnssd *d)
 		 ", early refreshes held back %" PRIu64
 		 ", refreshes ok %" PRIu64 ", failed %" PRIu64
 		 ", users %u, snapshot age %lld s",
-	    s->requests, s->bad_requests, s->clients_evicted, s->clients_refused,
-	    s->client_timeouts, s->miss_refresh_limited, s->refresh_ok, s->refresh_failed,
-	    d->snap ? d->snap->h->n_users : 0,
+	    s->requests, s->bad_requests, s->clients_evicted,
+	    s->clients_refused, s->client_timeouts, s->miss_refresh_limited,
+	    s->refresh_ok, s->refresh_failed, d->snap ? d->snap->h->n_users : 0,
 	    d->snap ? (long long)(time(NULL) - d->snap->h->created) : -1LL);
 }
 

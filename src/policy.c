@@ -20,7 +20,7 @@
 struct candidate {
 	const struct user_override *ov; /* [user LOGIN], or NULL */
 	int64_t id;
-	char *login;        /* lower-cased */
+	char *login;	    /* lower-cased */
 	const char *domain; /* points into login */
 	char *name;
 	const char *display;
@@ -143,8 +143,8 @@ policy_gecos(const char *display, char *out, size_t outlen)
 
 /* Expand %u %l %d %U %% in a home or shell template; -1 if it won't fit. */
 int
-policy_expand(const char *tmpl, const struct policy_user *u,
-    const char *domain, char *out, size_t outlen)
+policy_expand(const char *tmpl, const struct policy_user *u, const char *domain,
+    char *out, size_t outlen)
 {
 	char num[16];
 	const char *add;
@@ -222,8 +222,8 @@ find_override(const struct policy_config *pc, const char *login)
 }
 
 static const struct static_group *
-find_static_group(const struct policy_config *pc, const char *name,
-    uint32_t gid)
+find_static_group(
+    const struct policy_config *pc, const char *name, uint32_t gid)
 {
 	size_t i;
 
@@ -240,9 +240,10 @@ judge_name(const struct policy_config *pc, const struct localdb *local,
     struct candidate *c)
 {
 	if (!policy_valid_name(c->name))
-		refuse(c, "'%s' is not a valid user name (lower-case letters, "
-			  "digits, '_', '-', '.', at most %d bytes, starting "
-			  "with a letter or '_')",
+		refuse(c,
+		    "'%s' is not a valid user name (lower-case letters, "
+		    "digits, '_', '-', '.', at most %d bytes, starting "
+		    "with a letter or '_')",
 		    c->name, POLICY_MAX_NAME);
 	else if (localdb_has_user(local, c->name))
 		refuse(c, "'%s' is a local account in /etc/passwd", c->name);
@@ -257,8 +258,9 @@ judge_uid(const struct policy_config *pc, const struct localdb *local,
     struct candidate *c)
 {
 	if (c->uid == 0 || c->uid == 65535 || localdb_has_uid(local, c->uid))
-		refuse(c, "uid %" PRIu32 " belongs to a local account; "
-			  "give this login a uid in a [user] section",
+		refuse(c,
+		    "uid %" PRIu32 " belongs to a local account; "
+		    "give this login a uid in a [user] section",
 		    c->uid);
 	else if (localdb_has_gid(local, c->uid))
 		refuse(c, "gid %" PRIu32 " belongs to a local group", c->uid);
@@ -347,14 +349,15 @@ refuse_name_clashes(struct candidate *c, size_t n)
 	qsort(c, n, sizeof *c, by_name);
 	for (i = 0; i < n && c[i].why == NULL; i = j) {
 		for (j = i + 1; j < n && c[j].why == NULL &&
-		     strcmp(c[i].name, c[j].name) == 0;
+				strcmp(c[i].name, c[j].name) == 0;
 		     j++)
 			;
 		if (j - i < 2)
 			continue;
 		for (size_t k = i; k < j; k++)
-			refuse(&c[k], "local name '%s' is wanted by %zu logins "
-				      "(%s and %s); none of them gets it",
+			refuse(&c[k],
+			    "local name '%s' is wanted by %zu logins "
+			    "(%s and %s); none of them gets it",
 			    c[k].name, j - i, c[i].login, c[i + 1].login);
 	}
 }
@@ -391,8 +394,8 @@ safe_field(const char *s)
 }
 
 static int
-make_user(const struct policy_config *pc, struct candidate *c,
-    struct policy_user *u)
+make_user(
+    const struct policy_config *pc, struct candidate *c, struct policy_user *u)
 {
 	char gecos[POLICY_MAX_GECOS + 1], home[1024], shell[1024];
 	const char *home_t = pc->home, *shell_t = pc->shell;
@@ -501,8 +504,8 @@ note(struct policy_result *r, const char *what, char *why)
 {
 	struct policy_decision *d;
 
-	r->decisions = xreallocarray(r->decisions, r->n_decisions + 1,
-	    sizeof *r->decisions);
+	r->decisions = xreallocarray(
+	    r->decisions, r->n_decisions + 1, sizeof *r->decisions);
 	d = &r->decisions[r->n_decisions++];
 	d->id = 0;
 	d->login = xstrdup(what);
@@ -524,8 +527,9 @@ add_static_groups(const struct policy_config *pc, const struct localdb *local,
 		if (localdb_has_group(local, sg->name) ||
 		    localdb_has_gid(local, sg->gid)) {
 			xasprintf(&label, "[group %s]", sg->name);
-			xasprintf(&why, "name or gid %u is a local group in "
-					"/etc/group",
+			xasprintf(&why,
+			    "name or gid %u is a local group in "
+			    "/etc/group",
 			    sg->gid);
 			note(r, label, why);
 			free(label);

@@ -15,9 +15,9 @@ struct range {
 
 /* systemd's own ranges (see systemd's UIDS-GIDS.md) */
 static const struct range systemd_ranges[] = {
-	{60001, 60513, "systemd-homed users"},
-	{61184, 65519, "systemd DynamicUser= services"},
-	{524288, 1879048191, "systemd-nspawn container UID ranges"},
+    {60001, 60513, "systemd-homed users"},
+    {61184, 65519, "systemd DynamicUser= services"},
+    {524288, 1879048191, "systemd-nspawn container UID ranges"},
 };
 
 struct checker {
@@ -28,8 +28,8 @@ struct checker {
 };
 
 static void
-overlap(struct checker *ck, unsigned long lo, unsigned long hi,
-    const char *what)
+overlap(
+    struct checker *ck, unsigned long lo, unsigned long hi, const char *what)
 {
 	char msg[512];
 

@@ -36,7 +36,7 @@ struct refresh {
 	int in_flight;
 	time_t last_miss; /* when a lookup miss last asked for a refresh */
 	time_t last_ok, last_failed;
-	unsigned retry; /* seconds until the next try after a failure */
+	unsigned retry;	  /* seconds until the next try after a failure */
 	char *last_error; /* NULL while healthy */
 };
 
@@ -201,8 +201,8 @@ describe_time(struct evbuffer *b, const char *what, time_t t)
 	if (t == 0)
 		evbuffer_add_printf(b, "%-17s never\n", what);
 	else
-		evbuffer_add_printf(b, "%-17s %lld s ago\n", what,
-		    (long long)(time(NULL) - t));
+		evbuffer_add_printf(
+		    b, "%-17s %lld s ago\n", what, (long long)(time(NULL) - t));
 }
 
 void
@@ -213,8 +213,8 @@ refresh_describe(const struct refresh *r, struct evbuffer *b)
 	    r->last_error ? r->last_error : "");
 	describe_time(b, "last good fetch:", r->last_ok);
 	describe_time(b, "last failure:", r->last_failed);
-	evbuffer_add_printf(b, "fetch in flight:  %s\n",
-	    r->in_flight ? "yes" : "no");
+	evbuffer_add_printf(
+	    b, "fetch in flight:  %s\n", r->in_flight ? "yes" : "no");
 }
 
 struct refresh *

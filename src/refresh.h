@@ -13,8 +13,8 @@ struct tsnssd;
 struct refresh;
 
 /* first_done runs once, after the first fetch ends (well or badly). */
-struct refresh *refresh_new(struct tsnssd *d,
-    void (*first_done)(struct tsnssd *d));
+struct refresh *refresh_new(
+    struct tsnssd *d, void (*first_done)(struct tsnssd *d));
 void refresh_now(struct refresh *r);
 void refresh_on_miss(struct refresh *r);
 void refresh_reset(struct refresh *r);

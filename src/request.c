@@ -18,7 +18,7 @@ static int
 is_name_action(uint32_t action)
 {
 	return action == TSNSS_PW_BYNAME || action == TSNSS_GR_BYNAME ||
-	    action == TSNSS_INITGROUPS;
+	       action == TSNSS_INITGROUPS;
 }
 
 int
@@ -82,8 +82,8 @@ put_str(struct evbuffer *b, const char *s)
 static void
 put_header(struct evbuffer *out, unsigned status, size_t len)
 {
-	struct tsnss_header h = {TSNSS_MAGIC, TSNSS_VERSION, status,
-	    (uint32_t)len};
+	struct tsnss_header h = {
+	    TSNSS_MAGIC, TSNSS_VERSION, status, (uint32_t)len};
 
 	evbuffer_add(out, &h, sizeof h);
 }
@@ -95,8 +95,8 @@ request_reply_status(struct evbuffer *out, unsigned status)
 }
 
 static void
-encode_user(const struct snapshot *s, const struct snap_user *u,
-    struct evbuffer *b)
+encode_user(
+    const struct snapshot *s, const struct snap_user *u, struct evbuffer *b)
 {
 	put_u32(b, u->uid);
 	put_u32(b, u->gid);
@@ -108,8 +108,8 @@ encode_user(const struct snapshot *s, const struct snap_user *u,
 }
 
 static void
-encode_group(const struct snapshot *s, const struct snap_group *g,
-    struct evbuffer *b)
+encode_group(
+    const struct snapshot *s, const struct snap_group *g, struct evbuffer *b)
 {
 	uint32_t i;
 
@@ -122,8 +122,8 @@ encode_group(const struct snapshot *s, const struct snap_group *g,
 }
 
 static void
-encode_gids(const struct snapshot *s, const struct snap_user *u,
-    struct evbuffer *b)
+encode_gids(
+    const struct snapshot *s, const struct snap_user *u, struct evbuffer *b)
 {
 	uint32_t i;
 
@@ -134,8 +134,8 @@ encode_gids(const struct snapshot *s, const struct snap_user *u,
 
 /* Build the payload; returns the status to send. */
 static int
-lookup(const struct snapshot *s, uint32_t action, const char *name,
-    uint32_t id, struct evbuffer *b)
+lookup(const struct snapshot *s, uint32_t action, const char *name, uint32_t id,
+    struct evbuffer *b)
 {
 	const struct snap_user *u = NULL;
 	const struct snap_group *g = NULL;

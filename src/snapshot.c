@@ -126,7 +126,7 @@ strings_size(const struct policy_result *r, size_t *n_members)
 		const struct policy_user *u = &r->users[i];
 
 		n += strlen(u->name) + strlen(u->login) + strlen(u->gecos) +
-		    strlen(u->home) + strlen(u->shell) + 5;
+		     strlen(u->home) + strlen(u->shell) + 5;
 	}
 	for (i = 0; i < r->n_groups; i++) {
 		n += strlen(r->groups[i].name) + 1;
@@ -153,8 +153,8 @@ collect_memberships(const struct policy_result *r, size_t n_members)
 }
 
 static void
-fill_users(struct builder *b, struct snap_header *h,
-    struct policy_user **users, const struct membership *m, size_t n_m)
+fill_users(struct builder *b, struct snap_header *h, struct policy_user **users,
+    const struct membership *m, size_t n_m)
 {
 	struct snap_user *su = (struct snap_user *)(b->buf + h->users);
 	uint32_t *gids = (uint32_t *)(b->buf + h->user_gids);
@@ -188,8 +188,8 @@ fill_users(struct builder *b, struct snap_header *h,
 }
 
 static void
-fill_groups(struct builder *b, struct snap_header *h,
-    struct policy_group **groups)
+fill_groups(
+    struct builder *b, struct snap_header *h, struct policy_group **groups)
 {
 	struct snap_group *sg = (struct snap_group *)(b->buf + h->groups);
 	uint32_t *members = (uint32_t *)(b->buf + h->members);
@@ -267,10 +267,10 @@ snapshot_build(const struct policy_result *r, int64_t created)
 	h->n_groups = (uint32_t)r->n_groups;
 	h->n_members = (uint32_t)n_members;
 
-	users = sorted_ptrs(r->users, r->n_users, sizeof *r->users,
-	    cmp_user_ptr);
-	groups = sorted_ptrs(r->groups, r->n_groups, sizeof *r->groups,
-	    cmp_group_ptr);
+	users =
+	    sorted_ptrs(r->users, r->n_users, sizeof *r->users, cmp_user_ptr);
+	groups = sorted_ptrs(
+	    r->groups, r->n_groups, sizeof *r->groups, cmp_group_ptr);
 	fill_users(&b, h, users, m, n_members);
 	fill_groups(&b, h, groups);
 	free(users);
@@ -298,7 +298,7 @@ static int
 region_ok(uint32_t off, uint64_t n, size_t size, uint64_t limit)
 {
 	return off >= sizeof(struct snap_header) && off % 4 == 0 &&
-	    n <= UINT32_MAX && (uint64_t)off + n * size <= limit;
+	       n <= UINT32_MAX && (uint64_t)off + n * size <= limit;
 }
 
 static int
@@ -308,8 +308,7 @@ str_ok(const struct snapshot *s, uint32_t off)
 }
 
 static int
-check_regions(const struct snap_header *h, size_t len, char *err,
-    size_t errlen)
+check_regions(const struct snap_header *h, size_t len, char *err, size_t errlen)
 {
 	uint64_t end = h->strings;
 
@@ -325,7 +324,8 @@ check_regions(const struct snap_header *h, size_t len, char *err,
 		return bad(err, errlen, "string area out of bounds");
 	if (!region_ok(h->users, h->n_users, sizeof(struct snap_user), end) ||
 	    !region_ok(h->uid_index, h->n_users, 4, end) ||
-	    !region_ok(h->groups, h->n_groups, sizeof(struct snap_group), end) ||
+	    !region_ok(
+		h->groups, h->n_groups, sizeof(struct snap_group), end) ||
 	    !region_ok(h->gid_index, h->n_groups, 4, end) ||
 	    !region_ok(h->members, h->n_members, 4, end) ||
 	    !region_ok(h->user_gids, h->n_user_gids, 4, end))
@@ -355,8 +355,8 @@ check_users(const struct snapshot *s, char *err, size_t errlen)
 			return bad(err, errlen, "user %u: bad group list", i);
 		if (s->uid_index[i] >= h->n_users ||
 		    (i > 0 && s->users[s->uid_index[i]].uid <= prev_uid))
-			return bad(err, errlen, "uid index out of order at %u",
-			    i);
+			return bad(
+			    err, errlen, "uid index out of order at %u", i);
 		prev_uid = s->users[s->uid_index[i]].uid;
 	}
 	return 0;
@@ -383,8 +383,8 @@ check_groups(const struct snapshot *s, char *err, size_t errlen)
 			return bad(err, errlen, "group %u: bad members", i);
 		if (s->gid_index[i] >= h->n_groups ||
 		    (i > 0 && s->groups[s->gid_index[i]].gid <= prev_gid))
-			return bad(err, errlen, "gid index out of order at %u",
-			    i);
+			return bad(
+			    err, errlen, "gid index out of order at %u", i);
 		prev_gid = s->groups[s->gid_index[i]].gid;
 	}
 	return 0;

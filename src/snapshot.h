@@ -23,7 +23,7 @@ struct snap_header {
 	uint64_t size;
 	int64_t created; /* when the backend answered, unix seconds */
 	uint32_t n_users, n_groups, n_members, n_user_gids;
-	uint32_t users;     /* struct snap_user[n_users], by name */
+	uint32_t users;	    /* struct snap_user[n_users], by name */
 	uint32_t uid_index; /* uint32_t[n_users]: user numbers by uid */
 	uint32_t groups;    /* struct snap_group[n_groups], by name */
 	uint32_t gid_index; /* uint32_t[n_groups]: group numbers by gid */
@@ -37,7 +37,7 @@ struct snap_header {
 struct snap_user {
 	uint32_t uid, gid;
 	uint32_t name, login, gecos, home, shell; /* string offsets */
-	uint32_t gids_first, n_gids;              /* into user_gids */
+	uint32_t gids_first, n_gids;		  /* into user_gids */
 };
 
 struct snap_group {
@@ -58,11 +58,10 @@ struct snapshot {
 	const uint32_t *user_gids;
 };
 
-struct snapshot *snapshot_build(const struct policy_result *r,
-    int64_t created);
+struct snapshot *snapshot_build(const struct policy_result *r, int64_t created);
 /* Takes ownership of buf (malloc'd) whether or not it is valid. */
-struct snapshot *snapshot_adopt(unsigned char *buf, size_t len, char *err,
-    size_t errlen);
+struct snapshot *snapshot_adopt(
+    unsigned char *buf, size_t len, char *err, size_t errlen);
 void snapshot_free(struct snapshot *s);
 
 static inline const char *
@@ -71,17 +70,17 @@ snapshot_str(const struct snapshot *s, uint32_t off)
 	return (const char *)s->buf + off;
 }
 
-const struct snap_user *snapshot_user_by_name(const struct snapshot *s,
-    const char *name);
-const struct snap_user *snapshot_user_by_uid(const struct snapshot *s,
-    uint32_t uid);
-const struct snap_user *snapshot_user_at(const struct snapshot *s,
-    uint32_t index);
-const struct snap_group *snapshot_group_by_name(const struct snapshot *s,
-    const char *name);
-const struct snap_group *snapshot_group_by_gid(const struct snapshot *s,
-    uint32_t gid);
-const struct snap_group *snapshot_group_at(const struct snapshot *s,
-    uint32_t index);
+const struct snap_user *snapshot_user_by_name(
+    const struct snapshot *s, const char *name);
+const struct snap_user *snapshot_user_by_uid(
+    const struct snapshot *s, uint32_t uid);
+const struct snap_user *snapshot_user_at(
+    const struct snapshot *s, uint32_t index);
+const struct snap_group *snapshot_group_by_name(
+    const struct snapshot *s, const char *name);
+const struct snap_group *snapshot_group_by_gid(
+    const struct snapshot *s, uint32_t gid);
+const struct snap_group *snapshot_group_at(
+    const struct snapshot *s, uint32_t index);
 
 #endif

@@ -90,8 +90,8 @@ fetch_pw(uint32_t action, const void *key, size_t keylen, struct passwd *pw,
 	if (st != NSS_STATUS_SUCCESS)
 		return st;
 	st = tsnss_unpack_passwd(r.payload, r.len, pw, buf, buflen) == 0
-	    ? NSS_STATUS_SUCCESS
-	    : NSS_STATUS_UNAVAIL;
+		 ? NSS_STATUS_SUCCESS
+		 : NSS_STATUS_UNAVAIL;
 	free(r.payload);
 	return st;
 }
@@ -107,8 +107,8 @@ fetch_gr(uint32_t action, const void *key, size_t keylen, struct group *gr,
 	st = tsnss_ask(action, key, keylen, &r, &err);
 	if (st != NSS_STATUS_SUCCESS)
 		return st;
-	while ((rc = tsnss_unpack_group(r.payload, r.len, gr, *buf,
-		    *buflen)) == ERANGE) {
+	while ((rc = tsnss_unpack_group(r.payload, r.len, gr, *buf, *buflen)) ==
+	       ERANGE) {
 		*buflen *= 2;
 		*buf = realloc(*buf, *buflen);
 		if (*buf == NULL)
@@ -131,11 +131,11 @@ lookup(const char *key)
 	int numeric = *key != '\0' && *end == '\0';
 
 	if (numeric)
-		st = fetch_pw(TSNSS_PW_BYUID, &id32, sizeof id32, &pw, buf,
-		    sizeof buf);
+		st = fetch_pw(
+		    TSNSS_PW_BYUID, &id32, sizeof id32, &pw, buf, sizeof buf);
 	else
-		st = fetch_pw(TSNSS_PW_BYNAME, key, strlen(key), &pw, buf,
-		    sizeof buf);
+		st = fetch_pw(
+		    TSNSS_PW_BYNAME, key, strlen(key), &pw, buf, sizeof buf);
 	if (st == NSS_STATUS_SUCCESS)
 		print_passwd(&pw);
 	if (numeric ? fetch_gr(TSNSS_GR_BYGID, &id32, sizeof id32, &gr, &gbuf,

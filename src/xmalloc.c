@@ -10,8 +10,7 @@
 #include "log.h"
 #include "xmalloc.h"
 
-static void __attribute__((noreturn))
-out_of_memory(size_t size)
+static void __attribute__((noreturn)) out_of_memory(size_t size)
 {
 	log_err("out of memory (allocating %zu bytes)", size);
 	exit(1);

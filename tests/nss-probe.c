@@ -63,8 +63,8 @@ probe_grnam(const char *name, size_t buflen)
 	else if (res == NULL)
 		printf("NOTFOUND\n");
 	else {
-		printf("%s:%s:%u:", gr.gr_name, gr.gr_passwd,
-		    (unsigned)gr.gr_gid);
+		printf(
+		    "%s:%s:%u:", gr.gr_name, gr.gr_passwd, (unsigned)gr.gr_gid);
 		for (char **m = gr.gr_mem; *m != NULL; m++)
 			printf("%s%s", *m, m[1] ? "," : "");
 		printf("\n");

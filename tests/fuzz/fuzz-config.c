@@ -13,7 +13,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[512];
 
-	config_free(config_parse("fuzz.conf", (const char *)data, size, err,
-	    sizeof err));
+	config_free(config_parse(
+	    "fuzz.conf", (const char *)data, size, err, sizeof err));
 	return 0;
 }

@@ -21,8 +21,11 @@ sample(void)
 {
 	static char *domains[] = {"example.com"};
 	static const struct policy_config pc = {.domains = domains,
-	    .n_domains = 1, .uid_base = 100000, .uid_max = 2147483646,
-	    .shell = "/bin/sh", .home = "/home/%u"};
+	    .n_domains = 1,
+	    .uid_base = 100000,
+	    .uid_max = 2147483646,
+	    .shell = "/bin/sh",
+	    .home = "/home/%u"};
 	static const struct tsnss_identity ids[] = {
 	    {1, "alice@example.com", "Alice"},
 	    {2, "bob@example.com", "Bob"},
@@ -49,8 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < sizeof h)
 		return 0;
 	memcpy(&h, data, sizeof h);
-	if (request_check_header(&h, &keylen) != 0 ||
-	    size - sizeof h < keylen)
+	if (request_check_header(&h, &keylen) != 0 || size - sizeof h < keylen)
 		return 0;
 	out = evbuffer_new();
 	request_answer(s, &h, data + sizeof h, data[0] & 1, out);

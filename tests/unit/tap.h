@@ -26,19 +26,19 @@ ok(int cond, const char *fmt, ...)
 	return cond;
 }
 
-#define is_int(got, want, what)                                             \
-	do {                                                                \
-		long long g_ = (long long)(got), w_ = (long long)(want);    \
-		if (!ok(g_ == w_, "%s", what))                              \
-			printf("#   got %lld, want %lld\n", g_, w_);    \
+#define is_int(got, want, what)                                                \
+	do {                                                                   \
+		long long g_ = (long long)(got), w_ = (long long)(want);       \
+		if (!ok(g_ == w_, "%s", what))                                 \
+			printf("#   got %lld, want %lld\n", g_, w_);           \
 	} while (0)
 
-#define is_str(got, want, what)                                             \
-	do {                                                                \
-		const char *g_ = (got), *w_ = (want);                       \
-		if (!ok(g_ && w_ && strcmp(g_, w_) == 0, "%s", what))       \
-			printf("#   got \"%s\", want \"%s\"\n",             \
-			       g_ ? g_ : "(null)", w_ ? w_ : "(null)");     \
+#define is_str(got, want, what)                                                \
+	do {                                                                   \
+		const char *g_ = (got), *w_ = (want);                          \
+		if (!ok(g_ && w_ && strcmp(g_, w_) == 0, "%s", what))          \
+			printf("#   got \"%s\", want \"%s\"\n",                \
+			    g_ ? g_ : "(null)", w_ ? w_ : "(null)");           \
 	} while (0)
 
 static inline int

@@ -32,8 +32,8 @@ test_good(void)
 	char err[512];
 	struct config *cf;
 
-	cf = parse("# comment\n[tailscale]\ndomain = example.com\n", err,
-	    sizeof err);
+	cf = parse(
+	    "# comment\n[tailscale]\ndomain = example.com\n", err, sizeof err);
 	ok(cf != NULL, "minimal config accepted (%s)", err);
 	if (cf == NULL)
 		return;
@@ -89,14 +89,14 @@ test_bad(void)
 	    "line without =");
 	bad("[tailscale]\ndomain=x\nuid_base = 0\n", "t.conf:3: uid_base",
 	    "uid_base 0");
-	bad("[tailscale]\ndomain=x\nuid_base = 12abc\n", "t.conf:3:",
-	    "uid_base junk");
+	bad("[tailscale]\ndomain=x\nuid_base = 12abc\n",
+	    "t.conf:3:", "uid_base junk");
 	bad("[tailscale]\ndomain=x\nuid_base = 99999999999999999999\n",
 	    "t.conf:3:", "uid_base overflow");
-	bad("[tailscale]\ndomain=x\nuid_base = -5\n", "t.conf:3:",
-	    "negative uid_base");
-	bad("[tailscale]\ndomain=x\ndomain=y\n", "t.conf:3: 'domain' is given twice",
-	    "repeated key");
+	bad("[tailscale]\ndomain=x\nuid_base = -5\n",
+	    "t.conf:3:", "negative uid_base");
+	bad("[tailscale]\ndomain=x\ndomain=y\n",
+	    "t.conf:3: 'domain' is given twice", "repeated key");
 	bad("[tailscale]\ndomain=x\nsocket=/a\nsocket=/b\n",
 	    "t.conf:4: 'socket' is given twice", "repeated plugin key");
 	bad("[tailscale]\ndomain=x\nshell=bash\n", "absolute path",
@@ -110,8 +110,8 @@ test_bad(void)
 	bad(longline, "longer than", "overlong line");
 	char nul[] = "[tailscale]\ndomain=x\0y\n";
 	char err[128];
-	struct config *cf = config_parse("t.conf", nul, sizeof nul - 1, err,
-	    sizeof err);
+	struct config *cf =
+	    config_parse("t.conf", nul, sizeof nul - 1, err, sizeof err);
 	ok(cf == NULL && strstr(err, "t.conf:2: NUL"), "NUL byte refused");
 	config_free(cf);
 }

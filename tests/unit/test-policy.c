@@ -66,8 +66,8 @@ test_gecos(void)
 static void
 test_expand(void)
 {
-	struct policy_user u = {.name = "alice", .login = "alice@example.com",
-	    .uid = 1234};
+	struct policy_user u = {
+	    .name = "alice", .login = "alice@example.com", .uid = 1234};
 	char out[64];
 
 	ok(policy_expand("/home/%u", &u, "example.com", out, sizeof out) == 0,
@@ -133,8 +133,10 @@ test_apply(void)
 	is_str(r->users[0].home, "/home/alice", "home");
 	is_str(r->users[0].shell, "/bin/bash", "shell");
 	is_str(r->users[1].name, "bob", "bob accepted");
-	ok(refused(r, "tagged-devices", "name@domain"), "tagged-devices refused");
-	ok(refused(r, "mallory@evil.com", "not listed"), "foreign domain refused");
+	ok(refused(r, "tagged-devices", "name@domain"),
+	    "tagged-devices refused");
+	ok(refused(r, "mallory@evil.com", "not listed"),
+	    "foreign domain refused");
 	ok(refused(r, "root@example.com", "local account"), "root refused");
 	ok(refused(r, "carol@example.com", "wanted by 2"),
 	    "name clash refuses the first");
@@ -153,8 +155,8 @@ test_uid_clash(void)
 {
 	char *domains[] = {"example.com"};
 	struct tsnss_identity fwd[3], rev[3];
-	const char *logins[] = {"u1@example.com", "u2@example.com",
-	    "u3@example.com"};
+	const char *logins[] = {
+	    "u1@example.com", "u2@example.com", "u3@example.com"};
 	struct policy_config p = pc;
 	struct localdb *local = localdb_empty();
 	struct policy_result *a, *b;
@@ -165,7 +167,8 @@ test_uid_clash(void)
 	p.uid_base = 500000;
 	p.uid_max = 500001;
 	for (i = 0; i < 3; i++) {
-		fwd[i] = (struct tsnss_identity){100 + (int64_t)i, logins[i], ""};
+		fwd[i] =
+		    (struct tsnss_identity){100 + (int64_t)i, logins[i], ""};
 		rev[2 - i] = fwd[i];
 	}
 	a = policy_apply(&p, local, fwd, 3);

@@ -16,8 +16,11 @@ static struct policy_result *
 sample(void)
 {
 	static char *domains[] = {"example.com"};
-	static struct policy_config pc = {.domains = domains, .n_domains = 1,
-	    .uid_base = 100000, .uid_max = 2147483646, .shell = "/bin/sh",
+	static struct policy_config pc = {.domains = domains,
+	    .n_domains = 1,
+	    .uid_base = 100000,
+	    .uid_max = 2147483646,
+	    .shell = "/bin/sh",
 	    .home = "/home/%u"};
 	struct tsnss_identity ids[] = {
 	    {3, "carol@example.com", "Carol"},
@@ -120,7 +123,8 @@ test_cache(struct snapshot *s)
 	fputc('X', f);
 	fclose(f);
 	t = cache_load(dir, err, sizeof err);
-	ok(t == NULL && strstr(err, "rejected") != NULL, "corrupt cache rejected");
+	ok(t == NULL && strstr(err, "rejected") != NULL,
+	    "corrupt cache rejected");
 	f = fopen(path, "w");
 	fputs("#!/bin/sh\necho foreign file\n", f);
 	fclose(f);

@@ -73,7 +73,8 @@ test_passwd(void)
 	is_int(pw.pw_uid, 1234, "pw_uid");
 	is_int(pw.pw_gid, 5678, "pw_gid");
 	for (len = 0; len < need; len++)
-		eranges += tsnss_unpack_passwd(m.b, m.n, &pw, buf, len) == ERANGE;
+		eranges +=
+		    tsnss_unpack_passwd(m.b, m.n, &pw, buf, len) == ERANGE;
 	is_int(eranges, need, "every buffer short of the need gives ERANGE");
 	is_int(tsnss_unpack_passwd(m.b, m.n, &pw, buf, need), 0,
 	    "exactly the need is enough");
@@ -82,7 +83,7 @@ test_passwd(void)
 
 		memcpy(copy, m.b, len);
 		bad += tsnss_unpack_passwd(copy, len, &pw, buf, sizeof buf) ==
-		    EINVAL;
+		       EINVAL;
 		free(copy);
 	}
 	is_int(bad, m.n, "every truncation gives EINVAL");
@@ -99,7 +100,8 @@ test_passwd(void)
 	    "a NUL inside a string gives EINVAL");
 	memset(&pw, 0x5a, sizeof pw);
 	tsnss_unpack_passwd(m.b, m.n, &pw, buf, sizeof buf);
-	ok(pw.pw_uid == 0x5a5a5a5a, "a malformed reply leaves the struct as it was");
+	ok(pw.pw_uid == 0x5a5a5a5a,
+	    "a malformed reply leaves the struct as it was");
 }
 
 static void
@@ -129,7 +131,7 @@ test_group(void)
 	    "ERANGE below the need (%zu), success from it", ok_from);
 	for (len = 0; len < m.n; len++)
 		bad += tsnss_unpack_group(m.b, len, &gr, buf, sizeof buf) ==
-		    EINVAL;
+		       EINVAL;
 	is_int(bad, m.n, "every truncation gives EINVAL");
 	m = group_msg();
 	memcpy(m.b + 4, &(uint32_t){TSNSS_MAX_MEMBERS + 1}, 4);
