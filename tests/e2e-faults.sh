@@ -117,6 +117,27 @@ like "$(grep 'stats:' "$T/tsnssd.log")" "bad requests [1-9]" \
 like "$(grep 'stats:' "$T/tsnssd.log")" "idle clients evicted [1-9]" \
 	"idle connections past max_clients are closed and counted"
 
+# past max_stale a failing backend's old snapshot is dropped
+stop_tsnssd
+write_config "ttl = 5" "max_stale = 5"
+start_fake_tailscaled "$T/tailnet.json"
+start_tsnssd
+check "max_stale: alice resolves while fresh" getent passwd alice
+set_mode http500
+wait_for grep -q "past max_stale" "$T/tsnssd.log"
+wait_for grep -q "past max_stale" "$T/tsnssd.log"
+like "$(cat "$T/tsnssd.log")" "past max_stale \(5 s\); dropping it" \
+	"max_stale: the stale snapshot is dropped, and it says so"
+if getent passwd alice >/dev/null; then
+	fail "max_stale: alice no longer resolves from a snapshot that old"
+else
+	pass "max_stale: alice no longer resolves from a snapshot that old"
+fi
+is "$(getent passwd root | cut -d: -f3)" 0 "max_stale: files users unaffected"
+set_mode normal
+wait_for getent passwd alice
+check "once tailscaled answers again, alice is back" getent passwd alice
+
 # many threads at once through the stub
 is "$("$top_builddir/tests/nss-probe" threads 16 1000 alice $ALICE)" \
 	"32000 lookups, 0 wrong" "16 threads x 1000 lookups, every answer right"
