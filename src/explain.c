@@ -23,17 +23,6 @@ struct explain {
 	int rc;
 };
 
-static const struct policy_user *
-find_user(const struct policy_result *r, const char *login)
-{
-	size_t i;
-
-	for (i = 0; i < r->n_users; i++)
-		if (strcmp(r->users[i].login, login) == 0)
-			return &r->users[i];
-	return NULL;
-}
-
 static void
 print_groups(
     const struct policy_result *r, const struct policy_user *u, FILE *out)
@@ -59,7 +48,7 @@ judge(struct explain *e, const struct tsnss_identity *ids, size_t n)
 	struct localdb *local = localdb_load("/etc/passwd", "/etc/group");
 	struct policy_result *r =
 	    policy_apply(&e->d->cf->policy, local, ids, n);
-	const struct policy_user *u = find_user(r, e->login);
+	const struct policy_user *u = policy_find_user(r, e->login);
 	size_t i;
 
 	fprintf(e->out, "login:   %s\n", e->login);

@@ -460,8 +460,8 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static const struct policy_user *
-user_by_login(const struct policy_result *r, const char *login)
+const struct policy_user *
+policy_find_user(const struct policy_result *r, const char *login)
 {
 	size_t i;
 
@@ -483,7 +483,7 @@ resolve_members(const struct static_group *sg, const struct policy_result *r,
 	for (i = 0; i < sg->n_members; i++) {
 		if (strchr(sg->members[i], '@') == NULL)
 			g->members[n++] = xstrdup(sg->members[i]);
-		else if ((u = user_by_login(r, sg->members[i])) != NULL)
+		else if ((u = policy_find_user(r, sg->members[i])) != NULL)
 			g->members[n++] = xstrdup(u->name);
 	}
 	for (i = 0; sg->all_users && i < r->n_users; i++)

@@ -52,6 +52,9 @@ struct policy_result {
 struct policy_result *policy_apply(const struct policy_config *pc,
     const struct localdb *local, const struct tsnss_identity *ids, size_t n);
 void policy_result_free(struct policy_result *r);
+/* The user a (lower-cased) login became, or NULL. */
+const struct policy_user *policy_find_user(const struct policy_result *r,
+    const char *login);
 
 uint32_t policy_fnv1a32(const char *s, size_t len);
 uint32_t policy_uid(const struct policy_config *pc, const char *login);
