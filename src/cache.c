@@ -94,7 +94,7 @@ read_all(int fd, unsigned char *p, size_t n)
 }
 
 struct snapshot *
-cache_load(const char *dir, char *err, size_t errlen)
+cache_load(const char *dir, uint32_t policy, char *err, size_t errlen)
 {
 	char path[PATH_MAX], why[256];
 	struct snapshot *s;
@@ -130,7 +130,15 @@ cache_load(const char *dir, char *err, size_t errlen)
 	}
 	close(fd);
 	s = snapshot_adopt(buf, (size_t)st.st_size, why, sizeof why);
-	if (s == NULL)
+	if (s == NULL) {
 		snprintf(err, errlen, "%s: rejected: %s", path, why);
+	} else if (s->h->policy != policy) {
+		snprintf(err, errlen,
+		    "%s: rejected: built under another identity policy "
+		    "(the config changed since)",
+		    path);
+		snapshot_free(s);
+		s = NULL;
+	}
 	return s;
 }

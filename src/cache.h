@@ -15,7 +15,12 @@ struct snapshot;
 /* Written atomically: temporary file, fsync, rename, fsync of the dir. */
 int cache_save(
     const char *dir, const struct snapshot *s, char *err, size_t errlen);
-/* NULL with err set if absent ("" then), unreadable, corrupt or foreign. */
-struct snapshot *cache_load(const char *dir, char *err, size_t errlen);
+/*
+ * NULL with err set if absent ("" then), unreadable, corrupt, foreign, or
+ * built under another identity policy than `policy` (the config changed:
+ * its users could be people the new config does not admit).
+ */
+struct snapshot *cache_load(
+    const char *dir, uint32_t policy, char *err, size_t errlen);
 
 #endif

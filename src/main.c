@@ -29,6 +29,7 @@
 #include "listener.h"
 #include "log.h"
 #include "notify.h"
+#include "policy.h"
 #include "rangecheck.h"
 #include "refresh.h"
 #include "snapshot.h"
@@ -319,7 +320,8 @@ static void
 load_persisted(struct tsnssd *d)
 {
 	char err[512];
-	struct snapshot *s = cache_load(d->cf->cache_dir, err, sizeof err);
+	struct snapshot *s = cache_load(d->cf->cache_dir,
+	    policy_fingerprint(&d->cf->policy), err, sizeof err);
 
 	if (s == NULL) {
 		if (err[0] != '\0')

@@ -41,6 +41,52 @@ policy_fnv1a32(const char *s, size_t len)
 	return h;
 }
 
+static uint32_t
+mix(uint32_t h, const char *s)
+{
+	s = s ? s : "";
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return (h ^ 0xff) * 16777619u; /* a separator, so "ab","c" != "a","bc" */
+}
+
+static uint32_t
+mix_u32(uint32_t h, uint32_t v)
+{
+	char num[16];
+
+	snprintf(num, sizeof num, "%u", v);
+	return mix(h, num);
+}
+
+uint32_t
+policy_fingerprint(const struct policy_config *pc)
+{
+	uint32_t h = 2166136261u;
+	size_t i, j;
+
+	for (i = 0; i < pc->n_domains; i++)
+		h = mix(h, pc->domains[i]);
+	h = mix_u32(mix_u32(h, pc->uid_base), pc->uid_max);
+	h = mix(mix(mix(h, pc->shell), pc->home), pc->primary_group);
+	for (i = 0; i < pc->n_overrides; i++) {
+		const struct user_override *o = &pc->overrides[i];
+
+		h = mix(mix(mix(mix(h, o->login), o->name), o->shell), o->home);
+		h = mix_u32(h, o->uid);
+	}
+	for (i = 0; i < pc->n_groups; i++) {
+		const struct static_group *g = &pc->groups[i];
+
+		h = mix_u32(mix_u32(mix(h, g->name), g->gid), g->all_users);
+		for (j = 0; j < g->n_members; j++)
+			h = mix(h, g->members[j]);
+	}
+	return h;
+}
+
 uint32_t
 policy_uid(const struct policy_config *pc, const char *login)
 {

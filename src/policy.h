@@ -57,6 +57,8 @@ const struct policy_user *policy_find_user(const struct policy_result *r,
     const char *login);
 
 uint32_t policy_fnv1a32(const char *s, size_t len);
+/* Changes whenever a setting that shapes users or groups changes. */
+uint32_t policy_fingerprint(const struct policy_config *pc);
 uint32_t policy_uid(const struct policy_config *pc, const char *login);
 int policy_valid_name(const char *name);
 void policy_gecos(const char *display, char *out, size_t outlen);

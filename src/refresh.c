@@ -66,7 +66,8 @@ apply(struct refresh *r, const struct tsnss_fetch_result *res)
 	local = localdb_load("/etc/passwd", "/etc/group");
 	pr = policy_apply(&d->cf->policy, local, res->ids, res->n_ids);
 	log_decisions(pr);
-	s = snapshot_build(pr, (int64_t)time(NULL));
+	s = snapshot_build(pr, (int64_t)time(NULL),
+	    policy_fingerprint(&d->cf->policy));
 	log_debug("snapshot: %zu users, %zu groups from %zu identities",
 	    pr->n_users, pr->n_groups, res->n_ids);
 	policy_result_free(pr);

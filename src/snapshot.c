@@ -226,7 +226,7 @@ sorted_ptrs(const void *base, size_t n, size_t size,
 }
 
 struct snapshot *
-snapshot_build(const struct policy_result *r, int64_t created)
+snapshot_build(const struct policy_result *r, int64_t created, uint32_t policy)
 {
 	struct builder b;
 	struct snap_header *h;
@@ -263,6 +263,7 @@ snapshot_build(const struct policy_result *r, int64_t created)
 	h->version = SNAP_VERSION;
 	h->size = size;
 	h->created = created;
+	h->policy = policy;
 	h->n_users = (uint32_t)r->n_users;
 	h->n_groups = (uint32_t)r->n_groups;
 	h->n_members = (uint32_t)n_members;

@@ -30,7 +30,7 @@ struct snap_header {
 	uint32_t members;   /* uint32_t[n_members]: string offsets */
 	uint32_t user_gids; /* uint32_t[n_user_gids]: supplementary gids */
 	uint32_t strings;   /* NUL-terminated strings up to size */
-	uint32_t reserved;
+	uint32_t policy;    /* policy_fingerprint() it was built under */
 	uint64_t checksum; /* FNV-1a 64 over the bytes after the header */
 };
 
@@ -58,7 +58,8 @@ struct snapshot {
 	const uint32_t *user_gids;
 };
 
-struct snapshot *snapshot_build(const struct policy_result *r, int64_t created);
+struct snapshot *snapshot_build(
+    const struct policy_result *r, int64_t created, uint32_t policy);
 /* Takes ownership of buf (malloc'd) whether or not it is valid. */
 struct snapshot *snapshot_adopt(
     unsigned char *buf, size_t len, char *err, size_t errlen);

@@ -63,6 +63,18 @@ is "$(getent passwd alice | cut -d: -f3)" "$ALICE" \
 like "$(cat "$T/tsnssd.log")" "loaded 1 users from the persisted snapshot" \
 	"the log says the snapshot came from disk"
 
+# a snapshot built under another policy is not served after a restart
+stop_tsnssd
+write_config --daemon "max_clients = 100" "domain = example.org"
+start_tsnssd
+if getent passwd alice >/dev/null; then
+	fail "a cache from before a policy change is not served"
+else
+	pass "a cache from before a policy change is not served"
+fi
+like "$(cat "$T/tsnssd.log")" "another identity policy" "and the log says why"
+write_config --daemon "max_clients = 100" "ttl = 60" "refresh_on_miss = 1"
+
 # a corrupt cache file is rejected, not trusted
 stop_tsnssd
 printf 'TSSN this is not a snapshot' >"$T/cache/snapshot"

@@ -192,9 +192,31 @@ test_uid_clash(void)
 	localdb_free(local);
 }
 
+static void
+test_fingerprint(void)
+{
+	char *d1[] = {"example.com"}, *d2[] = {"example.org"};
+	struct policy_config a = pc, b = pc;
+
+	a.domains = d1;
+	a.n_domains = 1;
+	b.domains = d1;
+	b.n_domains = 1;
+	is_int(policy_fingerprint(&a), policy_fingerprint(&b),
+	    "same policy, same fingerprint");
+	b.domains = d2;
+	ok(policy_fingerprint(&a) != policy_fingerprint(&b),
+	    "another domain, another fingerprint");
+	b = a;
+	b.uid_base = 100001;
+	ok(policy_fingerprint(&a) != policy_fingerprint(&b),
+	    "another uid_base, another fingerprint");
+}
+
 int
 main(void)
 {
+	test_fingerprint();
 	test_hash();
 	test_names();
 	test_gecos();
