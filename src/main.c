@@ -255,6 +255,7 @@ reload(struct tsnssd *d)
 	d->backend = b;
 	d->cf = cf;
 	log_info("configuration reloaded");
+	refresh_reapply(d->refresh);
 	refresh_reset(d->refresh);
 }
 

@@ -38,6 +38,10 @@ struct refresh {
 	time_t last_ok, last_failed;
 	unsigned retry;	  /* seconds until the next try after a failure */
 	char *last_error; /* NULL while healthy */
+	/* the last good answer, so a new policy (SIGHUP) applies at once */
+	struct tsnss_identity *ids;
+	size_t n_ids;
+	time_t ids_at;
 };
 
 static void schedule(struct refresh *r, unsigned seconds);
@@ -56,7 +60,39 @@ log_decisions(const struct policy_result *pr)
 }
 
 static void
-apply(struct refresh *r, const struct tsnss_fetch_result *res)
+forget_ids(struct refresh *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_ids; i++) {
+		free((char *)r->ids[i].login);
+		free((char *)r->ids[i].display_name);
+	}
+	free(r->ids);
+	r->ids = NULL;
+	r->n_ids = 0;
+}
+
+static void
+keep_ids(struct refresh *r, const struct tsnss_identity *ids, size_t n)
+{
+	size_t i;
+
+	forget_ids(r);
+	r->ids = xcalloc(n, sizeof *r->ids);
+	for (i = 0; i < n; i++) {
+		r->ids[i].id = ids[i].id;
+		r->ids[i].login = xstrdup(ids[i].login);
+		r->ids[i].display_name =
+		    xstrdup(ids[i].display_name ? ids[i].display_name : "");
+	}
+	r->n_ids = n;
+	r->ids_at = time(NULL);
+}
+
+/* The identities the backend gave at `when`, through the policy in force. */
+static void
+apply(struct refresh *r, time_t when)
 {
 	struct tsnssd *d = r->d;
 	struct localdb *local;
@@ -64,15 +100,37 @@ apply(struct refresh *r, const struct tsnss_fetch_result *res)
 	struct snapshot *s;
 
 	local = localdb_load("/etc/passwd", "/etc/group");
-	pr = policy_apply(&d->cf->policy, local, res->ids, res->n_ids);
+	pr = policy_apply(&d->cf->policy, local, r->ids, r->n_ids);
 	log_decisions(pr);
-	s = snapshot_build(pr, (int64_t)time(NULL),
+	s = snapshot_build(pr, (int64_t)when,
 	    policy_fingerprint(&d->cf->policy));
 	log_debug("snapshot: %zu users, %zu groups from %zu identities",
-	    pr->n_users, pr->n_groups, res->n_ids);
+	    pr->n_users, pr->n_groups, r->n_ids);
 	policy_result_free(pr);
 	localdb_free(local);
 	tsnssd_swap_snapshot(d, s, 1);
+}
+
+/*
+ * The config changed (SIGHUP): the users the old policy made may not be
+ * the new one's.  Rebuild from the last good answer now, without waiting
+ * for the backend; with no answer in memory, drop a snapshot built under
+ * another policy rather than serve it.
+ */
+void
+refresh_reapply(struct refresh *r)
+{
+	struct snapshot *s = r->d->snap;
+
+	if (r->ids != NULL) {
+		apply(r, r->ids_at);
+		return;
+	}
+	if (s != NULL && s->h->policy != policy_fingerprint(&r->d->cf->policy)) {
+		log_warn("the identity policy changed and there is no backend "
+			 "answer to rebuild from; dropping the snapshot");
+		tsnssd_swap_snapshot(r->d, NULL, 0);
+	}
 }
 
 static void
@@ -116,7 +174,8 @@ fetch_done(const struct tsnss_fetch_result *res, void *arg)
 		free(r->last_error);
 		r->last_error = NULL;
 		r->retry = RETRY_FIRST;
-		apply(r, res);
+		keep_ids(r, res->ids, res->n_ids);
+		apply(r, time(NULL));
 		notify_status("serving %u users; last refresh worked",
 		    r->d->snap ? r->d->snap->h->n_users : 0);
 		schedule(r, ttl * 3 / 4 ? ttl * 3 / 4 : 1);
@@ -236,6 +295,7 @@ refresh_free(struct refresh *r)
 	if (r == NULL)
 		return;
 	event_free(r->timer);
+	forget_ids(r);
 	free(r->last_error);
 	free(r);
 }

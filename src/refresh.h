@@ -18,6 +18,8 @@ struct refresh *refresh_new(
 void refresh_now(struct refresh *r);
 void refresh_on_miss(struct refresh *r);
 void refresh_reset(struct refresh *r);
+/* Apply a new policy to the last good backend answer at once. */
+void refresh_reapply(struct refresh *r);
 /* For tsnssctl status: state, last good fetch, last failure. */
 void refresh_describe(const struct refresh *r, struct evbuffer *b);
 void refresh_free(struct refresh *r);

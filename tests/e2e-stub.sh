@@ -61,5 +61,21 @@ kill -HUP "$tsnssd_pid"
 wait_for grep -q 'configuration reloaded' "$T/tsnssd.log"
 like "$(cat "$T/tsnssd.log")" "configuration reloaded" "SIGHUP with a good config reloads"
 
+# a narrower policy applies at once on SIGHUP, even with tailscaled down
+stop_fake_tailscaled
+sed 's/^domain = .*/domain = example.org/' "$T/good.conf" >"$T/tailscale-nss.conf"
+kill -HUP "$tsnssd_pid"
+wait_for sh -c '! getent passwd alice'
+if getent passwd alice >/dev/null; then
+	fail "SIGHUP narrowing domain: alice is gone at once"
+else
+	pass "SIGHUP narrowing domain: alice is gone at once"
+fi
+cp "$T/good.conf" "$T/tailscale-nss.conf"
+kill -HUP "$tsnssd_pid"
+wait_for getent passwd alice
+check "SIGHUP widening it again: alice is back without tailscaled" \
+	getent passwd alice
+
 stop_tsnssd
 done_testing
