@@ -44,7 +44,7 @@ struct conn {
 	struct listener *l;
 	struct bufferevent *bev;
 	enum conn_state state;
-	TAILQ_ENTRY(conn) entry; /* in l->reading while CONN_READING */
+	TAILQ_ENTRY(conn) entry; /* in l->conns, oldest first */
 };
 
 struct listener {
@@ -52,14 +52,13 @@ struct listener {
 	struct evconnlistener *ev;
 	char *path;
 	unsigned n_clients;
-	TAILQ_HEAD(, conn) reading; /* oldest first */
+	TAILQ_HEAD(, conn) conns; /* every open connection, oldest first */
 };
 
 static void
 conn_free(struct conn *c)
 {
-	if (c->state == CONN_READING)
-		TAILQ_REMOVE(&c->l->reading, c, entry);
+	TAILQ_REMOVE(&c->l->conns, c, entry);
 	c->l->n_clients--;
 	bufferevent_free(c->bev);
 	free(c);
@@ -68,7 +67,6 @@ conn_free(struct conn *c)
 static void
 conn_reply(struct conn *c)
 {
-	TAILQ_REMOVE(&c->l->reading, c, entry);
 	c->state = CONN_WRITING;
 	bufferevent_disable(c->bev, EV_READ);
 }
@@ -81,7 +79,9 @@ make_room(struct listener *l)
 
 	if (l->n_clients < l->d->cf->max_clients)
 		return 0;
-	oldest = TAILQ_FIRST(&l->reading);
+	TAILQ_FOREACH(oldest, &l->conns, entry)
+		if (oldest->state == CONN_READING)
+			break;
 	if (oldest == NULL)
 		return -1;
 	l->d->stats.clients_evicted++;
@@ -181,7 +181,7 @@ on_accept(struct evconnlistener *ev, evutil_socket_t fd, struct sockaddr *sa,
 		return;
 	}
 	l->n_clients++;
-	TAILQ_INSERT_TAIL(&l->reading, c, entry);
+	TAILQ_INSERT_TAIL(&l->conns, c, entry);
 	bufferevent_setwatermark(
 	    c->bev, EV_READ, 0, sizeof(struct tsnss_header) + TSNSS_MAX_KEY);
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
@@ -270,7 +270,7 @@ listener_new(struct tsnssd *d, char *err, size_t errlen)
 	l = xcalloc(1, sizeof *l);
 	l->d = d;
 	l->path = xstrdup(d->cf->socket_path);
-	TAILQ_INIT(&l->reading);
+	TAILQ_INIT(&l->conns);
 	l->ev = evconnlistener_new(d->base, on_accept, l,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128, fd);
 	if (l->ev == NULL) {
@@ -293,8 +293,8 @@ listener_free(struct listener *l)
 	if (l == NULL)
 		return;
 	evconnlistener_free(l->ev);
-	while (!TAILQ_EMPTY(&l->reading))
-		conn_free(TAILQ_FIRST(&l->reading));
+	while (!TAILQ_EMPTY(&l->conns))
+		conn_free(TAILQ_FIRST(&l->conns));
 	unlink(l->path);
 	free(l->path);
 	free(l);
