@@ -1,13 +1,16 @@
 /*
  * client.c - one request to tsnssd and its reply, under one deadline.
  *
- * The socket is non-blocking and close-on-exec, writes never raise SIGPIPE,
- * and every wait is a poll() bounded by what is left of TSNSS_TIMEOUT_MS.
- * Any failure is UNAVAIL with errno ENOENT, which tells glibc to go on to
- * the next source as if this one were not configured.
+ * The socket is non-blocking and close-on-exec, sends never raise SIGPIPE,
+ * and every wait is a poll() bounded by what is left of TSNSS_TIMEOUT_MS,
+ * so a hung or half-dead tsnssd costs a lookup that much at worst.
+ * Nothing here keeps state between calls: fork() and threads need no care.
  */
 #ifdef HAVE_CONFIG_H
 #include "autoconfig.h"
+#endif
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1 /* struct ucred */
 #endif
 
 #include <errno.h>
@@ -21,6 +24,14 @@
 
 #include "nss-tailscale.h"
 
+#ifndef TSNSSD_SOCKET_PATH
+#error "TSNSSD_SOCKET_PATH must be defined (the Makefile passes it)"
+#endif
+
+_Static_assert(
+    sizeof TSNSSD_SOCKET_PATH <= sizeof(((struct sockaddr_un *)0)->sun_path),
+    "TSNSSD_SOCKET_PATH does not fit in sun_path");
+
 static int64_t
 now_ms(void)
 {
@@ -30,31 +41,85 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait for events on fd until the deadline: 0 when ready, -1 otherwise. */
+/* Milliseconds left before the deadline; 0 once it has passed. */
+static int
+left_ms(int64_t deadline)
+{
+	int64_t left = deadline - now_ms();
+
+	return left > 0 ? (int)left : 0;
+}
+
+/*
+ * Wait for events on fd until the deadline: 0 when poll says ready (an
+ * error or hangup included: the next call reports it), -1 on timeout.
+ */
 static int
 wait_fd(int fd, short events, int64_t deadline)
 {
 	struct pollfd pfd = {.fd = fd, .events = events};
-	int64_t left;
-	int n;
+	int left, n;
 
-	for (;;) {
-		left = deadline - now_ms();
-		if (left <= 0)
-			return -1;
-		n = poll(&pfd, 1, (int)left);
+	while ((left = left_ms(deadline)) > 0) {
+		n = poll(&pfd, 1, left);
 		if (n > 0)
 			return 0;
-		if (n == 0 || errno != EINTR)
+		if (n < 0 && errno != EINTR)
 			return -1;
 	}
+	return -1;
+}
+
+/* Sleep a little, doubling each time, but never past the deadline. */
+static int
+nap(int *ms, int64_t deadline)
+{
+	int left = left_ms(deadline);
+
+	if (left == 0)
+		return -1;
+	(void)poll(NULL, 0, left < *ms ? left : *ms); /* EINTR: just sooner */
+	if (*ms < 64)
+		*ms *= 2;
+	return 0;
 }
 
 /*
- * tsnssd looking itself up (say libcurl calling getpwuid inside the
+ * A unix socket connects at once or not at all.  EAGAIN means tsnssd's
+ * backlog is full and leaves the socket unconnected (polling it would
+ * only report a hangup), so that is tried again after a nap.
+ * EINPROGRESS and EINTR mean the connection goes on by itself: wait for
+ * it and read the outcome from SO_ERROR.
+ */
+static int
+connect_fd(int fd, int64_t deadline)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	socklen_t n = sizeof(int);
+	int err = 0, ms = 1;
+
+	memcpy(sun.sun_path, TSNSSD_SOCKET_PATH, sizeof TSNSSD_SOCKET_PATH);
+	for (;;) {
+		if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0)
+			return 0;
+		if (errno != EAGAIN)
+			break;
+		if (nap(&ms, deadline) != 0)
+			return -1;
+	}
+	if (errno != EINPROGRESS && errno != EINTR)
+		return -1; /* ENOENT, ECONNREFUSED, EACCES: nobody there */
+	if (wait_fd(fd, POLLOUT, deadline) != 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &n) != 0 || err != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * tsnssd looking itself up (libcurl or glibc calling getpwuid inside the
  * daemon) would wait on its own event loop until the deadline.  The
- * listening socket's credentials are those of the daemon, so one
- * getsockopt tells, without any state.
+ * listening socket carries the daemon's credentials, so one getsockopt
+ * tells, without any state.
  */
 static int
 is_self(int fd)
@@ -69,30 +134,16 @@ is_self(int fd)
 static int
 connect_daemon(int64_t deadline)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int fd, err = 0;
-	socklen_t n = sizeof err;
+	int fd;
 
-	if (sizeof TSNSSD_SOCKET_PATH > sizeof sun.sun_path)
-		return -1;
-	memcpy(sun.sun_path, TSNSSD_SOCKET_PATH, sizeof TSNSSD_SOCKET_PATH);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
-		/* EAGAIN: the backlog is full; no waiting in line for it */
-		if (errno != EINPROGRESS ||
-		    wait_fd(fd, POLLOUT, deadline) != 0 ||
-		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &n) != 0 ||
-		    err != 0)
-			goto fail;
+	if (connect_fd(fd, deadline) != 0 || is_self(fd)) {
+		close(fd);
+		return -1;
 	}
-	if (is_self(fd))
-		goto fail;
 	return fd;
-fail:
-	close(fd);
-	return -1;
 }
 
 static int
@@ -107,19 +158,20 @@ send_all(int fd, const unsigned char *p, size_t len, int64_t deadline)
 			len -= (size_t)n;
 		} else if (n < 0 && errno == EINTR) {
 			continue;
-		} else if (n < 0 && errno == EAGAIN) {
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			if (wait_fd(fd, POLLOUT, deadline) != 0)
 				return -1;
 		} else {
-			return -1;
+			return -1; /* EPIPE: tsnssd closed on us */
 		}
 	}
 	return 0;
 }
 
 static int
-recv_all(int fd, unsigned char *p, size_t len, int64_t deadline)
+recv_all(int fd, void *buf, size_t len, int64_t deadline)
 {
+	unsigned char *p = buf;
 	ssize_t n;
 
 	while (len > 0) {
@@ -129,72 +181,122 @@ recv_all(int fd, unsigned char *p, size_t len, int64_t deadline)
 			len -= (size_t)n;
 		} else if (n < 0 && errno == EINTR) {
 			continue;
-		} else if (n < 0 && errno == EAGAIN) {
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			if (wait_fd(fd, POLLIN, deadline) != 0)
 				return -1;
 		} else {
-			return -1; /* EOF or error: a daemon killed mid-answer
+			return -1; /* EOF: tsnssd died or cut us off mid-reply
 				    */
 		}
 	}
 	return 0;
 }
 
+/*
+ * One request per connection, so nothing may follow the reply.  Bytes
+ * already waiting past it mean the two ends disagree on the framing;
+ * EOF or nothing yet is fine (tsnssd may not have closed its end).
+ */
 static int
-exchange(int fd, uint32_t action, const void *key, size_t keylen,
-    struct tsnss_header *h, struct tsnss_reply *reply, int64_t deadline)
+nothing_more(int fd)
 {
-	unsigned char req[sizeof *h + TSNSS_MAX_KEY];
-	struct tsnss_header rq = {
+	unsigned char c;
+	ssize_t n;
+
+	do
+		n = recv(fd, &c, 1, MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	return n <= 0;
+}
+
+static int
+send_request(
+    int fd, uint32_t action, const void *key, size_t keylen, int64_t deadline)
+{
+	unsigned char req[sizeof(struct tsnss_header) + TSNSS_MAX_KEY];
+	struct tsnss_header h = {
 	    TSNSS_MAGIC, TSNSS_VERSION, action, (uint32_t)keylen};
 
-	memcpy(req, &rq, sizeof rq);
-	memcpy(req + sizeof rq, key, keylen);
-	if (send_all(fd, req, sizeof rq + keylen, deadline) != 0 ||
-	    recv_all(fd, (unsigned char *)h, sizeof *h, deadline) != 0)
-		return -1;
+	memcpy(req, &h, sizeof h);
+	if (keylen > 0)
+		memcpy(req + sizeof h, key, keylen);
+	return send_all(fd, req, sizeof h + keylen, deadline);
+}
+
+/*
+ * The reply after its header.  UNAVAIL for anything the protocol does
+ * not allow; the payload is handed over only once it is all in.
+ */
+static enum nss_status
+read_reply(int fd, const struct tsnss_header *h, struct tsnss_reply *reply,
+    int64_t deadline, int *err)
+{
+	unsigned char *p;
+
 	if (h->magic != TSNSS_MAGIC || h->version != TSNSS_VERSION ||
-	    h->len > TSNSS_MAX_REPLY || (h->code == TSNSS_OK) != (h->len > 0))
-		return -1;
-	if (h->len == 0)
-		return 0;
-	reply->payload = malloc(h->len);
-	if (reply->payload == NULL)
-		return -1;
-	if (recv_all(fd, reply->payload, h->len, deadline) != 0) {
-		free(reply->payload);
-		reply->payload = NULL;
-		return -1;
+	    h->len > TSNSS_MAX_REPLY)
+		return NSS_STATUS_UNAVAIL;
+	switch (h->code) {
+	case TSNSS_OK:
+		break;
+	case TSNSS_NOTFOUND:
+	case TSNSS_UNAVAIL:
+	case TSNSS_BADREQ:
+		if (h->len != 0 || !nothing_more(fd))
+			return NSS_STATUS_UNAVAIL;
+		return h->code == TSNSS_NOTFOUND ? NSS_STATUS_NOTFOUND
+						 : NSS_STATUS_UNAVAIL;
+	default: /* DENIED carries text for tsnssctl; no use to us */
+		return NSS_STATUS_UNAVAIL;
 	}
+	if (h->len == 0)
+		return nothing_more(fd) ? NSS_STATUS_SUCCESS
+					: NSS_STATUS_UNAVAIL;
+	if ((p = malloc(h->len)) == NULL) {
+		*err = ENOMEM;
+		return NSS_STATUS_TRYAGAIN;
+	}
+	if (recv_all(fd, p, h->len, deadline) != 0 || !nothing_more(fd)) {
+		free(p);
+		return NSS_STATUS_UNAVAIL;
+	}
+	reply->payload = p;
 	reply->len = h->len;
-	return 0;
+	return NSS_STATUS_SUCCESS;
+}
+
+static enum nss_status
+ask(uint32_t action, const void *key, size_t keylen, struct tsnss_reply *reply,
+    int *err)
+{
+	int64_t deadline = now_ms() + TSNSS_TIMEOUT_MS;
+	enum nss_status st = NSS_STATUS_UNAVAIL;
+	struct tsnss_header h;
+	int fd;
+
+	if ((fd = connect_daemon(deadline)) < 0)
+		return NSS_STATUS_UNAVAIL;
+	if (send_request(fd, action, key, keylen, deadline) == 0 &&
+	    recv_all(fd, &h, sizeof h, deadline) == 0)
+		st = read_reply(fd, &h, reply, deadline, err);
+	close(fd);
+	return st;
 }
 
 enum nss_status
 tsnss_ask(uint32_t action, const void *key, size_t keylen,
     struct tsnss_reply *reply, int *errnop)
 {
-	int64_t deadline = now_ms() + TSNSS_TIMEOUT_MS;
-	struct tsnss_header h;
-	int fd, saved = errno, rc;
+	enum nss_status st = NSS_STATUS_NOTFOUND;
+	int saved = errno, err = ENOENT;
 
 	reply->payload = NULL;
 	reply->len = 0;
-	*errnop = ENOENT;
-	if (keylen > TSNSS_MAX_KEY)
-		return NSS_STATUS_NOTFOUND;
-	fd = connect_daemon(deadline);
-	if (fd < 0) {
-		errno = saved;
-		return NSS_STATUS_UNAVAIL;
-	}
-	rc = exchange(fd, action, key, keylen, &h, reply, deadline);
-	close(fd);
+	if (keylen <= TSNSS_MAX_KEY)
+		st = ask(action, key, keylen, reply, &err);
+	/* glibc passes &errno as errnop: restore first, then report */
 	errno = saved;
-	if (rc != 0)
-		return NSS_STATUS_UNAVAIL;
-	if (h.code == TSNSS_OK)
-		return NSS_STATUS_SUCCESS;
-	return h.code == TSNSS_NOTFOUND ? NSS_STATUS_NOTFOUND
-					: NSS_STATUS_UNAVAIL;
+	if (st != NSS_STATUS_SUCCESS)
+		*errnop = err;
+	return st;
 }

@@ -1,6 +1,7 @@
 /*
- * group.c - the group entry points and initgroups_dyn, which tells
- * glibc the supplementary groups of a user in one request.
+ * group.c - the group entry points, and initgroups_dyn, which gives glibc
+ * a user's supplementary groups in one request instead of a walk over
+ * every group.
  */
 #ifdef HAVE_CONFIG_H
 #include "autoconfig.h"
@@ -13,22 +14,11 @@
 
 #include "nss-tailscale.h"
 
-enum nss_status _nss_tailscale_getgrnam_r(
-    const char *, struct group *, char *, size_t, int *);
-enum nss_status _nss_tailscale_getgrgid_r(
-    gid_t, struct group *, char *, size_t, int *);
-enum nss_status _nss_tailscale_setgrent(int);
-enum nss_status _nss_tailscale_getgrent_r(
-    struct group *, char *, size_t, int *);
-enum nss_status _nss_tailscale_endgrent(void);
-enum nss_status _nss_tailscale_initgroups_dyn(
-    const char *, gid_t, long int *, long int *, gid_t **, long int, int *);
-
 static pthread_mutex_t grent_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t grent_index;
 
 static enum nss_status
-lookup(uint32_t action, const void *key, size_t keylen, struct group *gr,
+gr_lookup(uint32_t action, const void *key, size_t keylen, struct group *gr,
     char *buf, size_t buflen, int *errnop)
 {
 	struct tsnss_reply r;
@@ -43,32 +33,45 @@ lookup(uint32_t action, const void *key, size_t keylen, struct group *gr,
 	return tsnss_unpack_status(rc, errnop);
 }
 
+static enum nss_status
+gr_lookup_id(uint32_t action, uint32_t id, struct group *gr, char *buf,
+    size_t buflen, int *errnop)
+{
+	return gr_lookup(action, &id, sizeof id, gr, buf, buflen, errnop);
+}
+
+/* No such name can exist in tsnssd: spare it the question. */
+static int
+bad_name(const char *name, size_t *n)
+{
+	*n = strlen(name);
+	return *n == 0 || *n > TSNSS_MAX_KEY;
+}
+
 enum nss_status
 _nss_tailscale_getgrnam_r(
     const char *name, struct group *gr, char *buf, size_t buflen, int *errnop)
 {
-	size_t n = strlen(name);
+	size_t n;
 
-	if (n == 0 || n > TSNSS_MAX_KEY) {
+	if (bad_name(name, &n)) {
 		*errnop = ENOENT;
 		return NSS_STATUS_NOTFOUND;
 	}
-	return lookup(TSNSS_GR_BYNAME, name, n, gr, buf, buflen, errnop);
+	return gr_lookup(TSNSS_GR_BYNAME, name, n, gr, buf, buflen, errnop);
 }
 
 enum nss_status
 _nss_tailscale_getgrgid_r(
     gid_t gid, struct group *gr, char *buf, size_t buflen, int *errnop)
 {
-	uint32_t key = gid;
-
-	return lookup(
-	    TSNSS_GR_BYGID, &key, sizeof key, gr, buf, buflen, errnop);
+	return gr_lookup_id(TSNSS_GR_BYGID, gid, gr, buf, buflen, errnop);
 }
 
 enum nss_status
 _nss_tailscale_setgrent(int stayopen)
 {
+	(void)stayopen; /* one connection per request: nothing to keep */
 	pthread_mutex_lock(&grent_lock);
 	grent_index = 0;
 	pthread_mutex_unlock(&grent_lock);
@@ -80,14 +83,13 @@ _nss_tailscale_getgrent_r(
     struct group *gr, char *buf, size_t buflen, int *errnop)
 {
 	enum nss_status st;
-	uint32_t key;
 
 	pthread_mutex_lock(&grent_lock);
-	key = grent_index;
-	st =
-	    lookup(TSNSS_GR_BYINDEX, &key, sizeof key, gr, buf, buflen, errnop);
+	st = gr_lookup_id(
+	    TSNSS_GR_BYINDEX, grent_index, gr, buf, buflen, errnop);
+	/* not on TRYAGAIN: glibc asks for the same entry again, bigger */
 	if (st == NSS_STATUS_SUCCESS)
-		grent_index++; /* not on ERANGE: glibc asks again, bigger */
+		grent_index++;
 	pthread_mutex_unlock(&grent_lock);
 	return st;
 }
@@ -109,26 +111,36 @@ has_gid(const gid_t *groups, long int n, gid_t gid)
 	return 0;
 }
 
-/* Room for one more gid, growing as glibc's own modules do. */
-static int
-make_room(long int *start, long int *size, gid_t **groupsp, long int limit)
+/*
+ * Append gid unless it is the primary group or already there, growing
+ * the array as glibc's own modules do: doubling, capped at limit when
+ * limit > 0.  At the cap the gid is dropped and the answer still stands.
+ */
+static enum nss_status
+add_gid(gid_t gid, gid_t group, long int *start, long int *size,
+    gid_t **groupsp, long int limit, int *errnop)
 {
 	long int want;
 	gid_t *g;
 
-	if (*start < *size)
-		return 0;
-	if (limit > 0 && *size >= limit)
-		return -1;
-	want = *size > 0 ? 2 * *size : 16;
-	if (limit > 0 && want > limit)
-		want = limit;
-	g = realloc(*groupsp, (size_t)want * sizeof **groupsp);
-	if (g == NULL)
-		return -1;
-	*groupsp = g;
-	*size = want;
-	return 0;
+	if (gid == group || has_gid(*groupsp, *start, gid))
+		return NSS_STATUS_SUCCESS;
+	if (*start >= *size) {
+		if (limit > 0 && *size >= limit)
+			return NSS_STATUS_SUCCESS;
+		want = *size > 0 ? 2 * *size : 16;
+		if (limit > 0 && want > limit)
+			want = limit;
+		g = realloc(*groupsp, (size_t)want * sizeof **groupsp);
+		if (g == NULL) {
+			*errnop = ENOMEM;
+			return NSS_STATUS_TRYAGAIN;
+		}
+		*groupsp = g;
+		*size = want;
+	}
+	(*groupsp)[(*start)++] = gid;
+	return NSS_STATUS_SUCCESS;
 }
 
 enum nss_status
@@ -137,28 +149,21 @@ _nss_tailscale_initgroups_dyn(const char *user, gid_t group, long int *start,
 {
 	struct tsnss_reply r;
 	enum nss_status st;
-	uint32_t n, i;
-	gid_t gid;
+	uint32_t count = 0, i;
+	size_t n;
 
-	if (strlen(user) == 0 || strlen(user) > TSNSS_MAX_KEY) {
+	if (bad_name(user, &n)) {
 		*errnop = ENOENT;
 		return NSS_STATUS_NOTFOUND;
 	}
-	st = tsnss_ask(TSNSS_INITGROUPS, user, strlen(user), &r, errnop);
+	st = tsnss_ask(TSNSS_INITGROUPS, user, n, &r, errnop);
 	if (st != NSS_STATUS_SUCCESS)
 		return st;
-	if (tsnss_unpack_gids(r.payload, r.len, &n) != 0) {
-		free(r.payload);
-		return tsnss_unpack_status(EINVAL, errnop);
-	}
-	for (i = 0; i < n; i++) {
-		gid = tsnss_gid_at(r.payload, i);
-		if (gid == group || has_gid(*groupsp, *start, gid))
-			continue;
-		if (make_room(start, size, groupsp, limit) != 0)
-			break; /* at the limit: what fits is the answer */
-		(*groupsp)[(*start)++] = gid;
-	}
+	if (tsnss_unpack_gids(r.payload, r.len, &count) != 0)
+		st = tsnss_unpack_status(EINVAL, errnop);
+	for (i = 0; st == NSS_STATUS_SUCCESS && i < count; i++)
+		st = add_gid(tsnss_gid_at(r.payload, i), group, start, size,
+		    groupsp, limit, errnop);
 	free(r.payload);
-	return NSS_STATUS_SUCCESS;
+	return st;
 }

@@ -1,6 +1,8 @@
 /*
- * passwd.c - the passwd entry points.  Enumeration keeps only an index:
- * tsnssd answers "the i-th user" without any per-client state.
+ * passwd.c - the passwd entry points.
+ *
+ * Enumeration keeps nothing but an index: tsnssd answers "the i-th user"
+ * without any per-client state, and NOTFOUND ends the list.
  */
 #ifdef HAVE_CONFIG_H
 #include "autoconfig.h"
@@ -13,20 +15,11 @@
 
 #include "nss-tailscale.h"
 
-enum nss_status _nss_tailscale_getpwnam_r(
-    const char *, struct passwd *, char *, size_t, int *);
-enum nss_status _nss_tailscale_getpwuid_r(
-    uid_t, struct passwd *, char *, size_t, int *);
-enum nss_status _nss_tailscale_setpwent(int);
-enum nss_status _nss_tailscale_getpwent_r(
-    struct passwd *, char *, size_t, int *);
-enum nss_status _nss_tailscale_endpwent(void);
-
 static pthread_mutex_t pwent_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t pwent_index;
 
 static enum nss_status
-lookup(uint32_t action, const void *key, size_t keylen, struct passwd *pw,
+pw_lookup(uint32_t action, const void *key, size_t keylen, struct passwd *pw,
     char *buf, size_t buflen, int *errnop)
 {
 	struct tsnss_reply r;
@@ -41,32 +34,38 @@ lookup(uint32_t action, const void *key, size_t keylen, struct passwd *pw,
 	return tsnss_unpack_status(rc, errnop);
 }
 
+static enum nss_status
+pw_lookup_id(uint32_t action, uint32_t id, struct passwd *pw, char *buf,
+    size_t buflen, int *errnop)
+{
+	return pw_lookup(action, &id, sizeof id, pw, buf, buflen, errnop);
+}
+
 enum nss_status
 _nss_tailscale_getpwnam_r(
     const char *name, struct passwd *pw, char *buf, size_t buflen, int *errnop)
 {
 	size_t n = strlen(name);
 
+	/* no such name can exist there: spare tsnssd the question */
 	if (n == 0 || n > TSNSS_MAX_KEY) {
 		*errnop = ENOENT;
 		return NSS_STATUS_NOTFOUND;
 	}
-	return lookup(TSNSS_PW_BYNAME, name, n, pw, buf, buflen, errnop);
+	return pw_lookup(TSNSS_PW_BYNAME, name, n, pw, buf, buflen, errnop);
 }
 
 enum nss_status
 _nss_tailscale_getpwuid_r(
     uid_t uid, struct passwd *pw, char *buf, size_t buflen, int *errnop)
 {
-	uint32_t key = uid;
-
-	return lookup(
-	    TSNSS_PW_BYUID, &key, sizeof key, pw, buf, buflen, errnop);
+	return pw_lookup_id(TSNSS_PW_BYUID, uid, pw, buf, buflen, errnop);
 }
 
 enum nss_status
 _nss_tailscale_setpwent(int stayopen)
 {
+	(void)stayopen; /* one connection per request: nothing to keep */
 	pthread_mutex_lock(&pwent_lock);
 	pwent_index = 0;
 	pthread_mutex_unlock(&pwent_lock);
@@ -78,14 +77,13 @@ _nss_tailscale_getpwent_r(
     struct passwd *pw, char *buf, size_t buflen, int *errnop)
 {
 	enum nss_status st;
-	uint32_t key;
 
 	pthread_mutex_lock(&pwent_lock);
-	key = pwent_index;
-	st =
-	    lookup(TSNSS_PW_BYINDEX, &key, sizeof key, pw, buf, buflen, errnop);
+	st = pw_lookup_id(
+	    TSNSS_PW_BYINDEX, pwent_index, pw, buf, buflen, errnop);
+	/* not on TRYAGAIN: glibc asks for the same entry again, bigger */
 	if (st == NSS_STATUS_SUCCESS)
-		pwent_index++; /* not on ERANGE: glibc asks again, bigger */
+		pwent_index++;
 	pthread_mutex_unlock(&pwent_lock);
 	return st;
 }
