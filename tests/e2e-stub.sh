@@ -78,4 +78,17 @@ check "SIGHUP widening it again: alice is back without tailscaled" \
 	getent passwd alice
 
 stop_tsnssd
+
+# No root needed: as nobody, with its socket and cache dirs its own.
+start_fake_tailscaled "$T/tailnet.json"
+chown 65534:65534 "$(dirname "$TSNSSD_SOCKET_PATH")" "$T/cache"
+rm -f "$T/cache/snapshot"
+TSNSSD_WRAPPER="setpriv --reuid=65534 --regid=65534 --clear-groups $TSNSSD_WRAPPER" \
+	start_tsnssd
+is "$(ps -o user= -p "$tsnssd_pid")" nobody \
+	"tsnssd runs as nobody"
+is "$(getent passwd alice | cut -d: -f3)" "$ALICE" \
+	"and serves alice, read from tailscaled without root"
+is "$(stat -c %U "$T/cache/snapshot")" nobody "and persists its snapshot"
+stop_tsnssd
 done_testing
