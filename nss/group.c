@@ -40,21 +40,13 @@ gr_lookup_id(uint32_t action, uint32_t id, struct group *gr, char *buf,
 	return gr_lookup(action, &id, sizeof id, gr, buf, buflen, errnop);
 }
 
-/* No such name can exist in tsnssd: spare it the question. */
-static int
-bad_name(const char *name, size_t *n)
-{
-	*n = strlen(name);
-	return *n == 0 || *n > TSNSS_MAX_KEY;
-}
-
 enum nss_status
 _nss_tailscale_getgrnam_r(
     const char *name, struct group *gr, char *buf, size_t buflen, int *errnop)
 {
 	size_t n;
 
-	if (bad_name(name, &n)) {
+	if (tsnss_bad_name(name, &n)) {
 		*errnop = ENOENT;
 		return NSS_STATUS_NOTFOUND;
 	}
@@ -152,7 +144,7 @@ _nss_tailscale_initgroups_dyn(const char *user, gid_t group, long int *start,
 	uint32_t count = 0, i;
 	size_t n;
 
-	if (bad_name(user, &n)) {
+	if (tsnss_bad_name(user, &n)) {
 		*errnop = ENOENT;
 		return NSS_STATUS_NOTFOUND;
 	}

@@ -74,6 +74,14 @@ TSNSS_EXPORT enum nss_status _nss_tailscale_initgroups_dyn(const char *user,
  */
 #define TSNSS_TIMEOUT_MS 500
 
+/* No such name can exist in tsnssd: spare it the question. */
+static inline int
+tsnss_bad_name(const char *name, size_t *n)
+{
+	*n = __builtin_strlen(name);
+	return *n == 0 || *n > TSNSS_MAX_KEY;
+}
+
 struct tsnss_reply {
 	unsigned char *payload; /* malloc'd, len bytes; NULL when len is 0 */
 	size_t len;

@@ -45,10 +45,9 @@ enum nss_status
 _nss_tailscale_getpwnam_r(
     const char *name, struct passwd *pw, char *buf, size_t buflen, int *errnop)
 {
-	size_t n = strlen(name);
+	size_t n;
 
-	/* no such name can exist there: spare tsnssd the question */
-	if (n == 0 || n > TSNSS_MAX_KEY) {
+	if (tsnss_bad_name(name, &n)) {
 		*errnop = ENOENT;
 		return NSS_STATUS_NOTFOUND;
 	}
