@@ -14,82 +14,47 @@
 
 #include "nss-tailscale.h"
 
-static pthread_mutex_t grent_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint32_t grent_index;
-
-static enum nss_status
-gr_lookup(uint32_t action, const void *key, size_t keylen, struct group *gr,
-    char *buf, size_t buflen, int *errnop)
+static int
+unpack(const unsigned char *p, size_t len, void *ent, char *buf, size_t buflen)
 {
-	struct tsnss_reply r;
-	enum nss_status st;
-	int rc;
-
-	st = tsnss_ask(action, key, keylen, &r, errnop);
-	if (st != NSS_STATUS_SUCCESS)
-		return st;
-	rc = tsnss_unpack_group(r.payload, r.len, gr, buf, buflen);
-	free(r.payload);
-	return tsnss_unpack_status(rc, errnop);
+	return tsnss_unpack_group(p, len, ent, buf, buflen);
 }
 
-static enum nss_status
-gr_lookup_id(uint32_t action, uint32_t id, struct group *gr, char *buf,
-    size_t buflen, int *errnop)
-{
-	return gr_lookup(action, &id, sizeof id, gr, buf, buflen, errnop);
-}
+static struct tsnss_map group_map = {TSNSS_GR_BYNAME, TSNSS_GR_BYGID,
+    TSNSS_GR_BYINDEX, unpack, PTHREAD_MUTEX_INITIALIZER, 0};
 
 enum nss_status
 _nss_tailscale_getgrnam_r(
     const char *name, struct group *gr, char *buf, size_t buflen, int *errnop)
 {
-	size_t n;
-
-	if (tsnss_bad_name(name, &n)) {
-		*errnop = ENOENT;
-		return NSS_STATUS_NOTFOUND;
-	}
-	return gr_lookup(TSNSS_GR_BYNAME, name, n, gr, buf, buflen, errnop);
+	return tsnss_map_by_name(&group_map, name, gr, buf, buflen, errnop);
 }
 
 enum nss_status
 _nss_tailscale_getgrgid_r(
     gid_t gid, struct group *gr, char *buf, size_t buflen, int *errnop)
 {
-	return gr_lookup_id(TSNSS_GR_BYGID, gid, gr, buf, buflen, errnop);
+	return tsnss_map_by_id(&group_map, gid, gr, buf, buflen, errnop);
 }
 
 enum nss_status
 _nss_tailscale_setgrent(int stayopen)
 {
 	(void)stayopen; /* one connection per request: nothing to keep */
-	pthread_mutex_lock(&grent_lock);
-	grent_index = 0;
-	pthread_mutex_unlock(&grent_lock);
-	return NSS_STATUS_SUCCESS;
+	return tsnss_map_rewind(&group_map);
 }
 
 enum nss_status
 _nss_tailscale_getgrent_r(
     struct group *gr, char *buf, size_t buflen, int *errnop)
 {
-	enum nss_status st;
-
-	pthread_mutex_lock(&grent_lock);
-	st = gr_lookup_id(
-	    TSNSS_GR_BYINDEX, grent_index, gr, buf, buflen, errnop);
-	/* not on TRYAGAIN: glibc asks for the same entry again, bigger */
-	if (st == NSS_STATUS_SUCCESS)
-		grent_index++;
-	pthread_mutex_unlock(&grent_lock);
-	return st;
+	return tsnss_map_next(&group_map, gr, buf, buflen, errnop);
 }
 
 enum nss_status
 _nss_tailscale_endgrent(void)
 {
-	return _nss_tailscale_setgrent(0);
+	return tsnss_map_rewind(&group_map);
 }
 
 static int

@@ -30,6 +30,7 @@
 
 #include <grp.h>
 #include <nss.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -123,6 +124,28 @@ uint32_t tsnss_gid_at(const unsigned char *p, uint32_t i);
  * with *errnop ERANGE, anything else UNAVAIL with *errnop ENOENT.
  */
 enum nss_status tsnss_unpack_status(int rc, int *errnop);
+
+/*
+ * One NSS map (passwd or group): its three lookups, how to unpack an
+ * entry, and the enumeration index.  Enumeration keeps nothing but the
+ * index: tsnssd answers "the i-th entry" with no per-client state, and
+ * NOTFOUND ends the list.
+ */
+struct tsnss_map {
+	uint32_t by_name, by_id, by_index; /* enum tsnss_action */
+	int (*unpack)(const unsigned char *p, size_t len, void *ent, char *buf,
+	    size_t buflen);
+	pthread_mutex_t lock; /* guards index */
+	uint32_t index;
+};
+
+enum nss_status tsnss_map_by_name(struct tsnss_map *m, const char *name,
+    void *ent, char *buf, size_t buflen, int *errnop);
+enum nss_status tsnss_map_by_id(struct tsnss_map *m, uint32_t id, void *ent,
+    char *buf, size_t buflen, int *errnop);
+enum nss_status tsnss_map_rewind(struct tsnss_map *m);
+enum nss_status tsnss_map_next(
+    struct tsnss_map *m, void *ent, char *buf, size_t buflen, int *errnop);
 
 #pragma GCC visibility pop
 
