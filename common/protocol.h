@@ -7,6 +7,7 @@
  *
  * One request per connection.  A request is a header followed by `len`
  * bytes of key; a reply is a header followed by `len` bytes of payload.
+ * common/wire.c encodes and decodes the payloads for both ends.
  *
  *   key of *_BYNAME, INITGROUPS   the name, without a terminating NUL
  *   key of *_BYID, *_BYINDEX      one uint32_t
@@ -37,6 +38,11 @@ enum tsnss_action {
 	TSNSS_GR_BYGID = 5,
 	TSNSS_GR_BYINDEX = 6, /* getgrent: the index-th entry */
 	TSNSS_INITGROUPS = 7, /* supplementary gids of a user */
+	/*
+	 * A name missed in the mapped snapshot: its owner may have just
+	 * joined.  No reply; tsnssd may refresh early, rate-limited.
+	 */
+	TSNSS_HINT = 8,
 	/* tsnssctl; no key.  The reply payload is text. */
 	TSNSS_CTL_STATUS = 100,	 /* what tsnssd is doing; anyone may ask */
 	TSNSS_CTL_REFRESH = 101, /* refresh now; root or tsnssd's own user */
@@ -59,8 +65,12 @@ struct tsnss_header {
 };
 
 #define TSNSS_MAX_KEY 256u	   /* longest request key */
-#define TSNSS_MAX_REPLY (1u << 20) /* longest reply payload */
-#define TSNSS_MAX_STRING 4096u	   /* longest single string in a reply */
-#define TSNSS_MAX_MEMBERS 65536u   /* most members of one group */
+/*
+ * The socket is the fallback when there is no usable map, so a group of
+ * every user of a 100k-user tailnet (some 2 MB) must still fit.
+ */
+#define TSNSS_MAX_REPLY (64u << 20) /* longest reply payload */
+#define TSNSS_MAX_STRING 4096u	    /* longest single string in a reply */
+#define TSNSS_MAX_MEMBERS (1u << 22) /* most members of one group */
 
 #endif

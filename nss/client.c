@@ -3,8 +3,12 @@
  *
  * The socket is non-blocking and close-on-exec, sends never raise SIGPIPE,
  * and every wait is a poll() bounded by what is left of TSNSS_TIMEOUT_MS,
- * so a hung or half-dead tsnssd costs a lookup that much at worst.
- * Nothing here keeps state between calls: fork() and threads need no care.
+ * so a hung or half-dead tsnssd costs a lookup that much at worst.  After
+ * a timeout or a refusal the whole process remembers, for TSNSS_DOWN_MS,
+ * that tsnssd is down and answers UNAVAIL at once, as glibc's own nscd
+ * client does: a hung tsnssd costs one timeout per process, not one per
+ * lookup.  That moment and the hint rate limit are the only state here,
+ * each a single atomic: fork() and threads need no care.
  */
 #ifdef HAVE_CONFIG_H
 #include "autoconfig.h"
@@ -18,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,8 +37,13 @@ _Static_assert(
     sizeof TSNSSD_SOCKET_PATH <= sizeof(((struct sockaddr_un *)0)->sun_path),
     "TSNSSD_SOCKET_PATH does not fit in sun_path");
 
-static int64_t
-now_ms(void)
+/* Until when tsnssd counts as down (CLOCK_MONOTONIC ms); 0: not down. */
+static int64_t down_until_ms;
+/* When the last miss hint went (CLOCK_MONOTONIC ms). */
+static int64_t last_hint_ms;
+
+int64_t
+tsnss_now_ms(void)
 {
 	struct timespec ts;
 
@@ -45,7 +55,7 @@ now_ms(void)
 static int
 left_ms(int64_t deadline)
 {
-	int64_t left = deadline - now_ms();
+	int64_t left = deadline - tsnss_now_ms();
 
 	return left > 0 ? (int)left : 0;
 }
@@ -115,20 +125,41 @@ connect_fd(int fd, int64_t deadline)
 	return 0;
 }
 
+/* Who may answer: root, or whoever owns the socket's directory. */
+static int
+trusted_uid(uid_t uid)
+{
+	char path[] = TSNSSD_SOCKET_PATH, *slash = strrchr(path, '/');
+	struct stat st;
+
+	if (uid == 0)
+		return 1;
+	if (slash == NULL)
+		return 0;
+	*(slash == path ? slash + 1 : slash) = '\0';
+	return stat(path, &st) == 0 && st.st_uid == uid;
+}
+
 /*
- * tsnssd looking itself up (libcurl or glibc calling getpwuid inside the
- * daemon) would wait on its own event loop until the deadline.  The
- * listening socket carries the daemon's credentials, so one getsockopt
- * tells, without any state.
+ * The listening socket carries the daemon's credentials, so one
+ * getsockopt tells both whether the right user answers and whether this
+ * is tsnssd looking itself up (libcurl or glibc calling getpwuid inside
+ * the daemon), which would wait on its own event loop until the deadline.
  */
 static int
-is_self(int fd)
+peer_ok(int fd)
 {
 	struct ucred cred;
 	socklen_t n = sizeof cred;
 
 	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &n) == 0 &&
-	       cred.pid == getpid();
+	       cred.pid != getpid() && trusted_uid(cred.uid);
+}
+
+static int
+open_socket(void)
+{
+	return socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 }
 
 static int
@@ -136,10 +167,9 @@ connect_daemon(int64_t deadline)
 {
 	int fd;
 
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
+	if ((fd = open_socket()) < 0)
 		return -1;
-	if (connect_fd(fd, deadline) != 0 || is_self(fd)) {
+	if (connect_fd(fd, deadline) != 0 || !peer_ok(fd)) {
 		close(fd);
 		return -1;
 	}
@@ -209,18 +239,28 @@ nothing_more(int fd)
 	return n <= 0;
 }
 
+/* Header and key in one buffer, so they go in one send. */
+static size_t
+make_request(
+    unsigned char *req, uint32_t action, const void *key, size_t keylen)
+{
+	struct tsnss_header h;
+
+	tsnss_header_init(&h, action, keylen);
+	memcpy(req, &h, sizeof h);
+	if (keylen > 0)
+		memcpy(req + sizeof h, key, keylen);
+	return sizeof h + keylen;
+}
+
 static int
 send_request(
     int fd, uint32_t action, const void *key, size_t keylen, int64_t deadline)
 {
 	unsigned char req[sizeof(struct tsnss_header) + TSNSS_MAX_KEY];
-	struct tsnss_header h = {
-	    TSNSS_MAGIC, TSNSS_VERSION, action, (uint32_t)keylen};
 
-	memcpy(req, &h, sizeof h);
-	if (keylen > 0)
-		memcpy(req + sizeof h, key, keylen);
-	return send_all(fd, req, sizeof h + keylen, deadline);
+	return send_all(
+	    fd, req, make_request(req, action, key, keylen), deadline);
 }
 
 /*
@@ -265,20 +305,41 @@ read_reply(int fd, const struct tsnss_header *h, struct tsnss_reply *reply,
 	return NSS_STATUS_SUCCESS;
 }
 
+static int
+is_down(void)
+{
+	int64_t until = __atomic_load_n(&down_until_ms, __ATOMIC_RELAXED);
+
+	return until != 0 && tsnss_now_ms() < until;
+}
+
+static void
+mark_down(void)
+{
+	__atomic_store_n(
+	    &down_until_ms, tsnss_now_ms() + TSNSS_DOWN_MS, __ATOMIC_RELAXED);
+}
+
 static enum nss_status
 ask(uint32_t action, const void *key, size_t keylen, struct tsnss_reply *reply,
     int *err)
 {
-	int64_t deadline = now_ms() + TSNSS_TIMEOUT_MS;
+	int64_t deadline = tsnss_now_ms() + TSNSS_TIMEOUT_MS;
 	enum nss_status st = NSS_STATUS_UNAVAIL;
 	struct tsnss_header h;
 	int fd;
 
-	if ((fd = connect_daemon(deadline)) < 0)
+	if (is_down())
 		return NSS_STATUS_UNAVAIL;
+	if ((fd = connect_daemon(deadline)) < 0) {
+		mark_down(); /* nobody there, the wrong user, or a timeout */
+		return NSS_STATUS_UNAVAIL;
+	}
 	if (send_request(fd, action, key, keylen, deadline) == 0 &&
 	    recv_all(fd, &h, sizeof h, deadline) == 0)
 		st = read_reply(fd, &h, reply, deadline, err);
+	else
+		mark_down(); /* it took the connection but did not answer */
 	close(fd);
 	return st;
 }
@@ -299,4 +360,38 @@ tsnss_ask(uint32_t action, const void *key, size_t keylen,
 	if (st != NSS_STATUS_SUCCESS)
 		*errnop = err;
 	return st;
+}
+
+/* One hint per TSNSS_HINT_MS per process: the first thread to claim it. */
+static int
+claim_hint(void)
+{
+	int64_t now = tsnss_now_ms();
+	int64_t last = __atomic_load_n(&last_hint_ms, __ATOMIC_RELAXED);
+
+	if (last != 0 && now - last < TSNSS_HINT_MS)
+		return 0;
+	return __atomic_compare_exchange_n(
+	    &last_hint_ms, &last, now, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+void
+tsnss_hint_miss(const char *name, size_t len)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	unsigned char req[sizeof(struct tsnss_header) + TSNSS_MAX_KEY];
+	int saved = errno, fd;
+
+	if (len > TSNSS_MAX_KEY || is_down() || !claim_hint())
+		return;
+	memcpy(sun.sun_path, TSNSSD_SOCKET_PATH, sizeof TSNSSD_SOCKET_PATH);
+	if ((fd = open_socket()) < 0)
+		return;
+	/* a unix socket connects at once or not at all: never waited on */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0 &&
+	    peer_ok(fd))
+		(void)send(fd, req, make_request(req, TSNSS_HINT, name, len),
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+	errno = saved;
 }

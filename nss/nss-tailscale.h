@@ -4,10 +4,19 @@
  * fuzzer, which link client.c and unpack.c as they are).
  *
  * The stub is loaded into every process on the host, setuid ones
- * included, so it links libc alone, keeps no state but the enumeration
- * indexes, never prints, never aborts and never raises SIGPIPE.  Only the
- * _nss_tailscale_* entry points are exported; everything else is static
- * or hidden, and hidden names start with tsnss_.
+ * included, so it links libc alone, never prints, never aborts and never
+ * raises SIGPIPE.  Only the _nss_tailscale_* entry points are exported;
+ * everything else is static or hidden, and hidden names start with tsnss_.
+ *
+ * Where answers come from (lookup.c):
+ *   1. the snapshot tsnssd publishes (snapmap.c): mapped read-only once
+ *      per process, trusted only if root or tsnssd owns it; a hit or a
+ *      miss there is the answer, with no IPC;
+ *   2. without a usable map, tsnssd's socket (client.c), one request per
+ *      lookup under one deadline; after a timeout or refusal, the socket
+ *      is not tried again for a few seconds.
+ * Process state: the mapping, the "tsnssd is down" moment, the hint rate
+ * limit and the enumeration indexes; each has its own lock or is atomic.
  *
  * How answers map to NSS statuses (*errnop in brackets):
  *
@@ -15,9 +24,11 @@
  *   NOTFOUND (ENOENT)   tsnssd has no such entry, or the enumeration ended
  *   TRYAGAIN (ERANGE)   the caller's buffer is short: glibc retries bigger
  *   TRYAGAIN (ENOMEM)   malloc failed
- *   UNAVAIL  (ENOENT)   anything else: no socket, nobody listening, a
- *                       timeout, the caller is tsnssd itself, tsnssd has no
- *                       snapshot yet, or a reply that breaks the protocol
+ *   UNAVAIL  (ENOENT)   anything else: no map and no socket, nobody
+ *                       listening, a timeout, tsnssd recently down, the
+ *                       caller is tsnssd itself, tsnssd has no snapshot
+ *                       yet, a map or reply that breaks the format, or an
+ *                       entry with uid or gid 0
  *
  * UNAVAIL is always ENOENT, garbage included (not EIO): when this is the
  * last source, glibc's getpwnam_r returns *errnop to its caller, and
@@ -37,6 +48,8 @@
 #include <sys/types.h>
 
 #include "protocol.h"
+#include "snapfile.h"
+#include "wire.h"
 
 /*
  * The entry points glibc looks up by name.  glibc's headers do not
@@ -69,11 +82,17 @@ TSNSS_EXPORT enum nss_status _nss_tailscale_initgroups_dyn(const char *user,
 #pragma GCC visibility push(hidden)
 
 /*
- * Everything one request may take, from socket() to the last byte of the
- * reply, in milliseconds of CLOCK_MONOTONIC.  The stub runs inside sshd
- * and login: a hung tsnssd must cost a lookup this much and no more.
+ * Everything one socket request may take, from socket() to the last byte
+ * of the reply, in milliseconds of CLOCK_MONOTONIC.  The stub runs inside
+ * sshd and login: a hung tsnssd must cost a lookup this much and no more.
  */
 #define TSNSS_TIMEOUT_MS 500
+/* After a timeout or refusal, answer UNAVAIL at once for this long. */
+#define TSNSS_DOWN_MS 5000
+/* At most one miss hint per process this often. */
+#define TSNSS_HINT_MS 5000
+/* With no usable map, look for one again at most this often. */
+#define TSNSS_REMAP_MS 1000
 
 /* No such name can exist in tsnssd: spare it the question. */
 static inline int
@@ -83,28 +102,68 @@ tsnss_bad_name(const char *name, size_t *n)
 	return *n == 0 || *n > TSNSS_MAX_KEY;
 }
 
+int64_t tsnss_now_ms(void); /* CLOCK_MONOTONIC */
+
+/* --- the socket (client.c) --------------------------------------------- */
+
 struct tsnss_reply {
 	unsigned char *payload; /* malloc'd, len bytes; NULL when len is 0 */
 	size_t len;
 };
 
 /*
- * Ask tsnssd once: connect to TSNSSD_SOCKET_PATH, send the request, read
- * and check the reply's header and framing.  SUCCESS hands over the
- * payload, which the caller frees; any other status has set *errnop (as
- * in the table above) and left nothing to free.  errno is preserved
- * unless errnop points at it.  Keys longer than TSNSS_MAX_KEY are
- * NOTFOUND without asking.
+ * Ask tsnssd once: connect to TSNSSD_SOCKET_PATH, check that root or the
+ * owner of its directory answers, send the request, read and check the
+ * reply's header and framing.  SUCCESS hands over the payload, which the
+ * caller frees; any other status has set *errnop (as in the table above)
+ * and left nothing to free.  errno is preserved unless errnop points at
+ * it.  Keys longer than TSNSS_MAX_KEY are NOTFOUND without asking.
  */
 enum nss_status tsnss_ask(uint32_t action, const void *key, size_t keylen,
     struct tsnss_reply *reply, int *errnop);
 
 /*
- * Payload to struct, every string and the gr_mem array inside
- * (buf, buflen).  Pure functions, no I/O: the unit test and the fuzzer
- * call them directly.  They return 0, ERANGE (buf too small) or EINVAL
- * (malformed payload).  The payload is checked whole before the buffer
- * is looked at, and the struct is written only on success.
+ * Tell tsnssd that a name missed, in case its owner just joined: sent
+ * without waiting, at most once per TSNSS_HINT_MS per process, dropped
+ * silently if it cannot go at once.
+ */
+void tsnss_hint_miss(const char *name, size_t len);
+
+/* --- the published snapshot (snapmap.c) --------------------------------- */
+
+/*
+ * The usable snapshot, with the mapping's lock held, or NULL (no lock
+ * held) when there is none: not published, not trusted, past its
+ * serve-until time, or unreadable.  Every non-NULL acquire is followed
+ * by one release.  Nothing may block in between.
+ */
+const struct tsnss_snap *tsnss_snap_acquire(void);
+void tsnss_snap_release(void);
+
+/*
+ * For tsnssctl: map the published file as a lookup would, without
+ * keeping it.  0 with *v's header copied, or -1 with why in err.
+ */
+int tsnss_snap_probe(struct tsnss_snap_header *h, char *err, size_t errlen);
+
+/* --- into the caller's buffer (fill.c) ----------------------------------- */
+
+/*
+ * Write an entry into the caller's struct and buffer.  0, ERANGE (buf too
+ * small) or EINVAL (a bad member, or uid or gid 0: never handed out).
+ * The struct is written only on success.
+ */
+int tsnss_fill_pw(
+    const struct tsnss_pw *src, struct passwd *pw, char *buf, size_t buflen);
+/* member(ctx, i, out) gives the i-th member; -1 makes the entry EINVAL. */
+typedef int tsnss_member_fn(void *ctx, uint32_t i, struct tsnss_str *out);
+int tsnss_fill_gr(const struct tsnss_gr *src, tsnss_member_fn *member,
+    void *ctx, struct group *gr, char *buf, size_t buflen);
+
+/*
+ * A reply payload to struct, through the two above.  Pure functions, no
+ * I/O: the unit test and the fuzzer call them directly.  The payload is
+ * checked whole before the buffer is looked at.
  */
 int tsnss_unpack_passwd(const unsigned char *p, size_t len, struct passwd *pw,
     char *buf, size_t buflen);
@@ -112,40 +171,38 @@ int tsnss_unpack_group(const unsigned char *p, size_t len, struct group *gr,
     char *buf, size_t buflen);
 
 /*
- * A gids payload: 0 with *count set, or EINVAL.  The gids are then read
- * in place with tsnss_gid_at(p, i) for i < *count: no copy, no limit on
- * the caller's side beyond TSNSS_MAX_MEMBERS.
+ * A fill or unpack result as an NSS status: 0 is SUCCESS, ERANGE is
+ * TRYAGAIN with *errnop ERANGE, anything else UNAVAIL with *errnop ENOENT.
  */
-int tsnss_unpack_gids(const unsigned char *p, size_t len, uint32_t *count);
-uint32_t tsnss_gid_at(const unsigned char *p, uint32_t i);
+enum nss_status tsnss_fill_status(int rc, int *errnop);
+
+/* --- one database: passwd or group (lookup.c) ---------------------------- */
 
 /*
- * An unpack result as an NSS status: 0 is SUCCESS, ERANGE is TRYAGAIN
- * with *errnop ERANGE, anything else UNAVAIL with *errnop ENOENT.
+ * How a lookup reaches each source.  from_snap answers from a snapshot:
+ * 0, ERANGE, ENOENT (no such entry) or EINVAL (the file is bad).  `how`
+ * is the socket action (BYNAME, BYID or BYINDEX); name or id is its key.
+ * Enumeration keeps nothing but the index: tsnssd answers "the i-th
+ * entry" with no per-client state, and NOTFOUND ends the list.
  */
-enum nss_status tsnss_unpack_status(int rc, int *errnop);
-
-/*
- * One NSS map (passwd or group): its three lookups, how to unpack an
- * entry, and the enumeration index.  Enumeration keeps nothing but the
- * index: tsnssd answers "the i-th entry" with no per-client state, and
- * NOTFOUND ends the list.
- */
-struct tsnss_map {
+struct tsnss_db {
 	uint32_t by_name, by_id, by_index; /* enum tsnss_action */
-	int (*unpack)(const unsigned char *p, size_t len, void *ent, char *buf,
-	    size_t buflen);
+	int (*from_snap)(const struct tsnss_snap *v, uint32_t how,
+	    const char *name, uint32_t id, void *ent, char *buf, size_t buflen);
+	int (*from_reply)(const unsigned char *p, size_t len, void *ent,
+	    char *buf, size_t buflen);
+	int hint_misses;      /* a name miss may be someone who just joined */
 	pthread_mutex_t lock; /* guards index */
 	uint32_t index;
 };
 
-enum nss_status tsnss_map_by_name(struct tsnss_map *m, const char *name,
+enum nss_status tsnss_db_by_name(struct tsnss_db *db, const char *name,
     void *ent, char *buf, size_t buflen, int *errnop);
-enum nss_status tsnss_map_by_id(struct tsnss_map *m, uint32_t id, void *ent,
+enum nss_status tsnss_db_by_id(struct tsnss_db *db, uint32_t id, void *ent,
     char *buf, size_t buflen, int *errnop);
-enum nss_status tsnss_map_rewind(struct tsnss_map *m);
-enum nss_status tsnss_map_next(
-    struct tsnss_map *m, void *ent, char *buf, size_t buflen, int *errnop);
+enum nss_status tsnss_db_rewind(struct tsnss_db *db);
+enum nss_status tsnss_db_next(
+    struct tsnss_db *db, void *ent, char *buf, size_t buflen, int *errnop);
 
 #pragma GCC visibility pop
 

@@ -1,51 +1,77 @@
 /*
- * passwd.c - the passwd entry points, on the shared map code in map.c.
+ * passwd.c - the passwd entry points, on the shared lookup code in
+ * lookup.c.
  */
 #ifdef HAVE_CONFIG_H
 #include "autoconfig.h"
 #endif
 
+#include <errno.h>
+
 #include "nss-tailscale.h"
 
 static int
-unpack(const unsigned char *p, size_t len, void *ent, char *buf, size_t buflen)
+from_snap(const struct tsnss_snap *v, uint32_t how, const char *name,
+    uint32_t id, void *ent, char *buf, size_t buflen)
+{
+	struct tsnss_pw u;
+	int rc;
+
+	if (how == TSNSS_PW_BYNAME)
+		rc = tsnss_snap_user_by_name(v, name, &u);
+	else if (how == TSNSS_PW_BYUID)
+		rc = tsnss_snap_user_by_uid(v, id, &u);
+	else if (v->h.flags & TSNSS_SNAP_NOENUM)
+		rc = TSNSS_SNAP_NONE;
+	else
+		rc = tsnss_snap_user_at(v, id, &u);
+	if (rc == TSNSS_SNAP_NONE)
+		return ENOENT;
+	if (rc != TSNSS_SNAP_FOUND)
+		return EINVAL;
+	return tsnss_fill_pw(&u, ent, buf, buflen);
+}
+
+static int
+from_reply(
+    const unsigned char *p, size_t len, void *ent, char *buf, size_t buflen)
 {
 	return tsnss_unpack_passwd(p, len, ent, buf, buflen);
 }
 
-static struct tsnss_map passwd_map = {TSNSS_PW_BYNAME, TSNSS_PW_BYUID,
-    TSNSS_PW_BYINDEX, unpack, PTHREAD_MUTEX_INITIALIZER, 0};
+static struct tsnss_db passwd_db = {TSNSS_PW_BYNAME, TSNSS_PW_BYUID,
+    TSNSS_PW_BYINDEX, from_snap, from_reply, 1, PTHREAD_MUTEX_INITIALIZER, 0};
 
 enum nss_status
 _nss_tailscale_getpwnam_r(
     const char *name, struct passwd *pw, char *buf, size_t buflen, int *errnop)
 {
-	return tsnss_map_by_name(&passwd_map, name, pw, buf, buflen, errnop);
+	return tsnss_db_by_name(&passwd_db, name, pw, buf, buflen, errnop);
 }
 
 enum nss_status
 _nss_tailscale_getpwuid_r(
     uid_t uid, struct passwd *pw, char *buf, size_t buflen, int *errnop)
 {
-	return tsnss_map_by_id(&passwd_map, uid, pw, buf, buflen, errnop);
+	return tsnss_db_by_id(&passwd_db, uid, pw, buf, buflen, errnop);
 }
 
 enum nss_status
 _nss_tailscale_setpwent(int stayopen)
 {
-	(void)stayopen; /* one connection per request: nothing to keep */
-	return tsnss_map_rewind(&passwd_map);
+	(void)stayopen; /* nothing is kept open between lookups */
+	return tsnss_db_rewind(&passwd_db);
 }
 
 enum nss_status
 _nss_tailscale_getpwent_r(
     struct passwd *pw, char *buf, size_t buflen, int *errnop)
 {
-	return tsnss_map_next(&passwd_map, pw, buf, buflen, errnop);
+	return tsnss_db_next(&passwd_db, pw, buf, buflen, errnop);
 }
 
 enum nss_status
 _nss_tailscale_endpwent(void)
 {
-	return tsnss_map_rewind(&passwd_map);
+	return tsnss_db_rewind(&passwd_db);
 }

@@ -1,3 +1,8 @@
+/*
+ * cache.c - the last good snapshot on disk, written so that a power cut
+ * leaves either the old file or the new one, and read back only whole
+ * and checked.
+ */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -10,27 +15,11 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "fileio.h"
 #include "snapshot.h"
 #include "xmalloc.h"
 
 #define CACHE_FILE "snapshot"
-
-static int
-write_all(int fd, const unsigned char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 static int
 ensure_dir(const char *dir)
@@ -54,7 +43,8 @@ cache_save(const char *dir, const struct snapshot *s, char *err, size_t errlen)
 	}
 	fd = open(
 	    tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 || write_all(fd, s->buf, s->len) != 0 || fsync(fd) != 0) {
+	if (fd < 0 || fileio_write_all(fd, s->buf, s->len) != 0 ||
+	    fsync(fd) != 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -72,23 +62,6 @@ cache_save(const char *dir, const struct snapshot *s, char *err, size_t errlen)
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
 		fsync(dfd);
 		close(dfd);
-	}
-	return 0;
-}
-
-static int
-read_all(int fd, unsigned char *p, size_t n)
-{
-	ssize_t r;
-
-	while (n > 0) {
-		r = read(fd, p, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
 	}
 	return 0;
 }
@@ -122,7 +95,7 @@ cache_load(const char *dir, uint32_t policy, char *err, size_t errlen)
 		return NULL;
 	}
 	buf = xmalloc((size_t)st.st_size);
-	if (read_all(fd, buf, (size_t)st.st_size) != 0) {
+	if (fileio_read_all(fd, buf, (size_t)st.st_size) != 0) {
 		snprintf(err, errlen, "%s: short read", path);
 		free(buf);
 		close(fd);

@@ -43,6 +43,7 @@ struct key_spec {
 
 static const struct key_spec daemon_keys[] = {
     {"socket", K_PATH, OFF(socket_path), 0, 0},
+    {"map", K_PATH, OFF(map_path), 0, 0},
     {"cache_dir", K_PATH, OFF(cache_dir), 0, 0},
     {"plugin_dir", K_PATH, OFF(plugin_dir), 0, 0},
     {"max_clients", K_UINT, OFF(max_clients), 1, 65536},
@@ -117,6 +118,7 @@ static void
 set_defaults(struct config *cf)
 {
 	cf->socket_path = xstrdup(TSNSSD_SOCKET_PATH);
+	cf->map_path = xstrdup(TSNSSD_MAP_PATH);
 	cf->cache_dir = xstrdup(TSNSSD_CACHE_DIR);
 	cf->plugin_dir = xstrdup(TSNSSD_PLUGIN_DIR);
 	cf->max_clients = 1024;
@@ -697,6 +699,7 @@ config_free(struct config *cf)
 		return;
 	free(cf->path);
 	free(cf->socket_path);
+	free(cf->map_path);
 	free(cf->cache_dir);
 	free(cf->plugin_dir);
 	free(cf->backend);

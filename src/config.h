@@ -52,6 +52,7 @@ struct config {
 
 	/* [daemon] */
 	char *socket_path;
+	char *map_path; /* the snapshot published for the NSS module */
 	char *cache_dir;
 	char *plugin_dir;
 	unsigned max_clients;

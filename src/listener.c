@@ -125,6 +125,14 @@ conn_read(struct bufferevent *bev, void *arg)
 		return;
 	evbuffer_drain(in, sizeof h);
 	evbuffer_remove(in, key, keylen);
+	if (h.code == TSNSS_HINT) {
+		/* the stub does not wait for an answer: none is sent */
+		c->l->d->stats.hints++;
+		if (request_is_name(&h, key))
+			refresh_on_miss(c->l->d->refresh);
+		conn_free(c);
+		return;
+	}
 	c->l->d->stats.requests++;
 	if (control_is_control(&h)) {
 		control_answer(c->l->d, &h, peer_uid(bev), out);

@@ -1,10 +1,11 @@
 /*
  * main.c - command line, start-up order, signals.
  *
- * Start-up: config -> backend plugin -> persisted snapshot -> first
- * refresh.  The socket opens as soon as there is something to answer
- * from (a persisted snapshot) or the first refresh has ended either way,
- * so a first start waits at most the backend's timeout.
+ * Start-up: config -> backend plugin -> persisted snapshot (published
+ * for the NSS module at once) -> first refresh.  The socket opens as soon
+ * as there is something to answer from (a persisted snapshot) or the
+ * first refresh has ended either way, so a first start waits at most the
+ * backend's timeout.
  */
 #include "autoconfig.h"
 
@@ -20,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include "backend.h"
@@ -30,9 +32,12 @@
 #include "log.h"
 #include "notify.h"
 #include "policy.h"
+#include "publish.h"
 #include "rangecheck.h"
 #include "refresh.h"
 #include "snapshot.h"
+#include "report.h"
+#include "swap.h"
 #include "tsnssd.h"
 
 struct options {
@@ -107,22 +112,6 @@ parse_args(int argc, char **argv, struct options *o)
 	}
 }
 
-static void tell_ready(struct tsnssd *d);
-
-void
-tsnssd_swap_snapshot(struct tsnssd *d, struct snapshot *s, int persist)
-{
-	char err[512];
-
-	snapshot_free(d->snap);
-	d->snap = s;
-	if (s != NULL && persist &&
-	    cache_save(d->cf->cache_dir, s, err, sizeof err) != 0)
-		log_warn("cannot persist the snapshot: %s", err);
-	if (s != NULL && d->listener != NULL)
-		tell_ready(d);
-}
-
 /*
  * Without --foreground: the parent stays until the child is ready, so
  * that "tsnssd && getent passwd alice" works and a failed start is seen
@@ -179,6 +168,14 @@ tell_ready(struct tsnssd *d)
 	d->ready_fd = -1;
 }
 
+/* A snapshot was put in hand: ready, once the socket is up too. */
+static void
+on_serving(struct tsnssd *d)
+{
+	if (d->listener != NULL)
+		tell_ready(d);
+}
+
 static void
 on_ready_wait(evutil_socket_t fd, short what, void *arg)
 {
@@ -208,21 +205,20 @@ start_listening(struct tsnssd *d)
 		tell_ready(d);
 }
 
+/* SIGUSR1: what tsnssctl status shows, one log line per line. */
 static void
 log_stats(const struct tsnssd *d)
 {
-	const struct stats *s = &d->stats;
+	struct evbuffer *b = evbuffer_new();
+	char *line;
+	size_t n;
 
-	log_info("stats: requests %" PRIu64 ", bad requests %" PRIu64
-		 ", idle clients evicted %" PRIu64 ", clients refused %" PRIu64
-		 ", client timeouts %" PRIu64
-		 ", early refreshes held back %" PRIu64
-		 ", refreshes ok %" PRIu64 ", failed %" PRIu64
-		 ", users %u, snapshot age %lld s",
-	    s->requests, s->bad_requests, s->clients_evicted,
-	    s->clients_refused, s->client_timeouts, s->miss_refresh_limited,
-	    s->refresh_ok, s->refresh_failed, d->snap ? d->snap->h->n_users : 0,
-	    d->snap ? (long long)(time(NULL) - d->snap->h->created) : -1LL);
+	report_status(d, b);
+	while ((line = evbuffer_readln(b, &n, EVBUFFER_EOL_LF)) != NULL) {
+		log_info("stats: %s", line);
+		free(line);
+	}
+	evbuffer_free(b);
 }
 
 /*
@@ -250,6 +246,7 @@ reload(struct tsnssd *d)
 	}
 	if (strcmp(cf->socket_path, d->cf->socket_path) != 0)
 		log_warn("a new socket path takes effect at restart");
+	refresh_quiesce(d->refresh); /* a build may still read the old */
 	backend_free(d->backend);
 	config_free(d->cf);
 	d->backend = b;
@@ -331,7 +328,10 @@ load_persisted(struct tsnssd *d)
 	}
 	log_info("loaded %u users from the persisted snapshot (%lld s old)",
 	    s->h->n_users, (long long)(time(NULL) - s->h->created));
-	tsnssd_swap_snapshot(d, s, 0);
+	if (publisher_publish(d->pub, s, err, sizeof err) != 0)
+		log_warn(
+		    "cannot publish the snapshot for the NSS module: %s", err);
+	swap_snapshot(d, s);
 }
 
 /*
@@ -373,12 +373,19 @@ run(struct tsnssd *d)
 	wait = evtimer_new(d->base, on_ready_wait, d);
 	evtimer_add(wait, &tv);
 	raise_fd_limit(d);
+	d->on_serving = on_serving;
+	d->pub = publisher_new(d->cf->map_path);
 	load_persisted(d);
 	d->refresh = refresh_new(d, d->snap ? NULL : start_listening);
+	if (d->refresh == NULL)
+		return 1;
 	if (d->snap != NULL)
 		start_listening(d);
 	refresh_now(d->refresh);
 	event_base_dispatch(d->base);
+	/* stopped on purpose: the NSS module must not go on answering */
+	refresh_quiesce(d->refresh);
+	publisher_withdraw(d->pub);
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		event_free(ev[i]);
 	event_free(wait);
@@ -426,6 +433,7 @@ main(int argc, char **argv)
 out:
 	listener_free(d.listener);
 	refresh_free(d.refresh);
+	publisher_free(d.pub);
 	backend_free(d.backend);
 	snapshot_free(d.snap);
 	config_free(d.cf);

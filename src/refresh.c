@@ -6,6 +6,10 @@
  * snapshot in hand; it is retried with a growing delay, and logged once
  * per change of error rather than once per try.  Past max_stale the old
  * snapshot is dropped, and lookups fall through to the next NSS source.
+ *
+ * A good answer is built into a snapshot by the worker in build.c.  While
+ * it builds, the answer it reads stays frozen: a newer one waits in
+ * `next` and is built as soon as the worker is done.
  */
 #include "autoconfig.h"
 
@@ -17,120 +21,192 @@
 #include <event2/event.h>
 
 #include "backend.h"
+#include "build.h"
 #include "config.h"
-#include "localdb.h"
 #include "log.h"
 #include "notify.h"
 #include "policy.h"
 #include "refresh.h"
 #include "snapshot.h"
+#include "swap.h"
 #include "tsnssd.h"
 #include "xmalloc.h"
 
 #define RETRY_FIRST 1 /* seconds */
 
+/* One backend answer, owned. */
+struct answer {
+	struct tsnss_identity *ids;
+	size_t n_ids;
+	time_t at;
+	int valid;
+};
+
 struct refresh {
 	struct tsnssd *d;
 	struct event *timer;
+	struct builder *builder;
 	void (*first_done)(struct tsnssd *d);
 	int in_flight;
 	time_t last_miss; /* when a lookup miss last asked for a refresh */
 	time_t last_ok, last_failed;
 	unsigned retry;	  /* seconds until the next try after a failure */
 	char *last_error; /* NULL while healthy */
-	/* the last good answer, so a new policy (SIGHUP) applies at once */
-	struct tsnss_identity *ids;
-	size_t n_ids;
-	time_t ids_at;
+	/*
+	 * The last good answer, so a new policy (SIGHUP) applies at once;
+	 * frozen while the worker builds from it.  `next` is a newer one
+	 * that came meanwhile, or a rebuild asked for (valid, no ids).
+	 */
+	struct answer last, next;
 };
 
 static void schedule(struct refresh *r, unsigned seconds);
 
 static void
-log_decisions(const struct policy_result *pr)
+answer_clear(struct answer *a)
 {
 	size_t i;
 
-	for (i = 0; i < pr->n_decisions; i++) {
-		const struct policy_decision *dc = &pr->decisions[i];
-
-		log_debug("%s (id %" PRId64 "): %s: %s", dc->login, dc->id,
-		    dc->accepted ? "accepted" : "refused", dc->why);
+	for (i = 0; i < a->n_ids; i++) {
+		free((char *)a->ids[i].login);
+		free((char *)a->ids[i].display_name);
 	}
+	free(a->ids);
+	memset(a, 0, sizeof *a);
 }
 
 static void
-forget_ids(struct refresh *r)
+answer_keep(struct answer *a, const struct tsnss_identity *ids, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < r->n_ids; i++) {
-		free((char *)r->ids[i].login);
-		free((char *)r->ids[i].display_name);
-	}
-	free(r->ids);
-	r->ids = NULL;
-	r->n_ids = 0;
-}
-
-static void
-keep_ids(struct refresh *r, const struct tsnss_identity *ids, size_t n)
-{
-	size_t i;
-
-	forget_ids(r);
-	r->ids = xcalloc(n, sizeof *r->ids);
+	answer_clear(a);
+	a->ids = xcalloc(n, sizeof *a->ids);
 	for (i = 0; i < n; i++) {
-		r->ids[i].id = ids[i].id;
-		r->ids[i].login = xstrdup(ids[i].login);
-		r->ids[i].display_name =
+		a->ids[i].id = ids[i].id;
+		a->ids[i].login = xstrdup(ids[i].login);
+		a->ids[i].display_name =
 		    xstrdup(ids[i].display_name ? ids[i].display_name : "");
 	}
-	r->n_ids = n;
-	r->ids_at = time(NULL);
+	a->n_ids = n;
+	a->at = time(NULL);
+	a->valid = 1;
 }
 
-/* The identities the backend gave at `when`, through the policy in force. */
 static void
-apply(struct refresh *r, time_t when)
+answer_move(struct answer *to, struct answer *from)
+{
+	answer_clear(to);
+	*to = *from;
+	memset(from, 0, sizeof *from);
+}
+
+/* Build the last good answer, through the policy in force, off the loop. */
+static void
+build_last(struct refresh *r)
 {
 	struct tsnssd *d = r->d;
-	struct localdb *local;
-	struct policy_result *pr;
-	struct snapshot *s;
+	struct build_input in = {
+	    .pc = &d->cf->policy,
+	    .ids = r->last.ids,
+	    .n_ids = r->last.n_ids,
+	    .meta = {.created = (int64_t)r->last.at,
+		.serve_until = d->cf->max_stale
+				   ? (int64_t)r->last.at + d->cf->max_stale
+				   : 0,
+		.generation = d->generation + 1,
+		.policy = policy_fingerprint(&d->cf->policy),
+		.flags = d->cf->enumerate ? 0 : TSNSS_SNAP_NOENUM},
+	    .cache_dir = d->cf->cache_dir,
+	    .pub = d->pub,
+	    .passwd = "/etc/passwd",
+	    .group = "/etc/group",
+	};
 
-	local = localdb_load("/etc/passwd", "/etc/group");
-	pr = policy_apply(&d->cf->policy, local, r->ids, r->n_ids);
-	log_decisions(pr);
-	s = snapshot_build(pr, (int64_t)when,
-	    policy_fingerprint(&d->cf->policy));
-	log_debug("snapshot: %zu users, %zu groups from %zu identities",
-	    pr->n_users, pr->n_groups, r->n_ids);
-	policy_result_free(pr);
-	localdb_free(local);
-	tsnssd_swap_snapshot(d, s, 1);
+	if (builder_start(r->builder, &in) != 0)
+		log_warn("snapshot build not started; the next refresh "
+			 "tries again");
+}
+
+/* A new good answer (ids) or a rebuild of the last (NULL). */
+static void
+rebuild(struct refresh *r, const struct tsnss_identity *ids, size_t n)
+{
+	if (builder_busy(r->builder)) {
+		if (ids != NULL)
+			answer_keep(&r->next, ids, n);
+		else
+			r->next.valid = 1;
+		return;
+	}
+	if (ids != NULL)
+		answer_keep(&r->last, ids, n);
+	build_last(r);
+}
+
+static void
+call_first_done(struct refresh *r)
+{
+	void (*cb)(struct tsnssd *) = r->first_done;
+
+	if (cb == NULL)
+		return;
+	r->first_done = NULL;
+	cb(r->d);
+}
+
+static void
+build_done(struct snapshot *s, void *arg)
+{
+	struct refresh *r = arg;
+
+	if (s != NULL) {
+		r->d->stats.builds++;
+		swap_snapshot(r->d, s);
+	}
+	notify_status("serving %u users; last refresh %s",
+	    r->d->snap ? r->d->snap->h->n_users : 0,
+	    r->last_error ? "failed" : "worked");
+	if (r->next.valid) {
+		if (r->next.ids != NULL)
+			answer_move(&r->last, &r->next);
+		else
+			r->next.valid = 0;
+		build_last(r);
+		return;
+	}
+	call_first_done(r);
 }
 
 /*
  * The config changed (SIGHUP): the users the old policy made may not be
  * the new one's.  Rebuild from the last good answer now, without waiting
  * for the backend; with no answer in memory, drop a snapshot built under
- * another policy rather than serve it.
+ * another policy rather than serve it.  The caller has waited for any
+ * build under way (builder_wait via refresh_quiesce).
  */
 void
 refresh_reapply(struct refresh *r)
 {
 	struct snapshot *s = r->d->snap;
 
-	if (r->ids != NULL) {
-		apply(r, r->ids_at);
+	if (r->last.valid) {
+		rebuild(r, NULL, 0);
 		return;
 	}
-	if (s != NULL && s->h->policy != policy_fingerprint(&r->d->cf->policy)) {
+	if (s != NULL &&
+	    s->h->policy != policy_fingerprint(&r->d->cf->policy)) {
 		log_warn("the identity policy changed and there is no backend "
 			 "answer to rebuild from; dropping the snapshot");
-		tsnssd_swap_snapshot(r->d, NULL, 0);
+		swap_snapshot(r->d, NULL);
 	}
+}
+
+/* Let any build under way finish, so its borrowed input may change. */
+void
+refresh_quiesce(struct refresh *r)
+{
+	builder_wait(r->builder);
 }
 
 static void
@@ -155,7 +231,8 @@ note_failure(struct refresh *r, const char *why)
 		log_err("snapshot is %" PRId64 " s old, past max_stale (%u s); "
 			"dropping it",
 		    age, d->cf->max_stale);
-		tsnssd_swap_snapshot(d, NULL, 0);
+		builder_wait(r->builder);
+		swap_snapshot(d, NULL);
 	}
 }
 
@@ -174,11 +251,9 @@ fetch_done(const struct tsnss_fetch_result *res, void *arg)
 		free(r->last_error);
 		r->last_error = NULL;
 		r->retry = RETRY_FIRST;
-		keep_ids(r, res->ids, res->n_ids);
-		apply(r, time(NULL));
-		notify_status("serving %u users; last refresh worked",
-		    r->d->snap ? r->d->snap->h->n_users : 0);
+		rebuild(r, res->ids, res->n_ids);
 		schedule(r, ttl * 3 / 4 ? ttl * 3 / 4 : 1);
+		return; /* first_done runs once the snapshot is built */
 	} else {
 		r->d->stats.refresh_failed++;
 		r->last_failed = time(NULL);
@@ -188,12 +263,7 @@ fetch_done(const struct tsnss_fetch_result *res, void *arg)
 		schedule(r, r->retry);
 		r->retry = r->retry * 2 > ttl ? ttl : r->retry * 2;
 	}
-	if (r->first_done != NULL) {
-		void (*cb)(struct tsnssd *) = r->first_done;
-
-		r->first_done = NULL;
-		cb(r->d);
-	}
+	call_first_done(r);
 }
 
 static void
@@ -286,6 +356,10 @@ refresh_new(struct tsnssd *d, void (*first_done)(struct tsnssd *d))
 	r->first_done = first_done;
 	r->retry = RETRY_FIRST;
 	r->timer = evtimer_new(d->base, on_timer, r);
+	if ((r->builder = builder_new(d->base, build_done, r)) == NULL) {
+		refresh_free(r);
+		return NULL;
+	}
 	return r;
 }
 
@@ -294,8 +368,10 @@ refresh_free(struct refresh *r)
 {
 	if (r == NULL)
 		return;
+	builder_free(r->builder);
 	event_free(r->timer);
-	forget_ids(r);
+	answer_clear(&r->last);
+	answer_clear(&r->next);
 	free(r->last_error);
 	free(r);
 }

@@ -1,11 +1,12 @@
 /*
  * request.c - answer one request from the snapshot in hand.
  *
- * The encoding is the one common/protocol.h describes; the stub checks
- * every length we write, and we check every length we read.
+ * The encoding is common/wire.c's, shared with the stub; the search is
+ * common/snapfile.c's, the stub's own reader.
  */
 #include "autoconfig.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
@@ -13,6 +14,8 @@
 #include "request.h"
 #include "policy.h"
 #include "snapshot.h"
+#include "wire.h"
+#include "xmalloc.h"
 
 static int
 is_name_action(uint32_t action)
@@ -26,7 +29,8 @@ request_is_name(const struct tsnss_header *h, const unsigned char *key)
 {
 	char name[TSNSS_MAX_KEY + 1];
 
-	if (h->code != TSNSS_PW_BYNAME && h->code != TSNSS_INITGROUPS)
+	if (h->code != TSNSS_PW_BYNAME && h->code != TSNSS_INITGROUPS &&
+	    h->code != TSNSS_HINT)
 		return 0;
 	memcpy(name, key, h->len);
 	name[h->len] = '\0';
@@ -42,6 +46,10 @@ request_check_header(const struct tsnss_header *h, size_t *keylen)
 	case TSNSS_PW_BYNAME:
 	case TSNSS_GR_BYNAME:
 	case TSNSS_INITGROUPS:
+		if (h->len == 0 || h->len > TSNSS_MAX_KEY)
+			return -1;
+		break;
+	case TSNSS_HINT:
 		if (h->len == 0 || h->len > TSNSS_MAX_KEY)
 			return -1;
 		break;
@@ -65,26 +73,11 @@ request_check_header(const struct tsnss_header *h, size_t *keylen)
 }
 
 static void
-put_u32(struct evbuffer *b, uint32_t v)
-{
-	evbuffer_add(b, &v, sizeof v);
-}
-
-static void
-put_str(struct evbuffer *b, const char *s)
-{
-	size_t n = strlen(s);
-
-	put_u32(b, (uint32_t)n);
-	evbuffer_add(b, s, n);
-}
-
-static void
 put_header(struct evbuffer *out, unsigned status, size_t len)
 {
-	struct tsnss_header h = {
-	    TSNSS_MAGIC, TSNSS_VERSION, status, (uint32_t)len};
+	struct tsnss_header h;
 
+	tsnss_header_init(&h, status, len);
 	evbuffer_add(out, &h, sizeof h);
 }
 
@@ -94,81 +87,139 @@ request_reply_status(struct evbuffer *out, unsigned status)
 	put_header(out, status, 0);
 }
 
-static void
-encode_user(
-    const struct snapshot *s, const struct snap_user *u, struct evbuffer *b)
+/* A payload of len bytes, handed to out without a copy. */
+static unsigned char *
+payload(size_t len)
 {
-	put_u32(b, u->uid);
-	put_u32(b, u->gid);
-	put_str(b, snapshot_str(s, u->name));
-	put_str(b, "*"); /* no password: login is by key or Tailscale SSH */
-	put_str(b, snapshot_str(s, u->gecos));
-	put_str(b, snapshot_str(s, u->home));
-	put_str(b, snapshot_str(s, u->shell));
+	return xmalloc(len > 0 ? len : 1);
 }
 
 static void
-encode_group(
-    const struct snapshot *s, const struct snap_group *g, struct evbuffer *b)
+drop_payload(const void *data, size_t len, void *arg)
 {
+	free((void *)data);
+}
+
+static void
+send_payload(struct evbuffer *out, unsigned char *p, size_t len)
+{
+	put_header(out, TSNSS_OK, len);
+	if (evbuffer_add_reference(out, p, len, drop_payload, NULL) != 0)
+		free(p);
+}
+
+static void
+encode_user(const struct tsnss_pw *u, struct evbuffer *out)
+{
+	size_t len = tsnss_wire_pw_size(u);
+	unsigned char *p = payload(len);
+
+	tsnss_wire_put_pw(p, u);
+	send_payload(out, p, len);
+}
+
+static int
+encode_group(
+    const struct tsnss_snap *v, const struct tsnss_gr *g, struct evbuffer *out)
+{
+	struct tsnss_str m;
+	unsigned char *p, *at;
+	size_t len = 0;
 	uint32_t i;
 
-	put_u32(b, g->gid);
-	put_u32(b, g->n_members);
-	put_str(b, snapshot_str(s, g->name));
-	put_str(b, "*");
-	for (i = 0; i < g->n_members; i++)
-		put_str(b, snapshot_str(s, s->members[g->members_first + i]));
+	for (i = 0; i < g->n_members; i++) {
+		if (tsnss_snap_member(v, g, i, &m) != 0)
+			return -1;
+		len += 4 + m.len;
+	}
+	len = tsnss_wire_gr_size(g, len);
+	if (len > TSNSS_MAX_REPLY || g->n_members > TSNSS_MAX_MEMBERS)
+		return -1;
+	at = p = payload(len);
+	at = tsnss_wire_put_gr(at, g);
+	for (i = 0; i < g->n_members; i++) {
+		(void)tsnss_snap_member(v, g, i, &m); /* checked above */
+		at = tsnss_wire_put_str(at, &m);
+	}
+	send_payload(out, p, len);
+	return 0;
 }
 
 static void
 encode_gids(
-    const struct snapshot *s, const struct snap_user *u, struct evbuffer *b)
+    const struct tsnss_snap *v, const struct tsnss_pw *u, struct evbuffer *out)
 {
+	size_t len = 4 + (size_t)u->n_gids * 4;
+	unsigned char *p = payload(len), *at;
 	uint32_t i;
 
-	put_u32(b, u->n_gids);
+	at = tsnss_wire_put_u32(p, u->n_gids);
 	for (i = 0; i < u->n_gids; i++)
-		put_u32(b, s->user_gids[u->gids_first + i]);
+		at = tsnss_wire_put_u32(at, tsnss_snap_user_gid(v, u, i));
+	send_payload(out, p, len);
 }
 
-/* Build the payload; returns the status to send. */
 static int
-lookup(const struct snapshot *s, uint32_t action, const char *name, uint32_t id,
-    struct evbuffer *b)
+find_user(const struct tsnss_snap *v, uint32_t action, const char *name,
+    uint32_t id, struct tsnss_pw *u)
 {
-	const struct snap_user *u = NULL;
-	const struct snap_group *g = NULL;
-
 	switch (action) {
 	case TSNSS_PW_BYNAME:
 	case TSNSS_INITGROUPS:
-		u = snapshot_user_by_name(s, name);
-		break;
+		return tsnss_snap_user_by_name(v, name, u);
 	case TSNSS_PW_BYUID:
-		u = snapshot_user_by_uid(s, id);
-		break;
-	case TSNSS_PW_BYINDEX:
-		u = snapshot_user_at(s, id);
-		break;
-	case TSNSS_GR_BYNAME:
-		g = snapshot_group_by_name(s, name);
-		break;
-	case TSNSS_GR_BYGID:
-		g = snapshot_group_by_gid(s, id);
-		break;
-	case TSNSS_GR_BYINDEX:
-		g = snapshot_group_at(s, id);
-		break;
+		return tsnss_snap_user_by_uid(v, id, u);
+	default:
+		return tsnss_snap_user_at(v, id, u);
 	}
-	if (u != NULL && action == TSNSS_INITGROUPS)
-		encode_gids(s, u, b);
-	else if (u != NULL)
-		encode_user(s, u, b);
-	else if (g != NULL)
-		encode_group(s, g, b);
+}
+
+static int
+find_group(const struct tsnss_snap *v, uint32_t action, const char *name,
+    uint32_t id, struct tsnss_gr *g)
+{
+	switch (action) {
+	case TSNSS_GR_BYNAME:
+		return tsnss_snap_group_by_name(v, name, g);
+	case TSNSS_GR_BYGID:
+		return tsnss_snap_group_by_gid(v, id, g);
+	default:
+		return tsnss_snap_group_at(v, id, g);
+	}
+}
+
+static int
+is_group_action(uint32_t action)
+{
+	return action == TSNSS_GR_BYNAME || action == TSNSS_GR_BYGID ||
+	       action == TSNSS_GR_BYINDEX;
+}
+
+/* Append the reply; returns the status sent. */
+static int
+lookup(const struct tsnss_snap *v, uint32_t action, const char *name,
+    uint32_t id, struct evbuffer *out)
+{
+	struct tsnss_pw u;
+	struct tsnss_gr g;
+	int rc;
+
+	if (is_group_action(action))
+		rc = find_group(v, action, name, id, &g);
 	else
+		rc = find_user(v, action, name, id, &u);
+	if (rc == TSNSS_SNAP_NONE) {
+		request_reply_status(out, TSNSS_NOTFOUND);
 		return TSNSS_NOTFOUND;
+	}
+	if (rc == TSNSS_SNAP_FOUND && action == TSNSS_INITGROUPS)
+		encode_gids(v, &u, out);
+	else if (rc == TSNSS_SNAP_FOUND && !is_group_action(action))
+		encode_user(&u, out);
+	else if (rc != TSNSS_SNAP_FOUND || encode_group(v, &g, out) != 0) {
+		request_reply_status(out, TSNSS_UNAVAIL);
+		return TSNSS_UNAVAIL;
+	}
 	return TSNSS_OK;
 }
 
@@ -178,8 +229,6 @@ request_answer(const struct snapshot *s, const struct tsnss_header *h,
 {
 	char name[TSNSS_MAX_KEY + 1];
 	uint32_t id = 0;
-	struct evbuffer *body;
-	int status;
 
 	if (s == NULL) {
 		request_reply_status(out, TSNSS_UNAVAIL);
@@ -200,15 +249,5 @@ request_answer(const struct snapshot *s, const struct tsnss_header *h,
 		request_reply_status(out, TSNSS_NOTFOUND);
 		return TSNSS_NOTFOUND;
 	}
-	body = evbuffer_new();
-	status = lookup(s, h->code, name, id, body);
-	if (evbuffer_get_length(body) > TSNSS_MAX_REPLY) {
-		evbuffer_free(body);
-		request_reply_status(out, TSNSS_UNAVAIL);
-		return TSNSS_UNAVAIL;
-	}
-	put_header(out, (unsigned)status, evbuffer_get_length(body));
-	evbuffer_add_buffer(out, body);
-	evbuffer_free(body);
-	return status;
+	return lookup(&s->v, h->code, name, id, out);
 }

@@ -1,8 +1,9 @@
 /*
- * snapshot.c - build, check and search a snapshot.
+ * snapshot.c - build a snapshot from the policy's users and groups.
  *
- * snapshot_adopt() is the gate for bytes from disk: it checks every offset,
- * count, order and the checksum before any lookup may trust them.
+ * snapshot_adopt() is the gate for bytes from disk: the shared reader
+ * (common/snapfile.c) checks every offset, count, order and the checksum
+ * before any lookup may trust them.
  */
 #include "autoconfig.h"
 
@@ -12,33 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy.h"
 #include "snapshot.h"
 #include "xmalloc.h"
 
 #define ALIGN4(n) (((n) + 3u) & ~(size_t)3u)
-
-#define FNV64_BASIS 14695981039346656037ull
-
-static uint64_t
-fnv1a64(uint64_t h, const unsigned char *p, size_t n)
-{
-	while (n-- > 0) {
-		h ^= *p++;
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
-/* Everything but the checksum field itself, header included. */
-static uint64_t
-checksum(const unsigned char *buf, size_t len)
-{
-	size_t head = offsetof(struct snap_header, checksum);
-	uint64_t h = fnv1a64(FNV64_BASIS, buf, head);
-
-	return fnv1a64(h, buf + sizeof(struct snap_header),
-	    len - sizeof(struct snap_header));
-}
 
 /* --- building --------------------------------------------------------- */
 
@@ -153,10 +132,11 @@ collect_memberships(const struct policy_result *r, size_t n_members)
 }
 
 static void
-fill_users(struct builder *b, struct snap_header *h, struct policy_user **users,
-    const struct membership *m, size_t n_m)
+fill_users(struct builder *b, struct tsnss_snap_header *h,
+    struct policy_user **users, const struct membership *m, size_t n_m)
 {
-	struct snap_user *su = (struct snap_user *)(b->buf + h->users);
+	struct tsnss_snap_user *su =
+	    (struct tsnss_snap_user *)(b->buf + h->users);
 	uint32_t *gids = (uint32_t *)(b->buf + h->user_gids);
 	struct id_sort *tmp = xcalloc(h->n_users, sizeof *tmp);
 	size_t i, k = 0, g = 0;
@@ -188,10 +168,11 @@ fill_users(struct builder *b, struct snap_header *h, struct policy_user **users,
 }
 
 static void
-fill_groups(
-    struct builder *b, struct snap_header *h, struct policy_group **groups)
+fill_groups(struct builder *b, struct tsnss_snap_header *h,
+    struct policy_group **groups)
 {
-	struct snap_group *sg = (struct snap_group *)(b->buf + h->groups);
+	struct tsnss_snap_group *sg =
+	    (struct tsnss_snap_group *)(b->buf + h->groups);
 	uint32_t *members = (uint32_t *)(b->buf + h->members);
 	struct id_sort *tmp = xcalloc(h->n_groups, sizeof *tmp);
 	size_t i, j, k = 0;
@@ -226,10 +207,10 @@ sorted_ptrs(const void *base, size_t n, size_t size,
 }
 
 struct snapshot *
-snapshot_build(const struct policy_result *r, int64_t created, uint32_t policy)
+snapshot_build(const struct policy_result *r, const struct snap_meta *meta)
 {
 	struct builder b;
-	struct snap_header *h;
+	struct tsnss_snap_header *h;
 	struct membership *m;
 	struct policy_user **users;
 	struct policy_group **groups;
@@ -239,13 +220,13 @@ snapshot_build(const struct policy_result *r, int64_t created, uint32_t policy)
 	nstr = strings_size(r, &n_members);
 	m = collect_memberships(r, n_members);
 	at = sizeof *h;
-	h = &(struct snap_header){0};
+	h = &(struct tsnss_snap_header){0};
 	h->users = (uint32_t)at;
-	at += r->n_users * sizeof(struct snap_user);
+	at += r->n_users * sizeof(struct tsnss_snap_user);
 	h->uid_index = (uint32_t)at;
 	at += r->n_users * sizeof(uint32_t);
 	h->groups = (uint32_t)at;
-	at += r->n_groups * sizeof(struct snap_group);
+	at += r->n_groups * sizeof(struct tsnss_snap_group);
 	h->gid_index = (uint32_t)at;
 	at += r->n_groups * sizeof(uint32_t);
 	h->members = (uint32_t)at;
@@ -258,12 +239,15 @@ snapshot_build(const struct policy_result *r, int64_t created, uint32_t policy)
 	b.buf = xcalloc(1, size);
 	b.str_at = h->strings;
 	memcpy(b.buf, h, sizeof *h);
-	h = (struct snap_header *)b.buf;
-	h->magic = SNAP_MAGIC;
-	h->version = SNAP_VERSION;
+	h = (struct tsnss_snap_header *)b.buf;
+	h->magic = TSNSS_SNAP_MAGIC;
+	h->version = TSNSS_SNAP_VERSION;
 	h->size = size;
-	h->created = created;
-	h->policy = policy;
+	h->generation = meta->generation;
+	h->created = meta->created;
+	h->serve_until = meta->serve_until;
+	h->flags = meta->flags;
+	h->policy = meta->policy;
 	h->n_users = (uint32_t)r->n_users;
 	h->n_groups = (uint32_t)r->n_groups;
 	h->n_members = (uint32_t)n_members;
@@ -277,156 +261,26 @@ snapshot_build(const struct policy_result *r, int64_t created, uint32_t policy)
 	free(users);
 	free(groups);
 	free(m);
-	h->checksum = checksum(b.buf, size);
+	h->checksum = tsnss_snap_checksum(b.buf, size);
 	return snapshot_adopt(b.buf, size, err, sizeof err);
 }
 
-/* --- checking --------------------------------------------------------- */
-
-static int __attribute__((format(printf, 3, 4)))
-bad(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* Does [off, off + n * size) lie inside [sizeof header, limit)? */
-static int
-region_ok(uint32_t off, uint64_t n, size_t size, uint64_t limit)
-{
-	return off >= sizeof(struct snap_header) && off % 4 == 0 &&
-	       n <= UINT32_MAX && (uint64_t)off + n * size <= limit;
-}
-
-static int
-str_ok(const struct snapshot *s, uint32_t off)
-{
-	return off >= s->h->strings && off < s->len;
-}
-
-static int
-check_regions(const struct snap_header *h, size_t len, char *err, size_t errlen)
-{
-	uint64_t end = h->strings;
-
-	if (h->magic != SNAP_MAGIC)
-		return bad(err, errlen, "not a tsnssd snapshot (bad magic)");
-	if (h->version != SNAP_VERSION)
-		return bad(err, errlen, "snapshot version %u, want %u",
-		    h->version, SNAP_VERSION);
-	if (h->size != len)
-		return bad(err, errlen, "size field %llu, file has %zu bytes",
-		    (unsigned long long)h->size, len);
-	if (h->strings < sizeof *h || h->strings >= len || len % 4 != 0)
-		return bad(err, errlen, "string area out of bounds");
-	if (!region_ok(h->users, h->n_users, sizeof(struct snap_user), end) ||
-	    !region_ok(h->uid_index, h->n_users, 4, end) ||
-	    !region_ok(
-		h->groups, h->n_groups, sizeof(struct snap_group), end) ||
-	    !region_ok(h->gid_index, h->n_groups, 4, end) ||
-	    !region_ok(h->members, h->n_members, 4, end) ||
-	    !region_ok(h->user_gids, h->n_user_gids, 4, end))
-		return bad(err, errlen, "a table lies outside the snapshot");
-	return 0;
-}
-
-static int
-check_users(const struct snapshot *s, char *err, size_t errlen)
-{
-	const struct snap_header *h = s->h;
-	uint32_t i, prev_uid = 0;
-
-	for (i = 0; i < h->n_users; i++) {
-		const struct snap_user *u = &s->users[i];
-
-		if (!str_ok(s, u->name) || !str_ok(s, u->login) ||
-		    !str_ok(s, u->gecos) || !str_ok(s, u->home) ||
-		    !str_ok(s, u->shell))
-			return bad(err, errlen, "user %u: bad string", i);
-		if (u->uid == 0 || u->gid == 0)
-			return bad(err, errlen, "user %u: uid or gid 0", i);
-		if (i > 0 && strcmp(snapshot_str(s, s->users[i - 1].name),
-				 snapshot_str(s, u->name)) >= 0)
-			return bad(err, errlen, "users out of order at %u", i);
-		if ((uint64_t)u->gids_first + u->n_gids > h->n_user_gids)
-			return bad(err, errlen, "user %u: bad group list", i);
-		if (s->uid_index[i] >= h->n_users ||
-		    (i > 0 && s->users[s->uid_index[i]].uid <= prev_uid))
-			return bad(
-			    err, errlen, "uid index out of order at %u", i);
-		prev_uid = s->users[s->uid_index[i]].uid;
-	}
-	return 0;
-}
-
-static int
-check_groups(const struct snapshot *s, char *err, size_t errlen)
-{
-	const struct snap_header *h = s->h;
-	uint32_t i, prev_gid = 0;
-
-	for (i = 0; i < h->n_members; i++)
-		if (!str_ok(s, s->members[i]))
-			return bad(err, errlen, "member %u: bad string", i);
-	for (i = 0; i < h->n_groups; i++) {
-		const struct snap_group *g = &s->groups[i];
-
-		if (!str_ok(s, g->name) || g->gid == 0)
-			return bad(err, errlen, "group %u: bad name or gid", i);
-		if (i > 0 && strcmp(snapshot_str(s, s->groups[i - 1].name),
-				 snapshot_str(s, g->name)) >= 0)
-			return bad(err, errlen, "groups out of order at %u", i);
-		if ((uint64_t)g->members_first + g->n_members > h->n_members)
-			return bad(err, errlen, "group %u: bad members", i);
-		if (s->gid_index[i] >= h->n_groups ||
-		    (i > 0 && s->groups[s->gid_index[i]].gid <= prev_gid))
-			return bad(
-			    err, errlen, "gid index out of order at %u", i);
-		prev_gid = s->groups[s->gid_index[i]].gid;
-	}
-	return 0;
-}
+/* --- taking bytes ------------------------------------------------------ */
 
 struct snapshot *
 snapshot_adopt(unsigned char *buf, size_t len, char *err, size_t errlen)
 {
 	struct snapshot *s = xcalloc(1, sizeof *s);
-	const struct snap_header *h = (const struct snap_header *)buf;
 
 	s->buf = buf;
 	s->len = len;
-	s->h = h;
-	if (len < sizeof *h || (uintptr_t)buf % 8 != 0) {
-		bad(err, errlen, "too short for a snapshot");
-		goto fail;
+	if (tsnss_snap_open(&s->v, buf, len, err, errlen) != 0 ||
+	    tsnss_snap_verify(&s->v, err, errlen) != 0) {
+		snapshot_free(s);
+		return NULL;
 	}
-	if (check_regions(h, len, err, errlen) != 0)
-		goto fail;
-	if (h->strings >= len || buf[len - 1] != '\0') {
-		bad(err, errlen, "unterminated string area");
-		goto fail;
-	}
-	if (checksum(buf, len) != h->checksum) {
-		bad(err, errlen, "checksum mismatch");
-		goto fail;
-	}
-	s->users = (const struct snap_user *)(buf + h->users);
-	s->uid_index = (const uint32_t *)(buf + h->uid_index);
-	s->groups = (const struct snap_group *)(buf + h->groups);
-	s->gid_index = (const uint32_t *)(buf + h->gid_index);
-	s->members = (const uint32_t *)(buf + h->members);
-	s->user_gids = (const uint32_t *)(buf + h->user_gids);
-	if (check_users(s, err, errlen) != 0 ||
-	    check_groups(s, err, errlen) != 0)
-		goto fail;
+	s->h = (const struct tsnss_snap_header *)buf;
 	return s;
-fail:
-	snapshot_free(s);
-	return NULL;
 }
 
 void
@@ -436,94 +290,4 @@ snapshot_free(struct snapshot *s)
 		return;
 	free(s->buf);
 	free(s);
-}
-
-/* --- searching -------------------------------------------------------- */
-
-const struct snap_user *
-snapshot_user_by_name(const struct snapshot *s, const char *name)
-{
-	size_t lo = 0, hi = s->h->n_users;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(name, snapshot_str(s, s->users[mid].name));
-
-		if (c == 0)
-			return &s->users[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
-}
-
-const struct snap_user *
-snapshot_user_by_uid(const struct snapshot *s, uint32_t uid)
-{
-	size_t lo = 0, hi = s->h->n_users;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct snap_user *u = &s->users[s->uid_index[mid]];
-
-		if (u->uid == uid)
-			return u;
-		if (uid < u->uid)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
-}
-
-const struct snap_user *
-snapshot_user_at(const struct snapshot *s, uint32_t index)
-{
-	return index < s->h->n_users ? &s->users[index] : NULL;
-}
-
-const struct snap_group *
-snapshot_group_by_name(const struct snapshot *s, const char *name)
-{
-	size_t lo = 0, hi = s->h->n_groups;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(name, snapshot_str(s, s->groups[mid].name));
-
-		if (c == 0)
-			return &s->groups[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
-}
-
-const struct snap_group *
-snapshot_group_by_gid(const struct snapshot *s, uint32_t gid)
-{
-	size_t lo = 0, hi = s->h->n_groups;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct snap_group *g = &s->groups[s->gid_index[mid]];
-
-		if (g->gid == gid)
-			return g;
-		if (gid < g->gid)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
-}
-
-const struct snap_group *
-snapshot_group_at(const struct snapshot *s, uint32_t index)
-{
-	return index < s->h->n_groups ? &s->groups[index] : NULL;
 }

@@ -4,9 +4,12 @@
  *
  * The two paths through the code:
  *   request: listener.c (socket, connection states) -> request.c (parse,
- *            answer from the snapshot) -> snapshot.c (search)
- *   refresh: refresh.c (timer) -> backend.c (plugin fetch) -> policy.c
- *            (identities to users) -> snapshot.c (build) -> swap, cache.c
+ *            answer from the snapshot) -> common/snapfile.c (search)
+ *   refresh: refresh.c (timer) -> backend.c (plugin fetch) -> build.c
+ *            (worker thread: policy.c, snapshot.c, cache.c, publish.c)
+ *            -> swap.c (the snapshot in hand changes, on the loop)
+ * The NSS stub mostly skips the request path: it maps what publish.c
+ * wrote (common/snapfile.h) and reads it in place.
  */
 #ifndef TSNSSD_H
 #define TSNSSD_H
@@ -20,17 +23,28 @@ struct backend;
 struct snapshot;
 struct refresh;
 struct listener;
+struct publisher;
 
-/* Counters an operator can read; every limit has one. */
+/*
+ * Counters an operator can read (SIGUSR1, tsnssctl status); every limit
+ * has one.  Listed once: X(field, what it counts).
+ */
+#define TSNSSD_STATS(X)                                                        \
+	X(requests, "requests")                                                \
+	X(bad_requests, "bad requests")                                        \
+	X(hints, "miss hints from the NSS module")                             \
+	X(clients_evicted, "idle clients evicted at max_clients")              \
+	X(clients_refused, "clients refused, all busy")                        \
+	X(client_timeouts, "client timeouts")                                  \
+	X(miss_refresh_limited, "early refreshes held back")                   \
+	X(refresh_ok, "refreshes that worked")                                 \
+	X(refresh_failed, "refreshes that failed")                             \
+	X(builds, "snapshots built")
+
 struct stats {
-	uint64_t requests;
-	uint64_t bad_requests;
-	uint64_t clients_evicted; /* idle, closed to make room */
-	uint64_t clients_refused; /* max_clients reached, all busy */
-	uint64_t client_timeouts;
-	uint64_t miss_refresh_limited; /* early refreshes held back */
-	uint64_t refresh_ok;
-	uint64_t refresh_failed;
+#define TSNSSD_STAT_FIELD(name, what) uint64_t name;
+	TSNSSD_STATS(TSNSSD_STAT_FIELD)
+#undef TSNSSD_STAT_FIELD
 };
 
 struct tsnssd {
@@ -38,14 +52,15 @@ struct tsnssd {
 	struct config *cf;
 	struct backend *backend;
 	struct snapshot *snap; /* the snapshot in hand, NULL until the first */
+	uint64_t generation;   /* of the newest snapshot built or loaded */
+	struct publisher *pub; /* the file the NSS module maps */
 	struct refresh *refresh;
 	struct listener *listener;
 	struct stats stats;
+	/* main.c's: called whenever a snapshot is put in hand */
+	void (*on_serving)(struct tsnssd *d);
 	int ready_fd; /* daemonize pipe, until ready */
 	int ready;    /* told systemd and the parent */
 };
-
-/* Put a new snapshot in hand (NULL drops the old one), then persist it. */
-void tsnssd_swap_snapshot(struct tsnssd *d, struct snapshot *s, int persist);
 
 #endif

@@ -91,8 +91,11 @@ start_fake_tailscaled "$T/tailnet.json"
 stop_tsnssd
 start_tsnssd
 kill -STOP "$tsnssd_pid"
+is "$(timeout 5 getent passwd alice | cut -d: -f3)" "$ALICE" \
+	"tsnssd stopped: alice still resolves, from the published map"
+mv "$(dirname "$TSNSSD_SOCKET_PATH")/snapshot" "$T/snapshot.moved"
 timeout 5 getent passwd alice >/dev/null
-is "$?" 2 "tsnssd stopped: getent passwd alice gives up (not killed by timeout)"
+is "$?" 2 "tsnssd stopped, no map: getent passwd alice gives up (not killed by timeout)"
 is "$(timeout 5 getent passwd root | cut -d: -f1)" root \
 	"tsnssd stopped: root still resolves"
 kill -CONT "$tsnssd_pid"
@@ -124,9 +127,9 @@ exec 9>&-
 wait $hold_pid
 kill -USR1 "$tsnssd_pid"
 wait_for grep -q 'stats:' "$T/tsnssd.log"
-like "$(grep 'stats:' "$T/tsnssd.log")" "bad requests [1-9]" \
+like "$(grep 'stats:' "$T/tsnssd.log")" "bad requests: [1-9]" \
 	"bad requests are counted"
-like "$(grep 'stats:' "$T/tsnssd.log")" "idle clients evicted [1-9]" \
+like "$(grep 'stats:' "$T/tsnssd.log")" "idle clients evicted at max_clients: [1-9]" \
 	"idle connections past max_clients are closed and counted"
 
 # past max_stale a failing backend's old snapshot is dropped

@@ -9,6 +9,9 @@ Listens on SOCKET and answers every request according to MODE:
   badstring   status OK with a passwd payload whose string overruns it
   hang        accept, read the request, never answer
   close       accept and close at once
+  uid0        well-formed answers that hand out uid 0 and gid 0: a passwd
+              entry root-like for any name, a group with gid 0, and
+              initgroups with gids 0 and 5000
 SIGTERM ends it.
 """
 import os
@@ -22,13 +25,40 @@ MAGIC, VERSION = 0x54534E53, 1
 HDR = struct.Struct("=IIII")
 
 
+def ok(body):
+    return HDR.pack(MAGIC, VERSION, 0, len(body)) + body
+
+
+def string(b):
+    return struct.pack("=I", len(b)) + b
+
+
+def lie_uid0(req):
+    """Answer the request as a tsnssd that hands out uid and gid 0."""
+    if len(req) < HDR.size:
+        return b""
+    action = HDR.unpack_from(req)[2]
+    name = req[HDR.size:] or b"alice"
+    if action in (1, 2, 3):  # passwd
+        body = struct.pack("=II", 0, 0) + b"".join(
+            string(f) for f in (name, b"*", b"Root", b"/root", b"/bin/sh"))
+    elif action in (4, 5, 6):  # group
+        body = struct.pack("=II", 0, 1) + string(b"wheel") + string(b"*") \
+            + string(b"alice")
+    else:  # initgroups
+        body = struct.pack("=III", 2, 0, 5000)
+    return ok(body)
+
+
 def answer(conn, mode):
     if mode == "close":
         conn.close()
         return
     try:
-        conn.recv(4096)
-        if mode == "garbage":
+        req = conn.recv(4096)
+        if mode == "uid0":
+            conn.sendall(lie_uid0(req))
+        elif mode == "garbage":
             conn.sendall(os.urandom(64))
         elif mode == "truncated":
             conn.sendall(HDR.pack(MAGIC, VERSION, 0, 100) + b"x" * 10)

@@ -13,10 +13,13 @@
  *   nss-probe self SOCKET NAME     listen on SOCKET as tsnssd would, look
  *                                  NAME up, then see whether the stub sent
  *                                  us a request: it must not ask itself
+ *   nss-probe cloexec NAME         look NAME up, then list every open
+ *                                  descriptor an exec would inherit
  */
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -177,9 +180,45 @@ probe_self(const char *path, const char *name)
 	return 0;
 }
 
+/* Descriptors above stderr without FD_CLOEXEC would pass into exec. */
+static int
+inheritable(int fd)
+{
+	int fl = fcntl(fd, F_GETFD);
+
+	return fl >= 0 && !(fl & FD_CLOEXEC);
+}
+
+/* Only those the lookups opened count: the test harness has its own. */
+static int
+probe_cloexec(const char *name)
+{
+	static char before[1024];
+	int fd, leaks = 0;
+	struct group *gr;
+
+	for (fd = 3; fd < 1024; fd++)
+		before[fd] = (char)inheritable(fd);
+	printf("%s\n", getpwnam(name) ? "found" : "not found");
+	gr = getgrnam(name);
+	(void)gr;
+	(void)getpwnam("no-such-user-anywhere");
+	for (fd = 3; fd < 1024; fd++) {
+		if (before[fd] || !inheritable(fd))
+			continue;
+		printf("fd %d would leak into exec\n", fd);
+		leaks++;
+	}
+	if (leaks == 0)
+		printf("no descriptor leaks into exec\n");
+	return leaks != 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "cloexec") == 0)
+		return probe_cloexec(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "fork") == 0)
 		return probe_fork(argv[2], atoi(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "self") == 0)

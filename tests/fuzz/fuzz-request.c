@@ -32,7 +32,7 @@ sample(void)
 	};
 	struct localdb *local = localdb_empty();
 	struct policy_result *r = policy_apply(&pc, local, ids, 2);
-	struct snapshot *s = snapshot_build(r, 0, 0);
+	struct snapshot *s = snapshot_build(r, &(struct snap_meta){0});
 
 	policy_result_free(r);
 	localdb_free(local);

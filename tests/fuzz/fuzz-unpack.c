@@ -70,9 +70,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		one_group(data, size, buf + off, sizes[k]);
 		free(buf);
 	}
-	if (tsnss_unpack_gids(data, size, &n) == 0)
+	if (tsnss_wire_get_gids(data, size, &n) == 0)
 		for (i = 0; i < n; i++)
-			sum += tsnss_gid_at(data, i);
+			sum += tsnss_wire_gid_at(data, i);
 	sink = sum; /* so the reads are not optimised away */
 	return 0;
 }

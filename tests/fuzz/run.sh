@@ -11,6 +11,7 @@ mkdir -p "$out"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-I$build -I$src/common -I$src/src -I$src/nss -I$src/backends/tailscale
 	-DTSNSSD_SOCKET_PATH=\"/run/tsnssd/socket\"
+	-DTSNSSD_MAP_PATH=\"/run/tsnssd/snapshot\"
 	-DTSNSSD_CONFIG_PATH=\"/etc/tailscale-nss.conf\"
 	-DTSNSSD_CACHE_DIR=\"/var/cache/tsnssd\" -DTSNSSD_PLUGIN_DIR=\"/\""
 daemon="$src/src/xmalloc.c $src/src/log.c"
@@ -24,13 +25,15 @@ build_one() {
 
 build_one config $src/src/config.c $src/src/policy.c $src/src/localdb.c $daemon
 build_one request $src/src/request.c $src/src/snapshot.c $src/src/policy.c \
-	$src/src/localdb.c $daemon $(pkg-config --libs libevent_core)
+	$src/src/localdb.c $src/common/snapfile.c $src/common/wire.c $daemon \
+	$(pkg-config --libs libevent_core)
 build_one status $src/backends/tailscale/status.c \
 	$(pkg-config --cflags --libs json-c)
-build_one unpack $src/nss/unpack.c
+build_one unpack $src/nss/fill.c $src/common/wire.c
+build_one snapfile $src/common/snapfile.c
 
 rc=0
-for name in config request status unpack; do
+for name in config request status unpack snapfile; do
 	scratch=$(mktemp -d)
 	echo "fuzz-$name: ${secs}s"
 	if ! "$out/fuzz-$name" -max_total_time="$secs" -print_final_stats=1 \

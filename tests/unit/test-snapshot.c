@@ -47,29 +47,47 @@ sample(void)
 static void
 test_lookups(struct snapshot *s)
 {
-	const struct snap_user *u;
-	const struct snap_group *g;
+	const struct tsnss_snap *v = &s->v;
+	struct tsnss_pw u, w;
+	struct tsnss_gr g, k;
+	struct tsnss_str m;
 
 	is_int(s->h->n_users, 3, "three users");
 	is_int(s->h->n_groups, 4, "three private groups and one shared");
-	u = snapshot_user_by_name(s, "bob");
-	ok(u != NULL, "bob by name");
-	is_str(u ? snapshot_str(s, u->home) : NULL, "/home/bob", "bob's home");
-	ok(snapshot_user_by_uid(s, u ? u->uid : 0) == u, "bob by uid");
-	ok(snapshot_user_by_name(s, "dave") == NULL, "no dave");
-	ok(snapshot_user_by_name(s, "") == NULL, "no empty name");
-	ok(snapshot_user_by_uid(s, 0) == NULL, "no uid 0");
-	is_str(snapshot_str(s, snapshot_user_at(s, 0)->name), "alice",
+	is_int(s->h->generation, 42, "generation kept");
+	is_int(s->h->serve_until, 1700000000 + 3600, "serve-until kept");
+	ok(tsnss_snap_user_by_name(v, "bob", &u) == TSNSS_SNAP_FOUND,
+	    "bob by name");
+	is_str(u.home.s, "/home/bob", "bob's home");
+	is_int(u.home.len, 9, "bob's home's length");
+	ok(tsnss_snap_user_by_uid(v, u.uid, &w) == TSNSS_SNAP_FOUND &&
+		w.name.s == u.name.s,
+	    "bob by uid");
+	ok(tsnss_snap_user_by_name(v, "dave", &w) == TSNSS_SNAP_NONE,
+	    "no dave");
+	ok(tsnss_snap_user_by_name(v, "", &w) == TSNSS_SNAP_NONE,
+	    "no empty name");
+	ok(tsnss_snap_user_by_uid(v, 0, &w) == TSNSS_SNAP_NONE, "no uid 0");
+	ok(tsnss_snap_user_at(v, 0, &w) == TSNSS_SNAP_FOUND &&
+		strcmp(w.name.s, "alice") == 0,
 	    "enumeration in name order");
-	ok(snapshot_user_at(s, 3) == NULL, "enumeration ends");
-	g = snapshot_group_by_name(s, "staff-ts");
-	ok(g != NULL && g->gid == 90000 && g->n_members == 2, "shared group");
-	ok(snapshot_group_by_gid(s, 90000) == g, "shared group by gid");
-	u = snapshot_user_by_name(s, "alice");
-	ok(u && u->n_gids == 1 && s->user_gids[u->gids_first] == 90000,
+	ok(tsnss_snap_user_at(v, 3, &w) == TSNSS_SNAP_NONE,
+	    "enumeration ends");
+	ok(tsnss_snap_group_by_name(v, "staff-ts", &g) == TSNSS_SNAP_FOUND &&
+		g.gid == 90000 && g.n_members == 2,
+	    "shared group");
+	ok(tsnss_snap_group_by_gid(v, 90000, &k) == TSNSS_SNAP_FOUND &&
+		k.name.s == g.name.s,
+	    "shared group by gid");
+	ok(tsnss_snap_member(v, &g, 1, &m) == 0 && strcmp(m.s, "alice") == 0,
+	    "its second member");
+	ok(tsnss_snap_member(v, &g, 2, &m) != 0, "no third member");
+	ok(tsnss_snap_user_by_name(v, "alice", &u) == TSNSS_SNAP_FOUND &&
+		u.n_gids == 1 && tsnss_snap_user_gid(v, &u, 0) == 90000,
 	    "alice's supplementary group");
-	u = snapshot_user_by_name(s, "carol");
-	ok(u && u->n_gids == 0, "carol has none");
+	ok(tsnss_snap_user_by_name(v, "carol", &u) == TSNSS_SNAP_FOUND &&
+		u.n_gids == 0,
+	    "carol has none");
 }
 
 static void
@@ -141,7 +159,8 @@ int
 main(void)
 {
 	struct policy_result *r = sample();
-	struct snapshot *s = snapshot_build(r, 1700000000, 7);
+	struct snap_meta meta = {1700000000, 1700000000 + 3600, 42, 7, 0};
+	struct snapshot *s = snapshot_build(r, &meta);
 
 	ok(s != NULL, "snapshot built and valid");
 	policy_result_free(r);

@@ -29,6 +29,13 @@
 		is_str(got, want, what_);                                      \
 	} while (0)
 
+/* The gids decoder, in this file's EINVAL convention. */
+static int
+unpack_gids(const unsigned char *p, size_t len, uint32_t *n)
+{
+	return tsnss_wire_get_gids(p, len, n) == 0 ? 0 : EINVAL;
+}
+
 /* A payload under construction; big enough for the limit tests. */
 struct msg {
 	unsigned char *b;
@@ -271,6 +278,16 @@ test_passwd_hostile(void)
 	msg_free(&m);
 	is_int(tsnss_unpack_passwd(NULL, 0, &pw, buf, sizeof buf), EINVAL,
 	    "passwd: an empty payload is EINVAL");
+	m = passwd_msg(NULL);
+	set_u32(&m, 0, 0);
+	is_int(tsnss_unpack_passwd(m.b, m.n, &pw, buf, sizeof buf), EINVAL,
+	    "passwd: uid 0 is never handed out");
+	msg_free(&m);
+	m = passwd_msg(NULL);
+	set_u32(&m, 4, 0);
+	is_int(tsnss_unpack_passwd(m.b, m.n, &pw, buf, sizeof buf), EINVAL,
+	    "passwd: gid 0 is never handed out");
+	msg_free(&m);
 }
 
 /* A gecos of exactly TSNSS_MAX_STRING bytes passes, one more does not. */
@@ -327,7 +344,8 @@ test_group_good(void)
 	    "group: no members unpacks");
 	ok(gr.gr_mem != NULL && gr.gr_mem[0] == NULL,
 	    "group: ... to an empty, NULL-terminated list");
-	is_str(gr.gr_passwd, "", "group: ... and an empty gr_passwd");
+	is_str(gr.gr_passwd, "*",
+	    "group: ... and gr_passwd \"*\" whatever was sent: no passwords");
 	msg_free(&m);
 }
 
@@ -392,6 +410,11 @@ test_group_hostile(void)
 	m.b[m.n++] = 0;
 	is_int(tsnss_unpack_group(m.b, m.n, &gr, buf, sizeof buf), EINVAL,
 	    "group: a trailing byte is EINVAL");
+	msg_free(&m);
+	m = group_msg(NULL);
+	set_u32(&m, 0, 0);
+	is_int(tsnss_unpack_group(m.b, m.n, &gr, buf, sizeof buf), EINVAL,
+	    "group: gid 0 is never handed out");
 	msg_free(&m);
 	for (i = 0; i < 4; i++) {
 		m = group_msg(at);
@@ -473,26 +496,26 @@ test_gids(void)
 	u32(&m, 2);
 	u32(&m, 100);
 	u32(&m, 200);
-	is_int(tsnss_unpack_gids(m.b, m.n, &n), 0, "gids: a good payload");
+	is_int(unpack_gids(m.b, m.n, &n), 0, "gids: a good payload");
 	is_int(n, 2, "gids: two of them");
-	is_int(tsnss_gid_at(m.b, 0), 100, "gids: the first");
-	is_int(tsnss_gid_at(m.b, 1), 200, "gids: the second");
-	is_int(tsnss_unpack_gids(m.b, m.n - 1, &n), EINVAL,
+	is_int(tsnss_wire_gid_at(m.b, 0), 100, "gids: the first");
+	is_int(tsnss_wire_gid_at(m.b, 1), 200, "gids: the second");
+	is_int(unpack_gids(m.b, m.n - 1, &n), EINVAL,
 	    "gids: a short payload is EINVAL");
 	u32(&m, 300);
-	is_int(tsnss_unpack_gids(m.b, m.n, &n), EINVAL,
+	is_int(unpack_gids(m.b, m.n, &n), EINVAL,
 	    "gids: more gids than counted is EINVAL");
-	is_int(tsnss_unpack_gids(NULL, 0, &n), EINVAL,
+	is_int(unpack_gids(NULL, 0, &n), EINVAL,
 	    "gids: an empty payload is EINVAL");
 	msg_free(&m);
 	u32(&m, 0);
-	is_int(tsnss_unpack_gids(m.b, m.n, &n), 0, "gids: none is fine");
+	is_int(unpack_gids(m.b, m.n, &n), 0, "gids: none is fine");
 	is_int(n, 0, "gids: ... zero of them");
 	msg_free(&m);
 	u32(&m, TSNSS_MAX_MEMBERS + 1);
 	for (i = 0; i <= TSNSS_MAX_MEMBERS; i++)
 		u32(&m, i);
-	is_int(tsnss_unpack_gids(m.b, m.n, &n), EINVAL,
+	is_int(unpack_gids(m.b, m.n, &n), EINVAL,
 	    "gids: more than TSNSS_MAX_MEMBERS is EINVAL");
 	msg_free(&m);
 }
@@ -502,12 +525,12 @@ test_status(void)
 {
 	int err = 0;
 
-	is_int(tsnss_unpack_status(0, &err), NSS_STATUS_SUCCESS,
+	is_int(tsnss_fill_status(0, &err), NSS_STATUS_SUCCESS,
 	    "status: 0 is SUCCESS");
-	is_int(tsnss_unpack_status(ERANGE, &err), NSS_STATUS_TRYAGAIN,
+	is_int(tsnss_fill_status(ERANGE, &err), NSS_STATUS_TRYAGAIN,
 	    "status: ERANGE is TRYAGAIN");
 	is_int(err, ERANGE, "status: ... with errno ERANGE");
-	is_int(tsnss_unpack_status(EINVAL, &err), NSS_STATUS_UNAVAIL,
+	is_int(tsnss_fill_status(EINVAL, &err), NSS_STATUS_UNAVAIL,
 	    "status: EINVAL is UNAVAIL");
 	is_int(err, ENOENT, "status: ... with errno ENOENT");
 }

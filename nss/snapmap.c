@@ -1,0 +1,257 @@
+/*
+ * snapmap.c - the snapshot tsnssd publishes, mapped read-only once per
+ * process and looked up with no IPC.
+ *
+ * Trust: the file is used only if it is a regular file (no symlink on
+ * the last step), owned by root or by the owner of its directory, and
+ * writable by nobody else; the directory is a real directory writable by
+ * its owner alone, in a parent that only root can write.  So only root or
+ * tsnssd's own user can have put it there.
+ *
+ * Freshness without a stat() per lookup: before replacing the published
+ * file, tsnssd renames the new one over it and then sets `superseded` in
+ * the old one's header, which every mapping of it sees.  A lookup reads
+ * that flag and the serve-until time; only when either says so does it
+ * look at the path again.
+ *
+ * One mutex guards the mapping, and a lookup holds it from acquire to
+ * release, copying what it needs into the caller's buffer meanwhile: a
+ * mapping is replaced and unmapped only when no thread is inside it.
+ * fork() takes the lock first (pthread_atfork), so the child never
+ * inherits it held.  The descriptor is closed once mapped: nothing leaks
+ * into exec.
+ */
+#ifdef HAVE_CONFIG_H
+#include "autoconfig.h"
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nss-tailscale.h"
+
+#ifndef TSNSSD_MAP_PATH
+#error "TSNSSD_MAP_PATH must be defined (the Makefile passes it)"
+#endif
+
+struct mapping {
+	void *addr; /* NULL: none */
+	size_t len;
+	struct tsnss_snap v;
+};
+
+static pthread_mutex_t map_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mapping cur;   /* guarded by map_lock */
+static int64_t next_look_ms; /* guarded by map_lock */
+
+static void
+lock_map(void)
+{
+	pthread_mutex_lock(&map_lock);
+}
+
+static void
+unlock_map(void)
+{
+	pthread_mutex_unlock(&map_lock);
+}
+
+__attribute__((constructor)) static void
+init_fork_safety(void)
+{
+	pthread_atfork(lock_map, unlock_map, unlock_map);
+}
+
+static int __attribute__((format(printf, 3, 4)))
+refuse(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static int
+writable_by_others(const struct stat *st)
+{
+	return (st->st_mode & (S_IWGRP | S_IWOTH)) != 0;
+}
+
+/* The directory: its fd, or -1.  *owner is who may own the file. */
+static int
+open_dir(uid_t *owner, char *err, size_t errlen)
+{
+	char path[] = TSNSSD_MAP_PATH, parent[] = TSNSSD_MAP_PATH;
+	const char *dir = dirname(path), *up = dirname(dirname(parent));
+	struct stat st;
+	int fd;
+
+	if (stat(up, &st) != 0 || st.st_uid != 0 || writable_by_others(&st))
+		return refuse(err, errlen,
+		    "%s is not a root-owned directory only root can write", up);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return refuse(err, errlen, "%s: %s", dir, strerror(errno));
+	if (fstat(fd, &st) != 0 || writable_by_others(&st)) {
+		close(fd);
+		return refuse(
+		    err, errlen, "%s is writable by group or others", dir);
+	}
+	*owner = st.st_uid;
+	return fd;
+}
+
+/* The file, checked, as an fd; *size its size. */
+static int
+open_file(size_t *size, char *err, size_t errlen)
+{
+	char path[] = TSNSSD_MAP_PATH;
+	const char *base = basename(path);
+	struct stat st;
+	uid_t owner = 0;
+	int dfd, fd;
+
+	if ((dfd = open_dir(&owner, err, errlen)) < 0)
+		return -1;
+	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	close(dfd);
+	if (fd < 0)
+		return refuse(
+		    err, errlen, "%s: %s", TSNSSD_MAP_PATH, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_uid != 0 && st.st_uid != owner) || writable_by_others(&st) ||
+	    st.st_size < 1 || (uintmax_t)st.st_size > UINT32_MAX) {
+		close(fd);
+		return refuse(err, errlen,
+		    "%s: not a regular file of root or the directory's owner, "
+		    "writable by them alone, of a sane size",
+		    TSNSSD_MAP_PATH);
+	}
+	*size = (size_t)st.st_size;
+	return fd;
+}
+
+static int
+map_file(struct mapping *m, char *err, size_t errlen)
+{
+	size_t len = 0;
+	void *addr;
+	int fd;
+
+	if ((fd = open_file(&len, err, errlen)) < 0)
+		return -1;
+	addr = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (addr == MAP_FAILED)
+		return refuse(err, errlen, "mmap: %s", strerror(errno));
+	if (tsnss_snap_open(&m->v, addr, len, err, errlen) != 0) {
+		munmap(addr, len);
+		return -1;
+	}
+	m->addr = addr;
+	m->len = len;
+	return 0;
+}
+
+static void
+unmap(struct mapping *m)
+{
+	if (m->addr != NULL)
+		munmap(m->addr, m->len);
+	m->addr = NULL;
+}
+
+static int
+superseded(const struct mapping *m)
+{
+	const struct tsnss_snap_header *h = m->addr;
+
+	return __atomic_load_n(&h->superseded, __ATOMIC_ACQUIRE) != 0;
+}
+
+static int
+expired(const struct mapping *m)
+{
+	struct timespec ts;
+
+	if (m->v.h.serve_until == 0)
+		return 0;
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return (int64_t)ts.tv_sec >= m->v.h.serve_until;
+}
+
+static int
+usable(const struct mapping *m)
+{
+	return m->addr != NULL && !superseded(m) && !expired(m);
+}
+
+/* With the lock held: make cur the published file, if it is usable. */
+static void
+look_again(void)
+{
+	struct mapping fresh = {0};
+	int64_t now = tsnss_now_ms();
+	int tries;
+
+	if (cur.addr == NULL && now < next_look_ms)
+		return;
+	/* a newer file may land between open and check: look once more */
+	for (tries = 0; tries < 3; tries++) {
+		if (map_file(&fresh, NULL, 0) != 0)
+			break;
+		if (usable(&fresh)) {
+			unmap(&cur);
+			cur = fresh;
+			return;
+		}
+		unmap(&fresh);
+	}
+	unmap(&cur); /* superseded or expired, and nothing better */
+	next_look_ms = now + TSNSS_REMAP_MS;
+}
+
+const struct tsnss_snap *
+tsnss_snap_acquire(void)
+{
+	lock_map();
+	if (!usable(&cur))
+		look_again();
+	if (cur.addr != NULL)
+		return &cur.v;
+	unlock_map();
+	return NULL;
+}
+
+void
+tsnss_snap_release(void)
+{
+	unlock_map();
+}
+
+int
+tsnss_snap_probe(struct tsnss_snap_header *h, char *err, size_t errlen)
+{
+	struct mapping m = {0};
+
+	if (map_file(&m, err, errlen) != 0)
+		return -1;
+	*h = m.v.h;
+	h->superseded = superseded(&m);
+	unmap(&m);
+	return 0;
+}

@@ -1,0 +1,187 @@
+/*
+ * build.c - the worker that builds, persists and publishes a snapshot.
+ *
+ * Building a 100k-user snapshot (policy, sort, copy) and writing it twice
+ * takes far longer than a lookup may wait, so it runs in a thread of its
+ * own and the event loop only ever swaps a finished snapshot in.  The
+ * thread touches nothing but its input (borrowed, frozen until done), the
+ * files, and the log.  A self-pipe brings the result back to the loop.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "build.h"
+#include "cache.h"
+#include "localdb.h"
+#include "log.h"
+#include "policy.h"
+#include "publish.h"
+#include "xmalloc.h"
+
+struct builder {
+	build_done_fn *done;
+	void *arg;
+	int pipe[2];	  /* the worker writes one byte when it ends */
+	struct event *ev; /* on pipe[0] */
+	pthread_t thread;
+	int busy; /* a thread runs or waits to be joined */
+	struct build_input in;
+	struct snapshot *out; /* the worker's result, read after the join */
+};
+
+static void
+log_decisions(const struct policy_result *pr)
+{
+	size_t i;
+
+	if (!log_debug_enabled())
+		return;
+	for (i = 0; i < pr->n_decisions; i++) {
+		const struct policy_decision *dc = &pr->decisions[i];
+
+		log_debug("%s (id %" PRId64 "): %s: %s", dc->login, dc->id,
+		    dc->accepted ? "accepted" : "refused", dc->why);
+	}
+}
+
+static struct snapshot *
+build(const struct build_input *in)
+{
+	struct localdb *local = localdb_load(in->passwd, in->group);
+	struct policy_result *pr =
+	    policy_apply(in->pc, local, in->ids, in->n_ids);
+	struct snapshot *s;
+
+	log_decisions(pr);
+	s = snapshot_build(pr, &in->meta);
+	log_debug("snapshot %" PRIu64 ": %zu users, %zu groups from %zu "
+		  "identities",
+	    in->meta.generation, pr->n_users, pr->n_groups, in->n_ids);
+	policy_result_free(pr);
+	localdb_free(local);
+	return s;
+}
+
+static void
+store(const struct build_input *in, const struct snapshot *s)
+{
+	char err[512];
+
+	if (in->cache_dir != NULL &&
+	    cache_save(in->cache_dir, s, err, sizeof err) != 0)
+		log_warn("cannot persist the snapshot: %s", err);
+	if (in->pub != NULL && publisher_publish(in->pub, s, err, sizeof err))
+		log_warn(
+		    "cannot publish the snapshot for the NSS module: %s", err);
+}
+
+static void *
+work(void *arg)
+{
+	struct builder *b = arg;
+	ssize_t n;
+
+	b->out = build(&b->in);
+	if (b->out != NULL)
+		store(&b->in, b->out);
+	do
+		n = write(b->pipe[1], "", 1);
+	while (n < 0 && errno == EINTR);
+	return NULL;
+}
+
+/* Join the worker and hand its result over. */
+static void
+finish(struct builder *b)
+{
+	struct snapshot *s;
+	char c;
+
+	pthread_join(b->thread, NULL);
+	while (read(b->pipe[0], &c, 1) < 0 && errno == EINTR)
+		;
+	b->busy = 0;
+	s = b->out;
+	b->out = NULL;
+	b->done(s, b->arg);
+}
+
+static void
+on_pipe(evutil_socket_t fd, short what, void *arg)
+{
+	struct builder *b = arg;
+
+	if (b->busy)
+		finish(b);
+}
+
+struct builder *
+builder_new(struct event_base *base, build_done_fn *done, void *arg)
+{
+	struct builder *b = xcalloc(1, sizeof *b);
+
+	if (pipe2(b->pipe, O_CLOEXEC) != 0) {
+		log_err("cannot create the build pipe: %s", strerror(errno));
+		free(b);
+		return NULL;
+	}
+	b->done = done;
+	b->arg = arg;
+	b->ev = event_new(base, b->pipe[0], EV_READ | EV_PERSIST, on_pipe, b);
+	event_add(b->ev, NULL);
+	return b;
+}
+
+int
+builder_start(struct builder *b, const struct build_input *in)
+{
+	int rc;
+
+	if (b->busy)
+		return -1;
+	b->in = *in;
+	rc = pthread_create(&b->thread, NULL, work, b);
+	if (rc != 0) {
+		log_err("cannot start a build thread: %s", strerror(rc));
+		return -1;
+	}
+	b->busy = 1;
+	return 0;
+}
+
+int
+builder_busy(const struct builder *b)
+{
+	return b->busy;
+}
+
+void
+builder_wait(struct builder *b)
+{
+	if (b->busy)
+		finish(b);
+}
+
+void
+builder_free(struct builder *b)
+{
+	if (b == NULL)
+		return;
+	if (b->busy) {
+		pthread_join(b->thread, NULL);
+		snapshot_free(b->out);
+	}
+	event_free(b->ev);
+	close(b->pipe[0]);
+	close(b->pipe[1]);
+	free(b);
+}

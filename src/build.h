@@ -1,0 +1,50 @@
+/*
+ * build.h - turn identities into a snapshot off the event loop.
+ *
+ * One worker thread at a time applies the identity policy, builds the
+ * snapshot, persists it and publishes it for the stub, while the loop
+ * goes on answering from the snapshot in hand.  When the worker is done
+ * a pipe wakes the loop, which joins it and hands the snapshot to `done`.
+ */
+#ifndef TSNSS_BUILD_H
+#define TSNSS_BUILD_H
+
+#include <stddef.h>
+
+#include "plugin.h"
+#include "snapshot.h"
+
+struct event_base;
+struct policy_config;
+struct publisher;
+struct builder;
+
+/*
+ * Everything a build reads.  All of it is borrowed, and must stay as it
+ * is until `done` has run (or builder_wait() has returned).
+ */
+struct build_input {
+	const struct policy_config *pc;
+	const struct tsnss_identity *ids;
+	size_t n_ids;
+	struct snap_meta meta;
+	const char *cache_dir;	    /* persist here; NULL: don't */
+	struct publisher *pub;	    /* publish here; NULL: don't */
+	const char *passwd, *group; /* the local account files */
+};
+
+/* Runs on the loop; takes ownership of s. */
+typedef void build_done_fn(struct snapshot *s, void *arg);
+
+/* NULL (logged) if the pipe cannot be made. */
+struct builder *builder_new(
+    struct event_base *base, build_done_fn *done, void *arg);
+/* Start a build: 0, or -1 if one is under way or no thread could start. */
+int builder_start(struct builder *b, const struct build_input *in);
+int builder_busy(const struct builder *b);
+/* If a build is under way: wait for it, and run `done` now. */
+void builder_wait(struct builder *b);
+/* Waits for a build under way; `done` is not called. */
+void builder_free(struct builder *b);
+
+#endif

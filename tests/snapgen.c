@@ -1,0 +1,73 @@
+/*
+ * snapgen.c - a persisted snapshot of N made-up users, built by tsnssd's
+ * own policy and builder, for tests and the benchmark that need a large
+ * tailnet without waiting for one to be fetched.
+ *
+ *   snapgen CONFIG N    users u000001 ... (logins u000001@DOMAIN, the
+ *                       config's first domain) into the config's
+ *                       cache_dir, as tsnssd would have persisted them
+ */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cache.h"
+#include "config.h"
+#include "localdb.h"
+#include "policy.h"
+#include "snapshot.h"
+
+static struct tsnss_identity *
+make_ids(const char *domain, size_t n)
+{
+	struct tsnss_identity *ids = calloc(n, sizeof *ids);
+	char login[320], display[64];
+	size_t i;
+
+	for (i = 0; ids != NULL && i < n; i++) {
+		snprintf(login, sizeof login, "u%06zu@%s", i + 1, domain);
+		snprintf(display, sizeof display, "User %zu", i + 1);
+		ids[i].id = (int64_t)i + 1;
+		ids[i].login = strdup(login);
+		ids[i].display_name = strdup(display);
+	}
+	return ids;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tsnss_identity *ids;
+	struct policy_result *r;
+	struct snapshot *s;
+	struct localdb *local;
+	struct config *cf;
+	char err[1024];
+	size_t n;
+	time_t now = time(NULL);
+
+	if (argc != 3 || (n = strtoul(argv[2], NULL, 10)) == 0) {
+		fprintf(stderr, "usage: snapgen CONFIG N\n");
+		return 2;
+	}
+	if ((cf = config_load(argv[1], err, sizeof err)) == NULL) {
+		fprintf(stderr, "snapgen: %s\n", err);
+		return 1;
+	}
+	ids = make_ids(cf->policy.domains[0], n);
+	local = localdb_load("/etc/passwd", "/etc/group");
+	r = policy_apply(&cf->policy, local, ids, n);
+	s = snapshot_build(
+	    r, &(struct snap_meta){now, cf->max_stale ? now + cf->max_stale : 0,
+		   1, policy_fingerprint(&cf->policy), 0});
+	if (s == NULL || cache_save(cf->cache_dir, s, err, sizeof err) != 0) {
+		fprintf(stderr, "snapgen: %s\n", s ? err : "build failed");
+		return 1;
+	}
+	printf("%zu users, %zu groups, %zu bytes\n", r->n_users, r->n_groups,
+	    s->len);
+	return 0;
+}
