@@ -1,7 +1,8 @@
 /*
  * tsnssctl - ask tsnssd what it is doing, without reading its logs.
  *
- *   tsnssctl status        snapshot age and size, refresh state, counters
+ *   tsnssctl status        snapshot age and size, refresh state, counters,
+ *                          and the published map as the NSS module sees it
  *   tsnssctl refresh       refresh now (root)
  *   tsnssctl lookup KEY    a user (and the group) by name or id, as the
  *                          NSS module sees it
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nss-tailscale.h"
 
@@ -35,6 +37,30 @@ exit_code(enum nss_status st)
 	return EXIT_UNAVAIL;
 }
 
+/* The published map, judged by the stub's own trust rules. */
+static void
+print_map(void)
+{
+	struct tsnss_snap_header h;
+	char why[256];
+	long long now = (long long)time(NULL);
+
+	if (tsnss_snap_probe(&h, why, sizeof why) != 0) {
+		printf("map:              not used: %s\n", why);
+		return;
+	}
+	printf("map:              %s: generation %llu, %u users, %u groups, "
+	       "%lld s old",
+	    TSNSSD_MAP_PATH, (unsigned long long)h.generation, h.n_users,
+	    h.n_groups, now - (long long)h.created);
+	if (h.serve_until != 0)
+		printf(", %s %lld s",
+		    h.serve_until > now ? "served for" : "expired",
+		    h.serve_until > now ? h.serve_until - now
+					: now - h.serve_until);
+	printf("%s\n", h.superseded ? ", superseded" : "");
+}
+
 /* status and refresh: the payload is text. */
 static int
 control(uint32_t action)
@@ -44,6 +70,8 @@ control(uint32_t action)
 	int err;
 
 	st = tsnss_ask(action, "", 0, &r, &err);
+	if (action == TSNSS_CTL_STATUS)
+		print_map();
 	if (st == NSS_STATUS_SUCCESS) {
 		fwrite(r.payload, 1, r.len, stdout);
 		free(r.payload);
