@@ -21,8 +21,8 @@
 
 typedef struct tsnss_snap_header snap_header;
 
-static int __attribute__((format(printf, 3, 4)))
-bad(char *err, size_t errlen, const char *fmt, ...)
+int
+tsnss_errf(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -68,15 +68,17 @@ check_header(const snap_header *h, size_t len, char *err, size_t errlen)
 	uint64_t end = h->strings;
 
 	if (h->magic != TSNSS_SNAP_MAGIC)
-		return bad(err, errlen, "not a tsnssd snapshot (bad magic)");
+		return tsnss_errf(
+		    err, errlen, "not a tsnssd snapshot (bad magic)");
 	if (h->version != TSNSS_SNAP_VERSION)
-		return bad(err, errlen, "snapshot version %u, want %u",
+		return tsnss_errf(err, errlen, "snapshot version %u, want %u",
 		    (unsigned)h->version, TSNSS_SNAP_VERSION);
 	if (h->size != len)
-		return bad(err, errlen, "size field %llu, file has %zu bytes",
+		return tsnss_errf(err, errlen,
+		    "size field %llu, file has %zu bytes",
 		    (unsigned long long)h->size, len);
 	if (h->strings < sizeof *h || h->strings >= len || len % 4 != 0)
-		return bad(err, errlen, "string area out of bounds");
+		return tsnss_errf(err, errlen, "string area out of bounds");
 	if (!region_ok(
 		h->users, h->n_users, sizeof(struct tsnss_snap_user), end) ||
 	    !region_ok(h->uid_index, h->n_users, 4, end) ||
@@ -85,7 +87,8 @@ check_header(const snap_header *h, size_t len, char *err, size_t errlen)
 	    !region_ok(h->gid_index, h->n_groups, 4, end) ||
 	    !region_ok(h->members, h->n_members, 4, end) ||
 	    !region_ok(h->user_gids, h->n_user_gids, 4, end))
-		return bad(err, errlen, "a table lies outside the snapshot");
+		return tsnss_errf(
+		    err, errlen, "a table lies outside the snapshot");
 	return 0;
 }
 
@@ -96,13 +99,13 @@ tsnss_snap_open(struct tsnss_snap *v, const void *base, size_t len, char *err,
 	const unsigned char *p = base;
 
 	if (len < sizeof v->h || (uintptr_t)p % 8 != 0)
-		return bad(err, errlen, "too short for a snapshot");
+		return tsnss_errf(err, errlen, "too short for a snapshot");
 	memcpy(&v->h, p, sizeof v->h);
 	if (check_header(&v->h, len, err, errlen) != 0)
 		return -1;
 	/* so that every string that starts inside the area ends inside it */
 	if (p[len - 1] != '\0')
-		return bad(err, errlen, "unterminated string area");
+		return tsnss_errf(err, errlen, "unterminated string area");
 	v->base = p;
 	v->len = len;
 	return 0;
@@ -369,14 +372,16 @@ verify_users(const struct tsnss_snap *v, char *err, size_t errlen)
 
 	for (i = 0; i < v->h.n_users; i++) {
 		if (get_user(v, i, &u) != TSNSS_SNAP_FOUND)
-			return bad(err, errlen, "user %u: bad record", i);
+			return tsnss_errf(
+			    err, errlen, "user %u: bad record", i);
 		if (i > 0 && strcmp(prev.name.s, u.name.s) >= 0)
-			return bad(err, errlen, "users out of order at %u", i);
+			return tsnss_errf(
+			    err, errlen, "users out of order at %u", i);
 		prev = u;
 		id = id_at(v, v->h.uid_index, v->h.users,
 		    sizeof(struct tsnss_snap_user), v->h.n_users, i, &rec);
 		if (id <= last)
-			return bad(
+			return tsnss_errf(
 			    err, errlen, "uid index out of order at %u", i);
 		last = id;
 	}
@@ -393,17 +398,20 @@ verify_groups(const struct tsnss_snap *v, char *err, size_t errlen)
 
 	for (i = 0; i < v->h.n_members; i++)
 		if (get_str(v, u32_at(v, v->h.members, i), &m) != 0)
-			return bad(err, errlen, "member %u: bad string", i);
+			return tsnss_errf(
+			    err, errlen, "member %u: bad string", i);
 	for (i = 0; i < v->h.n_groups; i++) {
 		if (get_group(v, i, &g) != TSNSS_SNAP_FOUND)
-			return bad(err, errlen, "group %u: bad record", i);
+			return tsnss_errf(
+			    err, errlen, "group %u: bad record", i);
 		if (i > 0 && strcmp(prev.name.s, g.name.s) >= 0)
-			return bad(err, errlen, "groups out of order at %u", i);
+			return tsnss_errf(
+			    err, errlen, "groups out of order at %u", i);
 		prev = g;
 		id = id_at(v, v->h.gid_index, v->h.groups,
 		    sizeof(struct tsnss_snap_group), v->h.n_groups, i, &rec);
 		if (id <= last)
-			return bad(
+			return tsnss_errf(
 			    err, errlen, "gid index out of order at %u", i);
 		last = id;
 	}
@@ -414,9 +422,10 @@ int
 tsnss_snap_verify(const struct tsnss_snap *v, char *err, size_t errlen)
 {
 	if (v->h.reserved != 0 || v->h.superseded != 0 || v->h.reserved2 != 0)
-		return bad(err, errlen, "reserved header fields are not 0");
+		return tsnss_errf(
+		    err, errlen, "reserved header fields are not 0");
 	if (tsnss_snap_checksum(v->base, v->len) != v->h.checksum)
-		return bad(err, errlen, "checksum mismatch");
+		return tsnss_errf(err, errlen, "checksum mismatch");
 	if (verify_users(v, err, errlen) != 0 ||
 	    verify_groups(v, err, errlen) != 0)
 		return -1;

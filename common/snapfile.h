@@ -116,6 +116,10 @@ struct tsnss_gr {
  */
 enum { TSNSS_SNAP_FOUND = 0, TSNSS_SNAP_NONE = 1, TSNSS_SNAP_BAD = -1 };
 
+/* Write a reason into err (unless errlen is 0); returns -1. */
+int tsnss_errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* 0, or -1 with a reason in err (errlen may be 0). */
 int tsnss_snap_open(struct tsnss_snap *v, const void *base, size_t len,
     char *err, size_t errlen);

@@ -30,7 +30,6 @@
 #include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -72,19 +71,6 @@ init_fork_safety(void)
 	pthread_atfork(lock_map, unlock_map, unlock_map);
 }
 
-static int __attribute__((format(printf, 3, 4)))
-refuse(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 static int
 writable_by_others(const struct stat *st)
 {
@@ -101,14 +87,14 @@ open_dir(uid_t *owner, char *err, size_t errlen)
 	int fd;
 
 	if (stat(up, &st) != 0 || st.st_uid != 0 || writable_by_others(&st))
-		return refuse(err, errlen,
+		return tsnss_errf(err, errlen,
 		    "%s is not a root-owned directory only root can write", up);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return refuse(err, errlen, "%s: %s", dir, strerror(errno));
+		return tsnss_errf(err, errlen, "%s: %s", dir, strerror(errno));
 	if (fstat(fd, &st) != 0 || writable_by_others(&st)) {
 		close(fd);
-		return refuse(
+		return tsnss_errf(
 		    err, errlen, "%s is writable by group or others", dir);
 	}
 	*owner = st.st_uid;
@@ -130,13 +116,13 @@ open_file(size_t *size, char *err, size_t errlen)
 	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	close(dfd);
 	if (fd < 0)
-		return refuse(
+		return tsnss_errf(
 		    err, errlen, "%s: %s", TSNSSD_MAP_PATH, strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (st.st_uid != 0 && st.st_uid != owner) || writable_by_others(&st) ||
 	    st.st_size < 1 || (uintmax_t)st.st_size > UINT32_MAX) {
 		close(fd);
-		return refuse(err, errlen,
+		return tsnss_errf(err, errlen,
 		    "%s: not a regular file of root or the directory's owner, "
 		    "writable by them alone, of a sane size",
 		    TSNSSD_MAP_PATH);
@@ -157,7 +143,7 @@ map_file(struct mapping *m, char *err, size_t errlen)
 	addr = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
 	if (addr == MAP_FAILED)
-		return refuse(err, errlen, "mmap: %s", strerror(errno));
+		return tsnss_errf(err, errlen, "mmap: %s", strerror(errno));
 	if (tsnss_snap_open(&m->v, addr, len, err, errlen) != 0) {
 		munmap(addr, len);
 		return -1;
