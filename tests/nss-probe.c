@@ -15,6 +15,18 @@
  *                                  us a request: it must not ask itself
  *   nss-probe cloexec NAME         look NAME up, then list every open
  *                                  descriptor an exec would inherit
+ *   nss-probe time KIND KEY WANT MS
+ *                                  `make bench`: repeat one lookup for at
+ *                                  least MS milliseconds in this process
+ *                                  and print nanoseconds per lookup; every
+ *                                  answer is checked, and one wrong answer
+ *                                  prints WRONG instead (a fast failure is
+ *                                  not a figure).  KIND KEY -> WANT:
+ *                                    pwnam NAME -> its uid
+ *                                    pwuid UID  -> its name
+ *                                    grouplist NAME -> how many groups
+ *                                    getgrouplist gives it (with its
+ *                                    primary gid, as initgroups does)
  */
 #include "autoconfig.h"
 
@@ -29,6 +41,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int
@@ -214,6 +227,72 @@ probe_cloexec(const char *name)
 	return leaks != 0;
 }
 
+/* One lookup of the `time` mode: 1 if it gave the wanted answer. */
+struct timed {
+	const char *kind, *key, *want;
+	gid_t gid; /* grouplist: the user's primary group */
+};
+
+static int
+timed_once(const struct timed *t)
+{
+	struct passwd pw, *res = NULL;
+	gid_t groups[256];
+	int n = 256;
+	char buf[4096];
+
+	if (strcmp(t->kind, "pwnam") == 0)
+		return getpwnam_r(t->key, &pw, buf, sizeof buf, &res) == 0 &&
+		       res != NULL && pw.pw_uid == strtoul(t->want, NULL, 10);
+	if (strcmp(t->kind, "pwuid") == 0)
+		return getpwuid_r((uid_t)strtoul(t->key, NULL, 10), &pw, buf,
+			   sizeof buf, &res) == 0 &&
+		       res != NULL && strcmp(pw.pw_name, t->want) == 0;
+	return getgrouplist(t->key, t->gid, groups, &n) >= 0 &&
+	       n == atoi(t->want);
+}
+
+static double
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* Batches that double in size until MS have passed, so a 30 ns lookup and
+ * a 500 us one both get a steady figure without a fixed count. */
+static int
+probe_time(const char *kind, const char *key, const char *want, long ms)
+{
+	struct timed t = {kind, key, want, 0};
+	struct passwd *pw;
+	double start, elapsed = 0;
+	long batch = 1, done = 0, i;
+
+	if (strcmp(kind, "grouplist") == 0) {
+		if ((pw = getpwnam(key)) == NULL)
+			return printf("WRONG no user %s\n", key), 1;
+		t.gid = pw->pw_gid;
+	} else if (strcmp(kind, "pwnam") != 0 && strcmp(kind, "pwuid") != 0)
+		return fprintf(stderr, "time: unknown kind %s\n", kind), 2;
+	for (i = 0; i < 16; i++) /* warm up: dlopen, maps, caches */
+		if (!timed_once(&t))
+			return printf("WRONG\n"), 1;
+	while (elapsed < ms * 1e6) {
+		start = now_ns();
+		for (i = 0; i < batch; i++)
+			if (!timed_once(&t))
+				return printf("WRONG\n"), 1;
+		elapsed += now_ns() - start;
+		done += batch;
+		batch *= 2;
+	}
+	printf("%.1f\n", elapsed / done);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -227,6 +306,8 @@ main(int argc, char **argv)
 		return probe_pwnam(argv[2], strtoul(argv[3], NULL, 10));
 	if (argc == 4 && strcmp(argv[1], "grnam") == 0)
 		return probe_grnam(argv[2], strtoul(argv[3], NULL, 10));
+	if (argc == 6 && strcmp(argv[1], "time") == 0)
+		return probe_time(argv[2], argv[3], argv[4], atol(argv[5]));
 	if (argc == 6 && strcmp(argv[1], "threads") == 0)
 		return probe_threads(atoi(argv[2]), atol(argv[3]), argv[4],
 		    (uid_t)strtoul(argv[5], NULL, 10));
