@@ -227,12 +227,19 @@ probe_cloexec(const char *name)
 	return leaks != 0;
 }
 
-/* One lookup of the `time` mode: 1 if it gave the wanted answer. */
+/* One lookup of the `time` mode, its arguments parsed beforehand so the
+ * loop measures glibc and the module, not strcmp and strtoul. */
+enum timed_kind { T_PWNAM, T_PWUID, T_GROUPLIST };
+
 struct timed {
-	const char *kind, *key, *want;
-	gid_t gid; /* grouplist: the user's primary group */
+	enum timed_kind kind;
+	const char *name; /* pwnam, grouplist: the key; pwuid: the answer */
+	unsigned long id; /* pwnam: the answer; pwuid: the key */
+	int ngroups;	  /* grouplist: the answer */
+	gid_t gid;	  /* grouplist: the user's primary group */
 };
 
+/* 1 if the lookup gave the wanted answer. */
 static int
 timed_once(const struct timed *t)
 {
@@ -241,15 +248,42 @@ timed_once(const struct timed *t)
 	int n = 256;
 	char buf[4096];
 
-	if (strcmp(t->kind, "pwnam") == 0)
-		return getpwnam_r(t->key, &pw, buf, sizeof buf, &res) == 0 &&
-		       res != NULL && pw.pw_uid == strtoul(t->want, NULL, 10);
-	if (strcmp(t->kind, "pwuid") == 0)
-		return getpwuid_r((uid_t)strtoul(t->key, NULL, 10), &pw, buf,
-			   sizeof buf, &res) == 0 &&
-		       res != NULL && strcmp(pw.pw_name, t->want) == 0;
-	return getgrouplist(t->key, t->gid, groups, &n) >= 0 &&
-	       n == atoi(t->want);
+	switch (t->kind) {
+	case T_PWNAM:
+		(void)getpwnam_r(t->name, &pw, buf, sizeof buf, &res);
+		return res != NULL && pw.pw_uid == t->id;
+	case T_PWUID:
+		(void)getpwuid_r((uid_t)t->id, &pw, buf, sizeof buf, &res);
+		return res != NULL && strcmp(pw.pw_name, t->name) == 0;
+	case T_GROUPLIST:
+		return getgrouplist(t->name, t->gid, groups, &n) >= 0 &&
+		       n == t->ngroups;
+	}
+	return 0;
+}
+
+/* The `time` arguments KIND KEY WANT as a struct timed; 0 if KIND is not
+ * one we know, or grouplist's user has no primary group to give. */
+static int
+timed_parse(
+    struct timed *t, const char *kind, const char *key, const char *want)
+{
+	struct passwd *pw;
+
+	if (strcmp(kind, "pwnam") == 0)
+		*t =
+		    (struct timed){T_PWNAM, key, strtoul(want, NULL, 10), 0, 0};
+	else if (strcmp(kind, "pwuid") == 0)
+		*t =
+		    (struct timed){T_PWUID, want, strtoul(key, NULL, 10), 0, 0};
+	else if (strcmp(kind, "grouplist") == 0) {
+		if ((pw = getpwnam(key)) == NULL)
+			return 0;
+		*t =
+		    (struct timed){T_GROUPLIST, key, 0, atoi(want), pw->pw_gid};
+	} else
+		return 0;
+	return 1;
 }
 
 static double
@@ -266,17 +300,13 @@ now_ns(void)
 static int
 probe_time(const char *kind, const char *key, const char *want, long ms)
 {
-	struct timed t = {kind, key, want, 0};
-	struct passwd *pw;
+	struct timed t;
 	double start, elapsed = 0;
 	long batch = 1, done = 0, i;
 
-	if (strcmp(kind, "grouplist") == 0) {
-		if ((pw = getpwnam(key)) == NULL)
-			return printf("WRONG no user %s\n", key), 1;
-		t.gid = pw->pw_gid;
-	} else if (strcmp(kind, "pwnam") != 0 && strcmp(kind, "pwuid") != 0)
-		return fprintf(stderr, "time: unknown kind %s\n", kind), 2;
+	if (!timed_parse(&t, kind, key, want))
+		return printf("WRONG: no kind %s, or no user %s\n", kind, key),
+		       1;
 	for (i = 0; i < 16; i++) /* warm up: dlopen, maps, caches */
 		if (!timed_once(&t))
 			return printf("WRONG\n"), 1;
