@@ -210,9 +210,12 @@ launch() {
 	track_pid "$tsnssd_pid"
 }
 
-# start_big: launch, and wait for the socket as long as a first refresh of
-# a 100k-user tailnet may take here (two minutes), not start_tsnssd's 10 s.
+# start_big: launch on an empty runtime directory (no socket or map left
+# by the 10k-user daemon to answer in its place), and wait for the socket
+# as long as a first refresh of a 100k-user tailnet may take here (two
+# minutes), not start_tsnssd's 10 s.
 start_big() {
+	rm -rf "${rundir:?}"/*
 	launch
 	_b_i=1200
 	until [ -S "$TSNSSD_SOCKET_PATH" ]; do
