@@ -247,7 +247,15 @@ nss tailscale tailscale
 getent passwd >"$T/tailnet.passwd"
 alice=$(grep '^alice:' "$T/tailnet.passwd") || bail "tsnssd does not serve alice"
 uid=$(echo "$alice" | cut -d: -f3)
-sys26() { head -n 26 /etc/passwd; }
+# 26 lines of system accounts: the real ones, padded on a minimal host
+sys26() {
+	{
+		cat /etc/passwd
+		for i in $(seq 26); do
+			echo "sys$i:x:$((900 + i)):$((900 + i))::/nonexistent:/usr/sbin/nologin"
+		done
+	} | head -n 26
+}
 # 27 lines, alice the last; and the same with a local user in her place
 { sys26 && echo "$alice"; } >"$T/passwd27"
 { sys26 && echo "local:x:5000:5000:Local:/home/local:/bin/sh"; } >"$T/passwd27-local"
