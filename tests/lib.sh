@@ -14,8 +14,9 @@
 # Functions, in the order below:
 #   TAP:     pass MSG | fail MSG | check MSG [--] CMD... | is GOT WANT MSG
 #            like GOT REGEX MSG | diag TEXT... | done_testing | bail MSG
-#            skip_all REASON
-#   setup:   setup_tmpdir | enter_namespace "$@" | track_pid PID
+#            skip MSG REASON | skip_all REASON
+#   setup:   setup_tmpdir | private_mounts "$@" | enter_namespace "$@"
+#            track_pid PID
 #   helpers: start_fake_tailscaled FILE [ARGS] | stop_fake_tailscaled
 #            set_mode WORD | ts_requests | write_config [--daemon LINE] [LINE]...
 #            start_tsnssd [ARGS] | stop_tsnssd | wait_for CMD...
@@ -121,6 +122,12 @@ skip_all() {
 	exit 0
 }
 
+# skip MSG REASON: one check that cannot run here; the driver counts it as
+# skipped, never as passed.
+skip() {
+	_lib_point ok "$1 # SKIP $2"
+}
+
 # --- processes and the private directory ---------------------------------------
 
 # track_pid PID: end PID (a child of this shell) when the test exits.
@@ -162,10 +169,17 @@ _lib_cleanup() {
 	trap - EXIT
 	# shellcheck disable=SC2086 # a list of pids
 	_lib_end 5 $_lib_pids
+	# A test's mounts under $T go first, deepest first, and rm stays on
+	# $T's own file system in case one could not: a bind mount of /dev or
+	# an overlay of / must never be emptied.
+	awk -v t="$T" '$2 == t || index($2, t "/") == 1 { print $2 }' \
+		/proc/self/mounts | sort -r | while read -r _lib_m; do
+		umount -l "$_lib_m" 2>/dev/null
+	done
 	if [ -n "${TSNSSD_KEEP_TMP-}" ]; then
 		echo "# kept $T"
 	else
-		rm -rf "$T"
+		rm -rf --one-file-system "$T"
 	fi
 	exit "$_lib_status"
 }
@@ -183,19 +197,10 @@ setup_tmpdir() {
 	trap 'exit 143' TERM
 }
 
-# enter_namespace "$@": run the rest of the test in a private mount
-# namespace where glibc's NSS goes files -> tailscale (our stub) and nowhere
-# else, with nothing changed on the host:
-#  - not root: skip the test (unshare -m and mount need root);
-#  - re-exec this script under unshare -m; exec keeps the pid, which is how
-#    the second pass knows it is inside;
-#  - inside: $T, a fresh tmpfs on /run (so the daemon socket directory starts
-#    empty, and nscd's socket is hidden: glibc would otherwise ask nscd,
-#    which knows nothing of our nsswitch.conf), our nsswitch.conf
-#    bind-mounted over /etc/nsswitch.conf, and LD_LIBRARY_PATH pointing at
-#    the freshly built libnss_tailscale.so.2.  Setuid programs ignore
-#    LD_LIBRARY_PATH, so they do not see the stub.
-enter_namespace() {
+# private_mounts "$@": run the rest of the test in a private mount
+# namespace (skip it if not root): re-exec this script under unshare -m;
+# exec keeps the pid, which is how the second pass knows it is inside.
+private_mounts() {
 	[ "$(id -u)" = 0 ] || skip_all "needs root for unshare -m"
 	if [ "${_TSNSSD_TEST_NS-}" != "$$" ]; then
 		unshare -m --propagation private true 2>/dev/null ||
@@ -204,7 +209,20 @@ enter_namespace() {
 		export _TSNSSD_TEST_NS
 		exec unshare -m --propagation private /bin/sh "$0" "$@"
 	fi
+}
 
+# enter_namespace "$@": run the rest of the test in a private mount
+# namespace where glibc's NSS goes files -> tailscale (our stub) and nowhere
+# else, with nothing changed on the host:
+#  - private_mounts (not root: skip the test);
+#  - inside: $T, a fresh tmpfs on /run (so the daemon socket directory starts
+#    empty, and nscd's socket is hidden: glibc would otherwise ask nscd,
+#    which knows nothing of our nsswitch.conf), our nsswitch.conf
+#    bind-mounted over /etc/nsswitch.conf, and LD_LIBRARY_PATH pointing at
+#    the freshly built libnss_tailscale.so.2.  Setuid programs ignore
+#    LD_LIBRARY_PATH, so they do not see the stub.
+enter_namespace() {
+	private_mounts "$@"
 	setup_tmpdir
 	_lib_sockdir=$(dirname "$TSNSSD_SOCKET_PATH")
 	_lib_top=$(dirname "$_lib_sockdir")
