@@ -36,8 +36,10 @@ stdenv.mkDerivation {
 
   # The paths compiled in are the running system's, not the store's:
   # /etc/tailscale-nss.conf, /run/tsnssd/socket (where the stub looks),
-  # /var/cache/tsnssd. The unit goes to $out, not to systemd's own output.
+  # /var/cache/tsnssd. The unit goes to $out, not to systemd's own output;
+  # the programs to bin, as nixpkgs prefers (the unit follows).
   configureFlags = [
+    "--sbindir=${placeholder "out"}/bin"
     "--sysconfdir=/etc"
     "--localstatedir=/var"
     "--runstatedir=/run"
