@@ -1,13 +1,13 @@
 #!/bin/sh
-# build-debs.sh SRCDIR OUTDIR - "make deb": build the Debian packages
+# build-debs.sh SRCDIR OUTDIR [BUILDDIR] - "make deb": build the Debian packages
 # tsnssd and libnss-tailscale with dpkg-buildpackage -us -uc -b from a
 # clean copy of SRCDIR, and put the .debs (and the .changes and .buildinfo
 # lintian and dput read) in OUTDIR.
 #
 # The clean copy is what git tracks, as it is in the work tree now (edits
-# included; build output and untracked files left out), or, outside git, a
-# release tarball's tree taken whole. The build runs in a temporary
-# directory: SRCDIR and its build are never touched.
+# included; build output and untracked files left out), or, outside git,
+# what "make distdir" in BUILDDIR puts in the release tarball. The build
+# runs in a temporary directory: SRCDIR and its build are never touched.
 #
 # DEB_BUILD_OPTIONS is passed on (default: "noautodbgsym parallel=<cpus>").
 set -eu
@@ -17,13 +17,18 @@ die() {
 	exit 1
 }
 
-[ $# -eq 2 ] || die "usage: build-debs.sh SRCDIR OUTDIR"
+[ $# -eq 2 ] || [ $# -eq 3 ] || die "usage: build-debs.sh SRCDIR OUTDIR [BUILDDIR]"
 src=$1
 out=$2
+build=${3-}
 for tool in dpkg-buildpackage dpkg-parsechangelog dh dh_installnss; do
 	command -v "$tool" >/dev/null ||
 		die "$tool not found; on Debian: apt-get install dpkg-dev debhelper dh-nss"
 done
+
+# make distdir and dpkg-buildpackage run their own make; none of the
+# caller's may leak into them.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 
 version=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)
 work=$(mktemp -d "${TMPDIR:-/tmp}/tsnssd-deb.XXXXXX")
@@ -37,14 +42,14 @@ if git -C "$src" -c safe.directory="$src" rev-parse --show-toplevel \
 	git -C "$src" -c safe.directory="$src" ls-files -z |
 		(cd "$src" && tar --null --ignore-failed-read -T - -cf -) |
 		tar -C "$copy" -xf -
-elif [ -e "$src/config.status" ]; then
-	die "$src is configured in place and is not a git checkout: build from a git clone or a fresh release tarball"
+elif [ -n "$build" ]; then
+	rmdir "$copy"
+	make -C "$build" distdir distdir="$copy" top_distdir="$copy" >/dev/null ||
+		die "make distdir failed in $build"
 else
-	cp -a "$src/." "$copy"
+	die "$src is not a git checkout: give the build directory, for make distdir"
 fi
 
-# dpkg-buildpackage runs its own make; none of ours may leak into it.
-unset MAKEFLAGS MFLAGS MAKELEVEL
 DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS-noautodbgsym parallel=$(nproc)}
 export DEB_BUILD_OPTIONS
 (cd "$copy" && dpkg-buildpackage -us -uc -b) ||
