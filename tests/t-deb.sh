@@ -11,8 +11,8 @@
 #    group and nothing else, no config is shipped, the unit is not enabled,
 #    tsnssd runs, and getent finds a tailnet user through the installed
 #    module and daemon (against the tailscaled stand-in);
-#  - dpkg --purge puts nsswitch.conf back byte for byte and leaves no file
-#    of ours.
+#  - installing again changes nothing; dpkg --remove puts nsswitch.conf
+#    back byte for byte, and dpkg --purge leaves no file of ours.
 # Nothing on the host changes. Slow (it builds the packages), so it is not
 # part of make check: make check-deb runs it, and .ci/run.
 . "$top_srcdir/tests/lib.sh"
@@ -221,6 +221,13 @@ done
 check "no /etc/tailscale-nss.conf is installed" test ! -e "$root/etc/tailscale-nss.conf"
 enabled=$(find "$root/etc/systemd" -name 'tsnssd*' 2>/dev/null)
 is "$enabled" "" "the unit is not enabled"
+check "the unit runs the installed tsnssd" grep -qx \
+	'ExecStart=/usr/sbin/tsnssd --foreground' "$root/lib/systemd/system/tsnssd.service"
+cp -p "$root/etc/nsswitch.conf" "$T/nsswitch.installed"
+check "installing again (as an upgrade does) is accepted" \
+	inroot dpkg -i "$lib_deb" "$ts_deb"
+check "and leaves nsswitch.conf as it was" \
+	cmp "$T/nsswitch.installed" "$root/etc/nsswitch.conf"
 like "$(inroot tsnssd --version 2>&1)" "$version" "tsnssd --version runs, and says $version"
 
 # --- the installed module and daemon answer getent ------------------------------------
@@ -251,10 +258,14 @@ stop_tsnssd
 stop_fake_tailscaled
 rm -f "$root/tmp/tailscale-nss.conf"
 
-# --- purge ----------------------------------------------------------------------------
-check "dpkg --purge removes both packages" \
+# --- remove, purge -----------------------------------------------------------------------
+check "dpkg --remove removes both packages" \
+	inroot dpkg --remove tsnssd libnss-tailscale
+check "remove restores nsswitch.conf byte for byte" \
+	cmp "$T/nsswitch.before" "$root/etc/nsswitch.conf"
+check "dpkg --purge purges both packages" \
 	inroot dpkg --purge tsnssd libnss-tailscale
-check "purge restores nsswitch.conf byte for byte" \
+check "and nsswitch.conf stays as it was before the install" \
 	cmp "$T/nsswitch.before" "$root/etc/nsswitch.conf"
 left=
 while read -r f; do
