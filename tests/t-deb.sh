@@ -228,8 +228,10 @@ is "$enabled" "" "the unit is not enabled"
 check "the unit runs the installed tsnssd" grep -qx \
 	'ExecStart=/usr/sbin/tsnssd --foreground' "$root/lib/systemd/system/tsnssd.service"
 cp -p "$root/etc/nsswitch.conf" "$T/nsswitch.installed"
-check "installing again (as an upgrade does) is accepted" \
-	inroot dpkg -i "$lib_deb" "$ts_deb"
+# The README's command, this time: apt install of the two files.
+check "installing again with apt install (as an upgrade would) is accepted" \
+	inroot apt-get install -y -q --reinstall \
+	"$lib_deb" "$ts_deb"
 check "and leaves nsswitch.conf as it was" \
 	cmp "$T/nsswitch.installed" "$root/etc/nsswitch.conf"
 like "$(inroot tsnssd --version 2>&1)" "$version" "tsnssd --version runs, and says $version"
