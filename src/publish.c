@@ -40,14 +40,20 @@ publisher_new(const char *path)
 	return p;
 }
 
-/* Tell every mapping of the file behind fd that it is old news. */
+/*
+ * Tell every mapping of the file behind fd that it is old news.  Best
+ * effort: if the write fails, mappings keep the old file only until it
+ * expires.  (A (void) cast does not silence warn_unused_result, which
+ * glibc sets on pwrite under _FORTIFY_SOURCE, as in Debian's builds.)
+ */
 static void
 mark_superseded(int fd)
 {
 	static const uint32_t one = 1;
-
-	(void)pwrite(fd, &one, sizeof one,
+	ssize_t n = pwrite(fd, &one, sizeof one,
 	    offsetof(struct tsnss_snap_header, superseded));
+
+	(void)n;
 }
 
 static void
