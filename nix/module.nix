@@ -74,6 +74,8 @@ in
         Configuration of tsnssd, written to {file}`/etc/tailscale-nss.conf`.
         Sections and keys are those of {manpage}`tailscale-nss.conf(5)`:
         `daemon`, `tailscale`, `"user LOGIN"` and `"group NAME"`.
+        `tailscale.shell` defaults to `/run/current-system/sw/bin/bash`
+        here, since NixOS has no `/bin/bash`.
       '';
     };
 
@@ -99,6 +101,8 @@ in
     environment.systemPackages = [ cfg.package ]; # tsnssctl, tsnssd -t, the man pages
 
     environment.etc."tailscale-nss.conf".source = configFile;
+    # tsnssd's default shell, /bin/bash, does not exist on NixOS.
+    services.tsnssd.settings.tailscale.shell = lib.mkDefault "/run/current-system/sw/bin/bash";
 
     system.nssModules = [ cfg.package ];
     # After "files" (mkBefore in nsswitch.nix) and before "systemd" (mkAfter):

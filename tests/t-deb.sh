@@ -75,6 +75,7 @@ let
     mkEnableOption = what: { type = "bool"; default = false; };
     literalExpression = t: t;
     mkIf = cond: v: if cond then v else { };
+    mkDefault = v: v;
     toList = x: if builtins.isList x then x else [ x ];
     concatMapStringsSep = sep: f: l: builtins.concatStringsSep sep (map f l);
     generators.mkValueStringDefault = _: v: toString v;
@@ -110,6 +111,7 @@ in
   unit = c.systemd.packages or [ ];
   wantedBy = c.systemd.services.tsnssd.wantedBy or [ ];
   mkhomedir = builtins.attrNames (c.security.pam.services or { });
+  shell = c.services.tsnssd.settings.tailscale.shell or null;
 }
 EOF
 
@@ -129,14 +131,14 @@ if command -v nix-instantiate >/dev/null; then
 		"nix/package.nix: version $version, built with autoreconfHook, pkg-config, libevent, json-c, curl, systemd"
 	got=$(nixeval "$T/eval-module.nix" --arg nixdir "$top_srcdir/nix" \
 		--arg enable true --arg createHome true)
-	is "$got" '{"etc":"store:tailscale-nss.conf","group":["tailscale"],"mkhomedir":["login","sshd","su"],"nssModules":["tsnssd-package"],"options":["createHome","enable","package","settings"],"passwd":["tailscale"],"unit":["tsnssd-package"],"wantedBy":["multi-user.target"]}' \
-		"nix/module.nix enabled: settings to /etc/tailscale-nss.conf, the module in nssModules, tailscale for passwd and group, the unit, pam_mkhomedir"
+	is "$got" '{"etc":"store:tailscale-nss.conf","group":["tailscale"],"mkhomedir":["login","sshd","su"],"nssModules":["tsnssd-package"],"options":["createHome","enable","package","settings"],"passwd":["tailscale"],"shell":"/run/current-system/sw/bin/bash","unit":["tsnssd-package"],"wantedBy":["multi-user.target"]}' \
+		"nix/module.nix enabled: settings to /etc/tailscale-nss.conf, the module in nssModules, tailscale for passwd and group, a shell NixOS has, the unit, pam_mkhomedir"
 	got=$(nixeval "$T/eval-module.nix" --arg nixdir "$top_srcdir/nix" \
 		--arg enable true --arg createHome false)
 	like "$got" '"mkhomedir":\[\]' "nix/module.nix: no pam_mkhomedir unless createHome"
 	got=$(nixeval "$T/eval-module.nix" --arg nixdir "$top_srcdir/nix" \
 		--arg enable false --arg createHome true)
-	like "$got" '"group":\[\],"mkhomedir":\[\],"nssModules":\[\],.*"passwd":\[\],"unit":\[\],"wantedBy":\[\]' \
+	like "$got" '"group":\[\],"mkhomedir":\[\],"nssModules":\[\],.*"passwd":\[\],"shell":null,"unit":\[\],"wantedBy":\[\]' \
 		"nix/module.nix disabled: wires nothing"
 else
 	for what in "parse nix/package.nix" "parse nix/module.nix" \
