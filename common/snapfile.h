@@ -53,7 +53,10 @@ struct tsnss_snap_header {
 	uint32_t users, uid_index, groups, gid_index, members, user_gids;
 	uint32_t strings;
 	uint32_t reserved; /* 0 */
-	/* FNV-1a 64 over the header up to here and everything after it */
+	/*
+	 * FNV-1a 64, taken a 64-bit word at a time, over the header up to
+	 * here and then everything after the header
+	 */
 	uint64_t checksum;
 	/*
 	 * Live: tsnssd sets it to 1 in a published file once a newer one

@@ -229,7 +229,7 @@ probe_cloexec(const char *name)
 
 /* One lookup of the `time` mode, its arguments parsed beforehand so the
  * loop measures glibc and the module, not strcmp and strtoul. */
-enum timed_kind { T_PWNAM, T_PWUID, T_GROUPLIST };
+enum timed_kind { T_PWNAM, T_PWUID, T_GROUPLIST, T_PWMISS };
 
 struct timed {
 	enum timed_kind kind;
@@ -258,6 +258,9 @@ timed_once(const struct timed *t)
 	case T_GROUPLIST:
 		return getgrouplist(t->name, t->gid, groups, &n) >= 0 &&
 		       n == t->ngroups;
+	case T_PWMISS:
+		return getpwnam_r(t->name, &pw, buf, sizeof buf, &res) == 0 &&
+		       res == NULL;
 	}
 	return 0;
 }
@@ -276,6 +279,8 @@ timed_parse(
 	else if (strcmp(kind, "pwuid") == 0)
 		*t =
 		    (struct timed){T_PWUID, want, strtoul(key, NULL, 10), 0, 0};
+	else if (strcmp(kind, "pwmiss") == 0)
+		*t = (struct timed){T_PWMISS, key, 0, 0, 0};
 	else if (strcmp(kind, "grouplist") == 0) {
 		if ((pw = getpwnam(key)) == NULL)
 			return 0;
