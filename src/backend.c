@@ -16,7 +16,19 @@ struct backend {
 	const struct tsnss_plugin *plugin;
 	void *state;
 	struct tsnss_host host;
+	tsnss_fetch_done_fn *push; /* where pushed answers go, once set */
+	void *push_arg;
 };
+
+/* The plugin may push before anyone listens: such answers are dropped. */
+static void
+on_push(const struct tsnss_fetch_result *res, void *arg)
+{
+	struct backend *b = arg;
+
+	if (b->push != NULL)
+		b->push(res, b->push_arg);
+}
 
 /* The plugin says "line N: why"; the admin wants "FILE:N: why". */
 static void
@@ -50,6 +62,10 @@ find_plugin(void *dl, const char *path, char *err, size_t errlen)
 		    path, p->abi_version, TSNSS_PLUGIN_ABI_VERSION);
 		return NULL;
 	}
+	if (!TSNSS_HAS(p, struct tsnss_plugin, size)) {
+		snprintf(err, errlen, "%s: plugin descriptor too short", path);
+		return NULL;
+	}
 	if (p->init == NULL || p->fetch == NULL || p->free == NULL) {
 		snprintf(err, errlen, "%s: plugin lacks a function", path);
 		return NULL;
@@ -74,8 +90,11 @@ backend_load(
 	b->plugin = find_plugin(b->dl, path, err, errlen);
 	if (b->plugin == NULL)
 		goto fail;
+	b->host.size = sizeof b->host;
 	b->host.base = base;
 	b->host.log = log_msg;
+	b->host.push = on_push;
+	b->host.push_arg = b;
 	b->state = b->plugin->init(
 	    &b->host, cf->settings, cf->n_settings, perr, sizeof perr);
 	if (b->state == NULL) {
@@ -93,6 +112,41 @@ int
 backend_fetch(struct backend *b, tsnss_fetch_done_fn *done, void *arg)
 {
 	return b->plugin->fetch(b->state, done, arg);
+}
+
+void
+backend_on_push(struct backend *b, tsnss_fetch_done_fn *fn, void *arg)
+{
+	b->push = fn;
+	b->push_arg = arg;
+}
+
+void
+backend_describe(const struct backend *b, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (TSNSS_HAS(b->plugin, struct tsnss_plugin, describe) &&
+	    b->plugin->describe != NULL)
+		b->plugin->describe(b->state, buf, len);
+}
+
+int
+backend_result_usable(const struct tsnss_fetch_result *res)
+{
+	return TSNSS_HAS(res, struct tsnss_fetch_result, id_size) &&
+	       (res->n_ids == 0 ||
+		   res->id_size >= offsetof(struct tsnss_identity, groups));
+}
+
+const struct tsnss_identity *
+backend_identity(const struct tsnss_fetch_result *res, size_t i,
+    struct tsnss_identity *tmp)
+{
+	const char *p = (const char *)res->ids + i * res->id_size;
+
+	memset(tmp, 0, sizeof *tmp);
+	memcpy(tmp, p, res->id_size < sizeof *tmp ? res->id_size : sizeof *tmp);
+	return tmp;
 }
 
 const char *

@@ -17,6 +17,18 @@ struct backend;
 struct backend *backend_load(
     const struct config *cf, struct event_base *base, char *err, size_t errlen);
 int backend_fetch(struct backend *b, tsnss_fetch_done_fn *done, void *arg);
+/* Answers the plugin pushes unasked go to fn(result, arg). */
+void backend_on_push(struct backend *b, tsnss_fetch_done_fn *fn, void *arg);
+/* The plugin's own lines for tsnssctl status; "" when it has none. */
+void backend_describe(const struct backend *b, char *buf, size_t len);
+/* Whether a result carries what this daemon needs to read its ids. */
+int backend_result_usable(const struct tsnss_fetch_result *res);
+/*
+ * ids[i] of a result, read with the plugin's stride; fields the plugin's
+ * struct lacks are zero.  Returns tmp.
+ */
+const struct tsnss_identity *backend_identity(
+    const struct tsnss_fetch_result *res, size_t i, struct tsnss_identity *tmp);
 const char *backend_name(const struct backend *b);
 void backend_free(struct backend *b);
 

@@ -73,7 +73,7 @@ static void
 fetched(const struct tsnss_fetch_result *res, void *arg)
 {
 	struct explain *e = arg;
-	struct tsnss_identity *ids;
+	struct tsnss_identity *ids, tmp;
 	size_t i, n = 0;
 	int present = 0;
 
@@ -84,15 +84,16 @@ fetched(const struct tsnss_fetch_result *res, void *arg)
 		    res->detail ? res->detail : "no answer");
 	ids = xcalloc(res->n_ids + 1, sizeof *ids);
 	for (i = 0; res->status == TSNSS_FETCH_OK && i < res->n_ids; i++) {
-		ids[n++] = res->ids[i];
-		present |= strcasecmp(res->ids[i].login, e->login) == 0;
+		ids[n++] = *backend_identity(res, i, &tmp);
+		present |= strcasecmp(tmp.login, e->login) == 0;
 	}
 	if (!present) {
 		if (res->status == TSNSS_FETCH_OK)
 			fprintf(e->out, "note:    not in the tailnet as "
 					"tailscaled sees it now; judged as if "
 					"it joined\n");
-		ids[n++] = (struct tsnss_identity){INT64_MAX, e->login, ""};
+		ids[n++] = (struct tsnss_identity){
+		    .id = INT64_MAX, .login = e->login, .display_name = ""};
 	}
 	judge(e, ids, n);
 	free(ids);

@@ -23,6 +23,7 @@
 #include "backend.h"
 #include "build.h"
 #include "config.h"
+#include "idlist.h"
 #include "log.h"
 #include "notify.h"
 #include "policy.h"
@@ -34,10 +35,9 @@
 
 #define RETRY_FIRST 1 /* seconds */
 
-/* One backend answer, owned. */
+/* One backend answer, owned (a deep copy: the plugin's is short-lived). */
 struct answer {
-	struct tsnss_identity *ids;
-	size_t n_ids;
+	struct idlist *list;
 	time_t at;
 	int valid;
 };
@@ -58,6 +58,8 @@ struct refresh {
 	 * that came meanwhile, or a rebuild asked for (valid, no ids).
 	 */
 	struct answer last, next;
+	uint64_t n_pushed;    /* answers the backend pushed unasked */
+	uint64_t n_unchanged; /* answers that changed nothing */
 };
 
 static void schedule(struct refresh *r, unsigned seconds);
@@ -65,30 +67,15 @@ static void schedule(struct refresh *r, unsigned seconds);
 static void
 answer_clear(struct answer *a)
 {
-	size_t i;
-
-	for (i = 0; i < a->n_ids; i++) {
-		free((char *)a->ids[i].login);
-		free((char *)a->ids[i].display_name);
-	}
-	free(a->ids);
+	idlist_free(a->list);
 	memset(a, 0, sizeof *a);
 }
 
 static void
-answer_keep(struct answer *a, const struct tsnss_identity *ids, size_t n)
+answer_keep(struct answer *a, struct idlist *list)
 {
-	size_t i;
-
 	answer_clear(a);
-	a->ids = xcalloc(n, sizeof *a->ids);
-	for (i = 0; i < n; i++) {
-		a->ids[i].id = ids[i].id;
-		a->ids[i].login = xstrdup(ids[i].login);
-		a->ids[i].display_name =
-		    xstrdup(ids[i].display_name ? ids[i].display_name : "");
-	}
-	a->n_ids = n;
+	a->list = list;
 	a->at = time(NULL);
 	a->valid = 1;
 }
@@ -108,8 +95,8 @@ build_last(struct refresh *r)
 	struct tsnssd *d = r->d;
 	struct build_input in = {
 	    .pc = &d->cf->policy,
-	    .ids = r->last.ids,
-	    .n_ids = r->last.n_ids,
+	    .ids = r->last.list->ids,
+	    .n_ids = r->last.list->n,
 	    .meta = {.created = (int64_t)r->last.at,
 		.serve_until = d->cf->max_stale
 				   ? (int64_t)r->last.at + d->cf->max_stale
@@ -128,20 +115,27 @@ build_last(struct refresh *r)
 			 "tries again");
 }
 
-/* A new good answer (ids) or a rebuild of the last (NULL). */
+/* A new good answer (list, now owned) or a rebuild of the last (NULL). */
 static void
-rebuild(struct refresh *r, const struct tsnss_identity *ids, size_t n)
+rebuild(struct refresh *r, struct idlist *list)
 {
 	if (builder_busy(r->builder)) {
-		if (ids != NULL)
-			answer_keep(&r->next, ids, n);
+		if (list != NULL)
+			answer_keep(&r->next, list);
 		else
 			r->next.valid = 1;
 		return;
 	}
-	if (ids != NULL)
-		answer_keep(&r->last, ids, n);
+	if (list != NULL)
+		answer_keep(&r->last, list);
 	build_last(r);
+}
+
+/* The newest answer kept: one waiting to be built, else the last built. */
+static const struct idlist *
+newest(const struct refresh *r)
+{
+	return r->next.valid && r->next.list ? r->next.list : r->last.list;
 }
 
 static void
@@ -168,7 +162,7 @@ build_done(struct snapshot *s, void *arg)
 	    r->d->snap ? r->d->snap->h->n_users : 0,
 	    r->last_error ? "failed" : "worked");
 	if (r->next.valid) {
-		if (r->next.ids != NULL)
+		if (r->next.list != NULL)
 			answer_move(&r->last, &r->next);
 		else
 			r->next.valid = 0;
@@ -191,7 +185,7 @@ refresh_reapply(struct refresh *r)
 	struct snapshot *s = r->d->snap;
 
 	if (r->last.valid) {
-		rebuild(r, NULL, 0);
+		rebuild(r, NULL);
 		return;
 	}
 	if (s != NULL &&
@@ -226,7 +220,10 @@ note_failure(struct refresh *r, const char *why)
 	}
 	if (d->snap == NULL || d->cf->max_stale == 0)
 		return;
-	age = (int64_t)time(NULL) - d->snap->h->created;
+	/* an unchanged answer confirms the snapshot without rebuilding it */
+	age = (int64_t)time(NULL) -
+	      (r->last_ok > (time_t)d->snap->h->created ? (int64_t)r->last_ok
+							: d->snap->h->created);
 	if (age > (int64_t)d->cf->max_stale) {
 		log_err("snapshot is %" PRId64 " s old, past max_stale (%u s); "
 			"dropping it",
@@ -236,6 +233,68 @@ note_failure(struct refresh *r, const char *why)
 	}
 }
 
+static int
+answer_good(const struct refresh *r, const struct tsnss_fetch_result *res)
+{
+	return (res->status == TSNSS_FETCH_OK && backend_result_usable(res)) ||
+	       (res->status == TSNSS_FETCH_UNCHANGED && r->last.valid);
+}
+
+/*
+ * A good answer, fetched or pushed: built only if it says something new
+ * (or there is no snapshot, after max_stale dropped it).  Returns 1 if a
+ * build follows.
+ */
+static int
+took_answer(struct refresh *r, const struct tsnss_fetch_result *res)
+{
+	struct idlist *l = NULL;
+
+	r->d->stats.refresh_ok++;
+	r->last_ok = time(NULL);
+	if (r->last_error != NULL)
+		log_info("refresh works again");
+	free(r->last_error);
+	r->last_error = NULL;
+	r->retry = RETRY_FIRST;
+	if (res->status == TSNSS_FETCH_OK)
+		l = idlist_from_result(res);
+	if ((l == NULL || idlist_equal(l, newest(r))) && r->d->snap != NULL) {
+		idlist_free(l);
+		r->n_unchanged++;
+		log_debug("backend answer unchanged: snapshot kept");
+		return 0;
+	}
+	rebuild(r, l);
+	return 1;
+}
+
+static void
+took_failure(struct refresh *r, const struct tsnss_fetch_result *res)
+{
+	r->d->stats.refresh_failed++;
+	r->last_failed = time(NULL);
+	note_failure(r, res->status == TSNSS_FETCH_OK
+			    ? "the plugin's answer lacks fields"
+			: res->detail ? res->detail
+				      : "unknown error");
+	notify_status("serving %u users; last refresh failed: %s",
+	    r->d->snap ? r->d->snap->h->n_users : 0, r->last_error);
+}
+
+/* The backend pushed a new answer unasked (tailscaled's IPN bus). */
+static void
+pushed(const struct tsnss_fetch_result *res, void *arg)
+{
+	struct refresh *r = arg;
+
+	r->n_pushed++;
+	if (answer_good(r, res))
+		took_answer(r, res);
+	else
+		took_failure(r, res);
+}
+
 static void
 fetch_done(const struct tsnss_fetch_result *res, void *arg)
 {
@@ -243,23 +302,12 @@ fetch_done(const struct tsnss_fetch_result *res, void *arg)
 	unsigned ttl = r->d->cf->ttl;
 
 	r->in_flight = 0;
-	if (res->status == TSNSS_FETCH_OK) {
-		r->d->stats.refresh_ok++;
-		r->last_ok = time(NULL);
-		if (r->last_error != NULL)
-			log_info("refresh works again");
-		free(r->last_error);
-		r->last_error = NULL;
-		r->retry = RETRY_FIRST;
-		rebuild(r, res->ids, res->n_ids);
+	if (answer_good(r, res)) {
 		schedule(r, ttl * 3 / 4 ? ttl * 3 / 4 : 1);
-		return; /* first_done runs once the snapshot is built */
+		if (took_answer(r, res))
+			return; /* first_done runs once the snapshot is built */
 	} else {
-		r->d->stats.refresh_failed++;
-		r->last_failed = time(NULL);
-		note_failure(r, res->detail ? res->detail : "unknown error");
-		notify_status("serving %u users; last refresh failed: %s",
-		    r->d->snap ? r->d->snap->h->n_users : 0, r->last_error);
+		took_failure(r, res);
 		schedule(r, r->retry);
 		r->retry = r->retry * 2 > ttl ? ttl : r->retry * 2;
 	}
@@ -321,6 +369,7 @@ void
 refresh_reset(struct refresh *r)
 {
 	r->in_flight = 0;
+	backend_on_push(r->d->backend, pushed, r);
 	r->retry = RETRY_FIRST;
 	refresh_now(r);
 }
@@ -338,6 +387,8 @@ describe_time(struct evbuffer *b, const char *what, time_t t)
 void
 refresh_describe(const struct refresh *r, struct evbuffer *b)
 {
+	char plugin[2048];
+
 	evbuffer_add_printf(b, "state:            %s%s\n",
 	    r->last_error ? "failing: " : "ok",
 	    r->last_error ? r->last_error : "");
@@ -345,6 +396,11 @@ refresh_describe(const struct refresh *r, struct evbuffer *b)
 	describe_time(b, "last failure:", r->last_failed);
 	evbuffer_add_printf(
 	    b, "fetch in flight:  %s\n", r->in_flight ? "yes" : "no");
+	evbuffer_add_printf(b,
+	    "answers pushed:   %" PRIu64 "\nanswers unchanged: %" PRIu64 "\n",
+	    r->n_pushed, r->n_unchanged);
+	backend_describe(r->d->backend, plugin, sizeof plugin);
+	evbuffer_add(b, plugin, strlen(plugin));
 }
 
 struct refresh *
@@ -360,6 +416,7 @@ refresh_new(struct tsnssd *d, void (*first_done)(struct tsnssd *d))
 		refresh_free(r);
 		return NULL;
 	}
+	backend_on_push(d->backend, pushed, r);
 	return r;
 }
 

@@ -51,8 +51,8 @@ printf '[daemon]\nplugin_dir = %s\n[badabi]\ndomain = example.com\n' \
 	"$top_builddir/tests/.libs" >"$T/c.conf"
 chmod 644 "$T/c.conf"
 run "$tsnssd" -t -c "$T/c.conf"
-is "$rc" 1 "a plugin of another ABI version is refused"
-like "$out" "plugin ABI version 42, this tsnssd needs 1" "and the message says why"
+is "$rc" 1 "a plugin of ABI version 1 is refused"
+like "$out" "plugin ABI version 1, this tsnssd needs 2" "and the message says why"
 
 printf '[daemon]\nplugin_dir = %s\n[nosuch]\ndomain = example.com\n' \
 	"$plugins" >"$T/c.conf"

@@ -187,7 +187,12 @@ static void
 report(struct ts_plugin *p, enum tsnss_fetch_status status, const char *detail,
     const struct tsnss_identity *ids, size_t n_ids)
 {
-	struct tsnss_fetch_result res = {status, detail, ids, n_ids};
+	struct tsnss_fetch_result res = {.size = sizeof res,
+	    .status = status,
+	    .detail = detail,
+	    .ids = ids,
+	    .n_ids = n_ids,
+	    .id_size = sizeof *ids};
 
 	p->busy = 0;
 	p->done(&res, p->done_arg);
@@ -229,6 +234,8 @@ report_users(struct ts_plugin *p, const struct ts_status *st)
 		ids[n].id = u->id;
 		ids[n].login = u->login;
 		ids[n].display_name = u->display_name;
+		ids[n].groups = (const char *const *)u->groups;
+		ids[n].n_groups = u->n_groups;
 		n++;
 	}
 	report(p, TSNSS_FETCH_OK, NULL, ids, n);
@@ -388,4 +395,5 @@ const struct tsnss_plugin tsnss_plugin = {
     .init = ts_init,
     .fetch = ts_fetch,
     .free = ts_free,
+    .size = sizeof(struct tsnss_plugin),
 };

@@ -187,13 +187,7 @@ user_id(const char *key, struct json_object *profile, int64_t *id, char *err,
 		    k, json_type_to_name(json_object_get_type(v)));
 		return -1;
 	}
-	/*
-	 * json-c clamps integers beyond int64 to INT64_MIN/INT64_MAX without
-	 * telling, so the extremes cannot be told from an overflow.
-	 */
-	errno = 0;
-	*id = json_object_get_int64(v);
-	if (errno != 0 || *id == INT64_MAX || *id == INT64_MIN) {
+	if (ts_json_id(v, id) < 0 && (*id >= 1 || *id == INT64_MIN)) {
 		set_err(err, errlen, "User[\"%s\"].ID is out of range", k);
 		return -1;
 	}
@@ -211,9 +205,26 @@ user_id(const char *key, struct json_object *profile, int64_t *id, char *err,
 	return 0;
 }
 
+/*
+ * json-c clamps integers beyond int64 to INT64_MIN/INT64_MAX without
+ * telling, so the extremes cannot be told from an overflow.
+ */
+int
+ts_json_id(struct json_object *v, int64_t *id)
+{
+	*id = 0;
+	if (v == NULL || !json_object_is_type(v, json_type_int))
+		return -1;
+	errno = 0;
+	*id = json_object_get_int64(v);
+	if (errno != 0 || *id == INT64_MAX || *id == INT64_MIN || *id < 1)
+		return -1;
+	return 0;
+}
+
 /* Returns NULL if the login is usable, else why not. */
-static const char *
-bad_login(struct json_object *v)
+const char *
+ts_bad_login(struct json_object *v)
 {
 	const char *s;
 	size_t len, i;
@@ -233,6 +244,50 @@ bad_login(struct json_object *v)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return "has control characters in its LoginName";
 	return NULL;
+}
+
+#define TS_GROUPS_MAX 1024 /* groups kept per profile */
+#define TS_GROUP_NAME_MAX 256
+
+void
+ts_groups_free(char **groups, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(groups[i]);
+	free(groups);
+}
+
+int
+ts_groups(struct json_object *profile, char ***groups, size_t *n)
+{
+	struct json_object *a = field(profile, "Groups"), *g;
+	size_t i, len;
+
+	*groups = NULL;
+	*n = 0;
+	if (a == NULL || !json_object_is_type(a, json_type_array))
+		return 0;
+	len = json_object_array_length(a);
+	if (len > TS_GROUPS_MAX)
+		len = TS_GROUPS_MAX;
+	if (len == 0 || (*groups = calloc(len, sizeof **groups)) == NULL)
+		return len == 0 ? 0 : -1;
+	for (i = 0; i < len; i++) {
+		g = json_object_array_get_idx(a, i);
+		if (!json_object_is_type(g, json_type_string) ||
+		    json_object_get_string_len(g) == 0 ||
+		    json_object_get_string_len(g) > TS_GROUP_NAME_MAX ||
+		    strlen(json_object_get_string(g)) !=
+			(size_t)json_object_get_string_len(g))
+			continue;
+		if (((*groups)[*n] = strdup(json_object_get_string(g))) ==
+		    NULL)
+			return -1;
+		(*n)++;
+	}
+	return 0;
 }
 
 static int
@@ -267,7 +322,7 @@ add_user(struct ts_status *st, const char *key, struct json_object *profile,
 		return -1;
 	login = field(profile, "LoginName");
 	display = string_field(profile, "DisplayName");
-	why = bad_login(login);
+	why = ts_bad_login(login);
 	if (why != NULL) {
 		if (skip_user(st, key, why) == 0)
 			return 0;
@@ -277,7 +332,8 @@ add_user(struct ts_status *st, const char *key, struct json_object *profile,
 	u->login = strdup(json_object_get_string(login));
 	u->display_name = strdup(display != NULL ? display : "");
 	st->n_users++; /* now owned by st, freed with it even if NULL */
-	if (u->login == NULL || u->display_name == NULL) {
+	if (u->login == NULL || u->display_name == NULL ||
+	    ts_groups(profile, &u->groups, &u->n_groups) < 0) {
 		set_err(err, errlen, "out of memory");
 		return -1;
 	}
@@ -389,8 +445,10 @@ parse_root(
 		   ? string_field(tailnet, "Name")
 		   : NULL;
 	st->tailnet = name != NULL ? strdup(name) : NULL;
-	if (st->backend_state == NULL ||
-	    (name != NULL && st->tailnet == NULL)) {
+	name = string_field(root, "Version");
+	st->version = name != NULL ? strdup(name) : NULL;
+	if (st->backend_state == NULL || (name != NULL && !st->version) ||
+	    (tailnet != NULL && string_field(tailnet, "Name") && !st->tailnet)) {
 		set_err(err, errlen, "out of memory");
 		return -1;
 	}
@@ -435,10 +493,12 @@ ts_status_free(struct ts_status *st)
 	for (i = 0; i < st->n_users; i++) {
 		free(st->users[i].login);
 		free(st->users[i].display_name);
+		ts_groups_free(st->users[i].groups, st->users[i].n_groups);
 	}
 	free(st->users);
 	free(st->backend_state);
 	free(st->tailnet);
+	free(st->version);
 	free(st->skip_reason);
 	free(st);
 }

@@ -31,6 +31,8 @@ struct ts_user {
 	int64_t id;	    /* 1 .. INT64_MAX - 1 */
 	char *login;	    /* as the identity provider spelled it */
 	char *display_name; /* "" when absent; cut at an embedded NUL */
+	char **groups;	    /* UserProfile.Groups, as spelled there */
+	size_t n_groups;
 };
 
 struct ts_status {
@@ -38,6 +40,7 @@ struct ts_status {
 	struct ts_user *users; /* sorted by id, ids unique */
 	size_t n_users;
 	char *tailnet;	   /* CurrentTailnet.Name, may be NULL */
+	char *version;	   /* tailscaled's Version, may be NULL */
 	size_t n_skipped;  /* profiles dropped for a bad LoginName */
 	char *skip_reason; /* why the first one was, NULL if none */
 };
@@ -47,6 +50,18 @@ struct ts_status {
  * or -1 with a sentence in err and *out NULL.  Trailing whitespace is
  * fine, anything else after the document is not.
  */
+struct json_object;
+/* An id from the wire: 0 and *id, or -1 if not an integer 1..INT64_MAX-1. */
+int ts_json_id(struct json_object *v, int64_t *id);
+/* NULL if v is a usable LoginName, else why not ("has no LoginName"). */
+const char *ts_bad_login(struct json_object *v);
+/*
+ * Copy a profile's Groups (absent, null or an array of strings; other
+ * entries are dropped): 0, or -1 when out of memory.
+ */
+int ts_groups(struct json_object *profile, char ***groups, size_t *n);
+void ts_groups_free(char **groups, size_t n);
+
 int ts_status_parse(const char *buf, size_t len, struct ts_status **out,
     char *err, size_t errlen);
 void ts_status_free(struct ts_status *st);

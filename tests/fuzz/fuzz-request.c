@@ -27,8 +27,8 @@ sample(void)
 	    .shell = "/bin/sh",
 	    .home = "/home/%u"};
 	static const struct tsnss_identity ids[] = {
-	    {1, "alice@example.com", "Alice"},
-	    {2, "bob@example.com", "Bob"},
+	    {1, "alice@example.com", "Alice", NULL, 0, NULL, 0},
+	    {2, "bob@example.com", "Bob", NULL, 0, NULL, 0},
 	};
 	struct localdb *local = localdb_empty();
 	struct policy_result *r = policy_apply(&pc, local, ids, 2);

@@ -105,15 +105,15 @@ test_apply(void)
 {
 	char *domains[] = {"example.com", "example.org"};
 	struct tsnss_identity ids[] = {
-	    {10, "Alice@Example.COM", "Alice Smith"},
-	    {11, "bob@example.com", "Bob"},
-	    {12, "tagged-devices", "Tagged Devices"},
-	    {13, "mallory@evil.com", "M"},
-	    {14, "root@example.com", "Root"},
-	    {15, "carol@example.com", ""},
-	    {16, "carol@example.org", ""},
-	    {17, "Bad Name@example.com", ""},
-	    {18, "dave@github", ""},
+	    {10, "Alice@Example.COM", "Alice Smith", NULL, 0, NULL, 0},
+	    {11, "bob@example.com", "Bob", NULL, 0, NULL, 0},
+	    {12, "tagged-devices", "Tagged Devices", NULL, 0, NULL, 0},
+	    {13, "mallory@evil.com", "M", NULL, 0, NULL, 0},
+	    {14, "root@example.com", "Root", NULL, 0, NULL, 0},
+	    {15, "carol@example.com", "", NULL, 0, NULL, 0},
+	    {16, "carol@example.org", "", NULL, 0, NULL, 0},
+	    {17, "Bad Name@example.com", "", NULL, 0, NULL, 0},
+	    {18, "dave@github", "", NULL, 0, NULL, 0},
 	};
 	struct policy_config p = pc;
 	struct localdb *local;
@@ -168,7 +168,7 @@ test_uid_clash(void)
 	p.uid_max = 500001;
 	for (i = 0; i < 3; i++) {
 		fwd[i] =
-		    (struct tsnss_identity){100 + (int64_t)i, logins[i], ""};
+		    (struct tsnss_identity){100 + (int64_t)i, logins[i], "", NULL, 0, NULL, 0};
 		rev[2 - i] = fwd[i];
 	}
 	a = policy_apply(&p, local, fwd, 3);

@@ -23,9 +23,9 @@ sample(void)
 	    .shell = "/bin/sh",
 	    .home = "/home/%u"};
 	struct tsnss_identity ids[] = {
-	    {3, "carol@example.com", "Carol"},
-	    {1, "alice@example.com", "Alice"},
-	    {2, "bob@example.com", "Bob"},
+	    {3, "carol@example.com", "Carol", NULL, 0, NULL, 0},
+	    {1, "alice@example.com", "Alice", NULL, 0, NULL, 0},
+	    {2, "bob@example.com", "Bob", NULL, 0, NULL, 0},
 	};
 	struct localdb *local = localdb_empty();
 	struct policy_result *r = policy_apply(&pc, local, ids, 3);
