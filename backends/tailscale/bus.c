@@ -1,0 +1,720 @@
+/*
+ * bus.c - apply tailscaled's IPN bus messages; see bus.h for the rules.
+ *
+ * The stream is cut into values by jscan: a peer, a profile, a state is
+ * parsed with json-c on its own, applied, and freed, so a 100k-peer
+ * InitialStatus never exists in memory as a whole.
+ */
+#ifdef HAVE_CONFIG_H
+#include "autoconfig.h"
+#endif
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "bus.h"
+#include "i64map.h"
+#include "jscan.h"
+#include "status.h"
+
+#define TAGGED_DEVICES "tagged-devices"
+#define MAX_DEPTH 64 /* json-c nesting within one value */
+#define NOTES_MAX 50 /* changes noted one by one per update */
+
+struct peer {
+	int64_t owner;
+	int tagged;
+};
+
+struct profile {
+	char *login, *display;
+	char **groups;
+	size_t n_groups;
+	uint64_t hash; /* of all the above: "changed?" in one compare */
+};
+
+/* What the last bus_users() returned, to tell joins and departures. */
+struct seen {
+	int64_t id;
+	uint64_t hash;
+	char *login;
+};
+
+struct bus {
+	bus_note_fn *note;
+	void *note_arg;
+	struct jscan *scan;
+	struct json_tokener *tok;
+	struct i64map *peers;	 /* NodeID -> struct peer */
+	struct i64map *profiles; /* UserID -> struct profile */
+	struct i64map *staging;	 /* the peers of a full rebuild under way */
+	int64_t self_owner;
+	int self_tagged, self_known;
+	char state[32], version[64];
+	int ready, fell_behind;
+	int touched; /* the message under way changed something */
+	int dirty;   /* the users may differ from the last bus_users() */
+	struct bus_counts counts;
+	struct tsnss_identity *out;
+	size_t n_out;
+	struct seen *seen;
+	size_t n_seen;
+	int published; /* bus_users() ran this session */
+};
+
+static const char *const state_names[] = {"NoState", "InUseOtherUser",
+    "NeedsLogin", "NeedsMachineAuth", "Stopped", "Starting", "Running"};
+
+static void
+quiet(void *arg, const char *fmt, ...)
+{
+	(void)arg;
+	(void)fmt;
+}
+
+static int
+is(const char *key, const char *name)
+{
+	return key != NULL && strcmp(key, name) == 0;
+}
+
+static uint64_t
+fnv64(uint64_t h, const char *s)
+{
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return (h ^ 0xff) * 0x100000001b3ull; /* a separator */
+}
+
+/* --- tables ----------------------------------------------------------------
+ */
+
+static void
+profile_clear(struct profile *p)
+{
+	free(p->login);
+	free(p->display);
+	ts_groups_free(p->groups, p->n_groups);
+	memset(p, 0, sizeof *p);
+}
+
+static void
+profiles_free(struct i64map *m)
+{
+	struct profile *p;
+	size_t pos = 0;
+	int64_t k;
+
+	if (m == NULL)
+		return;
+	while ((p = i64map_next(m, &pos, &k)) != NULL)
+		profile_clear(p);
+	i64map_free(m);
+}
+
+static void
+seen_free(struct bus *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n_seen; i++)
+		free(b->seen[i].login);
+	free(b->seen);
+	b->seen = NULL;
+	b->n_seen = 0;
+}
+
+static int
+peer_put(struct bus *b, int64_t id, int64_t owner, int tagged)
+{
+	struct i64map *m = b->staging ? b->staging : b->peers;
+	struct peer *p;
+	int added;
+
+	p = i64map_put(m, id, &added);
+	if (p == NULL)
+		return -1;
+	if (added || p->owner != owner || p->tagged != tagged)
+		b->touched = 1;
+	p->owner = owner;
+	p->tagged = tagged;
+	return 0;
+}
+
+/* --- values ----------------------------------------------------------------
+ */
+
+static int
+node_peer(struct bus *b, struct json_object *o, const char *id_key,
+    const char *owner_key, int64_t fallback_id)
+{
+	struct json_object *tags = NULL;
+	int64_t id, owner;
+
+	json_object_object_get_ex(o, "Tags", &tags);
+	if (ts_json_id(json_object_object_get(o, owner_key), &owner) < 0) {
+		b->counts.skipped++;
+		return 0;
+	}
+	if (ts_json_id(json_object_object_get(o, id_key), &id) < 0) {
+		if (fallback_id == 0) {
+			b->counts.skipped++;
+			return 0;
+		}
+		id = fallback_id;
+	}
+	b->counts.peers++;
+	return peer_put(b, id, owner,
+	    tags != NULL && json_object_is_type(tags, json_type_array) &&
+		json_object_array_length(tags) > 0);
+}
+
+/*
+ * Before 1.100 a PeerStatus had no NodeID; only a full rebuild lists
+ * those, so any id unique within it will do: a negative one from the key.
+ */
+static int64_t
+key_id(const char *key)
+{
+	return -(int64_t)(fnv64(0xcbf29ce484222325ull, key) >> 2) - 2;
+}
+
+static int
+self_node(struct bus *b, struct json_object *o, const char *owner_key)
+{
+	struct json_object *tags = NULL;
+	int64_t owner = 0;
+	int tagged;
+
+	json_object_object_get_ex(o, "Tags", &tags);
+	tagged = tags != NULL && json_object_is_type(tags, json_type_array) &&
+		 json_object_array_length(tags) > 0;
+	ts_json_id(json_object_object_get(o, owner_key), &owner);
+	if (!b->self_known || b->self_owner != owner ||
+	    b->self_tagged != tagged)
+		b->touched = 1;
+	b->self_known = owner > 0;
+	b->self_owner = owner;
+	b->self_tagged = tagged;
+	return 0;
+}
+
+static uint64_t
+profile_hash(const struct profile *p)
+{
+	uint64_t h = fnv64(0xcbf29ce484222325ull, p->login);
+	size_t i;
+
+	h = fnv64(h, p->display);
+	for (i = 0; i < p->n_groups; i++)
+		h = fnv64(h, p->groups[i]);
+	return h;
+}
+
+static int
+profile_value(struct bus *b, const char *key, struct json_object *o)
+{
+	struct profile np = {0}, *p;
+	struct json_object *dn = NULL;
+	char want[32];
+	int64_t id;
+	int added;
+
+	if (ts_json_id(json_object_object_get(o, "ID"), &id) < 0 ||
+	    (snprintf(want, sizeof want, "%" PRId64, id), !is(key, want)) ||
+	    ts_bad_login(json_object_object_get(o, "LoginName")) != NULL) {
+		b->counts.skipped++;
+		if (id > 0 && i64map_get(b->profiles, id) != NULL) {
+			profile_clear(i64map_get(b->profiles, id));
+			i64map_del(b->profiles, id);
+			b->touched = 1;
+		}
+		return 0;
+	}
+	json_object_object_get_ex(o, "DisplayName", &dn);
+	np.login = strdup(
+	    json_object_get_string(json_object_object_get(o, "LoginName")));
+	np.display =
+	    strdup(dn != NULL && json_object_is_type(dn, json_type_string)
+		       ? json_object_get_string(dn)
+		       : "");
+	if (np.login == NULL || np.display == NULL ||
+	    ts_groups(o, &np.groups, &np.n_groups) < 0 ||
+	    (p = i64map_put(b->profiles, id, &added)) == NULL) {
+		profile_clear(&np);
+		return -1;
+	}
+	b->counts.profiles++;
+	np.hash = profile_hash(&np);
+	if (!added && p->hash == np.hash) {
+		profile_clear(&np);
+		return 0;
+	}
+	profile_clear(p);
+	*p = np;
+	b->touched = 1;
+	return 0;
+}
+
+static void
+set_state(struct bus *b, const char *name)
+{
+	if (strcmp(b->state, name) == 0)
+		return;
+	b->note(b->note_arg, "tailscaled's state: %s", name);
+	snprintf(b->state, sizeof b->state, "%s", name);
+	b->touched = 1;
+}
+
+static void
+state_value(struct bus *b, struct json_object *o)
+{
+	char name[32];
+	int64_t n;
+
+	if (!json_object_is_type(o, json_type_int))
+		return;
+	n = json_object_get_int64(o);
+	if (n >= 0 && n < (int64_t)(sizeof state_names / sizeof *state_names))
+		set_state(b, state_names[n]);
+	else {
+		snprintf(name, sizeof name, "State(%" PRId64 ")", n);
+		set_state(b, name);
+	}
+}
+
+static void
+printable(char *out, size_t len, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < len; i++)
+		out[i] =
+		    (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	out[i] = '\0';
+}
+
+static void
+err_value(struct bus *b, struct json_object *o)
+{
+	char msg[200];
+
+	if (!json_object_is_type(o, json_type_string))
+		return;
+	printable(msg, sizeof msg, json_object_get_string(o));
+	if (strstr(msg, "fell behind") != NULL)
+		b->fell_behind = 1;
+	b->note(b->note_arg, "tailscaled says: %s", msg);
+}
+
+/* --- which values, and what each one is ------------------------------------
+ */
+
+/* The start of a full rebuild: its peers go to a table of their own. */
+static int
+begin_full(struct bus *b)
+{
+	if (b->staging == NULL &&
+	    (b->staging = i64map_new(sizeof(struct peer))) == NULL)
+		return -1;
+	return 0;
+}
+
+static enum jscan_want
+select_top(struct bus *b, const char *k, char first)
+{
+	if (is(k, "Version") || is(k, "State") || is(k, "ErrMessage"))
+		return JSCAN_CAPTURE;
+	if (is(k, "SelfChange") && first == '{')
+		return begin_full(b) < 0 ? JSCAN_SKIP : JSCAN_CAPTURE;
+	if ((is(k, "InitialStatus") || is(k, "NetMap")) && first == '{')
+		return begin_full(b) < 0 ? JSCAN_SKIP : JSCAN_DESCEND;
+	if (is(k, "PeersChanged") || is(k, "PeersRemoved") ||
+	    is(k, "UserProfiles"))
+		return JSCAN_DESCEND;
+	return JSCAN_SKIP;
+}
+
+static enum jscan_want
+on_select(const struct jscan_path *p, char first, void *arg)
+{
+	const char *k0 = p->key[0], *k1 = p->depth > 1 ? p->key[1] : NULL;
+
+	if (p->depth == 1)
+		return select_top(arg, k0, first);
+	if (p->depth == 2 && is(k0, "InitialStatus"))
+		return is(k1, "Peer") || is(k1, "User") ? JSCAN_DESCEND
+		       : is(k1, "BackendState") || is(k1, "Self")
+			   ? JSCAN_CAPTURE
+			   : JSCAN_SKIP;
+	if (p->depth == 2 && is(k0, "NetMap"))
+		return is(k1, "Peers") || is(k1, "UserProfiles") ? JSCAN_DESCEND
+		       : is(k1, "SelfNode")			 ? JSCAN_CAPTURE
+								 : JSCAN_SKIP;
+	if (p->depth == 2)
+		return is(k0, "PeersChanged") || is(k0, "PeersRemoved") ||
+			       is(k0, "UserProfiles")
+			   ? JSCAN_CAPTURE
+			   : JSCAN_SKIP;
+	return p->depth == 3 ? JSCAN_CAPTURE : JSCAN_SKIP;
+}
+
+static int
+apply_nested(struct bus *b, const struct jscan_path *p, struct json_object *o)
+{
+	const char *k0 = p->key[0], *k1 = p->key[1];
+	const char *k2 = p->depth > 2 ? p->key[2] : NULL;
+
+	if (p->depth == 2 && is(k0, "InitialStatus") &&
+	    is(k1, "BackendState")) {
+		if (json_object_is_type(o, json_type_string))
+			set_state(b, json_object_get_string(o));
+		return 0;
+	}
+	if (p->depth == 2 && is(k0, "InitialStatus"))
+		return self_node(b, o, "UserID");
+	if (p->depth == 2 && is(k0, "NetMap"))
+		return self_node(b, o, "User");
+	if (is(k1, "User") || is(k1, "UserProfiles"))
+		return profile_value(b, k2, o);
+	if (is(k1, "Peer"))
+		return node_peer(b, o, "NodeID", "UserID", key_id(k2));
+	return node_peer(b, o, "ID", "User", 0);
+}
+
+static int
+apply_value(struct bus *b, const struct jscan_path *p, struct json_object *o)
+{
+	const char *k0 = p->key[0];
+	int64_t id;
+
+	if (p->depth == 1 && is(k0, "Version")) {
+		if (json_object_is_type(o, json_type_string))
+			printable(b->version, sizeof b->version,
+			    json_object_get_string(o));
+		return 0;
+	}
+	if (p->depth == 1 && is(k0, "State"))
+		return state_value(b, o), 0;
+	if (p->depth == 1 && is(k0, "ErrMessage"))
+		return err_value(b, o), 0;
+	if (p->depth == 1) /* SelfChange */
+		return self_node(b, o, "User");
+	if (is(k0, "PeersRemoved")) {
+		if (ts_json_id(o, &id) == 0 && i64map_del(b->peers, id))
+			b->touched = 1;
+		return 0;
+	}
+	if (is(k0, "UserProfiles"))
+		return profile_value(b, p->key[1], o);
+	if (is(k0, "PeersChanged"))
+		return node_peer(b, o, "ID", "User", 0);
+	return apply_nested(b, p, o);
+}
+
+static int
+on_value(const struct jscan_path *p, const char *buf, size_t len, void *arg)
+{
+	struct bus *b = arg;
+	struct json_object *o;
+	int rc;
+
+	json_tokener_reset(b->tok);
+	/* with its NUL, so that a number or literal knows it has ended */
+	o = json_tokener_parse_ex(b->tok, buf, (int)len + 1);
+	if (o == NULL && json_tokener_get_error(b->tok) != json_tokener_success)
+		return -1;
+	if (o == NULL) /* JSON null: absent */
+		return 0;
+	rc = apply_value(b, p, o);
+	json_object_put(o);
+	return rc;
+}
+
+/* The end of a line: a full rebuild replaces the peers now. */
+static int
+on_end(void *arg)
+{
+	struct bus *b = arg;
+
+	if (b->staging != NULL) {
+		i64map_free(b->peers);
+		b->peers = b->staging;
+		b->staging = NULL;
+		b->counts.rebuilds++;
+		b->ready = 1;
+		b->touched = 1;
+	}
+	b->counts.messages++;
+	if (b->touched)
+		b->dirty = 1;
+	b->touched = 0;
+	return 0;
+}
+
+/* --- the users -------------------------------------------------------------
+ */
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Owners of untagged peers (and of this node, if untagged), sorted, once. */
+static int64_t *
+owners(const struct bus *b, size_t *n)
+{
+	size_t cap = i64map_count(b->peers) + 1, pos = 0, i, k = 0;
+	int64_t *ids = malloc(cap * sizeof *ids), key;
+	struct peer *p;
+
+	*n = 0;
+	if (ids == NULL)
+		return NULL;
+	while ((p = i64map_next(b->peers, &pos, &key)) != NULL)
+		if (!p->tagged)
+			ids[k++] = p->owner;
+	if (b->self_known && !b->self_tagged)
+		ids[k++] = b->self_owner;
+	qsort(ids, k, sizeof *ids, cmp_i64);
+	for (i = 0; i < k; i++)
+		if (*n == 0 || ids[*n - 1] != ids[i])
+			ids[(*n)++] = ids[i];
+	return ids;
+}
+
+static const struct profile *
+usable(const struct bus *b, int64_t id)
+{
+	const struct profile *p = i64map_get(b->profiles, id);
+
+	if (p == NULL || strcmp(p->login, TAGGED_DEVICES) == 0)
+		return NULL;
+	return p;
+}
+
+static int
+build(struct bus *b)
+{
+	size_t n, i;
+	int64_t *ids = owners(b, &n);
+	const struct profile *p;
+	struct tsnss_identity *out;
+
+	out = calloc(n ? n : 1, sizeof *out);
+	if (ids == NULL || out == NULL) {
+		free(ids);
+		free(out);
+		return -1;
+	}
+	free(b->out);
+	b->out = out;
+	b->n_out = 0;
+	for (i = 0; i < n; i++) {
+		if ((p = usable(b, ids[i])) == NULL)
+			continue; /* a profile always comes first; if not, later
+				   */
+		out[b->n_out].id = ids[i];
+		out[b->n_out].login = p->login;
+		out[b->n_out].display_name = p->display;
+		out[b->n_out].groups = (const char *const *)p->groups;
+		out[b->n_out++].n_groups = p->n_groups;
+	}
+	free(ids);
+	return 0;
+}
+
+static void
+note_diff(struct bus *b, const struct seen *old, size_t n_old, int *changed)
+{
+	size_t i = 0, j = 0, noted = 0, more = 0;
+
+	while (i < n_old || j < b->n_seen) {
+		const struct seen *o = i < n_old ? &old[i] : NULL;
+		const struct seen *n = j < b->n_seen ? &b->seen[j] : NULL;
+		const char *what, *who;
+
+		if (n == NULL || (o != NULL && o->id < n->id)) {
+			what = "left", who = o->login, i++;
+		} else if (o == NULL || n->id < o->id) {
+			what = "joined", who = n->login, j++;
+		} else {
+			i++, j++;
+			if (o->hash == n->hash)
+				continue;
+			what = "changed (name, display name or groups)";
+			who = n->login;
+		}
+		*changed = 1;
+		if (!b->published)
+			continue; /* the first picture is not news */
+		if (noted++ < NOTES_MAX)
+			b->note(b->note_arg, "tailnet: %s %s", who, what);
+		else
+			more++;
+	}
+	if (more > 0)
+		b->note(b->note_arg, "tailnet: and %zu more changes", more);
+}
+
+static int
+remember(struct bus *b, int *changed)
+{
+	struct seen *old = b->seen;
+	size_t n_old = b->n_seen, i;
+
+	b->seen = calloc(b->n_out ? b->n_out : 1, sizeof *b->seen);
+	if (b->seen == NULL) {
+		b->seen = old;
+		return -1;
+	}
+	for (i = 0; i < b->n_out; i++) {
+		const struct profile *p = i64map_get(b->profiles, b->out[i].id);
+
+		b->seen[i].id = b->out[i].id;
+		b->seen[i].hash = p->hash;
+		b->seen[i].login = strdup(p->login);
+	}
+	b->n_seen = b->n_out;
+	*changed = !b->published;
+	note_diff(b, old, n_old, changed);
+	for (i = 0; i < n_old; i++)
+		free(old[i].login);
+	free(old);
+	b->published = 1;
+	return 0;
+}
+
+const struct tsnss_identity *
+bus_users(struct bus *b, size_t *n, int *changed)
+{
+	*changed = 0;
+	if (b->dirty || b->out == NULL) {
+		if (build(b) < 0 || remember(b, changed) < 0) {
+			*n = 0;
+			return NULL;
+		}
+		b->dirty = 0;
+	}
+	*n = b->n_out;
+	return b->out;
+}
+
+/* --- life ------------------------------------------------------------------
+ */
+
+int
+bus_feed(struct bus *b, const char *data, size_t len, char *err, size_t errlen)
+{
+	return jscan_feed(b->scan, data, len, err, errlen);
+}
+
+int
+bus_mid_message(const struct bus *b)
+{
+	return jscan_mid_document(b->scan);
+}
+
+int
+bus_ready(const struct bus *b)
+{
+	return b->ready;
+}
+
+const char *
+bus_state(const struct bus *b)
+{
+	return b->state;
+}
+
+int
+bus_fell_behind(const struct bus *b)
+{
+	return b->fell_behind;
+}
+
+const char *
+bus_version(const struct bus *b)
+{
+	return b->version;
+}
+
+void
+bus_counts(const struct bus *b, struct bus_counts *c)
+{
+	*c = b->counts;
+}
+
+/*
+ * What the last session published stays in `seen`, so that a reconnect
+ * that finds the same users reports no change and notes no joins.
+ */
+void
+bus_reset(struct bus *b)
+{
+	jscan_reset(b->scan);
+	i64map_free(b->staging);
+	b->staging = NULL;
+	i64map_free(b->peers);
+	profiles_free(b->profiles);
+	b->peers = i64map_new(sizeof(struct peer));
+	b->profiles = i64map_new(sizeof(struct profile));
+	b->self_known = b->self_tagged = 0;
+	b->self_owner = 0;
+	b->state[0] = b->version[0] = '\0';
+	b->ready = b->fell_behind = b->touched = 0;
+	b->dirty = 1;
+	free(b->out); /* it pointed into the profiles */
+	b->out = NULL;
+	b->n_out = 0;
+	memset(&b->counts, 0, sizeof b->counts);
+}
+
+struct bus *
+bus_new(bus_note_fn *note, void *note_arg)
+{
+	static const struct jscan_ops ops = {on_select, on_value, on_end};
+	struct bus *b = calloc(1, sizeof *b);
+
+	if (b == NULL)
+		return NULL;
+	b->note = note ? note : quiet;
+	b->note_arg = note_arg;
+	b->scan = jscan_new(&ops, b, BUS_MAX_VALUE);
+	b->tok = json_tokener_new_ex(MAX_DEPTH);
+	if (b->scan == NULL || b->tok == NULL) {
+		bus_free(b);
+		return NULL;
+	}
+	json_tokener_set_flags(b->tok, JSON_TOKENER_STRICT);
+	bus_reset(b);
+	if (b->peers == NULL || b->profiles == NULL) {
+		bus_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void
+bus_free(struct bus *b)
+{
+	if (b == NULL)
+		return;
+	jscan_free(b->scan);
+	if (b->tok != NULL)
+		json_tokener_free(b->tok);
+	i64map_free(b->staging);
+	i64map_free(b->peers);
+	profiles_free(b->profiles);
+	seen_free(b);
+	free(b->out);
+	free(b);
+}

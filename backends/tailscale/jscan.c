@@ -1,0 +1,408 @@
+/*
+ * jscan.c - a structural JSON scanner for streams; see jscan.h.
+ *
+ * One byte at a time (strings in runs), with a stack of open containers
+ * that says what may come next in each.  Nothing is allocated per value
+ * but the capture buffer, which is reused.
+ */
+#ifdef HAVE_CONFIG_H
+#include "autoconfig.h"
+#endif
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jscan.h"
+
+#define MAX_DEPTH 512 /* nesting the scanner follows at all */
+
+enum expect {
+	OBJ_FIRST, /* after '{': a key or '}' */
+	OBJ_KEY,   /* after ',' */
+	OBJ_COLON,
+	OBJ_VALUE,
+	ARR_FIRST, /* after '[': a value or ']' */
+	ARR_VALUE, /* after ',' */
+	NEXT,	   /* ',' or the closing bracket */
+};
+
+struct level {
+	unsigned char expect;
+	unsigned char array;
+	unsigned char descend; /* members are offered to select() */
+};
+
+struct jscan {
+	struct jscan_ops ops;
+	void *arg;
+	size_t max_value;
+	struct level lv[MAX_DEPTH];
+	size_t depth; /* open containers */
+	char keys[JSCAN_MAX_PATH][JSCAN_KEY_MAX + 1];
+	struct jscan_path path;
+	/* lexer */
+	int in_str, esc, str_is_key, in_lit;
+	int want_descend; /* what select() said of the value just begun */
+	size_t key_len;
+	int key_cut;
+	/* capture */
+	int capturing;
+	size_t cap_depth; /* depth at which the captured value began */
+	char *cap;
+	size_t cap_len, cap_size;
+	unsigned long long offset; /* bytes fed so far, for errors */
+	char *err;
+	size_t errlen;
+};
+
+static int __attribute__((format(printf, 2, 3)))
+fail(struct jscan *s, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[160];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(s->err, s->errlen, "%s at byte %llu", msg, s->offset);
+	return -1;
+}
+
+struct jscan *
+jscan_new(const struct jscan_ops *ops, void *arg, size_t max_value)
+{
+	struct jscan *s = calloc(1, sizeof *s);
+
+	if (s == NULL)
+		return NULL;
+	s->ops = *ops;
+	s->arg = arg;
+	s->max_value = max_value;
+	return s;
+}
+
+void
+jscan_reset(struct jscan *s)
+{
+	s->depth = 0;
+	s->in_str = s->esc = s->str_is_key = s->in_lit = 0;
+	s->capturing = 0;
+	s->cap_len = 0;
+	s->offset = 0;
+}
+
+int
+jscan_mid_document(const struct jscan *s)
+{
+	return s->depth > 0 || s->in_lit || s->in_str;
+}
+
+void
+jscan_free(struct jscan *s)
+{
+	if (s == NULL)
+		return;
+	free(s->cap);
+	free(s);
+}
+
+static int
+append(struct jscan *s, const char *p, size_t n)
+{
+	size_t size;
+	char *q;
+
+	if (n > s->max_value - s->cap_len)
+		return fail(s, "a value longer than %zu bytes", s->max_value);
+	if (s->cap_len + n + 1 > s->cap_size) {
+		size = s->cap_size ? s->cap_size : 4096;
+		while (size < s->cap_len + n + 1)
+			size *= 2;
+		q = realloc(s->cap, size);
+		if (q == NULL)
+			return fail(s, "out of memory");
+		s->cap = q;
+		s->cap_size = size;
+	}
+	memcpy(s->cap + s->cap_len, p, n);
+	s->cap_len += n;
+	s->cap[s->cap_len] = '\0';
+	return 0;
+}
+
+/* The path of a value about to begin at the current depth. */
+static const struct jscan_path *
+path_here(struct jscan *s)
+{
+	size_t i;
+
+	s->path.depth = s->depth;
+	for (i = 0; i < s->depth && i < JSCAN_MAX_PATH; i++)
+		s->path.key[i] = s->lv[i].array ? NULL : s->keys[i];
+	return &s->path;
+}
+
+/* A value just ended at the current depth. */
+static int
+value_end(struct jscan *s)
+{
+	int rc = 0;
+
+	if (s->capturing && s->depth == s->cap_depth) {
+		s->capturing = 0;
+		rc = s->ops.value(path_here(s), s->cap, s->cap_len, s->arg);
+		s->cap_len = 0;
+		if (rc != 0)
+			return fail(s, "the value was refused");
+	}
+	if (s->depth == 0 && s->ops.end(s->arg) != 0)
+		return fail(s, "the document was refused");
+	return 0;
+}
+
+/* Where a value may begin, and what follows it there. */
+static int
+value_allowed(struct jscan *s)
+{
+	struct level *l;
+
+	if (s->depth == 0)
+		return 1;
+	l = &s->lv[s->depth - 1];
+	if (l->expect != OBJ_VALUE && l->expect != ARR_FIRST &&
+	    l->expect != ARR_VALUE)
+		return 0;
+	l->expect = NEXT;
+	return 1;
+}
+
+static int
+begin_value(struct jscan *s, char c)
+{
+	enum jscan_want want = JSCAN_SKIP;
+	const struct jscan_path *p;
+
+	if (!value_allowed(s))
+		return fail(s, "unexpected '%c'", c);
+	if (s->depth == 0 && c != '{')
+		return fail(s, "a document that is not an object");
+	if (s->capturing)
+		return append(s, &c, 1);
+	if (s->depth == 0)
+		want = JSCAN_DESCEND;
+	else if (s->lv[s->depth - 1].descend) {
+		p = path_here(s);
+		want = s->ops.select(p, c, s->arg);
+	}
+	if (want == JSCAN_CAPTURE) {
+		s->capturing = 1;
+		s->cap_depth = s->depth;
+		s->cap_len = 0;
+		return append(s, &c, 1);
+	}
+	s->want_descend = want == JSCAN_DESCEND;
+	return 0;
+}
+
+static int
+open_container(struct jscan *s, char c)
+{
+	int descend;
+	struct level *l;
+
+	if (begin_value(s, c) < 0)
+		return -1;
+	descend = !s->capturing && s->want_descend;
+	if (s->depth >= MAX_DEPTH)
+		return fail(s, "JSON nested deeper than %d", MAX_DEPTH);
+	l = &s->lv[s->depth++];
+	l->array = c == '[';
+	l->expect = c == '[' ? ARR_FIRST : OBJ_FIRST;
+	l->descend = (unsigned char)descend;
+	if (s->depth <= JSCAN_MAX_PATH)
+		s->keys[s->depth - 1][0] = '\0';
+	return 0;
+}
+
+static int
+close_container(struct jscan *s, char c)
+{
+	struct level *l;
+
+	if (s->depth == 0)
+		return fail(s, "unexpected '%c'", c);
+	l = &s->lv[s->depth - 1];
+	if (l->array != (c == ']') ||
+	    (l->expect != NEXT && l->expect != OBJ_FIRST &&
+		l->expect != ARR_FIRST))
+		return fail(s, "unexpected '%c'", c);
+	if (s->capturing && append(s, &c, 1) < 0)
+		return -1;
+	s->depth--;
+	return value_end(s);
+}
+
+static int
+punctuation(struct jscan *s, char c)
+{
+	struct level *l = s->depth ? &s->lv[s->depth - 1] : NULL;
+
+	if (l == NULL)
+		return fail(s, "unexpected '%c'", c);
+	if (c == ':' && l->expect == OBJ_COLON)
+		l->expect = OBJ_VALUE;
+	else if (c == ',' && l->expect == NEXT)
+		l->expect = l->array ? ARR_VALUE : OBJ_KEY;
+	else
+		return fail(s, "unexpected '%c'", c);
+	return s->capturing ? append(s, &c, 1) : 0;
+}
+
+static int
+begin_string(struct jscan *s)
+{
+	struct level *l = s->depth ? &s->lv[s->depth - 1] : NULL;
+
+	s->in_str = 1;
+	s->esc = 0;
+	if (l != NULL && (l->expect == OBJ_FIRST || l->expect == OBJ_KEY)) {
+		l->expect = OBJ_COLON;
+		s->str_is_key = 1;
+		s->key_len = 0;
+		s->key_cut = 0;
+		return s->capturing ? append(s, "\"", 1) : 0;
+	}
+	s->str_is_key = 0;
+	return begin_value(s, '"');
+}
+
+static void
+key_byte(struct jscan *s, char c)
+{
+	if (s->depth > JSCAN_MAX_PATH)
+		return;
+	if (s->key_len < JSCAN_KEY_MAX)
+		s->keys[s->depth - 1][s->key_len++] = c;
+	else
+		s->key_cut = 1;
+}
+
+static int
+end_string(struct jscan *s)
+{
+	s->in_str = 0;
+	if (s->capturing && append(s, "\"", 1) < 0)
+		return -1;
+	if (!s->str_is_key)
+		return value_end(s);
+	if (s->depth <= JSCAN_MAX_PATH) {
+		/* a cut key must match nothing: no name we look for has \1 */
+		if (s->key_cut)
+			s->keys[s->depth - 1][0] = '\1';
+		s->keys[s->depth - 1][s->key_cut ? 1 : s->key_len] = '\0';
+	}
+	return 0;
+}
+
+/* Inside a string: consume a run; returns bytes used or -1. */
+static long
+string_run(struct jscan *s, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (s->esc) {
+			s->esc = 0;
+		} else if (c == '\\') {
+			s->esc = 1;
+		} else if (c == '"') {
+			break;
+		} else if (c < 0x20) {
+			s->offset += i;
+			return fail(s, "a control byte in a string");
+		}
+		if (s->str_is_key)
+			key_byte(s, (char)c);
+	}
+	if (s->capturing && append(s, p, i) < 0)
+		return -1;
+	if (i < n && end_string(s) < 0)
+		return -1;
+	return (long)(i < n ? i + 1 : i);
+}
+
+static int
+is_lit(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z') || c == '.' || c == '+' || c == '-';
+}
+
+static int
+byte(struct jscan *s, char c)
+{
+	if (s->in_lit) {
+		if (is_lit(c))
+			return s->capturing ? append(s, &c, 1) : 0;
+		s->in_lit = 0;
+		if (value_end(s) < 0)
+			return -1;
+	}
+	switch (c) {
+	case ' ':
+	case '\t':
+	case '\n':
+	case '\r':
+		return s->capturing ? append(s, &c, 1) : 0;
+	case '{':
+	case '[':
+		return open_container(s, c);
+	case '}':
+	case ']':
+		return close_container(s, c);
+	case ':':
+	case ',':
+		return punctuation(s, c);
+	case '"':
+		return begin_string(s);
+	default:
+		break;
+	}
+	if (c != '-' && !(c >= '0' && c <= '9') && c != 't' && c != 'f' &&
+	    c != 'n')
+		return fail(s, "unexpected byte 0x%02x", (unsigned char)c);
+	if (begin_value(s, c) < 0)
+		return -1;
+	s->in_lit = 1;
+	return 0;
+}
+
+int
+jscan_feed(
+    struct jscan *s, const char *data, size_t len, char *err, size_t errlen)
+{
+	size_t i = 0;
+	long used;
+
+	s->err = err;
+	s->errlen = errlen;
+	while (i < len) {
+		if (s->in_str) {
+			used = string_run(s, data + i, len - i);
+			if (used < 0)
+				return -1;
+			i += (size_t)used;
+			s->offset += (unsigned long long)used;
+			continue;
+		}
+		if (byte(s, data[i]) < 0)
+			return -1;
+		i++;
+		s->offset++;
+	}
+	return 0;
+}
