@@ -9,7 +9,9 @@ ALICE=346538631
 python3 "$top_srcdir/tests/tailnet.py" -o "$T/tailnet.json" \
 	--self alice@example.com --user "101:alice@example.com:Alice Liddell"
 start_fake_tailscaled "$T/tailnet.json"
-write_config --daemon "max_clients = 100" "ttl = 60" "refresh_on_miss = 1"
+# timeout_ms: the hang and slow faults must end well within wait_for's time
+write_config --daemon "max_clients = 100" "ttl = 60" "refresh_on_miss = 1" \
+	"timeout_ms = 250"
 start_tsnssd
 is "$(getent passwd alice | cut -d: -f3)" "$ALICE" "alice resolves"
 
@@ -73,7 +75,9 @@ else
 	pass "a cache from before a policy change is not served"
 fi
 like "$(cat "$T/tsnssd.log")" "another identity policy" "and the log says why"
-write_config --daemon "max_clients = 100" "ttl = 60" "refresh_on_miss = 1"
+# timeout_ms: the hang and slow faults must end well within wait_for's time
+write_config --daemon "max_clients = 100" "ttl = 60" "refresh_on_miss = 1" \
+	"timeout_ms = 250"
 
 # a corrupt cache file is rejected, not trusted
 stop_tsnssd

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/queue.h>
 
 #include <curl/curl.h>
@@ -36,6 +37,9 @@ struct request {
 	char *body; /* NUL-terminated */
 	size_t len, cap;
 	int too_big, no_memory;
+	localapi_sink_fn *sink; /* a stream: where a 200's body goes */
+	int sink_refused;
+	char version[64]; /* the Tailscale-Version header */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -52,7 +56,7 @@ struct localapi {
 	struct event *timer;
 	struct curl_slist *headers;
 	char *socket;
-	long timeout_ms;
+	long timeout_ms, connect_ms;
 	size_t max_bytes;
 	LIST_HEAD(, request) requests;
 	LIST_HEAD(, watch) watches;
@@ -94,6 +98,15 @@ grow(struct request *r, size_t need)
 	return 0;
 }
 
+static int
+is_ok(struct request *r)
+{
+	long code = 0;
+
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+	return code == 200;
+}
+
 /* Returning less than given makes libcurl stop with CURLE_WRITE_ERROR. */
 static size_t
 on_data(char *data, size_t size, size_t nmemb, void *arg)
@@ -101,6 +114,12 @@ on_data(char *data, size_t size, size_t nmemb, void *arg)
 	struct request *r = arg;
 	size_t n = size * nmemb;
 
+	if (r->sink != NULL && is_ok(r)) {
+		if (r->sink(data, n, r->arg) == 0)
+			return n;
+		r->sink_refused = 1;
+		return 0;
+	}
 	if (n > r->la->max_bytes - r->len) {
 		r->too_big = 1;
 		return 0;
@@ -112,6 +131,25 @@ on_data(char *data, size_t size, size_t nmemb, void *arg)
 	memcpy(r->body + r->len, data, n);
 	r->len += n;
 	r->body[r->len] = '\0';
+	return n;
+}
+
+/* Headers: only Tailscale-Version matters, for choosing the bus mask. */
+static size_t
+on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	static const char name[] = "tailscale-version:";
+	struct request *r = arg;
+	size_t n = size * nmemb, i = sizeof name - 1, o = 0;
+
+	if (n < i || strncasecmp(data, name, i) != 0)
+		return n;
+	while (i < n && (data[i] == ' ' || data[i] == '\t'))
+		i++;
+	while (i < n && o + 1 < sizeof r->version &&
+	       (unsigned char)data[i] > 0x20 && (unsigned char)data[i] < 0x7f)
+		r->version[o++] = data[i++];
+	r->version[o] = '\0';
 	return n;
 }
 
@@ -132,7 +170,10 @@ setup(struct request *r, const char *url)
 	SET(CURLOPT_UNIX_SOCKET_PATH, la->socket);
 	SET(CURLOPT_HTTPHEADER, la->headers);
 	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	SET(CURLOPT_TIMEOUT_MS, la->timeout_ms);
+	/* a stream has no end to bound: its reader watches it instead */
+	if (la->timeout_ms > 0)
+		SET(CURLOPT_TIMEOUT_MS, la->timeout_ms);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, la->connect_ms);
 	SET(CURLOPT_NOSIGNAL, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	SET(CURLOPT_PROTOCOLS_STR, "http");
@@ -149,7 +190,10 @@ setup(struct request *r, const char *url)
 	 */
 	SET(CURLOPT_FORBID_REUSE, 1L);
 	/* Refuses a too-long Content-Length before reading any of it. */
-	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)la->max_bytes);
+	if (r->sink == NULL)
+		SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)la->max_bytes);
+	SET(CURLOPT_HEADERFUNCTION, on_header);
+	SET(CURLOPT_HEADERDATA, r);
 	SET(CURLOPT_WRITEFUNCTION, on_data);
 	SET(CURLOPT_WRITEDATA, r);
 	SET(CURLOPT_PRIVATE, r);
@@ -160,9 +204,26 @@ setup(struct request *r, const char *url)
 
 #undef SET
 
+static int start(struct localapi *la, const char *path, localapi_sink_fn *sink,
+    localapi_done_fn *done, void *arg);
+
 int
 localapi_get(
     struct localapi *la, const char *path, localapi_done_fn *done, void *arg)
+{
+	return start(la, path, NULL, done, arg);
+}
+
+int
+localapi_stream(struct localapi *la, const char *path, localapi_sink_fn *sink,
+    localapi_done_fn *done, void *arg)
+{
+	return start(la, path, sink, done, arg);
+}
+
+static int
+start(struct localapi *la, const char *path, localapi_sink_fn *sink,
+    localapi_done_fn *done, void *arg)
 {
 	size_t urllen = sizeof "http://" LOCALAPI_HOST + strlen(path);
 	struct request *r;
@@ -179,6 +240,7 @@ localapi_get(
 	r->la = la;
 	r->done = done;
 	r->arg = arg;
+	r->sink = sink;
 	r->easy = curl_easy_init();
 	if (r->easy == NULL || setup(r, url) != CURLE_OK ||
 	    curl_multi_add_handle(la->multi, r->easy) != CURLM_OK)
@@ -237,7 +299,12 @@ describe_curl(const struct request *r, CURLcode code, char *msg, size_t len)
 	default:
 		break;
 	}
-	if (r->too_big || code == CURLE_FILESIZE_EXCEEDED)
+	if (r->sink_refused)
+		snprintf(msg, len,
+		    "the stream from tailscaled at %s was "
+		    "abandoned: its data was refused",
+		    la->socket);
+	else if (r->too_big || code == CURLE_FILESIZE_EXCEEDED)
 		snprintf(msg, len,
 		    "answer larger than %zu bytes from tailscaled at %s "
 		    "(max_answer_bytes)",
@@ -278,6 +345,7 @@ finish(struct request *r, CURLcode code)
 	reply.curl_code = (int)code;
 	reply.body = r->body != NULL ? r->body : "";
 	reply.len = r->len;
+	reply.version = r->version;
 	reply.error = describe(r, code, reply.http_status, msg, sizeof msg);
 	LIST_REMOVE(r, entry);
 	curl_multi_remove_handle(r->la->multi, r->easy);
@@ -475,7 +543,7 @@ setup_multi(struct localapi *la)
  */
 struct localapi *
 localapi_new(struct event_base *base, const char *socket, long timeout_ms,
-    size_t max_bytes)
+    long connect_ms, size_t max_bytes)
 {
 	struct localapi *la = calloc(1, sizeof *la);
 
@@ -483,6 +551,7 @@ localapi_new(struct event_base *base, const char *socket, long timeout_ms,
 		return NULL;
 	la->base = base;
 	la->timeout_ms = timeout_ms;
+	la->connect_ms = connect_ms;
 	la->max_bytes = max_bytes;
 	LIST_INIT(&la->requests);
 	LIST_INIT(&la->watches);

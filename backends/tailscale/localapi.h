@@ -22,6 +22,7 @@ struct localapi_reply {
 	long http_status; /* 0 if there was no answer */
 	const char *body; /* the bytes received, NUL-terminated; never NULL */
 	size_t len;
+	const char *version; /* the Tailscale-Version header, or "" */
 	/*
 	 * NULL if curl_code is 0 and http_status is 200; else a sentence for
 	 * the admin, which names the socket or quotes the start of the body.
@@ -31,14 +32,20 @@ struct localapi_reply {
 
 /* reply and everything it points to are valid only during the call. */
 typedef void localapi_done_fn(const struct localapi_reply *reply, void *arg);
+/*
+ * Bytes of a streamed 200 answer as they arrive, from inside libcurl:
+ * must not call into this localapi.  Nonzero abandons the stream.
+ */
+typedef int localapi_sink_fn(const char *data, size_t len, void *arg);
 
 /*
- * socket: tailscaled's unix socket; timeout_ms bounds a whole request;
- * max_bytes bounds the body.  Returns NULL when out of memory or when
- * libcurl cannot start.  Does no I/O.
+ * socket: tailscaled's unix socket; timeout_ms bounds a whole request (0:
+ * no bound, for streams); connect_ms bounds the connection; max_bytes
+ * bounds a body that is kept (not a streamed one).  Returns NULL when out
+ * of memory or when libcurl cannot start.  Does no I/O.
  */
 struct localapi *localapi_new(struct event_base *base, const char *socket,
-    long timeout_ms, size_t max_bytes);
+    long timeout_ms, long connect_ms, size_t max_bytes);
 
 /*
  * Start GET path (e.g. "/localapi/v0/status").  Returns 0, or -1 when the
@@ -46,6 +53,13 @@ struct localapi *localapi_new(struct event_base *base, const char *socket,
  */
 int localapi_get(
     struct localapi *la, const char *path, localapi_done_fn *done, void *arg);
+
+/*
+ * Start a GET whose 200 body goes to sink as it arrives (any other
+ * answer's body is kept, for the error); done is called at its end.
+ */
+int localapi_stream(struct localapi *la, const char *path,
+    localapi_sink_fn *sink, localapi_done_fn *done, void *arg);
 
 /*
  * Cancel every request under way (their callbacks are not called) and

@@ -1,11 +1,17 @@
 /*
  * plugin.c - the tailscale backend: the users of the tailnet, as
- * tailscaled's LocalAPI reports them in GET /localapi/v0/status.
+ * tailscaled's LocalAPI reports them: pushed by its IPN bus (watch.c),
+ * or, where there is no bus, polled from GET /localapi/v0/status.
  *
  * [tailscale] settings of its own (the daemon keeps the rest):
  *   socket            tailscaled's LocalAPI socket
- *   timeout_ms        bound on one whole request, 10..60000
- *   max_answer_bytes  bound on the status answer, 4096..268435456
+ *   timeout_ms        bound on one whole status request, 10..600000
+ *   max_answer_bytes  bound on the status answer, 4096..4294967296
+ *   ipn_bus           follow the IPN bus (yes) or only poll (no)
+ *   bus_first_ms      subscription to the end of the first message
+ *   bus_stall_ms      a bus message that stops arriving half-way
+ *   bus_idle_s        a silent bus is checked this often
+ *   bus_retry_s       after falling back to polling, try the bus again
  */
 #ifdef HAVE_CONFIG_H
 #include "autoconfig.h"
@@ -23,13 +29,20 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "bus.h"
 #include "localapi.h"
 #include "plugin.h"
 #include "status.h"
+#include "watch.h"
 
 #define DEFAULT_SOCKET "/var/run/tailscale/tailscaled.sock"
-#define DEFAULT_TIMEOUT_MS 250
-#define DEFAULT_MAX_BYTES (16L * 1024 * 1024)
+/*
+ * A 100k-user status is about 150 MB and takes tailscaled seconds to
+ * write: the defaults must not be what breaks a large tailnet.
+ */
+#define DEFAULT_TIMEOUT_MS 30000
+#define DEFAULT_MAX_BYTES (512L * 1024 * 1024)
+#define DEFAULT_CONNECT_MS 2000 /* a unix socket connects at once or never */
 #define STATUS_PATH "/localapi/v0/status"
 /* The owner of every tagged device: never a person. */
 #define TAGGED_DEVICES "tagged-devices"
@@ -39,6 +52,14 @@ struct ts_plugin {
 	char *socket;
 	long timeout_ms;
 	size_t max_bytes;
+	int use_bus;
+	struct watch_settings ws;
+	struct watch *watch;  /* made at the first fetch: init does no I/O */
+	int bus_answered;     /* the bus gave an answer this process */
+	int waiting;	      /* a fetch waits for the bus's first answer */
+	int bus_down;	      /* the bus failed once: fetches poll meanwhile */
+	int pushed_status;    /* the last answer pushed: -1 none yet */
+	struct event *answer; /* answers a fetch from the bus, from the loop */
 	struct localapi *api; /* made at the first fetch: init does no I/O */
 	struct event *defer;  /* reports a fetch that could not start */
 	char defer_why[256];
@@ -79,6 +100,17 @@ set_long(const struct tsnss_setting *s, long lo, long hi, long *out, char *err,
 }
 
 static int
+set_bool(const struct tsnss_setting *s, int *out, char *err, size_t errlen)
+{
+	if (strcmp(s->value, "yes") == 0 || strcmp(s->value, "no") == 0) {
+		*out = strcmp(s->value, "yes") == 0;
+		return 0;
+	}
+	snprintf(err, errlen, "line %u: %s must be yes or no", s->line, s->key);
+	return -1;
+}
+
+static int
 set_socket(struct ts_plugin *p, const struct tsnss_setting *s, char *err,
     size_t errlen)
 {
@@ -115,13 +147,23 @@ apply_setting(struct ts_plugin *p, const struct tsnss_setting *s, char *err,
 	if (strcmp(s->key, "socket") == 0)
 		return set_socket(p, s, err, errlen);
 	if (strcmp(s->key, "timeout_ms") == 0)
-		return set_long(s, 10, 60000, &p->timeout_ms, err, errlen);
+		return set_long(s, 10, 600000, &p->timeout_ms, err, errlen);
 	if (strcmp(s->key, "max_answer_bytes") == 0) {
-		if (set_long(s, 4096, 268435456, &v, err, errlen) < 0)
+		if (set_long(s, 4096, 4294967296L, &v, err, errlen) < 0)
 			return -1;
 		p->max_bytes = (size_t)v;
 		return 0;
 	}
+	if (strcmp(s->key, "ipn_bus") == 0)
+		return set_bool(s, &p->use_bus, err, errlen);
+	if (strcmp(s->key, "bus_first_ms") == 0)
+		return set_long(s, 100, 600000, &p->ws.first_ms, err, errlen);
+	if (strcmp(s->key, "bus_stall_ms") == 0)
+		return set_long(s, 100, 600000, &p->ws.stall_ms, err, errlen);
+	if (strcmp(s->key, "bus_idle_s") == 0)
+		return set_long(s, 1, 86400, &p->ws.idle_s, err, errlen);
+	if (strcmp(s->key, "bus_retry_s") == 0)
+		return set_long(s, 1, 86400, &p->ws.retry_s, err, errlen);
 	snprintf(err, errlen, "line %u: unknown key '%s' in [tailscale]",
 	    s->line, s->key);
 	return -1;
@@ -166,6 +208,13 @@ ts_init(const struct tsnss_host *host, const struct tsnss_setting *settings,
 		p->host.log = quiet;
 	p->timeout_ms = DEFAULT_TIMEOUT_MS;
 	p->max_bytes = DEFAULT_MAX_BYTES;
+	p->use_bus = 1;
+	p->pushed_status = -1;
+	p->ws.connect_ms = DEFAULT_CONNECT_MS;
+	p->ws.first_ms = 120000; /* tailscaled writes 100k peers in seconds */
+	p->ws.stall_ms = 15000;
+	p->ws.idle_s = 60;
+	p->ws.retry_s = 600;
 	for (i = 0; i < n_settings; i++)
 		if (apply_setting(p, &settings[i], err, errlen) < 0)
 			goto fail;
@@ -323,8 +372,8 @@ static int
 start(struct ts_plugin *p)
 {
 	if (p->api == NULL)
-		p->api = localapi_new(
-		    p->host.base, p->socket, p->timeout_ms, p->max_bytes);
+		p->api = localapi_new(p->host.base, p->socket, p->timeout_ms,
+		    p->ws.connect_ms, p->max_bytes);
 	if (p->api == NULL) {
 		snprintf(p->defer_why, sizeof p->defer_why,
 		    "cannot set up libcurl to reach tailscaled at %s",
@@ -358,6 +407,141 @@ defer_failure(struct ts_plugin *p)
 	return 0;
 }
 
+/* --- the IPN bus ------------------------------------------------------------
+ */
+
+/* What the bus says now: the users while Running, else not ready. */
+static enum tsnss_fetch_status
+bus_answer(struct ts_plugin *p, const struct tsnss_identity **ids, size_t *n,
+    int *changed, char *detail, size_t len)
+{
+	struct bus *b = watch_bus(p->watch);
+	const char *state = bus_state(b);
+
+	*ids = bus_users(b, n, changed);
+	if (*ids == NULL) {
+		snprintf(detail, len, "out of memory");
+		return TSNSS_FETCH_ERROR;
+	}
+	if (strcmp(state, "Running") != 0) {
+		snprintf(detail, len, "tailscaled BackendState is %s",
+		    state[0] ? state : "unknown");
+		*n = 0;
+		return TSNSS_FETCH_NOT_READY;
+	}
+	return TSNSS_FETCH_OK;
+}
+
+static void
+push(struct ts_plugin *p, enum tsnss_fetch_status status, const char *detail,
+    const struct tsnss_identity *ids, size_t n)
+{
+	struct tsnss_fetch_result res = {.size = sizeof res,
+	    .status = status,
+	    .detail = detail,
+	    .ids = ids,
+	    .n_ids = n,
+	    .id_size = sizeof *ids};
+
+	if (TSNSS_HAS(&p->host, struct tsnss_host, push_arg) &&
+	    p->host.push != NULL)
+		p->host.push(&res, p->host.push_arg);
+}
+
+/* A fetch waiting for the bus, or the daemon unasked, hears the news. */
+static void
+on_bus_changed(void *arg)
+{
+	struct ts_plugin *p = arg;
+	const struct tsnss_identity *ids;
+	enum tsnss_fetch_status st;
+	char detail[128] = "";
+	size_t n;
+	int changed;
+
+	st = bus_answer(p, &ids, &n, &changed, detail, sizeof detail);
+	p->bus_answered = 1;
+	if (p->waiting) {
+		p->waiting = 0;
+		p->pushed_status = (int)st;
+		report(p, st, detail, ids, n);
+		return; /* p may be gone */
+	}
+	if ((int)st == p->pushed_status && (st != TSNSS_FETCH_OK || !changed))
+		return;
+	p->pushed_status = (int)st;
+	push(p, st, detail, ids, n);
+}
+
+/*
+ * The bus cannot answer now.  A fetch that waited for it is answered by
+ * polling, as without a bus; the users the bus gave stay in the daemon.
+ */
+static void
+on_bus_down(void *arg, const char *why, int fallback)
+{
+	struct ts_plugin *p = arg;
+
+	(void)why;
+	(void)fallback;
+	p->bus_down = 1;
+	p->pushed_status = -1; /* after a poll, the next picture is news */
+	if (!p->waiting)
+		return;
+	p->waiting = 0;
+	if (start(p) < 0 && defer_failure(p) < 0)
+		report(p, TSNSS_FETCH_ERROR, p->defer_why, NULL, 0);
+}
+
+/* A fetch while the bus is live: answered from what it said, at once. */
+static void
+on_answer(evutil_socket_t fd, short events, void *arg)
+{
+	struct ts_plugin *p = arg;
+	const struct tsnss_identity *ids;
+	enum tsnss_fetch_status st;
+	char detail[128] = "";
+	size_t n;
+	int changed;
+
+	(void)fd;
+	(void)events;
+	st = bus_answer(p, &ids, &n, &changed, detail, sizeof detail);
+	p->pushed_status = (int)st;
+	report(p, st, detail, ids, n);
+}
+
+static int
+start_bus(struct ts_plugin *p)
+{
+	static const struct watch_ops ops = {on_bus_changed, on_bus_down};
+
+	p->ws.socket = p->socket;
+	p->watch = watch_new(&p->host, &p->ws, &ops, p);
+	p->answer = evtimer_new(p->host.base, on_answer, p);
+	if (p->watch == NULL || p->answer == NULL)
+		return -1;
+	watch_start(p->watch);
+	return 0;
+}
+
+/* 1 if the bus answers this fetch (now or at its first message). */
+static int
+fetch_from_bus(struct ts_plugin *p)
+{
+	struct timeval now = {0, 0};
+
+	if (!p->use_bus || (p->watch == NULL && start_bus(p) < 0))
+		return 0;
+	if (watch_live(p->watch))
+		return evtimer_add(p->answer, &now) == 0;
+	if (!p->bus_answered && !p->bus_down) {
+		p->waiting = 1;
+		return 1;
+	}
+	return 0;
+}
+
 static int
 ts_fetch(void *state, tsnss_fetch_done_fn *done, void *arg)
 {
@@ -367,10 +551,22 @@ ts_fetch(void *state, tsnss_fetch_done_fn *done, void *arg)
 		return -1;
 	p->done = done;
 	p->done_arg = arg;
-	if (start(p) < 0 && defer_failure(p) < 0)
+	if (!fetch_from_bus(p) && start(p) < 0 && defer_failure(p) < 0)
 		return -1;
 	p->busy = 1;
 	return 0;
+}
+
+static void
+ts_describe(void *state, char *buf, size_t len)
+{
+	struct ts_plugin *p = state;
+
+	if (p->watch != NULL)
+		watch_describe(p->watch, buf, len);
+	else
+		snprintf(buf, len, "ipn bus:          %s\n",
+		    p->use_bus ? "not yet started" : "off (ipn_bus = no)");
 }
 
 static void
@@ -381,6 +577,9 @@ ts_free(void *state)
 	if (p == NULL)
 		return;
 	localapi_free(p->api);
+	watch_free(p->watch);
+	if (p->answer != NULL)
+		event_free(p->answer);
 	if (p->defer != NULL)
 		event_free(p->defer);
 	free(p->skip_reason);
@@ -396,4 +595,5 @@ const struct tsnss_plugin tsnss_plugin = {
     .fetch = ts_fetch,
     .free = ts_free,
     .size = sizeof(struct tsnss_plugin),
+    .describe = ts_describe,
 };
