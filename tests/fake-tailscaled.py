@@ -46,6 +46,31 @@ or empty file means normal):
   loggedout   what a tailscaled with no netmap at all says: NeedsLogin, no
               addresses, no tailnet, "Peer": null, "User": null
 
+The IPN bus, GET /localapi/v0/watch-ipn-bus?mask=N, as watch-ipn-bus.md
+describes it (tests/fixtures has its example): mask parsed as a decimal
+uint64 (400 "bad mask" otherwise; on 1.102+ also the 400s for mask 65536
+and for 256 with the new bits), headers flushed at once, then one compact
+JSON Notify per line, one chunk each.  The dialect follows the tailnet
+document's Version:
+  >= 1.100  first message per mask: InitialStatus (16384), State and
+            SessionID (2), NetMap (8).  Then, with 4096, a UserProfiles
+            message before the peers that need it, then PeersChanged and
+            PeersRemoved (NodeIDs, derived from the node key when the
+            document has none: they exceed 2^53).
+  <  1.100  first message State (2) and NetMap (8); then a whole NetMap on
+            every change.
+The document is watched every 50 ms.  While the status mode is notrunning
+or loggedout only {"State":2} is sent, and on the way back {"State":6} and
+a full SelfChange resync.  --bus-file holds a word read on every tick:
+  normal      as above
+  nobus       new subscriptions get 404, as from a build without the bus
+  rebuild     changes go out as full SelfChange resyncs, not deltas
+  cut TOKEN   (a new TOKEN each time) send half of a full resync line and
+              drop the connection
+  behind TOKEN  send the "fell behind" ErrMessage and end the stream
+A connection acts on a cut or behind TOKEN only if it was not already
+there when it subscribed.
+
 --log gets one line per request, written before the answer, including
 those net/http itself refuses (no Host, malformed):
   METHOD TARGET sec-tailscale=yes|no host=HOST mode=MODE code=CODE
@@ -60,8 +85,10 @@ unless --verbose or something is wrong.
 
 import argparse
 import email.utils
+import hashlib
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -73,6 +100,7 @@ import urllib.parse
 
 LOCALAPI_HOST = "local-tailscaled.sock"  # what tailscale's clients send
 STATUS_PATH = "/localapi/v0/status"
+WATCH_PATH = "/localapi/v0/watch-ipn-bus"
 GO_BUFFER = 2048  # net/http's bufferBeforeChunkingSize
 MAX_HEADER_BYTES = (1 << 20) + 4096  # net/http's DefaultMaxHeaderBytes + slack
 HUGE_BYTES = 64 << 20
@@ -452,6 +480,8 @@ class Handler(socketserver.StreamRequestHandler):
             host = req.headers.get("host", [""])[0]
             if req.get("Referer") or req.get("Origin") or host not in ("", LOCALAPI_HOST):
                 reply = http_error(403, "invalid localapi request")
+            elif req.path == WATCH_PATH:
+                return self.watch(req)
             elif req.path != STATUS_PATH:
                 reply = http_error(404, "404 page not found", localapi_headers(DEFAULT_VERSION))
             else:
@@ -472,6 +502,96 @@ class Handler(socketserver.StreamRequestHandler):
             return reply.run()  # it does its own talking
         data, close = reply.wire(req)
         return self.send(data) and not close
+
+    # -- the IPN bus --------------------------------------------------------------
+
+    def watch(self, req):
+        ctl = read_bus_ctl()
+        try:
+            doc = read_tailnet()
+        except (OSError, ValueError) as e:
+            return self.finish_watch(req, http_error(500, "cannot read tailnet: %s" % e))
+        version = doc.get("Version") or DEFAULT_VERSION
+        raw = (req.query.get("mask") or [""])[0]
+        if ctl == "nobus":
+            return self.finish_watch(req, http_error(404, "404 page not found"))
+        why = bad_mask(raw, version)
+        if why:
+            return self.finish_watch(req, http_error(400, why))
+        mask = int(raw or "0")
+        self.log("%s %s sec-tailscale=yes host=%s mode=bus code=200" % (
+            req.method, req.target, req.get("Host") or "-"))
+        head = Reply(200, b"", localapi_headers(version), "application/json")
+        head_bytes, _ = head.wire(req)
+        # force the chunked form: the body's length is unknown
+        head_bytes = head_bytes.replace(b"Content-Length: 0\r\n",
+                                        b"Transfer-Encoding: chunked\r\n")
+        if not self.send(head_bytes):
+            return False
+        return self.stream(mask, ctl)
+
+    def finish_watch(self, req, reply):
+        self.log("%s %s sec-tailscale=yes host=%s mode=bus code=%d" % (
+            req.method, req.target, req.get("Host") or "-", reply.code))
+        data, close = reply.wire(req)
+        return self.send(data) and not close
+
+    def chunk(self, data):
+        return self.send(b"%x\r\n%s\r\n" % (len(data), data))
+
+    def stream(self, mask, seen_ctl):
+        mode, stamp = read_mode(), doc_stamp()
+        view = View(read_tailnet(), mode)
+        sent_profiles = dict(view.profiles) if mask & M_INITIAL_STATUS else {}
+        if not self.chunk(first_message(view, mask)):
+            return False
+        new_style = version_tuple(view.version) >= (1, 100)
+        deltas_on = new_style and mask & (M_PEER_CHANGES | M_PEER_PATCHES)
+        while True:
+            time.sleep(0.05)
+            ctl = read_bus_ctl()
+            if ctl != seen_ctl and ctl.startswith("cut "):
+                line = resync(view, {})
+                self.send(b"%x\r\n%s" % (len(line), line[:len(line) // 2]))
+                return False
+            if ctl != seen_ctl and ctl.startswith("behind "):
+                self.chunk(notify(view.version, ErrMessage=(
+                    "IPN bus consumer fell behind; closing watch")))
+                self.send(b"0\r\n\r\n")
+                return False
+            seen_ctl = ctl
+            if (read_mode(), doc_stamp()) == (mode, stamp):
+                continue
+            mode, stamp = read_mode(), doc_stamp()
+            try:
+                new = View(read_tailnet(), mode)
+            except (OSError, ValueError):
+                continue
+            for line in self.changes(view, new, sent_profiles, ctl, deltas_on, new_style):
+                if not self.chunk(line):
+                    return False
+            if new.state == 6 or view.state != 6:
+                view = new
+            else:
+                view.state = new.state  # logged out: the peers stay as they were
+
+    def changes(self, old, new, sent_profiles, ctl, deltas_on, new_style):
+        out = []
+        if new.state != old.state:
+            out.append(notify(new.version, State=new.state))
+        if new.state != 6:
+            return out  # no peers while not Running
+        if not new_style:
+            if old.state != 6 or old.peers != new.peers or old.profiles != new.profiles:
+                out.append(notify(new.version, NetMap=new.netmap()))
+            return out
+        if not deltas_on:
+            return out
+        if old.state != 6 or ctl == "rebuild":
+            out.append(resync(new, sent_profiles))
+        else:
+            out.extend(deltas(old, new, sent_profiles))
+        return out
 
     def log(self, line):
         if opts.verbose:
@@ -591,6 +711,185 @@ class Handler(socketserver.StreamRequestHandler):
         return chunk(end) and self.send(b"0\r\n\r\n")
 
 
+
+# --- the IPN bus ---------------------------------------------------------------
+
+M_INITIAL_STATE, M_INITIAL_NETMAP, M_RATE_LIMIT = 2, 8, 256
+M_PEER_CHANGES, M_NO_NETMAP, M_INITIAL_STATUS, M_PEER_PATCHES = 4096, 8192, 16384, 32768
+M_IN_PROCESS = 65536
+STATES = {"NoState": 0, "InUseOtherUser": 1, "NeedsLogin": 2, "NeedsMachineAuth": 3,
+          "Stopped": 4, "Starting": 5, "Running": 6}
+NOTIFY_ORDER = ("Version", "SessionID", "ErrMessage", "LoginFinished", "State",
+                "Prefs", "SelfChange", "InitialStatus", "NetMap", "PeersChanged",
+                "PeersRemoved", "UserProfiles", "Engine", "BrowseToURL", "DriveShares")
+ALWAYS = ("ErrMessage", "LoginFinished", "State", "Prefs", "NetMap", "Engine",
+          "BrowseToURL", "DriveShares")  # no omit tag: null when unset
+
+
+def version_tuple(v):
+    m = re.match(r"(\d+)\.(\d+)", v or "")
+    return (int(m.group(1)), int(m.group(2))) if m else (1, 102)
+
+
+def go_line(obj):
+    """json.Encoder.Encode: compact, HTML escaped, one newline."""
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    for ch, esc in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
+                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return (text + "\n").encode("utf-8")
+
+
+def notify(version, **fields):
+    out = {}
+    for k in NOTIFY_ORDER:
+        if k == "Version":
+            out[k] = version
+        elif k in fields:
+            out[k] = fields[k]
+        elif k in ALWAYS:
+            out[k] = None
+    return go_line(out)
+
+
+def node_id(ps, key):
+    """PeerStatus.NodeID, or one derived from the node key (> 2^53 mostly)."""
+    if isinstance(ps.get("NodeID"), int):
+        return ps["NodeID"]
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:7], "big") + 1
+
+
+def to_node(nid, ps):
+    """A tailcfg.Node in the shape the bus carries it."""
+    addrs = [ip + ("/128" if ":" in ip else "/32") for ip in ps.get("TailscaleIPs") or []]
+    n = {"ID": nid, "StableID": ps.get("ID", ""), "Name": ps.get("DNSName", ""),
+         "User": ps.get("UserID", 0), "Key": ps.get("PublicKey", ""),
+         "Addresses": addrs, "AllowedIPs": addrs}
+    if ps.get("Tags"):
+        n["Tags"] = ps["Tags"]
+    n["Online"] = bool(ps.get("Online"))
+    n["MachineAuthorized"] = True
+    n["ComputedName"] = ps.get("HostName", "")
+    return n
+
+
+class View:
+    """What a watcher has been told: state, peers by NodeID, profiles."""
+
+    def __init__(self, doc, mode):
+        if mode == "notrunning":
+            doc = not_running(doc)
+        elif mode == "loggedout":
+            doc = logged_out(doc)
+        self.doc = doc
+        self.version = doc.get("Version") or DEFAULT_VERSION
+        self.state = STATES.get(doc.get("BackendState"), 0)
+        self.self_node = to_node(node_id(doc.get("Self") or {}, "self"),
+                                 doc.get("Self") or {})
+        self.peers = {}
+        for key, ps in (doc.get("Peer") or {}).items():
+            nid = node_id(ps, key)
+            self.peers[nid] = to_node(nid, ps)
+        self.profiles = {k: v for k, v in (doc.get("User") or {}).items()}
+
+    def initial_status(self):
+        doc = dict(self.doc)
+        peers = {}
+        for key, ps in (doc.get("Peer") or {}).items():
+            ps = dict(ps)
+            ps["NodeID"] = node_id(ps, key)
+            peers[key] = ps
+        doc["Peer"] = {k: peers[k] for k in sorted(peers)} if doc.get("Peer") is not None else None
+        if isinstance(doc.get("User"), dict):
+            doc["User"] = {k: doc["User"][k] for k in sorted(doc["User"])}
+        return doc
+
+    def netmap(self):
+        return {"SelfNode": self.self_node,
+                "Peers": [self.peers[k] for k in sorted(self.peers)],
+                "UserProfiles": {k: self.profiles[k] for k in sorted(self.profiles)},
+                "Domain": (self.doc.get("CurrentTailnet") or {}).get("Name", "")}
+
+
+def first_message(view, mask):
+    f = {}
+    if mask & M_INITIAL_STATE:
+        f["SessionID"] = "%016x" % random.getrandbits(64)
+        f["State"] = view.state
+    if mask & M_INITIAL_NETMAP and view.doc.get("Peer") is not None:
+        if version_tuple(view.version) >= (1, 100):
+            f["SelfChange"] = view.self_node
+        f["NetMap"] = view.netmap()
+    if mask & M_INITIAL_STATUS and version_tuple(view.version) >= (1, 100):
+        f["InitialStatus"] = view.initial_status()
+    return notify(view.version, **f)
+
+
+def resync(view, sent_profiles):
+    """The one message of a full netmap rebuild (SelfChange)."""
+    ups = {k: v for k, v in sorted(view.profiles.items()) if sent_profiles.get(k) != v}
+    sent_profiles.update(ups)
+    f = {"SelfChange": view.self_node,
+         "PeersChanged": [view.peers[k] for k in sorted(view.peers)]}
+    if ups:
+        f["UserProfiles"] = ups
+    return notify(view.version, **f)
+
+
+def deltas(old, new, sent_profiles):
+    """UserProfiles first, then PeersChanged/PeersRemoved."""
+    out = []
+    ups = {k: v for k, v in sorted(new.profiles.items()) if sent_profiles.get(k) != v}
+    if ups:
+        sent_profiles.update(ups)
+        out.append(notify(new.version, UserProfiles=ups))
+    changed = [n for k, n in sorted(new.peers.items()) if old.peers.get(k) != n]
+    removed = [k for k in sorted(old.peers) if k not in new.peers]
+    f = {}
+    if changed:
+        f["PeersChanged"] = changed
+    if removed:
+        f["PeersRemoved"] = removed
+    if f:
+        out.append(notify(new.version, **f))
+    return out
+
+
+def read_bus_ctl():
+    if not opts.bus_file:
+        return "normal"
+    try:
+        with open(opts.bus_file, encoding="utf-8") as f:
+            return " ".join(f.read().split()) or "normal"
+    except FileNotFoundError:
+        return "normal"
+
+
+def bad_mask(raw, version):
+    """The 400 a mask gets, or None."""
+    if raw == "":
+        return None
+    if not raw.isdigit() or int(raw) >= 1 << 64:
+        return "bad mask"
+    m = int(raw)
+    if version_tuple(version) >= (1, 102):
+        if m & M_IN_PROCESS:
+            return ("NotifyInProcessNoDisconnect is only valid for in-process "
+                    "IPN bus subscribers")
+        new = m & (M_PEER_CHANGES | M_NO_NETMAP | M_INITIAL_STATUS | M_PEER_PATCHES)
+        if m & M_RATE_LIMIT and new:
+            return "NotifyRateLimit is incompatible with new-style IPN bus subscription bits"
+    return None
+
+
+def doc_stamp():
+    try:
+        st = os.stat(opts.tailnet)
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+    except OSError:
+        return None
+
+
 class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True  # hung connections must not keep us alive
     request_queue_size = 128
@@ -605,6 +904,7 @@ def main():
     ap.add_argument("--tailnet", required=True, help="status document (JSON), re-read per request")
     ap.add_argument("--mode-file", help="file holding the fault mode, re-read per request")
     ap.add_argument("--log", help="append one line per request here")
+    ap.add_argument("--bus-file", help="file holding the IPN bus control word")
     ap.add_argument("--verbose", action="store_true", help="log requests to stderr")
     opts = ap.parse_args()
 

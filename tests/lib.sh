@@ -18,7 +18,8 @@
 #   setup:   setup_tmpdir | private_mounts "$@" | enter_namespace "$@"
 #            track_pid PID
 #   helpers: start_fake_tailscaled FILE [ARGS] | stop_fake_tailscaled
-#            set_mode WORD | ts_requests | write_config [--daemon LINE] [LINE]...
+#            set_mode WORD | set_bus WORD | ts_requests | bus_requests
+#            write_config [--daemon LINE] [LINE]...
 #            start_tsnssd [ARGS] | stop_tsnssd | wait_for CMD...
 #
 # Variables a test may read: T (its private directory), tsnssd_pid, ts_pid.
@@ -280,6 +281,7 @@ _lib_tail() {
 
 # start_fake_tailscaled TAILNET_FILE [ARGS]: serve TAILNET_FILE (re-read on
 # every request) on $T/tailscaled.sock; faults come from $T/mode (set_mode),
+# the IPN bus's control word from $T/bus (set_bus),
 # requests are logged to $T/ts.log, its stderr goes to $T/fake-tailscaled.log.
 start_fake_tailscaled() {
 	_lib_tailnet=$1
@@ -287,7 +289,7 @@ start_fake_tailscaled() {
 	rm -f "$T/tailscaled.sock"
 	python3 "$top_srcdir/tests/fake-tailscaled.py" \
 		--socket "$T/tailscaled.sock" --tailnet "$_lib_tailnet" \
-		--mode-file "$T/mode" --log "$T/ts.log" "$@" \
+		--mode-file "$T/mode" --bus-file "$T/bus" --log "$T/ts.log" "$@" \
 		</dev/null >>"$T/fake-tailscaled.log" 2>&1 &
 	ts_pid=$!
 	track_pid "$ts_pid"
@@ -310,6 +312,22 @@ stop_fake_tailscaled() {
 # notrunning, loggedout; see fake-tailscaled.py).
 set_mode() {
 	printf '%s\n' "$1" >"$T/mode.tmp" && mv -f "$T/mode.tmp" "$T/mode"
+}
+
+# set_bus WORD...: the stand-in's IPN bus control (normal, nobus, rebuild,
+# cut TOKEN, behind TOKEN; see fake-tailscaled.py).
+set_bus() {
+	printf '%s\n' "$*" >"$T/bus.tmp" && mv -f "$T/bus.tmp" "$T/bus"
+}
+
+# bus_requests: how many IPN bus subscriptions the stand-in has had so far.
+bus_requests() {
+	if [ -f "$T/ts.log" ]; then
+		awk '$2 ~ /^\/localapi\/v0\/watch-ipn-bus/ { n++ } END { print n + 0 }' \
+			"$T/ts.log"
+	else
+		echo 0
+	fi
 }
 
 # ts_requests: how many status requests the stand-in has had so far.

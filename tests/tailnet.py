@@ -27,6 +27,10 @@ user id) and ClientVersion.
                             2^53, to catch parsers that use doubles.
   --seed S                  seed of everything random (default 1): the same
                             command line gives the same document.
+  --groups ID:G1,G2,...      UserProfile.Groups of user ID (tailscaled >= 1.98
+                            with the visible-groups node attribute).
+  --version V               tailscaled's Version (default 1.76.6); the
+                            stand-in speaks the IPN bus of that version.
   --state STATE             BackendState (default Running); the peers stay,
                             so a test can check that a non-Running answer is
                             not trusted.
@@ -219,8 +223,14 @@ def build(args):
         domain = args.domain
         t.random_users(args.random, domain)
 
+    for spec in args.groups:
+        uid, _, names = spec.partition(":")
+        up = t.users.get(int(uid))
+        if up is None:
+            die("--groups: no user %s" % uid)
+        up["Groups"] = sorted(n for n in names.split(",") if n)
     return {
-        "Version": VERSION,
+        "Version": args.version,
         "TUN": True,
         "BackendState": args.state,
         "HaveNodeKey": True,
@@ -263,6 +273,8 @@ def main():
         epilog="See the top of this file for what each option makes.")
     ap.add_argument("-o", "--output", metavar="FILE", help="write here (atomically)")
     ap.add_argument("--state", default="Running", help="BackendState")
+    ap.add_argument("--version", default=VERSION, help="tailscaled's Version")
+    ap.add_argument("--groups", action="append", default=[], metavar="ID:G1,G2")
     ap.add_argument("--self", dest="self_login", metavar="LOGIN",
                     help="owner of this node (default: a tagged node)")
     ap.add_argument("--self-host", default="build-01", metavar="NAME")
