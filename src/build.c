@@ -43,13 +43,15 @@ log_decisions(const struct policy_result *pr)
 {
 	size_t i;
 
-	if (!log_debug_enabled())
-		return;
 	for (i = 0; i < pr->n_decisions; i++) {
 		const struct policy_decision *dc = &pr->decisions[i];
 
-		log_debug("%s (id %" PRId64 "): %s: %s", dc->login, dc->id,
-		    dc->accepted ? "accepted" : "refused", dc->why);
+		if (dc->id == 0 && !dc->accepted) /* a group, not a login */
+			log_warn("%s: refused: %s", dc->login, dc->why);
+		else if (log_debug_enabled())
+			log_debug("%s (id %" PRId64 "): %s: %s", dc->login,
+			    dc->id, dc->accepted ? "accepted" : "refused",
+			    dc->why);
 	}
 }
 

@@ -63,6 +63,7 @@ static const struct key_spec policy_keys[] = {
     {"max_stale", K_UINT, OFF(max_stale), 0, 31536000},
     {"refresh_on_miss", K_UINT, OFF(refresh_on_miss), 0, 86400},
     {"primary_group", K_NAME, OFF(policy.primary_group), 0, 0},
+    {"group_prefix", K_NAME, OFF(policy.group_prefix), 0, 0},
     {NULL, 0, 0, 0, 0},
 };
 
@@ -709,6 +710,7 @@ config_free(struct config *cf)
 	free(cf->policy.shell);
 	free(cf->policy.home);
 	free(cf->policy.primary_group);
+	free(cf->policy.group_prefix);
 	for (i = 0; i < cf->policy.n_overrides; i++) {
 		free(cf->policy.overrides[i].login);
 		free(cf->policy.overrides[i].name);

@@ -41,6 +41,7 @@ struct policy_config {
 	char *shell;
 	char *home;	     /* template: %u %l %d %U %% */
 	char *primary_group; /* NULL: a private group per user */
+	char *group_prefix;  /* before each tailnet group's name; NULL: none */
 	struct user_override *overrides;
 	size_t n_overrides;
 	struct static_group *groups;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "tailnet-groups.h"
 #include "xmalloc.h"
 
 struct candidate {
@@ -71,6 +72,8 @@ policy_fingerprint(const struct policy_config *pc)
 		h = mix(h, pc->domains[i]);
 	h = mix_u32(mix_u32(h, pc->uid_base), pc->uid_max);
 	h = mix(mix(mix(h, pc->shell), pc->home), pc->primary_group);
+	if (pc->group_prefix != NULL) /* unset: fingerprints as before */
+		h = mix(h, pc->group_prefix);
 	for (i = 0; i < pc->n_overrides; i++) {
 		const struct user_override *o = &pc->overrides[i];
 
@@ -621,6 +624,7 @@ policy_apply(const struct policy_config *pc, const struct localdb *local,
 	}
 	free(c);
 	add_static_groups(pc, local, r);
+	tailnet_groups_add(pc, local, ids, n, r);
 	return r;
 }
 

@@ -10,7 +10,8 @@ enter_namespace "$@"
 ctl="$top_builddir/src/tsnssctl"
 V=1.102.3-t53a0d659a-g8d1f2c3b4
 
-# tailnet [--version V] USER...: the document, users as ID:LOGIN:DISPLAY
+# tailnet [--version V] USER...: the document, users as ID:LOGIN:DISPLAY,
+# or --groups=ID:G1,G2 for a user's tailnet groups
 tailnet() {
 	_v=$V
 	if [ "$1" = --version ]; then
@@ -19,7 +20,10 @@ tailnet() {
 	fi
 	_args=
 	for _u in "$@"; do
-		_args="$_args --user '$_u'"
+		case $_u in
+		--groups=*) _args="$_args '$_u'" ;;
+		*) _args="$_args --user '$_u'" ;;
+		esac
 	done
 	eval python3 "\"$top_srcdir/tests/tailnet.py\"" -o "\"$T/tailnet.json\"" \
 		--version "$_v" --self alice@example.com --tagged 1 $_args
@@ -46,7 +50,9 @@ within() {
 gone() { ! getent passwd "$1"; }
 gecos_is() { [ "$(getent passwd "$1" | cut -d: -f5)" = "$2" ]; }
 
-tailnet "101:alice@example.com:Alice Liddell" "102:bob@example.com:Bob"
+ENG=1804101763 # 100000 + fnv1a32("group:eng") mod (2147483646 + 1 - 100000)
+tailnet "101:alice@example.com:Alice Liddell" "102:bob@example.com:Bob" \
+	--groups=101:group:eng,group:root
 start_fake_tailscaled "$T/tailnet.json"
 write_config "ttl = 3600" "refresh_on_miss = 0"
 start_tsnssd
@@ -62,7 +68,21 @@ like "$st" "tailscaled: +$V, state Running" "tsnssctl status: tailscaled's versi
 like "$st" "bus messages: +[1-9][0-9]*, [1-9][0-9]* full rebuilds" \
 	"tsnssctl status: messages and rebuilds seen"
 
+is "$(getent group eng)" "eng:*:$ENG:alice" "a tailnet group is a UNIX group"
+is "$(getent group $ENG)" "eng:*:$ENG:alice" "found by gid too"
+like "$(id alice)" "groups=.*$ENG\\(eng\\)" "and in alice's groups (initgroups)"
+like "$(getent group)" "
+eng:\\*:$ENG:alice" "and enumerated"
+is "$(getent group root | cut -d: -f3)" 0 "group:root does not shadow root"
+like "$(cat "$T/tsnssd.log")" "warning: tailnet group root: refused: gid [0-9]+: its name or gid is local" \
+	"a tailnet group with a local name is refused, and logged"
+
 polls=$(ts_requests)
+tailnet "101:alice@example.com:Alice Liddell" "102:bob@example.com:Bob" \
+	--groups=101:group:eng,group:root --groups=102:group:eng
+within 2 sh -c "getent group eng | grep -qx 'eng:\*:$ENG:alice,bob'"
+is "$took" "${took#timeout}" "a group change shows in getent within 2 s (${took} ms)"
+like "$(id bob)" "groups=.*$ENG\\(eng\\)" "and in id bob"
 tailnet "101:alice@example.com:Alice Liddell" "102:bob@example.com:Bob" \
 	"103:carol@example.com:Carol"
 within 2 getent passwd carol
