@@ -30,6 +30,7 @@
 #include "explain.h"
 #include "listener.h"
 #include "log.h"
+#include "nscdcheck.h"
 #include "notify.h"
 #include "policy.h"
 #include "publish.h"
@@ -308,6 +309,7 @@ check_config(const char *path)
 	}
 	range_check(&cf->policy, "/etc/subuid", "/etc/subgid", "/etc/passwd",
 	    warn_stderr, NULL);
+	nscd_check("/etc/nscd.conf", warn_stderr, NULL);
 	printf("tsnssd: configuration file %s is OK\n", path);
 	backend_free(b);
 	config_free(cf);

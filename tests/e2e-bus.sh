@@ -196,4 +196,23 @@ tailnet "101:alice@example.com:Alice"
 wait_for gone bob
 check "no bus: a removal arrives with the next poll" gone bob
 stop_tsnssd
+
+# tsnssd -t warns when nscd would hide all this behind its own TTLs (the
+# file must exist to be bind-mounted over)
+if [ -e /etc/nscd.conf ]; then
+	printf 'enable-cache passwd yes\npositive-time-to-live passwd 600\nenable-cache group no\n' \
+		>"$T/nscd.conf"
+	mount --bind "$T/nscd.conf" /etc/nscd.conf
+	out=$("$top_builddir/src/tsnssd" -t -c "$T/tailscale-nss.conf" 2>&1)
+	like "$out" "warning: /etc/nscd.conf: nscd caches passwd for 600 s .*enable-cache passwd no" \
+		"tsnssd -t warns that nscd caches passwd"
+	if printf '%s' "$out" | grep -q 'caches group'; then
+		fail "tsnssd -t: no warning for a map nscd does not cache"
+	else
+		pass "tsnssd -t: no warning for a map nscd does not cache"
+	fi
+	umount /etc/nscd.conf
+else
+	diag "no /etc/nscd.conf here to bind-mount a test one over: not checked"
+fi
 done_testing
