@@ -468,4 +468,46 @@ absolute "restart from the persisted snapshot, 100k users: first answer" \
 stop_tsnssd >/dev/null
 
 print_table
+
+# --- 10. the IPN bus at scale -----------------------------------------------------
+
+# cpu_ms PID: user + system CPU time the process used so far
+cpu_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' \
+		"/proc/$1/stat"
+}
+kib() { awk -v k="$2" '$1 == k ":" { print $2 }' "/proc/$1/status"; }
+
+# scale N: one row: tsnssd following the IPN bus of a tailscaled 1.102
+# with N users (one device each), default settings, from an empty cache.
+scale() {
+	python3 "$top_srcdir/tests/tailnet.py" -o "$T/scale.json" \
+		--version 1.102.3 --self alice@example.com \
+		--user "101:alice@example.com:Alice" --random "$1"
+	stop_fake_tailscaled
+	set_mode normal
+	start_fake_tailscaled "$T/scale.json"
+	rm -rf "$T/cache" "${rundir:?}"/*
+	write_config
+	t0=$(date +%s%N)
+	start_big
+	wall=$(($(date +%s%N) - t0))
+	cpu=$(cpu_ms "$tsnssd_pid")
+	peak=$(kib "$tsnssd_pid" VmHWM)
+	sleep 3
+	steady=$(kib "$tsnssd_pid" VmRSS)
+	printf '%-8s %10s ms %12s %10s MiB %10s MiB\n' "$1" "$cpu" \
+		"$(fmt "$wall")" $((peak / 1024)) $((steady / 1024))
+	stop_tsnssd >/dev/null
+}
+
+say "10. the IPN bus at scale"
+nss "files tailscale" "files tailscale"
+echo
+echo "IPN bus, default settings (tsnssd's CPU and memory; goals: ingest CPU < 1 s,"
+echo "peak RSS < 256 MiB, steady RSS < 64 MiB at 100k users):"
+echo "users    ingest CPU to first answer   wall   peak RSS    steady RSS"
+for n in ${BENCH_SCALE:-10000 100000}; do
+	scale "$n"
+done
 exit 0

@@ -26,6 +26,10 @@
 #include <sys/un.h>
 #include <syslog.h>
 
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
+
 #include <curl/curl.h>
 #include <event2/event.h>
 
@@ -58,6 +62,8 @@ struct ts_plugin {
 	int bus_answered;     /* the bus gave an answer this process */
 	int waiting;	      /* a fetch waits for the bus's first answer */
 	int bus_down;	      /* the bus failed once: fetches poll meanwhile */
+	uint64_t trimmed_at;  /* full rebuilds seen at the last malloc_trim */
+	struct event *trim_ev;
 	int pushed_status;    /* the last answer pushed: -1 none yet */
 	struct event *answer; /* answers a fetch from the bus, from the loop */
 	struct localapi *api; /* made at the first fetch: init does no I/O */
@@ -448,6 +454,32 @@ push(struct ts_plugin *p, enum tsnss_fetch_status status, const char *detail,
 		p->host.push(&res, p->host.push_arg);
 }
 
+/*
+ * A full rebuild of a large tailnet leaves glibc holding the memory its
+ * parse (and the daemon's rebuild, inside push) used: hand it back.
+ */
+static void
+trim(struct ts_plugin *p)
+{
+	struct bus_counts c;
+
+	bus_counts(watch_bus(p->watch), &c);
+	if (c.rebuilds == p->trimmed_at)
+		return;
+	p->trimmed_at = c.rebuilds;
+#ifdef HAVE_MALLOC_TRIM
+	malloc_trim(0);
+#endif
+}
+
+static void
+on_trim(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	trim(arg);
+}
+
 /* A fetch waiting for the bus, or the daemon unasked, hears the news. */
 static void
 on_bus_changed(void *arg)
@@ -455,6 +487,7 @@ on_bus_changed(void *arg)
 	struct ts_plugin *p = arg;
 	const struct tsnss_identity *ids;
 	enum tsnss_fetch_status st;
+	struct timeval now = {0, 0};
 	char detail[128] = "";
 	size_t n;
 	int changed;
@@ -464,6 +497,8 @@ on_bus_changed(void *arg)
 	if (p->waiting) {
 		p->waiting = 0;
 		p->pushed_status = (int)st;
+		/* the daemon builds in report(): trim once it is done */
+		evtimer_add(p->trim_ev, &now);
 		report(p, st, detail, ids, n);
 		return; /* p may be gone */
 	}
@@ -471,6 +506,7 @@ on_bus_changed(void *arg)
 		return;
 	p->pushed_status = (int)st;
 	push(p, st, detail, ids, n);
+	trim(p);
 }
 
 /*
@@ -519,7 +555,8 @@ start_bus(struct ts_plugin *p)
 	p->ws.socket = p->socket;
 	p->watch = watch_new(&p->host, &p->ws, &ops, p);
 	p->answer = evtimer_new(p->host.base, on_answer, p);
-	if (p->watch == NULL || p->answer == NULL)
+	p->trim_ev = evtimer_new(p->host.base, on_trim, p);
+	if (p->watch == NULL || p->answer == NULL || p->trim_ev == NULL)
 		return -1;
 	watch_start(p->watch);
 	return 0;
@@ -580,6 +617,8 @@ ts_free(void *state)
 	watch_free(p->watch);
 	if (p->answer != NULL)
 		event_free(p->answer);
+	if (p->trim_ev != NULL)
+		event_free(p->trim_ev);
 	if (p->defer != NULL)
 		event_free(p->defer);
 	free(p->skip_reason);
