@@ -38,11 +38,13 @@ struct profile {
 	uint64_t hash; /* of all the above: "changed?" in one compare */
 };
 
-/* What the last bus_users() returned, to tell joins and departures. */
+/*
+ * What the last bus_users() returned, to tell joins and departures: no
+ * strings, which on a 100k tailnet would be megabytes kept for a log line.
+ */
 struct seen {
 	int64_t id;
 	uint64_t hash;
-	char *login;
 };
 
 struct bus {
@@ -91,8 +93,7 @@ fnv64(uint64_t h, const char *s)
 	return (h ^ 0xff) * 0x100000001b3ull; /* a separator */
 }
 
-/* --- tables ----------------------------------------------------------------
- */
+/* --- tables --- */
 
 static void
 profile_clear(struct profile *p)
@@ -120,10 +121,6 @@ profiles_free(struct i64map *m)
 static void
 seen_free(struct bus *b)
 {
-	size_t i;
-
-	for (i = 0; i < b->n_seen; i++)
-		free(b->seen[i].login);
 	free(b->seen);
 	b->seen = NULL;
 	b->n_seen = 0;
@@ -146,8 +143,7 @@ peer_put(struct bus *b, int64_t id, int64_t owner, int tagged)
 	return 0;
 }
 
-/* --- values ----------------------------------------------------------------
- */
+/* --- values --- */
 
 static int
 node_peer(struct bus *b, struct json_object *o, const char *id_key,
@@ -312,8 +308,7 @@ err_value(struct bus *b, struct json_object *o)
 	b->note(b->note_arg, "tailscaled says: %s", msg);
 }
 
-/* --- which values, and what each one is ------------------------------------
- */
+/* --- which values, and what each one is --- */
 
 /* The start of a full rebuild: its peers go to a table of their own. */
 static int
@@ -457,8 +452,7 @@ on_end(void *arg)
 	return 0;
 }
 
-/* --- the users -------------------------------------------------------------
- */
+/* --- the users --- */
 
 static int
 cmp_i64(const void *a, const void *b)
@@ -540,26 +534,34 @@ note_diff(struct bus *b, const struct seen *old, size_t n_old, int *changed)
 	while (i < n_old || j < b->n_seen) {
 		const struct seen *o = i < n_old ? &old[i] : NULL;
 		const struct seen *n = j < b->n_seen ? &b->seen[j] : NULL;
-		const char *what, *who;
+		const struct profile *p;
+		const char *what;
+		int64_t id;
 
 		if (n == NULL || (o != NULL && o->id < n->id)) {
-			what = "left", who = o->login, i++;
+			what = "left", id = o->id, i++;
 		} else if (o == NULL || n->id < o->id) {
-			what = "joined", who = n->login, j++;
+			what = "joined", id = n->id, j++;
 		} else {
 			i++, j++;
 			if (o->hash == n->hash)
 				continue;
 			what = "changed (name, display name or groups)";
-			who = n->login;
+			id = n->id;
 		}
 		*changed = 1;
 		if (!b->published)
 			continue; /* the first picture is not news */
-		if (noted++ < NOTES_MAX)
-			b->note(b->note_arg, "tailnet: %s %s", who, what);
-		else
+		if (noted++ >= NOTES_MAX) {
 			more++;
+			continue;
+		}
+		p = i64map_get(b->profiles, id); /* kept for the session */
+		if (p != NULL)
+			b->note(b->note_arg, "tailnet: %s %s", p->login, what);
+		else
+			b->note(b->note_arg, "tailnet: user id %" PRId64 " %s",
+			    id, what);
 	}
 	if (more > 0)
 		b->note(b->note_arg, "tailnet: and %zu more changes", more);
@@ -581,13 +583,10 @@ remember(struct bus *b, int *changed)
 
 		b->seen[i].id = b->out[i].id;
 		b->seen[i].hash = p->hash;
-		b->seen[i].login = strdup(p->login);
 	}
 	b->n_seen = b->n_out;
 	*changed = !b->published;
 	note_diff(b, old, n_old, changed);
-	for (i = 0; i < n_old; i++)
-		free(old[i].login);
 	free(old);
 	b->published = 1;
 	return 0;
@@ -608,8 +607,15 @@ bus_users(struct bus *b, size_t *n, int *changed)
 	return b->out;
 }
 
-/* --- life ------------------------------------------------------------------
- */
+void
+bus_users_release(struct bus *b)
+{
+	free(b->out);
+	b->out = NULL;
+	b->n_out = 0;
+}
+
+/* --- life --- */
 
 int
 bus_feed(struct bus *b, const char *data, size_t len, char *err, size_t errlen)

@@ -67,6 +67,8 @@ void bus_counts(const struct bus *b, struct bus_counts *c);
  * join, departure and change is noted then).
  */
 const struct tsnss_identity *bus_users(struct bus *b, size_t *n, int *changed);
+/* Done with what bus_users() returned: its memory goes (until the next). */
+void bus_users_release(struct bus *b);
 
 #pragma GCC visibility pop
 

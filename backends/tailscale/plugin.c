@@ -472,12 +472,16 @@ trim(struct ts_plugin *p)
 #endif
 }
 
+/* After a fetch was answered from the bus (report() may free p). */
 static void
 on_trim(evutil_socket_t fd, short events, void *arg)
 {
+	struct ts_plugin *p = arg;
+
 	(void)fd;
 	(void)events;
-	trim(arg);
+	bus_users_release(watch_bus(p->watch));
+	trim(p);
 }
 
 /* A fetch waiting for the bus, or the daemon unasked, hears the news. */
@@ -506,6 +510,7 @@ on_bus_changed(void *arg)
 		return;
 	p->pushed_status = (int)st;
 	push(p, st, detail, ids, n);
+	bus_users_release(watch_bus(p->watch));
 	trim(p);
 }
 
@@ -536,6 +541,7 @@ on_answer(evutil_socket_t fd, short events, void *arg)
 	struct ts_plugin *p = arg;
 	const struct tsnss_identity *ids;
 	enum tsnss_fetch_status st;
+	struct timeval now = {0, 0};
 	char detail[128] = "";
 	size_t n;
 	int changed;
@@ -544,6 +550,7 @@ on_answer(evutil_socket_t fd, short events, void *arg)
 	(void)events;
 	st = bus_answer(p, &ids, &n, &changed, detail, sizeof detail);
 	p->pushed_status = (int)st;
+	evtimer_add(p->trim_ev, &now);
 	report(p, st, detail, ids, n);
 }
 

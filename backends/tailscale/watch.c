@@ -113,8 +113,7 @@ reply_version(const struct localapi_reply *reply, char *out, size_t len)
 	ts_status_free(st);
 }
 
-/* --- the stream ------------------------------------------------------------
- */
+/* --- the stream --- */
 
 static void
 stop_stream(struct watch *w)
@@ -234,8 +233,7 @@ subscribe(struct watch *w)
 	arm(w->first_ev, w->ws.first_ms);
 }
 
-/* --- down, and back up ------------------------------------------------------
- */
+/* --- down, and back up --- */
 
 static void
 went_down(struct watch *w, const char *why)
@@ -332,8 +330,7 @@ connect_bus(struct watch *w)
 		went_down(w, "cannot start a request to tailscaled");
 }
 
-/* --- timers ----------------------------------------------------------------
- */
+/* --- timers --- */
 
 static void
 on_retry(evutil_socket_t fd, short what, void *arg)
@@ -394,8 +391,7 @@ on_notify(evutil_socket_t fd, short what, void *arg)
 		w->ops.changed(w->arg);
 }
 
-/* --- the interface ---------------------------------------------------------
- */
+/* --- the interface --- */
 
 /* Each change the bus applies, for --debug. */
 static void __attribute__((format(printf, 2, 3)))
