@@ -7,57 +7,94 @@
 #include "idlist.h"
 #include "xmalloc.h"
 
-static const char *const *
-copy_groups(const struct tsnss_identity *in)
-{
-	char **g;
-	size_t i;
+/*
+ * All strings live in one buffer, all group pointers and attributes in
+ * one array each: on a 100k tailnet, 200k small allocations would cost
+ * megabytes of malloc overhead for as long as the answer is kept.
+ */
+struct arena {
+	char *text;
+	size_t used;
+};
 
-	if (in->n_groups == 0 || in->groups == NULL)
-		return NULL;
-	g = xcalloc(in->n_groups, sizeof *g);
-	for (i = 0; i < in->n_groups; i++)
-		g[i] = xstrdup(in->groups[i] ? in->groups[i] : "");
-	return (const char *const *)g;
+static const char *
+put(struct arena *a, const char *s)
+{
+	char *p = a->text + a->used;
+	size_t n = strlen(s ? s : "") + 1;
+
+	memcpy(p, s ? s : "", n);
+	a->used += n;
+	return p;
 }
 
-static const struct tsnss_attr *
-copy_attrs(const struct tsnss_identity *in)
+static size_t
+text_size(const struct tsnss_identity *t)
 {
-	struct tsnss_attr *a;
+	size_t n = strlen(t->login ? t->login : "") + 1, i;
+
+	n += strlen(t->display_name ? t->display_name : "") + 1;
+	for (i = 0; t->groups && i < t->n_groups; i++)
+		n += strlen(t->groups[i] ? t->groups[i] : "") + 1;
+	for (i = 0; t->attrs && i < t->n_attrs; i++)
+		n += strlen(t->attrs[i].key ? t->attrs[i].key : "") + 1 +
+		     strlen(t->attrs[i].value ? t->attrs[i].value : "") + 1;
+	return n;
+}
+
+static void
+sizes(const struct tsnss_fetch_result *res, size_t *text, size_t *groups,
+    size_t *attrs)
+{
+	struct tsnss_identity tmp;
 	size_t i;
 
-	if (in->n_attrs == 0 || in->attrs == NULL)
-		return NULL;
-	a = xcalloc(in->n_attrs, sizeof *a);
-	for (i = 0; i < in->n_attrs; i++) {
-		a[i].key = xstrdup(in->attrs[i].key ? in->attrs[i].key : "");
-		a[i].value =
-		    xstrdup(in->attrs[i].value ? in->attrs[i].value : "");
+	*text = *groups = *attrs = 0;
+	for (i = 0; i < res->n_ids; i++) {
+		backend_identity(res, i, &tmp);
+		*text += text_size(&tmp);
+		*groups += tmp.groups ? tmp.n_groups : 0;
+		*attrs += tmp.attrs ? tmp.n_attrs : 0;
 	}
-	return a;
+}
+
+static void
+copy_one(struct idlist *l, struct arena *a, const struct tsnss_identity *in,
+    size_t *g, size_t *at)
+{
+	struct tsnss_identity *o = &l->ids[l->n++];
+	size_t i;
+
+	o->id = in->id;
+	o->login = put(a, in->login);
+	o->display_name = put(a, in->display_name);
+	o->groups = in->groups && in->n_groups ? l->groups + *g : NULL;
+	for (i = 0; o->groups != NULL && i < in->n_groups; i++)
+		l->groups[(*g)++] = put(a, in->groups[i]);
+	o->n_groups = o->groups ? in->n_groups : 0;
+	o->attrs = in->attrs && in->n_attrs ? l->attrs + *at : NULL;
+	for (i = 0; o->attrs != NULL && i < in->n_attrs; i++) {
+		l->attrs[*at].key = put(a, in->attrs[i].key);
+		l->attrs[(*at)++].value = put(a, in->attrs[i].value);
+	}
+	o->n_attrs = o->attrs ? in->n_attrs : 0;
 }
 
 struct idlist *
 idlist_from_result(const struct tsnss_fetch_result *res)
 {
 	struct idlist *l = xcalloc(1, sizeof *l);
-	struct tsnss_identity tmp, *o;
-	size_t i;
+	struct tsnss_identity tmp;
+	struct arena a = {NULL, 0};
+	size_t i, text, groups, attrs, g = 0, at = 0;
 
+	sizes(res, &text, &groups, &attrs);
 	l->ids = xcalloc(res->n_ids ? res->n_ids : 1, sizeof *l->ids);
-	for (i = 0; i < res->n_ids; i++) {
-		backend_identity(res, i, &tmp);
-		o = &l->ids[l->n++];
-		o->id = tmp.id;
-		o->login = xstrdup(tmp.login ? tmp.login : "");
-		o->display_name =
-		    xstrdup(tmp.display_name ? tmp.display_name : "");
-		o->groups = copy_groups(&tmp);
-		o->n_groups = o->groups ? tmp.n_groups : 0;
-		o->attrs = copy_attrs(&tmp);
-		o->n_attrs = o->attrs ? tmp.n_attrs : 0;
-	}
+	l->text = a.text = xmalloc(text ? text : 1);
+	l->groups = xcalloc(groups ? groups : 1, sizeof *l->groups);
+	l->attrs = xcalloc(attrs ? attrs : 1, sizeof *l->attrs);
+	for (i = 0; i < res->n_ids; i++)
+		copy_one(l, &a, backend_identity(res, i, &tmp), &g, &at);
 	return l;
 }
 
@@ -96,24 +133,11 @@ idlist_equal(const struct idlist *a, const struct idlist *b)
 void
 idlist_free(struct idlist *l)
 {
-	size_t i, j;
-
 	if (l == NULL)
 		return;
-	for (i = 0; i < l->n; i++) {
-		struct tsnss_identity *t = &l->ids[i];
-
-		free((char *)t->login);
-		free((char *)t->display_name);
-		for (j = 0; j < t->n_groups; j++)
-			free((char *)t->groups[j]);
-		free((char **)t->groups);
-		for (j = 0; j < t->n_attrs; j++) {
-			free((char *)t->attrs[j].key);
-			free((char *)t->attrs[j].value);
-		}
-		free((struct tsnss_attr *)t->attrs);
-	}
 	free(l->ids);
+	free(l->text);
+	free(l->groups);
+	free(l->attrs);
 	free(l);
 }

@@ -13,6 +13,9 @@
 struct idlist {
 	struct tsnss_identity *ids;
 	size_t n;
+	char *text;		  /* every string the ids point to */
+	const char **groups;	  /* every id's group names */
+	struct tsnss_attr *attrs; /* every id's attributes */
 };
 
 /* A copy of res's ids (read with the plugin's stride). */

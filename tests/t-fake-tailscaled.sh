@@ -220,6 +220,81 @@ asked=$((asked + 1))
 is "$code" 500 "an unknown mode is an error, not silently normal"
 set_mode normal
 
+# --- the IPN bus -----------------------------------------------------------------
+BUS=http://local-tailscaled.sock/localapi/v0/watch-ipn-bus
+# watch MASK SECONDS: the stream for that long, into $T/bus.out
+watch() {
+	curl -sS -N --max-time "$2" --unix-socket "$T/tailscaled.sock" -H "$SEC" \
+		-D "$T/bus.headers" "$BUS?mask=$1" >"$T/bus.out" 2>/dev/null
+}
+# line N EXPR: a Python expression over message N (from 1) of $T/bus.out
+line() {
+	python3 -c 'import json, sys
+lines = open(sys.argv[3], "rb").read().split(b"\n")
+d = json.loads(lines[int(sys.argv[1]) - 1])
+print(eval(sys.argv[2]))' "$1" "$2" "$T/bus.out"
+}
+tailnet_py -o "$tailnet" --version 1.102.3 --self alice@example.com \
+	--user "101:alice@example.com:Alice" --groups 101:group:eng --tagged 1
+watch 20480 1
+is "$(tr -d '\r' <"$T/bus.headers" | sed -n 's/^Transfer-Encoding: //p')" chunked \
+	"bus: a chunked 200, headers at once"
+is "$(line 1 '(d["State"], "SessionID" in d, d["InitialStatus"]["BackendState"], d["NetMap"])')" \
+	"(None, False, 'Running', None)" "bus mask 20480: InitialStatus, State null"
+is "$(line 1 'sorted(p["NodeID"] > 0 for p in d["InitialStatus"]["Peer"].values())')" \
+	"[True, True]" "and each peer has its int64 NodeID"
+is "$(line 1 'd["InitialStatus"]["User"]["101"]["Groups"]')" "['group:eng']" \
+	"and profiles carry Groups"
+watch 20482 1
+is "$(line 1 '(d["State"], len(d["SessionID"]))')" "(6, 16)" \
+	"bus mask 20482: State and SessionID too"
+watch 10 1
+is "$(line 1 '("InitialStatus" in d, len(d["NetMap"]["Peers"]), "SelfChange" in d)')" \
+	"(False, 2, True)" "bus mask 10 on 1.102: a NetMap and SelfChange"
+for m in abc 65536 4352; do
+	get -H "$SEC" "$BUS?mask=$m"
+	like "$code:$(cat "$T/body")" "^400:(bad mask|NotifyInProcessNoDisconnect|NotifyRateLimit)" \
+		"bus mask $m: 400 as tailscaled 1.102"
+done
+( watch 20482 3 ) &
+wpid=$!
+sleep 1
+tailnet_py -o "$tailnet" --version 1.102.3 --self alice@example.com \
+	--user "101:alice@example.com:Alice" --user "103:carol@example.com:Carol" \
+	--groups 101:group:eng --tagged 1
+wait $wpid
+is "$(line 2 'list(k for k in d if k in ("UserProfiles", "PeersChanged", "PeersRemoved"))')" \
+	"['UserProfiles']" "bus: a new user's profile comes alone, first"
+is "$(line 2 'list(d["UserProfiles"])')" "['103']" "only the new profile"
+is "$(line 3 '[p["User"] for p in d["PeersChanged"] if p["User"] == 103]')" "[103]" \
+	"then the peer that needs it"
+( watch 20482 3 ) &
+wpid=$!
+sleep 1
+set_bus rebuild
+tailnet_py -o "$tailnet" --version 1.102.3 --self alice@example.com \
+	--user "101:alice@example.com:Alice" --tagged 1
+sleep 0.5
+set_mode notrunning
+wait $wpid
+is "$(line 2 '("SelfChange" in d, len(d["PeersChanged"]), "PeersRemoved" in d)')" \
+	"(True, 2, False)" "bus rebuild: SelfChange with every peer, no PeersRemoved"
+is "$(line 3 'd["State"]')" 2 "bus: logging out sends State 2"
+set_mode normal
+set_bus normal
+( watch 20482 3 ) &
+wpid=$!
+sleep 1
+set_bus cut 1
+wait $wpid
+is "$(python3 -c 'import sys; b = open(sys.argv[1], "rb").read(); print(b.count(b"\n"), b.endswith(b"\n"), len(b.split(b"\n")[-1]) > 100)' "$T/bus.out")" \
+	"1 False True" "bus cut: the first message, then half a line, then the end"
+set_bus nobus
+get -H "$SEC" "$BUS?mask=20482"
+is "$code:$(cat "$T/body")" "404:404 page not found" \
+	"bus nobus: 404 as a build without the IPN bus"
+set_bus normal
+
 # --- the request log, and SIGTERM ------------------------------------------------------
 is "$(ts_requests)" "$asked" "the request log counts every status request"
 like "$(cat "$T/ts.log")" "

@@ -26,16 +26,16 @@
 #define MAX_DEPTH 64 /* json-c nesting within one value */
 #define NOTES_MAX 50 /* changes noted one by one per update */
 
+/* A peer: its owner's UserID, or 0 for a tagged one (owned by nobody). */
 struct peer {
 	int64_t owner;
-	int tagged;
 };
 
 struct profile {
-	char *login, *display;
+	char *login, *display; /* one allocation: login, NUL, display, NUL */
 	char **groups;
-	size_t n_groups;
 	uint64_t hash; /* of all the above: "changed?" in one compare */
+	uint32_t n_groups;
 };
 
 /*
@@ -99,7 +99,6 @@ static void
 profile_clear(struct profile *p)
 {
 	free(p->login);
-	free(p->display);
 	ts_groups_free(p->groups, p->n_groups);
 	memset(p, 0, sizeof *p);
 }
@@ -136,10 +135,11 @@ peer_put(struct bus *b, int64_t id, int64_t owner, int tagged)
 	p = i64map_put(m, id, &added);
 	if (p == NULL)
 		return -1;
-	if (added || p->owner != owner || p->tagged != tagged)
+	if (tagged)
+		owner = 0;
+	if (added || p->owner != owner)
 		b->touched = 1;
 	p->owner = owner;
-	p->tagged = tagged;
 	return 0;
 }
 
@@ -212,12 +212,28 @@ profile_hash(const struct profile *p)
 	return h;
 }
 
+/* Login and display name in one allocation: 100k of them add up. */
+static int
+texts(struct profile *p, const char *login, const char *display)
+{
+	size_t l = strlen(login) + 1, d = strlen(display) + 1;
+
+	p->login = malloc(l + d);
+	if (p->login == NULL)
+		return -1;
+	memcpy(p->login, login, l);
+	p->display = p->login + l;
+	memcpy(p->display, display, d);
+	return 0;
+}
+
 static int
 profile_value(struct bus *b, const char *key, struct json_object *o)
 {
 	struct profile np = {0}, *p;
 	struct json_object *dn = NULL;
 	char want[32];
+	size_t n_groups = 0;
 	int64_t id;
 	int added;
 
@@ -233,15 +249,14 @@ profile_value(struct bus *b, const char *key, struct json_object *o)
 		return 0;
 	}
 	json_object_object_get_ex(o, "DisplayName", &dn);
-	np.login = strdup(
-	    json_object_get_string(json_object_object_get(o, "LoginName")));
-	np.display =
-	    strdup(dn != NULL && json_object_is_type(dn, json_type_string)
-		       ? json_object_get_string(dn)
-		       : "");
-	if (np.login == NULL || np.display == NULL ||
-	    ts_groups(o, &np.groups, &np.n_groups) < 0 ||
-	    (p = i64map_put(b->profiles, id, &added)) == NULL) {
+	if (texts(&np,
+		json_object_get_string(json_object_object_get(o, "LoginName")),
+		dn != NULL && json_object_is_type(dn, json_type_string)
+		    ? json_object_get_string(dn)
+		    : "") < 0 ||
+	    ts_groups(o, &np.groups, &n_groups) < 0 ||
+	    (np.n_groups = (uint32_t)n_groups,
+		(p = i64map_put(b->profiles, id, &added)) == NULL)) {
 		profile_clear(&np);
 		return -1;
 	}
@@ -474,7 +489,7 @@ owners(const struct bus *b, size_t *n)
 	if (ids == NULL)
 		return NULL;
 	while ((p = i64map_next(b->peers, &pos, &key)) != NULL)
-		if (!p->tagged)
+		if (p->owner != 0)
 			ids[k++] = p->owner;
 	if (b->self_known && !b->self_tagged)
 		ids[k++] = b->self_owner;

@@ -283,8 +283,12 @@ ts_groups(struct json_object *profile, char ***groups, size_t *n)
 			(size_t)json_object_get_string_len(g))
 			continue;
 		if (((*groups)[*n] = strdup(json_object_get_string(g))) ==
-		    NULL)
+		    NULL) {
+			ts_groups_free(*groups, *n);
+			*groups = NULL;
+			*n = 0;
 			return -1;
+		}
 		(*n)++;
 	}
 	return 0;
