@@ -135,7 +135,8 @@ collect(const struct policy_config *pc, const struct tsnss_identity *ids,
 			p[k++].member = u->name;
 		}
 	}
-	qsort(p, k, sizeof *p, by_group);
+	if (k > 0) /* qsort of NULL is undefined even for none */
+		qsort(p, k, sizeof *p, by_group);
 	*np = k;
 	return p;
 }

@@ -23,17 +23,21 @@ build_one() {
 	$CC $flags -o "$out/fuzz-$name" "$src/tests/fuzz/fuzz-$name.c" "$@"
 }
 
-build_one config $src/src/config.c $src/src/policy.c $src/src/localdb.c $daemon
+build_one config $src/src/config.c $src/src/policy.c \
+	$src/src/tailnet-groups.c $src/src/localdb.c $daemon
 build_one request $src/src/request.c $src/src/snapshot.c $src/src/policy.c \
-	$src/src/localdb.c $src/common/snapfile.c $src/common/wire.c $daemon \
-	$(pkg-config --libs libevent_core)
+	$src/src/tailnet-groups.c $src/src/localdb.c $src/common/snapfile.c \
+	$src/common/wire.c $daemon $(pkg-config --libs libevent_core)
 build_one status $src/backends/tailscale/status.c \
 	$(pkg-config --cflags --libs json-c)
 build_one unpack $src/nss/fill.c $src/common/wire.c
 build_one snapfile $src/common/snapfile.c
+ts=$src/backends/tailscale
+build_one bus $ts/bus.c $ts/jscan.c $ts/i64map.c $ts/status.c \
+	$(pkg-config --cflags --libs json-c)
 
 rc=0
-for name in config request status unpack snapfile; do
+for name in config request status unpack snapfile bus; do
 	scratch=$(mktemp -d)
 	echo "fuzz-$name: ${secs}s"
 	if ! "$out/fuzz-$name" -max_total_time="$secs" -print_final_stats=1 \
