@@ -197,6 +197,40 @@ wait_for gone bob
 check "no bus: a removal arrives with the next poll" gone bob
 stop_tsnssd
 
+# the stream's bounds: a line that stalls half-way, a tailscaled that stops
+# answering while the stream is silent, and a first message that never comes
+set_bus normal
+tailnet "101:alice@example.com:Alice" "102:bob@example.com:Bob"
+write_config "ttl = 3600" "refresh_on_miss = 0" "bus_idle_s = 1" \
+	"bus_stall_ms = 500" "bus_first_ms = 1000"
+start_tsnssd
+wait_for grep -q "following tailscaled's IPN bus" "$T/tsnssd.log"
+set_bus stall 1
+wait_for grep -q "stalled half-way for 500 ms" "$T/tsnssd.log"
+like "$(cat "$T/tsnssd.log")" "IPN bus down: a message on the IPN bus stalled half-way for 500 ms; reconnecting" \
+	"a line stalled half-way ends the stream (bus_stall_ms)"
+set_bus normal
+wait_for sh -c "$ctl status | grep -q 'ipn bus: *connected'"
+probes=$(ts_requests)
+sleep 2.5
+like "$(($(ts_requests) - probes))" '^[1-9]' \
+	"a silent stream is checked with status?peers=false (bus_idle_s)"
+set_mode hang
+wait_for grep -q "tailscaled does not answer" "$T/tsnssd.log"
+like "$(cat "$T/tsnssd.log")" "IPN bus down: tailscaled does not answer: .*timed out" \
+	"a tailscaled that stops answering ends the stream"
+check "meanwhile bob still resolves" getent passwd bob
+set_mode normal
+stop_tsnssd
+set_bus silent
+rm -f "$T/cache/snapshot"
+start_tsnssd
+like "$(cat "$T/tsnssd.log")" "no whole first message on the IPN bus within 1000 ms" \
+	"a first message that never comes ends the stream (bus_first_ms)"
+check "and the first answer comes from polling instead" getent passwd bob
+stop_tsnssd
+set_bus normal
+
 # tsnssd -t warns when nscd would hide all this behind its own TTLs (the
 # file must exist to be bind-mounted over)
 if [ -e /etc/nscd.conf ]; then

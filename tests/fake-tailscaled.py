@@ -68,6 +68,8 @@ a full SelfChange resync.  --bus-file holds a word read on every tick:
   cut TOKEN   (a new TOKEN each time) send half of a full resync line and
               drop the connection
   behind TOKEN  send the "fell behind" ErrMessage and end the stream
+  stall TOKEN send half of a full resync line, then nothing more
+  silent      new subscriptions get their headers and then nothing
 A connection acts on a cut or behind TOKEN only if it was not already
 there when it subscribed.
 
@@ -528,6 +530,8 @@ class Handler(socketserver.StreamRequestHandler):
                                         b"Transfer-Encoding: chunked\r\n")
         if not self.send(head_bytes):
             return False
+        if ctl == "silent":
+            return self.hang()
         return self.stream(mask, ctl)
 
     def finish_watch(self, req, reply):
@@ -554,6 +558,10 @@ class Handler(socketserver.StreamRequestHandler):
                 line = resync(view, {})
                 self.send(b"%x\r\n%s" % (len(line), line[:len(line) // 2]))
                 return False
+            if ctl != seen_ctl and ctl.startswith("stall "):
+                line = resync(view, {})
+                self.send(b"%x\r\n%s" % (len(line), line[:len(line) // 2]))
+                return self.hang()
             if ctl != seen_ctl and ctl.startswith("behind "):
                 self.chunk(notify(view.version, ErrMessage=(
                     "IPN bus consumer fell behind; closing watch")))

@@ -58,11 +58,11 @@ struct ts_plugin {
 	size_t max_bytes;
 	int use_bus;
 	struct watch_settings ws;
-	struct watch *watch;  /* made at the first fetch: init does no I/O */
-	int bus_answered;     /* the bus gave an answer this process */
-	int waiting;	      /* a fetch waits for the bus's first answer */
-	int bus_down;	      /* the bus failed once: fetches poll meanwhile */
-	uint64_t trimmed_at;  /* full rebuilds seen at the last malloc_trim */
+	struct watch *watch; /* made at the first fetch: init does no I/O */
+	int bus_answered;    /* the bus gave an answer this process */
+	int waiting;	     /* a fetch waits for the bus's first answer */
+	int bus_down;	     /* the bus failed once: fetches poll meanwhile */
+	uint64_t trimmed_at; /* full rebuilds seen at the last malloc_trim */
 	struct event *trim_ev;
 	int pushed_status;    /* the last answer pushed: -1 none yet */
 	struct event *answer; /* answers a fetch from the bus, from the loop */
@@ -234,12 +234,8 @@ fail:
 
 /* --- results ------------------------------------------------------------- */
 
-/*
- * The last thing a fetch does: done may start the next fetch or free the
- * plugin, so p is not touched afterwards.
- */
-static void
-report(struct ts_plugin *p, enum tsnss_fetch_status status, const char *detail,
+static struct tsnss_fetch_result
+result(enum tsnss_fetch_status status, const char *detail,
     const struct tsnss_identity *ids, size_t n_ids)
 {
 	struct tsnss_fetch_result res = {.size = sizeof res,
@@ -248,6 +244,19 @@ report(struct ts_plugin *p, enum tsnss_fetch_status status, const char *detail,
 	    .ids = ids,
 	    .n_ids = n_ids,
 	    .id_size = sizeof *ids};
+
+	return res;
+}
+
+/*
+ * The last thing a fetch does: done may start the next fetch or free the
+ * plugin, so p is not touched afterwards.
+ */
+static void
+report(struct ts_plugin *p, enum tsnss_fetch_status status, const char *detail,
+    const struct tsnss_identity *ids, size_t n_ids)
+{
+	struct tsnss_fetch_result res = result(status, detail, ids, n_ids);
 
 	p->busy = 0;
 	p->done(&res, p->done_arg);
@@ -442,12 +451,7 @@ static void
 push(struct ts_plugin *p, enum tsnss_fetch_status status, const char *detail,
     const struct tsnss_identity *ids, size_t n)
 {
-	struct tsnss_fetch_result res = {.size = sizeof res,
-	    .status = status,
-	    .detail = detail,
-	    .ids = ids,
-	    .n_ids = n,
-	    .id_size = sizeof *ids};
+	struct tsnss_fetch_result res = result(status, detail, ids, n);
 
 	if (TSNSS_HAS(&p->host, struct tsnss_host, push_arg) &&
 	    p->host.push != NULL)

@@ -341,31 +341,34 @@ on_retry(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
+bound_hit(struct watch *w, const char *what, long ms)
+{
+	char why[128];
+
+	snprintf(why, sizeof why, "%s %ld ms", what, ms);
+	went_down(w, why);
+}
+
+static void
 on_first(evutil_socket_t fd, short what, void *arg)
 {
 	struct watch *w = arg;
-	char why[128];
 
 	(void)fd;
 	(void)what;
-	snprintf(why, sizeof why,
-	    "no whole first message on the IPN bus within %ld ms",
-	    w->ws.first_ms);
-	went_down(w, why);
+	bound_hit(
+	    w, "no whole first message on the IPN bus within", w->ws.first_ms);
 }
 
 static void
 on_stall(evutil_socket_t fd, short what, void *arg)
 {
 	struct watch *w = arg;
-	char why[128];
 
 	(void)fd;
 	(void)what;
-	snprintf(why, sizeof why,
-	    "a message on the IPN bus stalled half-way for %ld ms",
-	    w->ws.stall_ms);
-	went_down(w, why);
+	bound_hit(
+	    w, "a message on the IPN bus stalled half-way for", w->ws.stall_ms);
 }
 
 static void
