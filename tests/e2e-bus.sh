@@ -188,6 +188,7 @@ set_bus nobus
 tailnet "101:alice@example.com:Alice" "102:bob@example.com:Bob"
 write_config "ttl = 5"
 start_tsnssd
+wait_for getent passwd bob
 check "no bus: users come from polling" getent passwd bob
 wait_for sh -c "$ctl status | grep -q 'not used, polling status'"
 like "$("$ctl" status)" "ipn bus: +not used, polling status: tailscaled has no IPN bus for us \\(tailscaled answered HTTP 404" \

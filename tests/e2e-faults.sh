@@ -9,9 +9,11 @@ ALICE=346538631
 python3 "$top_srcdir/tests/tailnet.py" -o "$T/tailnet.json" \
 	--self alice@example.com --user "101:alice@example.com:Alice Liddell"
 start_fake_tailscaled "$T/tailnet.json"
-# timeout_ms: the hang and slow faults must end well within wait_for's time
+# The faults are those of a polled status answer (the IPN bus has its own,
+# in e2e-bus.sh): poll only.  timeout_ms: the hang and slow faults must end
+# well within wait_for's time.
 write_config --daemon "max_clients = 100" "ttl = 60" "refresh_on_miss = 1" \
-	"timeout_ms = 250"
+	"timeout_ms = 250" "ipn_bus = no"
 start_tsnssd
 is "$(getent passwd alice | cut -d: -f3)" "$ALICE" "alice resolves"
 
@@ -75,9 +77,11 @@ else
 	pass "a cache from before a policy change is not served"
 fi
 like "$(cat "$T/tsnssd.log")" "another identity policy" "and the log says why"
-# timeout_ms: the hang and slow faults must end well within wait_for's time
+# The faults are those of a polled status answer (the IPN bus has its own,
+# in e2e-bus.sh): poll only.  timeout_ms: the hang and slow faults must end
+# well within wait_for's time.
 write_config --daemon "max_clients = 100" "ttl = 60" "refresh_on_miss = 1" \
-	"timeout_ms = 250"
+	"timeout_ms = 250" "ipn_bus = no"
 
 # a corrupt cache file is rejected, not trusted
 stop_tsnssd
@@ -138,7 +142,7 @@ like "$(grep 'stats:' "$T/tsnssd.log")" "idle clients evicted at max_clients: [1
 
 # past max_stale a failing backend's old snapshot is dropped
 stop_tsnssd
-write_config "ttl = 5" "max_stale = 5"
+write_config "ttl = 5" "max_stale = 5" "ipn_bus = no"
 start_fake_tailscaled "$T/tailnet.json"
 start_tsnssd
 check "max_stale: alice resolves while fresh" getent passwd alice
