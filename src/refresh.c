@@ -14,6 +14,9 @@
 #include "autoconfig.h"
 
 #include <inttypes.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,6 +160,13 @@ build_done(struct snapshot *s, void *arg)
 	if (s != NULL) {
 		r->d->stats.builds++;
 		swap_snapshot(r->d, s);
+#ifdef HAVE_MALLOC_TRIM
+		/*
+		 * The worker's arena held the whole policy result of a large
+		 * tailnet; glibc keeps it unless asked to give it back.
+		 */
+		malloc_trim(0);
+#endif
 	}
 	notify_status("serving %u users; last refresh %s",
 	    r->d->snap ? r->d->snap->h->n_users : 0,
@@ -241,6 +251,20 @@ answer_good(const struct refresh *r, const struct tsnss_fetch_result *res)
 }
 
 /*
+ * The snapshot (and the map the stub reads) may be served until max_stale
+ * after the answer it was built from: an unchanged answer rebuilds it once
+ * half of that has passed, not more often.
+ */
+static int
+due_for_renewal(const struct refresh *r)
+{
+	unsigned ms = r->d->cf->max_stale;
+
+	return ms != 0 && r->last.valid &&
+	       time(NULL) - r->last.at > (time_t)(ms / 2);
+}
+
+/*
  * A good answer, fetched or pushed: built only if it says something new
  * (or there is no snapshot, after max_stale dropped it).  Returns 1 if a
  * build follows.
@@ -259,12 +283,15 @@ took_answer(struct refresh *r, const struct tsnss_fetch_result *res)
 	r->retry = RETRY_FIRST;
 	if (res->status == TSNSS_FETCH_OK)
 		l = idlist_from_result(res);
-	if ((l == NULL || idlist_equal(l, newest(r))) && r->d->snap != NULL) {
+	if ((l == NULL || idlist_equal(l, newest(r))) && r->d->snap != NULL &&
+	    !due_for_renewal(r)) {
 		idlist_free(l);
 		r->n_unchanged++;
 		log_debug("backend answer unchanged: snapshot kept");
 		return 0;
 	}
+	if (l == NULL)
+		r->last.at = time(NULL); /* renewed: the same answer, confirmed */
 	rebuild(r, l);
 	return 1;
 }

@@ -48,6 +48,8 @@ within() {
 	return 1
 }
 gone() { ! getent passwd "$1"; }
+# builds: snapshots built so far, as --debug logs them
+builds() { grep -cE 'snapshot [0-9]+: [0-9]+ users' "$T/tsnssd.log"; }
 gecos_is() { [ "$(getent passwd "$1" | cut -d: -f5)" = "$2" ]; }
 
 ENG=1804101763 # 100000 + fnv1a32("group:eng") mod (2147483646 + 1 - 100000)
@@ -102,7 +104,8 @@ is "$took" "${took#timeout}" "a display-name change shows within 2 s (${took} ms
 is "$(ts_requests)" "$polls" "none of it came from polling status"
 
 # a peer going offline changes no user: nothing is rebuilt or persisted
-snaps=$(grep -c 'snapshot: ' "$T/tsnssd.log")
+snaps=$(builds)
+like "$snaps" '^[1-9][0-9]*$' "each build is logged (so the count below means something)"
 msgs=$("$ctl" status | sed -n 's/^bus messages: *\([0-9]*\),.*/\1/p')
 like "$msgs" '^[0-9]+$' "tsnssctl status counts bus messages"
 cache_before=$(stat -c %Y.%s "$T/cache/snapshot")
@@ -116,8 +119,7 @@ os.replace(sys.argv[1] + ".new", sys.argv[1])
 PY
 # each message counts once it is applied: wait for the peers' message
 wait_for sh -c "[ \$($ctl status | sed -n 's/^bus messages: *\([0-9]*\),.*/\1/p') -gt $msgs ]"
-is "$(grep -c 'snapshot: ' "$T/tsnssd.log")" "$snaps" \
-	"online/offline changes: the snapshot is not rebuilt"
+is "$(builds)" "$snaps" "online/offline changes: the snapshot is not rebuilt"
 is "$(stat -c %Y.%s "$T/cache/snapshot")" "$cache_before" \
 	"and not persisted again"
 
@@ -231,6 +233,19 @@ like "$(cat "$T/tsnssd.log")" "no whole first message on the IPN bus within 1000
 check "and the first answer comes from polling instead" getent passwd bob
 stop_tsnssd
 set_bus normal
+
+# an unchanged answer renews the snapshot (and the map the stub reads, which
+# expires max_stale after its answer) once half of max_stale has passed
+write_config "ttl = 5" "refresh_on_miss = 0" "max_stale = 10"
+start_tsnssd
+wait_for grep -q "following tailscaled's IPN bus" "$T/tsnssd.log"
+b0=$(builds)
+wait_for grep -q "backend answer unchanged" "$T/tsnssd.log"
+is "$(builds)" "$b0" "an unchanged answer early on builds nothing"
+wait_for sh -c "[ \$(grep -cE 'snapshot [0-9]+: [0-9]+ users' '$T/tsnssd.log') -gt $b0 ]"
+like "$(builds)" "^$((b0 + 1))\$|^$((b0 + 2))\$" \
+	"past half of max_stale an unchanged answer renews the snapshot"
+stop_tsnssd
 
 # tsnssd -t warns when nscd would hide all this behind its own TTLs (the
 # file must exist to be bind-mounted over)
