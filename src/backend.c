@@ -139,8 +139,8 @@ backend_result_usable(const struct tsnss_fetch_result *res)
 }
 
 const struct tsnss_identity *
-backend_identity(const struct tsnss_fetch_result *res, size_t i,
-    struct tsnss_identity *tmp)
+backend_identity(
+    const struct tsnss_fetch_result *res, size_t i, struct tsnss_identity *tmp)
 {
 	const char *p = (const char *)res->ids + i * res->id_size;
 

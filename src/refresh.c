@@ -231,9 +231,9 @@ note_failure(struct refresh *r, const char *why)
 	if (d->snap == NULL || d->cf->max_stale == 0)
 		return;
 	/* an unchanged answer confirms the snapshot without rebuilding it */
-	age = (int64_t)time(NULL) -
-	      (r->last_ok > (time_t)d->snap->h->created ? (int64_t)r->last_ok
-							: d->snap->h->created);
+	age = (int64_t)time(NULL) - (r->last_ok > (time_t)d->snap->h->created
+					    ? (int64_t)r->last_ok
+					    : d->snap->h->created);
 	if (age > (int64_t)d->cf->max_stale) {
 		log_err("snapshot is %" PRId64 " s old, past max_stale (%u s); "
 			"dropping it",
@@ -290,8 +290,8 @@ took_answer(struct refresh *r, const struct tsnss_fetch_result *res)
 		log_debug("backend answer unchanged: snapshot kept");
 		return 0;
 	}
-	if (l == NULL)
-		r->last.at = time(NULL); /* renewed: the same answer, confirmed */
+	if (l == NULL) /* renewed: the same answer, confirmed */
+		r->last.at = time(NULL);
 	rebuild(r, l);
 	return 1;
 }

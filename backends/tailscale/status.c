@@ -452,7 +452,8 @@ parse_root(
 	name = string_field(root, "Version");
 	st->version = name != NULL ? strdup(name) : NULL;
 	if (st->backend_state == NULL || (name != NULL && !st->version) ||
-	    (tailnet != NULL && string_field(tailnet, "Name") && !st->tailnet)) {
+	    (tailnet != NULL && string_field(tailnet, "Name") &&
+		!st->tailnet)) {
 		set_err(err, errlen, "out of memory");
 		return -1;
 	}

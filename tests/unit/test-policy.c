@@ -167,8 +167,8 @@ test_uid_clash(void)
 	p.uid_base = 500000;
 	p.uid_max = 500001;
 	for (i = 0; i < 3; i++) {
-		fwd[i] =
-		    (struct tsnss_identity){100 + (int64_t)i, logins[i], "", NULL, 0, NULL, 0};
+		fwd[i] = (struct tsnss_identity){
+		    100 + (int64_t)i, logins[i], "", NULL, 0, NULL, 0};
 		rev[2 - i] = fwd[i];
 	}
 	a = policy_apply(&p, local, fwd, 3);

@@ -71,8 +71,7 @@ test_lookups(struct snapshot *s)
 	ok(tsnss_snap_user_at(v, 0, &w) == TSNSS_SNAP_FOUND &&
 		strcmp(w.name.s, "alice") == 0,
 	    "enumeration in name order");
-	ok(tsnss_snap_user_at(v, 3, &w) == TSNSS_SNAP_NONE,
-	    "enumeration ends");
+	ok(tsnss_snap_user_at(v, 3, &w) == TSNSS_SNAP_NONE, "enumeration ends");
 	ok(tsnss_snap_group_by_name(v, "staff-ts", &g) == TSNSS_SNAP_FOUND &&
 		g.gid == 90000 && g.n_members == 2,
 	    "shared group");
