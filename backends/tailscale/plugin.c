@@ -488,11 +488,10 @@ on_trim(evutil_socket_t fd, short events, void *arg)
 	trim(p);
 }
 
-/* A fetch waiting for the bus, or the daemon unasked, hears the news. */
+/* The fetch under way, answered from the bus.  p may be gone after. */
 static void
-on_bus_changed(void *arg)
+answer_fetch(struct ts_plugin *p)
 {
-	struct ts_plugin *p = arg;
 	const struct tsnss_identity *ids;
 	enum tsnss_fetch_status st;
 	struct timeval now = {0, 0};
@@ -501,15 +500,30 @@ on_bus_changed(void *arg)
 	int changed;
 
 	st = bus_answer(p, &ids, &n, &changed, detail, sizeof detail);
+	p->waiting = 0;
+	p->pushed_status = (int)st;
+	/* the daemon takes its copy in report(): free ours, and trim, after */
+	evtimer_add(p->trim_ev, &now);
+	report(p, st, detail, ids, n);
+}
+
+/* A fetch waiting for the bus, or the daemon unasked, hears the news. */
+static void
+on_bus_changed(void *arg)
+{
+	struct ts_plugin *p = arg;
+	const struct tsnss_identity *ids;
+	enum tsnss_fetch_status st;
+	char detail[128] = "";
+	size_t n;
+	int changed;
+
 	p->bus_answered = 1;
 	if (p->waiting) {
-		p->waiting = 0;
-		p->pushed_status = (int)st;
-		/* the daemon builds in report(): trim once it is done */
-		evtimer_add(p->trim_ev, &now);
-		report(p, st, detail, ids, n);
+		answer_fetch(p);
 		return; /* p may be gone */
 	}
+	st = bus_answer(p, &ids, &n, &changed, detail, sizeof detail);
 	if ((int)st == p->pushed_status && (st != TSNSS_FETCH_OK || !changed))
 		return;
 	p->pushed_status = (int)st;
@@ -542,20 +556,9 @@ on_bus_down(void *arg, const char *why, int fallback)
 static void
 on_answer(evutil_socket_t fd, short events, void *arg)
 {
-	struct ts_plugin *p = arg;
-	const struct tsnss_identity *ids;
-	enum tsnss_fetch_status st;
-	struct timeval now = {0, 0};
-	char detail[128] = "";
-	size_t n;
-	int changed;
-
 	(void)fd;
 	(void)events;
-	st = bus_answer(p, &ids, &n, &changed, detail, sizeof detail);
-	p->pushed_status = (int)st;
-	evtimer_add(p->trim_ev, &now);
-	report(p, st, detail, ids, n);
+	answer_fetch(arg);
 }
 
 static int

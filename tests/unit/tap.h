@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int tap_n, tap_failed;
@@ -40,6 +41,31 @@ ok(int cond, const char *fmt, ...)
 			printf("#   got \"%s\", want \"%s\"\n",                \
 			    g_ ? g_ : "(null)", w_ ? w_ : "(null)");           \
 	} while (0)
+
+/* A whole file, NUL-terminated (*len leaves the NUL out); NULL if not. */
+static inline char *
+tap_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)n + 1)) != NULL &&
+	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	if (buf != NULL) {
+		buf[n] = '\0';
+		*len = (size_t)n;
+	}
+	fclose(f);
+	return buf;
+}
 
 static inline int
 done_testing(void)

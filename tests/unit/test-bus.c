@@ -14,34 +14,6 @@
 #include "bus.h"
 #include "tap.h"
 
-#define ALICE 4418205581120733LL
-#define BOB 5912330719284471LL
-#define CAROL 6630417220198855LL
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)n + 1)) != NULL &&
-	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	if (buf != NULL) {
-		*len = (size_t)n;
-		buf[n] = '\0';
-	}
-	fclose(f);
-	return buf;
-}
-
 /* The users as "login[groups] login[groups]", and whether they changed. */
 static const char *
 users(struct bus *b, int *changed)
@@ -329,7 +301,7 @@ main(void)
 
 	snprintf(path, sizeof path, "%s/watch-ipn-bus.example.jsonl",
 	    dir ? dir : "tests/fixtures");
-	doc = slurp(path, &len);
+	doc = tap_slurp(path, &len);
 	if (!ok(doc != NULL, "read %s", path))
 		return done_testing();
 	test_fixture(doc);

@@ -16,27 +16,6 @@
 
 #define HEAD "{\"BackendState\":\"Running\",\"User\":{"
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n)) != NULL &&
-	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	if (buf != NULL)
-		*len = (size_t)n;
-	fclose(f);
-	return buf;
-}
-
 /* Parse from an exactly sized heap copy, so ASan sees any over-read. */
 static struct ts_status *
 parse_n(const char *doc, size_t len, char *err, size_t errlen)
@@ -388,7 +367,7 @@ main(void)
 
 	snprintf(path, sizeof path, "%s/localapi-status.json",
 	    dir ? dir : "tests/fixtures");
-	doc = slurp(path, &len);
+	doc = tap_slurp(path, &len);
 	if (!ok(doc != NULL, "read %s", path))
 		return done_testing();
 	test_fixture(doc, len);
