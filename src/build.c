@@ -12,6 +12,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +98,14 @@ work(void *arg)
 	b->out = build(&b->in);
 	if (b->out != NULL)
 		store(&b->in, b->out);
+#ifdef HAVE_MALLOC_TRIM
+	/*
+	 * The policy result of a large tailnet was just freed; glibc keeps
+	 * such memory unless asked to give it back.  Asked here, off the
+	 * loop: a trim of a big heap takes milliseconds.
+	 */
+	malloc_trim(0);
+#endif
 	do
 		n = write(b->pipe[1], "", 1);
 	while (n < 0 && errno == EINTR);

@@ -41,6 +41,8 @@ control_answer(struct tsnssd *d, const struct tsnss_header *h, uid_t peer_uid,
 
 	if (h->code == TSNSS_CTL_STATUS) {
 		report_status(d, body);
+		d->loop_max_us =
+		    0; /* each status shows the worst since the last */
 	} else if (peer_uid != 0 && peer_uid != geteuid()) {
 		evbuffer_add_printf(body, "refresh: only root may ask\n");
 		status = TSNSS_DENIED;

@@ -14,9 +14,6 @@
 #include "autoconfig.h"
 
 #include <inttypes.h>
-#ifdef HAVE_MALLOC_TRIM
-#include <malloc.h>
-#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,13 +157,6 @@ build_done(struct snapshot *s, void *arg)
 	if (s != NULL) {
 		r->d->stats.builds++;
 		swap_snapshot(r->d, s);
-#ifdef HAVE_MALLOC_TRIM
-		/*
-		 * The worker's arena held the whole policy result of a large
-		 * tailnet; glibc keeps it unless asked to give it back.
-		 */
-		malloc_trim(0);
-#endif
 	}
 	notify_status("serving %u users; last refresh %s",
 	    r->d->snap ? r->d->snap->h->n_users : 0,

@@ -42,6 +42,9 @@ report_status(const struct tsnssd *d, struct evbuffer *b)
 	if (d->refresh != NULL)
 		refresh_describe(d->refresh, b);
 	evbuffer_add_printf(b, "max_clients:      %u\n", d->cf->max_clients);
+	evbuffer_add_printf(b,
+	    "longest loop turn: %.1f ms of CPU since the last status\n",
+	    d->loop_max_us / 1000.0);
 #define TSNSSD_STAT_LINE(name, what)                                           \
 	evbuffer_add_printf(b, "%s: %" PRIu64 "\n", what, s->name);
 	TSNSSD_STATS(TSNSSD_STAT_LINE)

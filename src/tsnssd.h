@@ -57,6 +57,7 @@ struct tsnssd {
 	struct refresh *refresh;
 	struct listener *listener;
 	struct stats stats;
+	uint64_t loop_max_us; /* the most CPU one loop turn took, lately */
 	/* main.c's: called whenever a snapshot is put in hand */
 	void (*on_serving)(struct tsnssd *d);
 	int ready_fd; /* daemonize pipe, until ready */

@@ -534,8 +534,12 @@ usable(const struct bus *b, int64_t id)
 	return p;
 }
 
+/*
+ * The users, in id order, and what remember() needs of each (its hash),
+ * found with one profile lookup per owner.
+ */
 static int
-build(struct bus *b)
+build(struct bus *b, struct seen **seen)
 {
 	size_t n, i;
 	int64_t *ids = owners(b, &n);
@@ -543,9 +547,11 @@ build(struct bus *b)
 	struct tsnss_identity *out;
 
 	out = calloc(n ? n : 1, sizeof *out);
-	if (ids == NULL || out == NULL) {
+	*seen = calloc(n ? n : 1, sizeof **seen);
+	if (ids == NULL || out == NULL || *seen == NULL) {
 		free(ids);
 		free(out);
+		free(*seen);
 		return -1;
 	}
 	free(b->out);
@@ -555,6 +561,8 @@ build(struct bus *b)
 		if ((p = usable(b, ids[i])) == NULL)
 			continue; /* a profile always comes first; if not, later
 				   */
+		(*seen)[b->n_out].id = ids[i];
+		(*seen)[b->n_out].hash = p->hash;
 		out[b->n_out].id = ids[i];
 		out[b->n_out].login = p->login;
 		out[b->n_out].display_name = p->display;
@@ -606,44 +614,43 @@ note_diff(struct bus *b, const struct seen *old, size_t n_old, int *changed)
 		b->note(b->note_arg, "tailnet: and %zu more changes", more);
 }
 
-static int
-remember(struct bus *b, int *changed)
+/* Take seen (from build) as what was published; note what changed. */
+static void
+remember(struct bus *b, struct seen *seen, int *changed)
 {
 	struct seen *old = b->seen;
-	size_t n_old = b->n_seen, i;
+	size_t n_old = b->n_seen;
 
-	b->seen = calloc(b->n_out ? b->n_out : 1, sizeof *b->seen);
-	if (b->seen == NULL) {
-		b->seen = old;
-		return -1;
-	}
-	for (i = 0; i < b->n_out; i++) {
-		const struct profile *p = i64map_get(b->profiles, b->out[i].id);
-
-		b->seen[i].id = b->out[i].id;
-		b->seen[i].hash = p->hash;
-	}
+	b->seen = seen;
 	b->n_seen = b->n_out;
 	*changed = !b->published;
 	note_diff(b, old, n_old, changed);
 	free(old);
 	b->published = 1;
-	return 0;
 }
 
 const struct tsnss_identity *
 bus_users(struct bus *b, size_t *n, int *changed)
 {
+	struct seen *seen;
+
 	*changed = 0;
 	if (b->dirty || b->out == NULL) {
-		if (build(b) < 0 || remember(b, changed) < 0) {
+		if (build(b, &seen) < 0) {
 			*n = 0;
 			return NULL;
 		}
+		remember(b, seen, changed);
 		b->dirty = 0;
 	}
 	*n = b->n_out;
 	return b->out;
+}
+
+int
+bus_dirty(const struct bus *b)
+{
+	return b->dirty;
 }
 
 void

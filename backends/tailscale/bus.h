@@ -69,6 +69,8 @@ void bus_counts(const struct bus *b, struct bus_counts *c);
 const struct tsnss_identity *bus_users(struct bus *b, size_t *n, int *changed);
 /* Done with what bus_users() returned: its memory goes (until the next). */
 void bus_users_release(struct bus *b);
+/* Whether a message changed things since the last bus_users(). */
+int bus_dirty(const struct bus *b);
 
 #pragma GCC visibility pop
 

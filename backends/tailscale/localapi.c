@@ -27,6 +27,14 @@
 #define LOCALAPI_HOST "local-tailscaled.sock"
 #define BODY_FIRST 16384 /* first allocation for a body */
 #define EXCERPT 200	 /* bytes of an error body quoted */
+/*
+ * A stream's bytes handed to its sink in one turn of the event loop, at
+ * most: libcurl reads up to a hundred 16 KiB buffers per call, and a sink
+ * that parses them (a 100k-user initial status) would hold the loop for
+ * tens of milliseconds.  Past this the transfer pauses until the next
+ * turn.
+ */
+#define TURN_BYTES (256u * 1024)
 
 struct request {
 	LIST_ENTRY(request) entry;
@@ -39,7 +47,8 @@ struct request {
 	int too_big, no_memory;
 	localapi_sink_fn *sink; /* a stream: where a 200's body goes */
 	int sink_refused;
-	char version[64]; /* the Tailscale-Version header */
+	struct event *resume; /* a paused stream goes on at the next turn */
+	char version[64];     /* the Tailscale-Version header */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -60,18 +69,22 @@ struct localapi {
 	size_t max_bytes;
 	LIST_HEAD(, request) requests;
 	LIST_HEAD(, watch) watches;
-	int depth;  /* > 0 while drive() runs: freeing must wait */
-	int doomed; /* localapi_free() was called meanwhile */
-	int global; /* we hold a curl_global_init() reference */
+	size_t turn_bytes; /* given to sinks in this turn of the loop */
+	int depth;	   /* > 0 while drive() runs: freeing must wait */
+	int doomed;	   /* localapi_free() was called meanwhile */
+	int global;	   /* we hold a curl_global_init() reference */
 };
 
 static void destroy(struct localapi *la);
+static void on_resume(evutil_socket_t fd, short events, void *arg);
 
 /* --- requests ------------------------------------------------------------ */
 
 static void
 request_free(struct request *r)
 {
+	if (r->resume != NULL)
+		event_free(r->resume);
 	if (r->easy != NULL)
 		curl_easy_cleanup(r->easy);
 	free(r->body);
@@ -115,6 +128,13 @@ on_data(char *data, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb;
 
 	if (r->sink != NULL && is_ok(r)) {
+		if (r->la->turn_bytes >= TURN_BYTES) {
+			struct timeval now = {0, 0};
+
+			evtimer_add(r->resume, &now);
+			return CURL_WRITEFUNC_PAUSE; /* given again on resume */
+		}
+		r->la->turn_bytes += n;
 		if (r->sink(data, n, r->arg) == 0)
 			return n;
 		r->sink_refused = 1;
@@ -241,6 +261,9 @@ start(struct localapi *la, const char *path, localapi_sink_fn *sink,
 	r->done = done;
 	r->arg = arg;
 	r->sink = sink;
+	if (sink != NULL &&
+	    (r->resume = evtimer_new(la->base, on_resume, r)) == NULL)
+		goto out;
 	r->easy = curl_easy_init();
 	if (r->easy == NULL || setup(r, url) != CURLE_OK ||
 	    curl_multi_add_handle(la->multi, r->easy) != CURLM_OK)
@@ -397,10 +420,29 @@ drive(struct localapi *la, curl_socket_t fd, int action)
 	int running;
 
 	la->depth++;
+	la->turn_bytes = 0;
 	mc = curl_multi_socket_action(la->multi, fd, action, &running);
 	reap(la);
 	if (mc != CURLM_OK)
 		fail_all(la, mc);
+	la->depth--;
+	if (la->depth == 0 && la->doomed)
+		destroy(la);
+}
+
+/* A new turn: the paused stream may have its next share. */
+static void
+on_resume(evutil_socket_t fd, short events, void *arg)
+{
+	struct request *r = arg;
+	struct localapi *la = r->la;
+
+	(void)fd;
+	(void)events;
+	la->depth++;
+	la->turn_bytes = 0;
+	curl_easy_pause(r->easy, CURLPAUSE_CONT); /* may end r: reap after */
+	reap(la);
 	la->depth--;
 	if (la->depth == 0 && la->doomed)
 		destroy(la);
