@@ -11,8 +11,15 @@ Modes (each prints one line saying what it saw, for the test to check):
   slowread    ask for a name, never read; hold N seconds
   hold        open N connections, send nothing, keep them until stdin
               closes (the test writes a line when done)
+  hoard       keep N connections open, each asking for the group named by
+              the 4th argument and reading nothing, opening a new one for
+              each that tsnssd closes, until stdin closes
+  flood       open connections that send nothing as fast as it can for N
+              seconds, keeping at most 200 of its own open
 """
 import os
+import resource
+import select
 import socket
 import struct
 import sys
@@ -43,6 +50,67 @@ def reply_status(s):
         return "closed"
     magic, version, code, length = HDR.unpack(data)
     return "status=%d len=%d" % (code, length)
+
+
+def hoard_one(path, req):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    s.settimeout(10)
+    try:
+        s.connect(path)
+        s.sendall(req)
+    except OSError:
+        s.close()
+        return None
+    return s
+
+
+def hoard(path, n, group):
+    """Keep n connections open, each with a large reply it never reads;
+    one that tsnssd closes is opened again at once."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    req = HDR.pack(MAGIC, VERSION, 4, len(group)) + group.encode()
+    socks = {}
+    poller = select.poll()
+    poller.register(sys.stdin.fileno(), select.POLLIN | select.POLLHUP)
+    told = False
+    reopened = 0
+    while True:
+        while len(socks) < n:
+            s = hoard_one(path, req)
+            if s is None:
+                break
+            socks[s.fileno()] = s
+            poller.register(s, select.POLLRDHUP)
+        if not told:
+            print("hoarding %d" % len(socks), flush=True)
+            told = True
+        for fd, ev in poller.poll(200):
+            if fd == sys.stdin.fileno():
+                print("reopened %d" % reopened, flush=True)
+                return
+            poller.unregister(fd)
+            socks.pop(fd).close()
+            reopened += 1
+
+
+def flood(path, seconds):
+    socks = []
+    end = time.monotonic() + seconds
+    made = 0
+    while time.monotonic() < end:
+        try:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.setblocking(False)
+            s.connect(path)
+            socks.append(s)
+            made += 1
+        except OSError:
+            s.close()
+        if len(socks) > 200:
+            socks.pop(0).close()
+    print("flooded %d" % made, flush=True)
 
 
 def main():
@@ -86,6 +154,10 @@ def main():
                 break
         print("holding %d" % len(socks), flush=True)
         sys.stdin.readline()
+    elif mode == "hoard":
+        hoard(path, n, sys.argv[4])
+    elif mode == "flood":
+        flood(path, n)
     else:
         sys.exit("unknown mode " + mode)
 

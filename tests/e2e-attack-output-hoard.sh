@@ -1,0 +1,53 @@
+#!/bin/sh
+# e2e-attack-output-hoard.sh - attack 5 of issue 10: any local user keeps
+# more connections than max_clients open, each asking for a large group and
+# never reading (reopening those closed).  Writers could not be evicted and
+# queued output had no total cap: lookups failed and tsnssd's memory grew
+# with every connection.  Here max_clients is 200 and the user holds 300.
+. "$top_srcdir/tests/lib.sh"
+enter_namespace "$@"
+
+# 15000 users in one group: a reply of about 230 KB
+python3 "$top_srcdir/tests/tailnet.py" -o "$T/tailnet.json" \
+	--user "101:alice@example.com:Alice" --random 15000 --domain example.com
+start_fake_tailscaled "$T/tailnet.json"
+write_config --daemon "max_clients = 200" "timeout_ms = 10000" "[group everyone]" "gid = 50000" "members = *"
+start_tsnssd
+size=$(getent group everyone | wc -c)
+like "$size" '^[0-9]{6}$' "the group everyone is large ($size bytes)"
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$tsnssd_pid/status"; }
+rss0=$(rss)
+
+mkfifo "$T/hold"
+# /usr/bin/python3: nobody cannot read an interpreter under root's home
+setpriv --reuid=65534 --regid=65534 --clear-groups \
+	/usr/bin/python3 "$top_srcdir/tests/hostile-client.py" "$TSNSSD_SOCKET_PATH" \
+	hoard 300 everyone <"$T/hold" >"$T/hoard.out" 2>&1 &
+hoard_pid=$!
+track_pid $hoard_pid
+exec 9>"$T/hold"
+wait_for grep -q hoarding "$T/hoard.out"
+sleep 1
+diag "$(cat "$T/hoard.out")"
+is "$(timeout 5 getent passwd alice | cut -d: -f5)" "Alice" \
+	"with 300 connections hoarding replies, alice resolves"
+is "$(timeout 5 getent group everyone | wc -c)" "$size" \
+	"and so does the large group itself"
+rss1=$(rss)
+diag "tsnssd RSS: ${rss0} kB before, ${rss1} kB during the hoard"
+status=$("$top_builddir/src/tsnssctl" status)
+peak=$(printf '%s\n' "$status" | sed -n 's/^queued output: *[0-9]* bytes, peak \([0-9]*\), cap \([0-9]*\).*/\1 \2/p')
+like "$peak" '^[0-9]+ [0-9]+$' "tsnssctl status shows queued output and its cap"
+set -- $peak
+if [ -n "${1-}" ] && [ "$1" -le "$2" ]; then
+	pass "queued output never went past its cap ($1 <= $2)"
+else
+	fail "queued output never went past its cap"
+	diag "$status"
+fi
+like "$status" "writers evicted: +[1-9]" "writers that do not read were evicted"
+exec 9>&-
+wait $hoard_pid
+diag "$(cat "$T/hoard.out")"
+stop_tsnssd
+done_testing
