@@ -20,7 +20,10 @@
 
 #include "config.h"
 #include "policy.h"
+#include "uidkey.h"
 #include "xmalloc.h"
+
+static struct config *load_path(const char *path, char *err, size_t errlen);
 
 enum key_type {
 	K_PATH,
@@ -29,7 +32,9 @@ enum key_type {
 	K_DOMAINS,
 	K_BOOL,
 	K_NAME,
-	K_MEMBERS
+	K_MEMBERS,
+	K_OPEN,
+	K_CLASH
 };
 
 struct key_spec {
@@ -64,6 +69,9 @@ static const struct key_spec policy_keys[] = {
     {"refresh_on_miss", K_UINT, OFF(refresh_on_miss), 0, 86400},
     {"primary_group", K_NAME, OFF(policy.primary_group), 0, 0},
     {"group_prefix", K_NAME, OFF(policy.group_prefix), 0, 0},
+    {"uid_key_file", K_PATH, OFF(policy.uid_key_file), 0, 0},
+    {"open_domain", K_OPEN, 0, 0, 0},
+    {"clash_names", K_CLASH, 0, 0, 0},
     {NULL, 0, 0, 0, 0},
 };
 
@@ -236,9 +244,9 @@ valid_domain(const char *d)
 }
 
 static int
-parse_domains(struct parser *p, char *v)
+parse_domains(
+    struct parser *p, const char *key, char *v, char ***list, size_t *n)
 {
-	struct policy_config *pc = &p->cf->policy;
 	char *save = NULL, *tok, *c;
 
 	for (tok = strtok_r(v, " \t,", &save); tok != NULL;
@@ -247,12 +255,52 @@ parse_domains(struct parser *p, char *v)
 			*c = (char)tolower((unsigned char)*c);
 		if (!valid_domain(tok))
 			return fail(p, "'%s' is not a domain name", tok);
-		pc->domains = xreallocarray(
-		    pc->domains, pc->n_domains + 1, sizeof *pc->domains);
-		pc->domains[pc->n_domains++] = xstrdup(tok);
+		*list = xreallocarray(*list, *n + 1, sizeof **list);
+		(*list)[(*n)++] = xstrdup(tok);
 	}
-	if (pc->n_domains == 0)
-		return fail(p, "domain needs at least one domain name");
+	if (*n == 0)
+		return fail(p, "%s needs at least one domain name", key);
+	return 0;
+}
+
+/* Only the escapes a clash name knows: %n (the local part) and %%. */
+static int
+clash_template_ok(const char *t)
+{
+	for (; *t != '\0'; t++)
+		if (*t == '%' && *++t != 'n' && *t != '%')
+			return 0;
+	return 1;
+}
+
+/* clash_names = DOMAIN:TEMPLATE ... */
+static int
+parse_clash_names(struct parser *p, char *v)
+{
+	struct policy_config *pc = &p->cf->policy;
+	char *save = NULL, *tok, *colon, *c;
+
+	for (tok = strtok_r(v, " \t,", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t,", &save)) {
+		colon = strchr(tok, ':');
+		if (colon == NULL || colon == tok || colon[1] == '\0')
+			return fail(
+			    p, "clash_names: '%s' is not DOMAIN:TEMPLATE", tok);
+		*colon = '\0';
+		for (c = tok; *c != '\0'; c++)
+			*c = (char)tolower((unsigned char)*c);
+		if (!valid_domain(tok))
+			return fail(p, "'%s' is not a domain name", tok);
+		if (!clash_template_ok(colon + 1))
+			return fail(p, "clash_names: a template knows only "
+				       "%%n and %%%%");
+		pc->clash_names = xreallocarray(pc->clash_names,
+		    pc->n_clash_names + 1, sizeof *pc->clash_names);
+		pc->clash_names[pc->n_clash_names].domain = xstrdup(tok);
+		pc->clash_names[pc->n_clash_names++].tmpl = xstrdup(colon + 1);
+	}
+	if (pc->n_clash_names == 0)
+		return fail(p, "clash_names needs DOMAIN:TEMPLATE");
 	return 0;
 }
 
@@ -267,7 +315,13 @@ set_value(struct parser *p, void *base, const struct key_spec *k, char *v)
 	case K_BOOL:
 		return parse_bool(p, base, k, v);
 	case K_DOMAINS:
-		return parse_domains(p, v);
+		return parse_domains(p, k->name, v, &p->cf->policy.domains,
+		    &p->cf->policy.n_domains);
+	case K_OPEN:
+		return parse_domains(p, k->name, v, &p->cf->policy.open_domains,
+		    &p->cf->policy.n_open_domains);
+	case K_CLASH:
+		return parse_clash_names(p, v);
 	case K_MEMBERS:
 		return parse_members(p, base, v);
 	case K_NAME:
@@ -521,6 +575,17 @@ find_group(const struct policy_config *pc, const char *name)
 	return NULL;
 }
 
+static int
+listed(const struct policy_config *pc, const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < pc->n_domains; i++)
+		if (strcmp(pc->domains[i], domain) == 0)
+			return 1;
+	return 0;
+}
+
 /* What [user] and [group] sections need of each other and of the rest. */
 static int
 check_sections(struct parser *p)
@@ -550,6 +615,18 @@ check_sections(struct parser *p)
 				       "%%U %%%%");
 	}
 	p->line = 0;
+	for (i = 0; i < pc->n_open_domains; i++)
+		if (!listed(pc, pc->open_domains[i]))
+			return fail(p,
+			    "open_domain '%s' is not listed in "
+			    "'domain'",
+			    pc->open_domains[i]);
+	for (i = 0; i < pc->n_clash_names; i++)
+		if (!listed(pc, pc->clash_names[i].domain))
+			return fail(p,
+			    "clash_names: '%s' is not listed in "
+			    "'domain'",
+			    pc->clash_names[i].domain);
 	if (pc->primary_group && find_group(pc, pc->primary_group) == NULL)
 		return fail(p, "primary_group '%s' has no [group %s] section",
 		    pc->primary_group, pc->primary_group);
@@ -646,8 +723,40 @@ check_owner(const char *path, const struct stat *st, char *err, size_t errlen)
 	return 0;
 }
 
+/* uid_key_file is read here, not in config_parse, which stays pure. */
+static int
+load_key(struct config *cf, char *err, size_t errlen)
+{
+	struct policy_config *pc = &cf->policy;
+
+	if (pc->uid_key_file == NULL)
+		return 0;
+	return uidkey_load(
+	    pc->uid_key_file, &pc->uid_key, &pc->uid_key_len, err, errlen);
+}
+
+/*
+ * The path is made absolute first: a daemon chdir()s to / and must still
+ * find its config on SIGHUP.
+ */
 struct config *
-config_load(const char *path, char *err, size_t errlen)
+config_load(const char *relpath, char *err, size_t errlen)
+{
+	char *path = realpath(relpath, NULL);
+	struct config *cf;
+
+	err[0] = '\0';
+	if (path == NULL) {
+		snprintf(err, errlen, "%s: %s", relpath, strerror(errno));
+		return NULL;
+	}
+	cf = load_path(path, err, errlen);
+	free(path);
+	return cf;
+}
+
+static struct config *
+load_path(const char *path, char *err, size_t errlen)
 {
 	struct config *cf = NULL;
 	struct stat st;
@@ -685,6 +794,10 @@ config_load(const char *path, char *err, size_t errlen)
 		got += (size_t)n;
 	}
 	cf = config_parse(path, text, got, err, errlen);
+	if (cf != NULL && load_key(cf, err, errlen) != 0) {
+		config_free(cf);
+		cf = NULL;
+	}
 out:
 	free(text);
 	close(fd);
@@ -707,6 +820,18 @@ config_free(struct config *cf)
 	for (i = 0; i < cf->policy.n_domains; i++)
 		free(cf->policy.domains[i]);
 	free(cf->policy.domains);
+	for (i = 0; i < cf->policy.n_open_domains; i++)
+		free(cf->policy.open_domains[i]);
+	free(cf->policy.open_domains);
+	for (i = 0; i < cf->policy.n_clash_names; i++) {
+		free(cf->policy.clash_names[i].domain);
+		free(cf->policy.clash_names[i].tmpl);
+	}
+	free(cf->policy.clash_names);
+	free(cf->policy.uid_key_file);
+	if (cf->policy.uid_key != NULL)
+		explicit_bzero(cf->policy.uid_key, cf->policy.uid_key_len);
+	free(cf->policy.uid_key);
 	free(cf->policy.shell);
 	free(cf->policy.home);
 	free(cf->policy.primary_group);

@@ -32,10 +32,23 @@ struct static_group {
 	unsigned line;
 };
 
+/* clash_names: the name a later domain's login gets instead of none. */
+struct clash_name {
+	char *domain;
+	char *tmpl; /* %n: the login's local part; %% */
+};
+
 /* The identity policy: how a backend's logins become UNIX users. */
 struct policy_config {
-	char **domains; /* lower-case */
+	char **domains; /* lower-case, in priority order */
 	size_t n_domains;
+	char **open_domains; /* listed as open to anyone's sign-up */
+	size_t n_open_domains;
+	struct clash_name *clash_names;
+	size_t n_clash_names;
+	char *uid_key_file;	/* NULL: FNV-1a UIDs */
+	unsigned char *uid_key; /* read by config_load, not config_parse */
+	size_t uid_key_len;
 	uint32_t uid_base;
 	uint32_t uid_max;
 	char *shell;

@@ -9,6 +9,7 @@
 #include <event2/event.h>
 
 #include "backend.h"
+#include "claims.h"
 #include "config.h"
 #include "explain.h"
 #include "localdb.h"
@@ -46,12 +47,17 @@ static void
 judge(struct explain *e, const struct tsnss_identity *ids, size_t n)
 {
 	struct localdb *local = localdb_load("/etc/passwd", "/etc/group");
+	char err[512];
+	struct claims *cl = claims_load(e->d->cf->cache_dir, err, sizeof err);
 	struct policy_result *r =
-	    policy_apply(&e->d->cf->policy, local, ids, n);
+	    policy_apply_claimed(&e->d->cf->policy, local, cl, ids, n);
 	const struct policy_user *u = policy_find_user(r, e->login);
 	size_t i;
 
 	fprintf(e->out, "login:   %s\n", e->login);
+	if (err[0] != '\0')
+		fprintf(e->out, "note:    %s\n", err);
+	claims_describe(cl, e->login, e->out);
 	for (i = 0; i < r->n_decisions; i++)
 		if (strcmp(r->decisions[i].login, e->login) == 0)
 			fprintf(e->out, "result:  %s: %s\n",
@@ -65,6 +71,7 @@ judge(struct explain *e, const struct tsnss_identity *ids, size_t n)
 	}
 	e->rc = u != NULL ? 0 : 1;
 	policy_result_free(r);
+	claims_free(cl);
 	localdb_free(local);
 }
 

@@ -28,7 +28,9 @@
 #include "cache.h"
 #include "config.h"
 #include "explain.h"
+#include "identcheck.h"
 #include "listener.h"
+#include "localdb.h"
 #include "log.h"
 #include "nscdcheck.h"
 #include "notify.h"
@@ -295,6 +297,8 @@ check_config(const char *path)
 	char err[1024];
 	struct config *cf;
 	struct backend *b;
+	struct localdb *local;
+	int rc;
 
 	cf = config_load(path, err, sizeof err);
 	if (cf == NULL) {
@@ -310,10 +314,31 @@ check_config(const char *path)
 	range_check(&cf->policy, "/etc/subuid", "/etc/subgid", "/etc/passwd",
 	    warn_stderr, NULL);
 	nscd_check("/etc/nscd.conf", warn_stderr, NULL);
-	printf("tsnssd: configuration file %s is OK\n", path);
+	local = localdb_load("/etc/passwd", "/etc/group");
+	rc = identcheck(cf, local, warn_stderr, NULL, err, sizeof err);
+	localdb_free(local);
+	if (rc != 0)
+		fprintf(stderr, "tsnssd: %s\n", err);
+	else
+		printf("tsnssd: configuration file %s is OK\n", path);
 	backend_free(b);
 	config_free(cf);
-	return 0;
+	return rc != 0;
+}
+
+/* A uid other services share could stop or trace tsnssd: not that. */
+static int
+refuse_shared_uid(void)
+{
+	char name[64];
+
+	if (!identcheck_shared_uid(geteuid(), "/etc/passwd", name, sizeof name))
+		return 0;
+	fprintf(stderr,
+	    "tsnssd: refusing to run as uid %u (%s), which other services "
+	    "share; give tsnssd a user of its own (systemd: DynamicUser)\n",
+	    (unsigned)geteuid(), name);
+	return 1;
 }
 
 static void
@@ -440,6 +465,10 @@ main(int argc, char **argv)
 	d.cf = config_load(o.config_path, err, sizeof err);
 	if (d.cf == NULL) {
 		fprintf(stderr, "tsnssd: %s\n", err);
+		return 1;
+	}
+	if (o.explain == NULL && refuse_shared_uid()) {
+		config_free(d.cf);
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);

@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "claims.h"
 #include "policy.h"
 #include "tailnet-groups.h"
+#include "uidkey.h"
 #include "xmalloc.h"
 
 struct candidate {
@@ -23,6 +25,8 @@ struct candidate {
 	int64_t id;
 	char *login;	    /* lower-cased */
 	const char *domain; /* points into login */
+	size_t rank;	    /* of the domain in 'domain': 0 first */
+	int renamed;	    /* by its domain's clash_names template */
 	char *name;
 	const char *display;
 	uint32_t uid;
@@ -87,6 +91,13 @@ policy_fingerprint(const struct policy_config *pc)
 		for (j = 0; j < g->n_members; j++)
 			h = mix(h, g->members[j]);
 	}
+	for (i = 0; i < pc->n_clash_names; i++)
+		h = mix(
+		    mix(h, pc->clash_names[i].domain), pc->clash_names[i].tmpl);
+	/* a new key is new UIDs; the key itself is not recoverable from h */
+	if (pc->uid_key != NULL)
+		h = mix_u32(h, uidkey_hash(pc->uid_key, pc->uid_key_len,
+				   "tsnssd policy fingerprint"));
 	return h;
 }
 
@@ -95,6 +106,9 @@ policy_uid(const struct policy_config *pc, const char *login)
 {
 	uint32_t span = pc->uid_max - pc->uid_base + 1;
 
+	if (pc->uid_key != NULL)
+		return pc->uid_base +
+		       uidkey_hash(pc->uid_key, pc->uid_key_len, login) % span;
 	return pc->uid_base + policy_fnv1a32(login, strlen(login)) % span;
 }
 
@@ -248,15 +262,16 @@ refuse(struct candidate *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int
-domain_allowed(const struct policy_config *pc, const char *domain)
+/* The domain's place in 'domain' (0 first), or -1 if not listed. */
+static long
+domain_rank(const struct policy_config *pc, const char *domain)
 {
 	size_t i;
 
 	for (i = 0; i < pc->n_domains; i++)
 		if (strcmp(pc->domains[i], domain) == 0)
-			return 1;
-	return 0;
+			return (long)i;
+	return -1;
 }
 
 static const struct user_override *
@@ -283,11 +298,60 @@ find_static_group(
 	return NULL;
 }
 
+int
+policy_primary_refused(
+    const struct policy_config *pc, const struct localdb *local)
+{
+	const struct static_group *sg;
+
+	if (pc->primary_group == NULL)
+		return 0;
+	sg = find_static_group(pc, pc->primary_group, 0);
+	return sg == NULL || localdb_has_group(local, sg->name) ||
+	       localdb_has_gid(local, sg->gid);
+}
+
+/*
+ * A login that lost a name to another login gets its domain's
+ * clash_names template instead, once.  0 if c was renamed.
+ */
+static int
+rename_by_template(const struct policy_config *pc, struct candidate *c)
+{
+	char out[POLICY_MAX_NAME + 1];
+	const char *t = NULL, *at = strrchr(c->login, '@');
+	size_t i, o = 0, n;
+
+	for (i = 0; i < pc->n_clash_names; i++)
+		if (strcmp(pc->clash_names[i].domain, c->domain) == 0)
+			t = pc->clash_names[i].tmpl;
+	if (t == NULL || c->renamed || (c->ov != NULL && c->ov->name != NULL))
+		return -1;
+	for (; *t != '\0'; t++) {
+		const char *add = t;
+
+		n = 1;
+		if (*t == '%' && *++t == 'n')
+			add = c->login, n = (size_t)(at - c->login);
+		if (o + n > POLICY_MAX_NAME)
+			return -1;
+		memcpy(out + o, add, n);
+		o += n;
+	}
+	out[o] = '\0';
+	free(c->name);
+	c->name = xstrdup(out);
+	c->renamed = 1;
+	return 0;
+}
+
 /* The name rules: valid, and nobody else's on this host. */
 static void
 judge_name(const struct policy_config *pc, const struct localdb *local,
-    struct candidate *c)
+    const struct claims *cl, struct candidate *c)
 {
+	const char *owner = claims_name_owner(cl, c->name);
+
 	if (!policy_valid_name(c->name))
 		refuse(c,
 		    "'%s' is not a valid user name (lower-case letters, "
@@ -300,12 +364,23 @@ judge_name(const struct policy_config *pc, const struct localdb *local,
 		refuse(c, "'%s' is a local group in /etc/group", c->name);
 	else if (find_static_group(pc, c->name, 0) != NULL)
 		refuse(c, "'%s' is a [group] in the config", c->name);
+	else if (owner != NULL && strcmp(owner, c->login) != 0) {
+		if (rename_by_template(pc, c) == 0)
+			judge_name(pc, local, cl, c);
+		else
+			refuse(c,
+			    "name '%s' belongs to %s on this host (ownership "
+			    "is sticky; tsnssctl forget releases it)",
+			    c->name, owner);
+	}
 }
 
 static void
 judge_uid(const struct policy_config *pc, const struct localdb *local,
-    struct candidate *c)
+    const struct claims *cl, struct candidate *c)
 {
+	const char *owner = claims_uid_owner(cl, c->uid);
+
 	if (c->uid == 0 || c->uid == 65535 || localdb_has_uid(local, c->uid))
 		refuse(c,
 		    "uid %" PRIu32 " belongs to a local account; "
@@ -315,14 +390,20 @@ judge_uid(const struct policy_config *pc, const struct localdb *local,
 		refuse(c, "gid %" PRIu32 " belongs to a local group", c->uid);
 	else if (find_static_group(pc, NULL, c->uid) != NULL)
 		refuse(c, "gid %" PRIu32 " is a [group] in the config", c->uid);
+	else if (owner != NULL && strcmp(owner, c->login) != 0)
+		refuse(c,
+		    "uid %" PRIu32 " belongs to %s on this host (ownership "
+		    "is sticky; tsnssctl forget releases it)",
+		    c->uid, owner);
 }
 
 /* The rules that look at one identity alone. */
 static void
 judge_alone(const struct policy_config *pc, const struct localdb *local,
-    struct candidate *c)
+    const struct claims *cl, struct candidate *c)
 {
 	char *at = strrchr(c->login, '@');
+	long rank;
 
 	if (at == NULL || at == c->login) {
 		refuse(c, "login is not of the form name@domain");
@@ -334,18 +415,26 @@ judge_alone(const struct policy_config *pc, const struct localdb *local,
 		c->name = xstrdup(c->ov->name);
 	else
 		c->name = xstrndup(c->login, (size_t)(at - c->login));
-	if (!domain_allowed(pc, c->domain)) {
+	if ((rank = domain_rank(pc, c->domain)) < 0) {
 		refuse(c, "domain '%s' is not listed in 'domain'", c->domain);
 		return;
 	}
-	judge_name(pc, local, c);
+	c->rank = (size_t)rank;
+	if (policy_primary_refused(pc, local)) {
+		refuse(c,
+		    "primary_group '%s' is refused: its name or gid is a "
+		    "local group in /etc/group",
+		    pc->primary_group);
+		return;
+	}
+	judge_name(pc, local, cl, c);
 	if (c->why != NULL)
 		return;
 	if (c->ov != NULL && c->ov->uid != 0)
 		c->uid = c->ov->uid;
 	else
 		c->uid = policy_uid(pc, c->login);
-	judge_uid(pc, local, c);
+	judge_uid(pc, local, cl, c);
 }
 
 /* An explicit uid from the config is never taken away by a hashed one. */
@@ -389,25 +478,61 @@ by_id(const void *a, const void *b)
 	return strcmp(x->login, y->login);
 }
 
-/* Two logins that want one name: neither gets it, on every host alike. */
+/*
+ * Logins that want one name and hold no claim to it: the one of the
+ * domain listed first gets it, whatever the ids.  The others get their
+ * domain's clash_names template (first pass only) or nothing; so do all
+ * of them if the best rank is shared.  The same on every host.
+ */
 static void
-refuse_name_clashes(struct candidate *c, size_t n)
+lose_name(const struct policy_config *pc, const struct localdb *local,
+    const struct claims *cl, struct candidate *c,
+    const struct candidate *winner, size_t wanted, int last_pass)
 {
-	size_t i, j;
+	const char *name = c->name;
+
+	if (!last_pass && rename_by_template(pc, c) == 0) {
+		judge_name(pc, local, cl, c);
+		return;
+	}
+	if (winner != NULL)
+		refuse(c,
+		    "local name '%s' is %s's: domain %s is listed earlier "
+		    "in 'domain'",
+		    name, winner->login, winner->domain);
+	else
+		refuse(c,
+		    "local name '%s' is wanted by %zu logins of domains "
+		    "ranked alike; none of them gets it",
+		    name, wanted);
+}
+
+static void
+resolve_name_clashes(const struct policy_config *pc,
+    const struct localdb *local, const struct claims *cl, struct candidate *c,
+    size_t n, int last_pass)
+{
+	size_t i, j, k, best, n_best;
+	const struct candidate *winner;
 
 	qsort(c, n, sizeof *c, by_name);
 	for (i = 0; i < n && c[i].why == NULL; i = j) {
-		for (j = i + 1; j < n && c[j].why == NULL &&
-				strcmp(c[i].name, c[j].name) == 0;
+		best = c[i].rank;
+		n_best = 0;
+		for (j = i; j < n && c[j].why == NULL &&
+			    strcmp(c[i].name, c[j].name) == 0;
 		     j++)
-			;
+			best = c[j].rank < best ? c[j].rank : best;
 		if (j - i < 2)
 			continue;
-		for (size_t k = i; k < j; k++)
-			refuse(&c[k],
-			    "local name '%s' is wanted by %zu logins "
-			    "(%s and %s); none of them gets it",
-			    c[k].name, j - i, c[i].login, c[i + 1].login);
+		for (k = i, winner = NULL; k < j; k++)
+			if (c[k].rank == best && n_best++ == 0)
+				winner = &c[k];
+		winner = n_best == 1 ? winner : NULL;
+		for (k = i; k < j; k++)
+			if (&c[k] != winner)
+				lose_name(pc, local, cl, &c[k], winner, j - i,
+				    last_pass);
 	}
 }
 
@@ -594,6 +719,14 @@ struct policy_result *
 policy_apply(const struct policy_config *pc, const struct localdb *local,
     const struct tsnss_identity *ids, size_t n)
 {
+	return policy_apply_claimed(pc, local, NULL, ids, n);
+}
+
+struct policy_result *
+policy_apply_claimed(const struct policy_config *pc,
+    const struct localdb *local, const struct claims *cl,
+    const struct tsnss_identity *ids, size_t n)
+{
 	struct policy_result *r = xcalloc(1, sizeof *r);
 	struct candidate *c = xcalloc(n, sizeof *c);
 	size_t i;
@@ -604,9 +737,10 @@ policy_apply(const struct policy_config *pc, const struct localdb *local,
 		for (char *p = c[i].login; *p != '\0'; p++)
 			*p = (char)tolower((unsigned char)*p);
 		c[i].display = ids[i].display_name ? ids[i].display_name : "";
-		judge_alone(pc, local, &c[i]);
+		judge_alone(pc, local, cl, &c[i]);
 	}
-	refuse_name_clashes(c, n);
+	resolve_name_clashes(pc, local, cl, c, n, 0);
+	resolve_name_clashes(pc, local, cl, c, n, 1);
 	refuse_uid_clashes(c, n);
 
 	r->users = xcalloc(n, sizeof *r->users);

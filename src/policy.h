@@ -49,8 +49,17 @@ struct policy_result {
 	size_t n_decisions;
 };
 
+struct claims;
+
 struct policy_result *policy_apply(const struct policy_config *pc,
     const struct localdb *local, const struct tsnss_identity *ids, size_t n);
+/* The same, where claims (claims.h) own names and UIDs first. */
+struct policy_result *policy_apply_claimed(const struct policy_config *pc,
+    const struct localdb *local, const struct claims *cl,
+    const struct tsnss_identity *ids, size_t n);
+/* primary_group's [group] is held by a local group: nobody may get it. */
+int policy_primary_refused(
+    const struct policy_config *pc, const struct localdb *local);
 void policy_result_free(struct policy_result *r);
 /* The user a (lower-cased) login became, or NULL. */
 const struct policy_user *policy_find_user(const struct policy_result *r,

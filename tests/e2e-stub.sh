@@ -79,16 +79,21 @@ check "SIGHUP widening it again: alice is back without tailscaled" \
 
 stop_tsnssd
 
-# No root needed: as nobody, with its socket and cache dirs its own.
+# No root needed: as a uid of its own, with its socket and cache dirs its
+# own.  Not nobody: other services share that uid (it is refused below).
 start_fake_tailscaled "$T/tailnet.json"
-chown 65534:65534 "$(dirname "$TSNSSD_SOCKET_PATH")" "$T/cache"
+chown 64321:64321 "$(dirname "$TSNSSD_SOCKET_PATH")" "$T/cache"
 rm -f "$T/cache/snapshot"
-TSNSSD_WRAPPER="setpriv --reuid=65534 --regid=65534 --clear-groups $TSNSSD_WRAPPER" \
+TSNSSD_WRAPPER="setpriv --reuid=64321 --regid=64321 --clear-groups $TSNSSD_WRAPPER" \
 	start_tsnssd
-is "$(ps -o user= -p "$tsnssd_pid")" nobody \
-	"tsnssd runs as nobody"
+is "$(ps -o uid= -p "$tsnssd_pid" | tr -d ' ')" 64321 \
+	"tsnssd runs as an unprivileged uid"
 is "$(getent passwd alice | cut -d: -f3)" "$ALICE" \
 	"and serves alice, read from tailscaled without root"
-is "$(stat -c %U "$T/cache/snapshot")" nobody "and persists its snapshot"
+is "$(stat -c %u "$T/cache/snapshot")" 64321 "and persists its snapshot"
 stop_tsnssd
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$top_builddir/src/tsnssd" -f -c "$T/tailscale-nss.conf" 2>&1)
+is "$?" 1 "tsnssd refuses to run as nobody"
+like "$out" "refusing to run as uid 65534 \\(nobody\\)" "and says why"
 done_testing

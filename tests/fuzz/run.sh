@@ -15,6 +15,9 @@ flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-DTSNSSD_CONFIG_PATH=\"/etc/tailscale-nss.conf\"
 	-DTSNSSD_CACHE_DIR=\"/var/cache/tsnssd\" -DTSNSSD_PLUGIN_DIR=\"/\""
 daemon="$src/src/xmalloc.c $src/src/log.c"
+# what the policy needs: keyed UIDs and the claims it consults
+policy="$src/src/policy.c $src/src/uidkey.c $src/src/claims.c \
+	$src/src/recfile.c $src/src/localdb.c $(pkg-config --libs libcrypto)"
 
 build_one() {
 	name=$1
@@ -23,11 +26,10 @@ build_one() {
 	$CC $flags -o "$out/fuzz-$name" "$src/tests/fuzz/fuzz-$name.c" "$@"
 }
 
-build_one config $src/src/config.c $src/src/policy.c \
-	$src/src/tailnet-groups.c $src/src/localdb.c $daemon
-build_one request $src/src/request.c $src/src/snapshot.c $src/src/policy.c \
-	$src/src/tailnet-groups.c $src/src/localdb.c $src/common/snapfile.c \
-	$src/common/wire.c $daemon $(pkg-config --libs libevent_core)
+build_one config $src/src/config.c $policy $src/src/tailnet-groups.c $daemon
+build_one request $src/src/request.c $src/src/snapshot.c $policy \
+	$src/src/tailnet-groups.c $src/common/snapfile.c $src/common/wire.c \
+	$daemon $(pkg-config --libs libevent_core)
 build_one status $src/backends/tailscale/status.c \
 	$(pkg-config --cflags --libs json-c)
 build_one unpack $src/nss/fill.c $src/common/wire.c

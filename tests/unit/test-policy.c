@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "localdb.h"
+#include "claims.h"
 #include "policy.h"
+#include "uidkey.h"
 #include "tap.h"
 
 static struct policy_config pc = {
@@ -123,8 +125,8 @@ test_apply(void)
 	p.n_domains = 2;
 	local = localdb_load("/etc/passwd", "/etc/group"); /* has root */
 	r = policy_apply(&p, local, ids, sizeof ids / sizeof *ids);
-	is_int(r->n_users, 2, "two users accepted");
-	is_int(r->n_groups, 2, "one private group each");
+	is_int(r->n_users, 3, "three users accepted");
+	is_int(r->n_groups, 3, "one private group each");
 	is_int(r->n_decisions, 9, "a decision per identity");
 	is_str(r->users[0].name, "alice", "mixed-case login lower-cased");
 	is_int(r->users[0].uid, 346538631, "alice's uid");
@@ -138,14 +140,77 @@ test_apply(void)
 	ok(refused(r, "mallory@evil.com", "not listed"),
 	    "foreign domain refused");
 	ok(refused(r, "root@example.com", "local account"), "root refused");
-	ok(refused(r, "carol@example.com", "wanted by 2"),
-	    "name clash refuses the first");
-	ok(refused(r, "carol@example.org", "wanted by 2"),
-	    "name clash refuses the second");
+	is_str(r->users[2].login, "carol@example.com",
+	    "a name clash: the domain listed first keeps the name");
+	ok(refused(r, "carol@example.org", "is carol@example.com's"),
+	    "and the later domain's login gets none");
 	ok(refused(r, "bad name@example.com", "not a valid user name"),
 	    "invalid name refused, not mangled");
 	ok(refused(r, "dave@github", "not listed"), "@github needs 'github'");
 	policy_result_free(r);
+	localdb_free(local);
+}
+
+/* RFC 4231 test case 2, and the keyed rule on top of it. */
+static void
+test_uidkey(void)
+{
+	static unsigned char key[] = "0123456789abcdef";
+	struct policy_config p = pc;
+
+	is_int(uidkey_hash((const unsigned char *)"Jefe", 4,
+		   "what do ya want for nothing?"),
+	    0x5bdcc146u, "HMAC-SHA-256, RFC 4231 case 2");
+	p.uid_key = key;
+	p.uid_key_len = 16;
+	is_int(policy_uid(&p, "alice@example.com"),
+	    100000 + uidkey_hash(key, 16, "alice@example.com") %
+			 (2147483646u - 100000 + 1),
+	    "a keyed uid reduces into the range as FNV does");
+	ok(policy_uid(&p, "alice@example.com") != 346538631,
+	    "and is not the FNV uid");
+	ok(policy_fingerprint(&p) != policy_fingerprint(&pc),
+	    "a key changes the fingerprint");
+}
+
+/* Claims come first: a UID and a name stay with their first login. */
+static void
+test_claims(void)
+{
+	char *domains[] = {"example.com", "github"};
+	struct clash_name cn = {"github", "%n_gh"};
+	struct tsnss_identity first[] = {{50, "alice@example.com", ""}};
+	struct tsnss_identity later[] = {
+	    {1, "alice@github", ""}, {2, "bob@example.com", ""}};
+	struct policy_config p = pc;
+	struct localdb *local = localdb_empty();
+	struct claims *cl = claims_new();
+	struct policy_result *r;
+
+	p.domains = domains;
+	p.n_domains = 2;
+	r = policy_apply_claimed(&p, local, cl, first, 1);
+	is_int(claims_take(cl, r), 2, "a user claims a name and a uid");
+	policy_result_free(r);
+	ok(claims_name_owner(cl, "alice") != NULL &&
+		strcmp(claims_name_owner(cl, "alice"), "alice@example.com") ==
+		    0,
+	    "alice is alice@example.com's");
+	r = policy_apply_claimed(&p, local, cl, later, 2);
+	ok(refused(r, "alice@github", "belongs to alice@example.com"),
+	    "the claimed name is refused to another login, owner absent");
+	policy_result_free(r);
+	p.clash_names = &cn;
+	p.n_clash_names = 1;
+	r = policy_apply_claimed(&p, local, cl, later, 2);
+	ok(policy_find_user(r, "alice@github") != NULL &&
+		strcmp(policy_find_user(r, "alice@github")->name, "alice_gh") ==
+		    0,
+	    "with clash_names it gets alice_gh");
+	policy_result_free(r);
+	is_int(claims_forget(cl, "alice@example.com"), 2, "forget drops both");
+	ok(claims_uid_owner(cl, 346538631) == NULL, "the uid is free again");
+	claims_free(cl);
 	localdb_free(local);
 }
 
@@ -222,6 +287,8 @@ main(void)
 	test_gecos();
 	test_expand();
 	test_apply();
+	test_uidkey();
+	test_claims();
 	test_uid_clash();
 	return done_testing();
 }

@@ -1,0 +1,296 @@
+/*
+ * claims.c - see claims.h.  Two sorted arrays, one by name and one by
+ * UID, so the policy asks in O(log n) per login on a large tailnet.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "claims.h"
+#include "policy.h"
+#include "recfile.h"
+#include "xmalloc.h"
+
+#define CLAIMS_MAGIC "tsnssd-claims-1"
+
+struct name_claim {
+	char *name;
+	char *login;
+};
+
+struct uid_claim {
+	uint32_t uid;
+	char *login;
+};
+
+struct claims {
+	struct name_claim *names;
+	size_t n_names;
+	struct uid_claim *uids;
+	size_t n_uids;
+};
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct name_claim *)a)->name,
+	    ((const struct name_claim *)b)->name);
+}
+
+static int
+by_uid(const void *a, const void *b)
+{
+	uint32_t x = ((const struct uid_claim *)a)->uid;
+	uint32_t y = ((const struct uid_claim *)b)->uid;
+
+	return x < y ? -1 : x > y;
+}
+
+struct claims *
+claims_new(void)
+{
+	return xcalloc(1, sizeof(struct claims));
+}
+
+void
+claims_free(struct claims *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n_names; i++) {
+		free(c->names[i].name);
+		free(c->names[i].login);
+	}
+	for (i = 0; i < c->n_uids; i++)
+		free(c->uids[i].login);
+	free(c->names);
+	free(c->uids);
+	free(c);
+}
+
+const char *
+claims_name_owner(const struct claims *c, const char *name)
+{
+	struct name_claim key = {(char *)name, NULL}, *hit;
+
+	if (c == NULL || c->n_names == 0)
+		return NULL;
+	hit = bsearch(&key, c->names, c->n_names, sizeof key, by_name);
+	return hit ? hit->login : NULL;
+}
+
+const char *
+claims_uid_owner(const struct claims *c, uint32_t uid)
+{
+	struct uid_claim key = {uid, NULL}, *hit;
+
+	if (c == NULL || c->n_uids == 0)
+		return NULL;
+	hit = bsearch(&key, c->uids, c->n_uids, sizeof key, by_uid);
+	return hit ? hit->login : NULL;
+}
+
+static void
+add_name(struct claims *c, const char *name, const char *login)
+{
+	c->names = xreallocarray(c->names, c->n_names + 1, sizeof *c->names);
+	c->names[c->n_names].name = xstrdup(name);
+	c->names[c->n_names++].login = xstrdup(login);
+}
+
+static void
+add_uid(struct claims *c, uint32_t uid, const char *login)
+{
+	c->uids = xreallocarray(c->uids, c->n_uids + 1, sizeof *c->uids);
+	c->uids[c->n_uids].uid = uid;
+	c->uids[c->n_uids++].login = xstrdup(login);
+}
+
+static void
+sort_claims(struct claims *c)
+{
+	qsort(c->names, c->n_names, sizeof *c->names, by_name);
+	qsort(c->uids, c->n_uids, sizeof *c->uids, by_uid);
+}
+
+size_t
+claims_take(struct claims *c, const struct policy_result *r)
+{
+	char *need = xcalloc(r->n_users + 1, 1);
+	size_t i, added = 0;
+
+	/* look up first: appending unsorts the arrays bsearch needs */
+	for (i = 0; i < r->n_users; i++) {
+		const struct policy_user *u = &r->users[i];
+
+		need[i] = (claims_name_owner(c, u->name) == NULL) |
+			  (claims_uid_owner(c, u->uid) == NULL) << 1;
+	}
+	for (i = 0; i < r->n_users; i++) {
+		if (need[i] & 1)
+			add_name(c, r->users[i].name, r->users[i].login);
+		if (need[i] & 2)
+			add_uid(c, r->users[i].uid, r->users[i].login);
+		added += (need[i] & 1) + (need[i] >> 1);
+	}
+	free(need);
+	if (added > 0)
+		sort_claims(c);
+	return added;
+}
+
+size_t
+claims_forget(struct claims *c, const char *login)
+{
+	size_t i, o, gone = 0;
+
+	for (i = o = 0; i < c->n_names; i++) {
+		if (strcmp(c->names[i].login, login) == 0) {
+			free(c->names[i].name);
+			free(c->names[i].login);
+			gone++;
+		} else {
+			c->names[o++] = c->names[i];
+		}
+	}
+	c->n_names = o;
+	for (i = o = 0; i < c->n_uids; i++) {
+		if (strcmp(c->uids[i].login, login) == 0) {
+			free(c->uids[i].login);
+			gone++;
+		} else {
+			c->uids[o++] = c->uids[i];
+		}
+	}
+	c->n_uids = o;
+	return gone;
+}
+
+void
+claims_describe(const struct claims *c, const char *login, FILE *out)
+{
+	const char *sep = "";
+	size_t i;
+
+	fprintf(out, "claims: ");
+	for (i = 0; c != NULL && i < c->n_names; i++)
+		if (strcmp(c->names[i].login, login) == 0) {
+			fprintf(out, "%s name %s", sep, c->names[i].name);
+			sep = ",";
+		}
+	for (i = 0; c != NULL && i < c->n_uids; i++)
+		if (strcmp(c->uids[i].login, login) == 0) {
+			fprintf(out, "%s uid %" PRIu32, sep, c->uids[i].uid);
+			sep = ",";
+		}
+	fprintf(out, "%s\n", *sep ? "" : " none on this host");
+}
+
+int
+claims_save(const struct claims *c, const char *dir, char *err, size_t errlen)
+{
+	char *buf = NULL, num[16];
+	size_t len = 0, cap = 0, i;
+	int rc;
+
+	recfile_put(&buf, &len, &cap, "", 0);
+	for (i = 0; i < c->n_names; i++) {
+		recfile_put(&buf, &len, &cap, "name ", 0);
+		recfile_put(&buf, &len, &cap, c->names[i].name, 1);
+		recfile_put(&buf, &len, &cap, " ", 0);
+		recfile_put(&buf, &len, &cap, c->names[i].login, 1);
+		recfile_put(&buf, &len, &cap, "\n", 0);
+	}
+	for (i = 0; i < c->n_uids; i++) {
+		snprintf(num, sizeof num, "%" PRIu32, c->uids[i].uid);
+		recfile_put(&buf, &len, &cap, "uid ", 0);
+		recfile_put(&buf, &len, &cap, num, 0);
+		recfile_put(&buf, &len, &cap, " ", 0);
+		recfile_put(&buf, &len, &cap, c->uids[i].login, 1);
+		recfile_put(&buf, &len, &cap, "\n", 0);
+	}
+	rc = recfile_write(
+	    dir, CLAIMS_FILE, CLAIMS_MAGIC, buf, len, err, errlen);
+	free(buf);
+	return rc;
+}
+
+/* One "name NAME LOGIN" or "uid UID LOGIN" line; -1 if malformed. */
+static int
+parse_line(struct claims *c, char *line)
+{
+	char *kind, *what, *login, *save = NULL, *end;
+	unsigned long uid;
+
+	kind = strtok_r(line, " ", &save);
+	what = strtok_r(NULL, " ", &save);
+	login = strtok_r(NULL, " ", &save);
+	if (kind == NULL || what == NULL || login == NULL ||
+	    strtok_r(NULL, " ", &save) != NULL || recfile_unescape(what) ||
+	    recfile_unescape(login) || strchr(login, '@') == NULL)
+		return -1;
+	if (strcmp(kind, "name") == 0 && policy_valid_name(what)) {
+		add_name(c, what, login);
+		return 0;
+	}
+	errno = 0;
+	uid = strtoul(what, &end, 10);
+	if (strcmp(kind, "uid") != 0 || *end != '\0' || errno != 0 ||
+	    uid == 0 || uid > UINT32_MAX)
+		return -1;
+	add_uid(c, (uint32_t)uid, login);
+	return 0;
+}
+
+/* Keep an untrusted file for a human instead of writing over it. */
+static void
+set_aside(const char *dir, char *err, size_t errlen)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	size_t n = strlen(err);
+
+	snprintf(from, sizeof from, "%s/%s", dir, CLAIMS_FILE);
+	snprintf(to, sizeof to, "%s/%s.bad-%lld", dir, CLAIMS_FILE,
+	    (long long)time(NULL));
+	if (rename(from, to) == 0)
+		snprintf(err + n, errlen - n, "; kept as %s", to);
+}
+
+struct claims *
+claims_load(const char *dir, char *err, size_t errlen)
+{
+	struct claims *c = claims_new();
+	char *body, *line, *save = NULL;
+	size_t len;
+
+	body = recfile_read(dir, CLAIMS_FILE, CLAIMS_MAGIC, CLAIMS_MAX_BYTES,
+	    &len, err, errlen);
+	if (body == NULL) {
+		if (*err != '\0' && strstr(err, "rejected") != NULL)
+			set_aside(dir, err, errlen);
+		return c;
+	}
+	for (line = strtok_r(body, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (parse_line(c, line) != 0) {
+			snprintf(err, errlen,
+			    "%s/%s: rejected: a malformed "
+			    "line",
+			    dir, CLAIMS_FILE);
+			set_aside(dir, err, errlen);
+			claims_free(c);
+			c = claims_new();
+			break;
+		}
+	}
+	free(body);
+	sort_claims(c);
+	return c;
+}

@@ -1,0 +1,43 @@
+/*
+ * claims.h - sticky ownership on this host.  Once tsnssd has given a UID
+ * (and with it the private GID) or a name to a login, that login owns it
+ * here: no other login gets it, not after the first one leaves the
+ * tailnet, not after a restart, not after the snapshot is lost.  Only
+ * "tsnssctl forget LOGIN" (root) releases a login's claims.
+ *
+ * The record is CLAIMS_FILE under the cache directory (see recfile.h).
+ */
+#ifndef TSNSS_CLAIMS_H
+#define TSNSS_CLAIMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CLAIMS_FILE "claims"
+#define CLAIMS_MAX_BYTES (16u << 20)
+
+struct claims;
+struct policy_result;
+
+struct claims *claims_new(void);
+/*
+ * The claims on disk; an empty set if there are none.  A file that cannot
+ * be trusted is renamed aside (so it is not lost) and err says so.
+ */
+struct claims *claims_load(const char *dir, char *err, size_t errlen);
+int claims_save(
+    const struct claims *c, const char *dir, char *err, size_t errlen);
+void claims_free(struct claims *c);
+
+/* The login that owns name or uid here, or NULL. */
+const char *claims_name_owner(const struct claims *c, const char *name);
+const char *claims_uid_owner(const struct claims *c, uint32_t uid);
+/* Record what each user in r was given; how many claims are new. */
+size_t claims_take(struct claims *c, const struct policy_result *r);
+/* Drop every claim of login; how many there were. */
+size_t claims_forget(struct claims *c, const char *login);
+/* "name alice, uid 346538631", or "none on this host". */
+void claims_describe(const struct claims *c, const char *login, FILE *out);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * idstore.h - the last good backend answer on disk (IDSTORE_FILE under
+ * the cache directory).  At start tsnssd applies the policy in force and
+ * the local accounts as they are now to it, before serving: the persisted
+ * snapshot alone would bring back users a local account has since taken.
+ */
+#ifndef TSNSS_IDSTORE_H
+#define TSNSS_IDSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "plugin.h"
+
+#define IDSTORE_FILE "identities"
+#define IDSTORE_MAX_BYTES (64u << 20)
+#define IDSTORE_REWRITE_AFTER 600 /* s: an unchanged answer's time on disk */
+
+/* Write only when the answer differs from what the file holds. */
+int idstore_save(const char *dir, const struct tsnss_identity *ids, size_t n,
+    time_t at, char *err, size_t errlen);
+/*
+ * The identities (login and display_name malloc'd, as refresh.c keeps
+ * them) and when the backend gave them; -1 with err ("" if absent).
+ */
+int idstore_load(const char *dir, struct tsnss_identity **ids, size_t *n,
+    time_t *at, char *err, size_t errlen);
+
+#endif

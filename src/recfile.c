@@ -1,0 +1,205 @@
+/*
+ * recfile.c - see recfile.h.  Text rather than binary: an operator can
+ * read the claims with cat, and a mistake in them is visible.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "recfile.h"
+#include "xmalloc.h"
+
+static uint64_t
+fnv64(const char *p, size_t n)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	while (n-- > 0) {
+		h ^= (unsigned char)*p++;
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static int
+write_fd(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+recfile_write(const char *dir, const char *name, const char *magic,
+    const char *body, size_t len, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX], final[PATH_MAX], head[128];
+	int fd, dfd, n;
+
+	snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
+	snprintf(final, sizeof final, "%s/%s", dir, name);
+	n = snprintf(head, sizeof head, "%s %zu %016" PRIx64 "\n", magic, len,
+	    fnv64(body, len));
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	fd = open(
+	    tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 || write_fd(fd, head, (size_t)n) != 0 ||
+	    write_fd(fd, body, len) != 0 || fsync(fd) != 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	close(fd);
+	if (rename(tmp, final) != 0) {
+		snprintf(
+		    err, errlen, "rename to %s: %s", final, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+/* The whole file, at most max + 128 bytes. */
+static char *
+slurp(const char *path, size_t max, size_t *got, char *err, size_t errlen)
+{
+	char *buf;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0) {
+		if (errno != ENOENT)
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = xmalloc(max + 129);
+	*got = 0;
+	while (*got < max + 128 &&
+	       (n = read(fd, buf + *got, max + 128 - *got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			close(fd);
+			free(buf);
+			return NULL;
+		}
+		*got += (size_t)n;
+	}
+	close(fd);
+	buf[*got] = '\0';
+	return buf;
+}
+
+char *
+recfile_read(const char *dir, const char *name, const char *magic, size_t max,
+    size_t *len, char *err, size_t errlen)
+{
+	char path[PATH_MAX], *buf, *nl;
+	size_t got, blen, ml = strlen(magic);
+	uint64_t sum;
+	int n = 0;
+
+	err[0] = '\0';
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if ((buf = slurp(path, max, &got, err, errlen)) == NULL)
+		return NULL;
+	nl = memchr(buf, '\n', got < 128 ? got : 128);
+	if (nl == NULL || (*nl = '\0', strncmp(buf, magic, ml)) != 0 ||
+	    buf[ml] != ' ' ||
+	    sscanf(buf + ml, " %zu %16" SCNx64 "%n", &blen, &sum, &n) != 2 ||
+	    buf + ml + n != nl || blen > max ||
+	    blen != got - (size_t)(nl + 1 - buf) ||
+	    fnv64(nl + 1, blen) != sum || memchr(nl + 1, '\0', blen) != NULL) {
+		snprintf(err, errlen,
+		    "%s: rejected: not a %s file, truncated "
+		    "or corrupt",
+		    path, magic);
+		free(buf);
+		return NULL;
+	}
+	memmove(buf, nl + 1, blen + 1);
+	*len = blen;
+	return buf;
+}
+
+void
+recfile_put(char **buf, size_t *len, size_t *cap, const char *s, int esc)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t need = strlen(s) * 3 + 1;
+
+	if (*len + need + 1 > *cap) {
+		*cap = (*len + need + 1) * 2;
+		*buf = xreallocarray(*buf, *cap, 1);
+	}
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (esc && (c <= 0x20 || c == 0x7f || c == '%')) {
+			(*buf)[(*len)++] = '%';
+			(*buf)[(*len)++] = hex[c >> 4];
+			(*buf)[(*len)++] = hex[c & 15];
+		} else {
+			(*buf)[(*len)++] = (char)c;
+		}
+	}
+	(*buf)[*len] = '\0';
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int
+recfile_unescape(char *s)
+{
+	char *o = s;
+	int hi, lo;
+
+	for (; *s != '\0'; s++) {
+		if (*s != '%') {
+			*o++ = *s;
+			continue;
+		}
+		if ((hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0 ||
+		    (hi == 0 && lo == 0))
+			return -1;
+		*o++ = (char)(hi << 4 | lo);
+		s += 2;
+	}
+	*o = '\0';
+	return 0;
+}

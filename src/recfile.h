@@ -1,0 +1,30 @@
+/*
+ * recfile.h - a small checked text file under the cache directory: the
+ * claims (who owns which UID and name on this host) and the last good
+ * identities.  A first line "MAGIC LENGTH CHECKSUM" guards the body, the
+ * write is atomic (temporary file, fsync, rename, fsync of the directory),
+ * and a reader bounds everything it takes in.
+ */
+#ifndef TSNSS_RECFILE_H
+#define TSNSS_RECFILE_H
+
+#include <stddef.h>
+
+int recfile_write(const char *dir, const char *name, const char *magic,
+    const char *body, size_t len, char *err, size_t errlen);
+/*
+ * The body, NUL-terminated (*len bytes), or NULL with err set: "" when
+ * the file is absent, a reason when unreadable, too large, or corrupt.
+ */
+char *recfile_read(const char *dir, const char *name, const char *magic,
+    size_t max, size_t *len, char *err, size_t errlen);
+
+/*
+ * Append s to a growing buffer; with esc, as one field: '%', white space
+ * and control characters become %XX.
+ */
+void recfile_put(char **buf, size_t *len, size_t *cap, const char *s, int esc);
+/* Undo recfile_put in place; -1 on a bad escape. */
+int recfile_unescape(char *s);
+
+#endif
