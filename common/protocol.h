@@ -46,6 +46,7 @@ enum tsnss_action {
 	/* tsnssctl; no key.  The reply payload is text. */
 	TSNSS_CTL_STATUS = 100,	 /* what tsnssd is doing; anyone may ask */
 	TSNSS_CTL_REFRESH = 101, /* refresh now; root or tsnssd's own user */
+	TSNSS_CTL_FORGET = 102,	 /* key: a login; release its claims; root */
 };
 
 enum tsnss_status {

@@ -24,6 +24,8 @@
 
 #include "build.h"
 #include "cache.h"
+#include "claims.h"
+#include "idstore.h"
 #include "localdb.h"
 #include "log.h"
 #include "policy.h"
@@ -58,15 +60,28 @@ log_decisions(const struct policy_result *pr)
 	}
 }
 
+/* What this build hands out is owned from now on (claims.h). */
+static void
+keep_claims(const struct build_input *in, const struct policy_result *pr)
+{
+	char err[512];
+
+	if (in->claims != NULL && claims_take(in->claims, pr) > 0 &&
+	    in->cache_dir != NULL &&
+	    claims_save(in->claims, in->cache_dir, err, sizeof err) != 0)
+		log_err("cannot record who owns which name and uid: %s", err);
+}
+
 static struct snapshot *
 build(const struct build_input *in)
 {
 	struct localdb *local = localdb_load(in->passwd, in->group);
 	struct policy_result *pr =
-	    policy_apply(in->pc, local, in->ids, in->n_ids);
+	    policy_apply_claimed(in->pc, local, in->claims, in->ids, in->n_ids);
 	struct snapshot *s;
 
 	log_decisions(pr);
+	keep_claims(in, pr);
 	s = snapshot_build(pr, &in->meta);
 	log_debug("snapshot %" PRIu64 ": %zu users, %zu groups from %zu "
 		  "identities",
@@ -84,6 +99,11 @@ store(const struct build_input *in, const struct snapshot *s)
 	if (in->cache_dir != NULL &&
 	    cache_save(in->cache_dir, s, err, sizeof err) != 0)
 		log_warn("cannot persist the snapshot: %s", err);
+	/* the answer itself, for the policy to be applied again at start */
+	if (in->cache_dir != NULL &&
+	    idstore_save(in->cache_dir, in->ids, in->n_ids,
+		(time_t)in->meta.created, err, sizeof err) != 0)
+		log_warn("cannot persist the backend's answer: %s", err);
 	if (in->pub != NULL && publisher_publish(in->pub, s, err, sizeof err))
 		log_warn(
 		    "cannot publish the snapshot for the NSS module: %s", err);

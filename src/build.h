@@ -14,6 +14,7 @@
 #include "plugin.h"
 #include "snapshot.h"
 
+struct claims;
 struct event_base;
 struct policy_config;
 struct publisher;
@@ -29,6 +30,12 @@ struct build_input {
 	size_t n_ids;
 	struct snap_meta meta;
 	const char *cache_dir;	    /* persist here; NULL: don't */
+	/*
+	 * Who owns which name and UID on this host (claims.h): consulted by
+	 * the policy, and what the build hands out is added to it and saved
+	 * in cache_dir.  NULL: no claims (tests).
+	 */
+	struct claims *claims;
 	struct publisher *pub;	    /* publish here; NULL: don't */
 	const char *passwd, *group; /* the local account files */
 };

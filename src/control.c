@@ -1,10 +1,13 @@
 /*
  * control.c - answer tsnssctl.  Status is open to every local user (it
  * holds counts, nothing getent would not show); a refresh costs tailscaled
- * a request, so only root or tsnssd's own user may ask for one.
+ * a request, so only root or tsnssd's own user may ask for one, and each
+ * of them once per few seconds.  Forgetting a login's claims gives its
+ * UID and name away: root only.
  */
 #include "autoconfig.h"
 
+#include <ctype.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -19,7 +22,8 @@
 int
 control_is_control(const struct tsnss_header *h)
 {
-	return h->code == TSNSS_CTL_STATUS || h->code == TSNSS_CTL_REFRESH;
+	return h->code == TSNSS_CTL_STATUS || h->code == TSNSS_CTL_REFRESH ||
+	       h->code == TSNSS_CTL_FORGET;
 }
 
 static void
@@ -32,9 +36,32 @@ reply(struct evbuffer *out, unsigned status, struct evbuffer *body)
 	evbuffer_add_buffer(out, body);
 }
 
+/* A login from the wire: no NUL, nothing a log line would choke on. */
+static int
+forget(struct tsnssd *d, const unsigned char *key, size_t len,
+    struct evbuffer *body)
+{
+	char login[TSNSS_MAX_KEY + 1];
+	size_t i, n;
+
+	for (i = 0; i < len; i++) {
+		if (key[i] <= 0x20 || key[i] == 0x7f)
+			return -1;
+		login[i] = (char)tolower(key[i]);
+	}
+	login[len] = '\0';
+	n = refresh_forget(d->refresh, login);
+	if (n == 0)
+		evbuffer_add_printf(
+		    body, "forget: %s holds nothing here\n", login);
+	else
+		evbuffer_add_printf(body, "forget: released %s\n", login);
+	return 0;
+}
+
 void
-control_answer(struct tsnssd *d, const struct tsnss_header *h, uid_t peer_uid,
-    struct evbuffer *out)
+control_answer(struct tsnssd *d, const struct tsnss_header *h,
+    const unsigned char *key, uid_t peer_uid, struct evbuffer *out)
 {
 	struct evbuffer *body = evbuffer_new();
 	unsigned status = TSNSS_OK;
@@ -43,11 +70,18 @@ control_answer(struct tsnssd *d, const struct tsnss_header *h, uid_t peer_uid,
 		report_status(d, body);
 		d->loop_max_us =
 		    0; /* each status shows the worst since the last */
+	} else if (h->code == TSNSS_CTL_FORGET) {
+		if (peer_uid != 0 || forget(d, key, h->len, body) != 0)
+			status = TSNSS_DENIED;
 	} else if (peer_uid != 0 && peer_uid != geteuid()) {
 		evbuffer_add_printf(body, "refresh: only root may ask\n");
 		status = TSNSS_DENIED;
+	} else if (refresh_asked(d->refresh, peer_uid) != 0) {
+		evbuffer_add_printf(body,
+		    "refresh: held back; one per %d s "
+		    "per user\n",
+		    REFRESH_ASK_EVERY);
 	} else {
-		refresh_now(d->refresh);
 		evbuffer_add_printf(body, "refresh: started\n");
 	}
 	reply(out, status, body);

@@ -1,6 +1,9 @@
 /*
- * idstore.c - see idstore.h.  One line per identity: id, login and
- * display name, each escaped by recfile_put; the first line is the time.
+ * idstore.c - see idstore.h.  The first line is the time; then one line
+ * per identity: id, login, display name, the number of groups and each
+ * group, the number of attributes and each key and value.  Every string
+ * field starts with '=' (so an empty one is "=") and is escaped by
+ * recfile_put.
  */
 #include "autoconfig.h"
 
@@ -10,47 +13,70 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
+#include "idlist.h"
 #include "idstore.h"
 #include "recfile.h"
 #include "xmalloc.h"
 
-#define IDSTORE_MAGIC "tsnssd-identities-1"
+#define IDSTORE_MAGIC "tsnssd-identities-2"
+#define IDSTORE_MAX_LIST 65536 /* groups or attributes of one identity */
 
-/* The lines for ids, appended to *buf (grown as recfile_put does). */
+struct sink {
+	char *buf;
+	size_t len, cap;
+};
+
 static void
-encode(const struct tsnss_identity *ids, size_t n, time_t at, char **buf,
-    size_t *len, size_t *cap)
+put_str(struct sink *k, const char *s)
+{
+	recfile_put(&k->buf, &k->len, &k->cap, " =", 0);
+	recfile_put(&k->buf, &k->len, &k->cap, s ? s : "", 1);
+}
+
+/* A number, after a space unless it starts the line. */
+static void
+put_num(struct sink *k, int64_t v, int first)
 {
 	char num[32];
+
+	snprintf(num, sizeof num, "%s%" PRId64, first ? "" : " ", v);
+	recfile_put(&k->buf, &k->len, &k->cap, num, 0);
+}
+
+static void
+encode_one(struct sink *k, const struct tsnss_identity *t)
+{
 	size_t i;
 
-	snprintf(num, sizeof num, "%lld\n", (long long)at);
-	recfile_put(buf, len, cap, num, 0);
-	for (i = 0; i < n; i++) {
-		snprintf(num, sizeof num, "%" PRId64 " ", ids[i].id);
-		recfile_put(buf, len, cap, num, 0);
-		recfile_put(buf, len, cap, ids[i].login, 1);
-		recfile_put(buf, len, cap, " ", 0);
-		/* "" would vanish between two spaces: "-" stands for it */
-		recfile_put(buf, len, cap,
-		    ids[i].display_name && *ids[i].display_name
-			? ids[i].display_name
-			: "-",
-		    1);
-		recfile_put(buf, len, cap, "\n", 0);
+	put_num(k, t->id, 1);
+	put_str(k, t->login);
+	put_str(k, t->display_name);
+	put_num(k, t->groups ? (int64_t)t->n_groups : 0, 0);
+	for (i = 0; t->groups && i < t->n_groups; i++)
+		put_str(k, t->groups[i]);
+	put_num(k, t->attrs ? (int64_t)t->n_attrs : 0, 0);
+	for (i = 0; t->attrs && i < t->n_attrs; i++) {
+		put_str(k, t->attrs[i].key);
+		put_str(k, t->attrs[i].value);
 	}
+	recfile_put(&k->buf, &k->len, &k->cap, "\n", 0);
 }
 
 int
 idstore_save(const char *dir, const struct tsnss_identity *ids, size_t n,
     time_t at, char *err, size_t errlen)
 {
-	char *body = NULL, *old, why[256];
+	struct sink k = {NULL, 0, 0};
+	char *old, why[256];
 	const char *was, *now;
-	size_t len = 0, cap = 0, oldlen;
+	size_t i, oldlen;
 	int rc = 0;
 
-	encode(ids, n, at, &body, &len, &cap);
+	put_num(&k, (int64_t)at, 1);
+	recfile_put(&k.buf, &k.len, &k.cap, "\n", 0);
+	for (i = 0; i < n; i++)
+		encode_one(&k, &ids[i]);
 	old = recfile_read(dir, IDSTORE_FILE, IDSTORE_MAGIC, IDSTORE_MAX_BYTES,
 	    &oldlen, why, sizeof why);
 	/*
@@ -58,84 +84,130 @@ idstore_save(const char *dir, const struct tsnss_identity *ids, size_t n,
 	 * old enough to matter to max_stale after a restart.
 	 */
 	was = old ? strchr(old, '\n') : NULL;
-	now = strchr(body, '\n');
+	now = strchr(k.buf, '\n');
 	if (was == NULL || now == NULL || strcmp(was, now) != 0 ||
 	    at - (time_t)strtoll(old, NULL, 10) >= IDSTORE_REWRITE_AFTER)
-		rc = recfile_write(
-		    dir, IDSTORE_FILE, IDSTORE_MAGIC, body, len, err, errlen);
+		rc = recfile_write(dir, IDSTORE_FILE, IDSTORE_MAGIC, k.buf,
+		    k.len, err, errlen);
 	free(old);
-	free(body);
+	free(k.buf);
 	return rc;
 }
 
-static int
-parse_line(char *line, struct tsnss_identity *id)
+/* The next field of a line, without its '=', unescaped; NULL if bad. */
+static char *
+take_str(char **save)
 {
-	char *save = NULL, *num, *login, *display, *end;
-	long long v;
+	char *f = strtok_r(NULL, " ", save);
 
-	num = strtok_r(line, " ", &save);
-	login = strtok_r(NULL, " ", &save);
-	display = strtok_r(NULL, " ", &save);
-	if (num == NULL || login == NULL || display == NULL ||
-	    strtok_r(NULL, " ", &save) != NULL || recfile_unescape(login) ||
-	    recfile_unescape(display))
+	if (f == NULL || f[0] != '=' || recfile_unescape(f + 1) != 0)
+		return NULL;
+	return f + 1;
+}
+
+static int
+take_num(char **save, int64_t *v, int64_t max)
+{
+	char *f = strtok_r(NULL, " ", save), *end;
+
+	if (f == NULL)
 		return -1;
 	errno = 0;
-	v = strtoll(num, &end, 10);
-	if (*end != '\0' || errno != 0)
+	*v = strtoll(f, &end, 10);
+	return *end != '\0' || errno != 0 || *v < 0 || *v > max ? -1 : 0;
+}
+
+/* Pointers into line (borrowed until the idlist copies them). */
+static int
+parse_line(char *line, struct tsnss_identity *t)
+{
+	char *save = NULL, *first = strtok_r(line, " ", &save), *end;
+	const char **groups;
+	struct tsnss_attr *attrs;
+	int64_t ng, na, i;
+
+	if (first == NULL)
 		return -1;
-	id->id = v;
-	id->login = xstrdup(login);
-	id->display_name = xstrdup(strcmp(display, "-") == 0 ? "" : display);
-	return 0;
+	errno = 0;
+	t->id = strtoll(first, &end, 10);
+	if (*end != '\0' || errno != 0 ||
+	    (t->login = take_str(&save)) == NULL ||
+	    (t->display_name = take_str(&save)) == NULL ||
+	    take_num(&save, &ng, IDSTORE_MAX_LIST) != 0)
+		return -1;
+	t->groups = groups = xcalloc((size_t)ng + 1, sizeof *groups);
+	t->n_groups = (size_t)ng;
+	for (i = 0; i < ng; i++)
+		if ((groups[i] = take_str(&save)) == NULL)
+			return -1;
+	if (take_num(&save, &na, IDSTORE_MAX_LIST) != 0)
+		return -1;
+	t->attrs = attrs = xcalloc((size_t)na + 1, sizeof *attrs);
+	t->n_attrs = (size_t)na;
+	for (i = 0; i < na; i++)
+		if ((attrs[i].key = take_str(&save)) == NULL ||
+		    (attrs[i].value = take_str(&save)) == NULL)
+			return -1;
+	return strtok_r(NULL, " ", &save) == NULL ? 0 : -1;
 }
 
 static void
-free_ids(struct tsnss_identity *ids, size_t n)
+free_parsed(struct tsnss_identity *ids, size_t n)
 {
 	while (n-- > 0) {
-		free((char *)ids[n].login);
-		free((char *)ids[n].display_name);
+		free((void *)ids[n].groups);
+		free((void *)ids[n].attrs);
 	}
 	free(ids);
 }
 
-int
-idstore_load(const char *dir, struct tsnss_identity **ids, size_t *n,
-    time_t *at, char *err, size_t errlen)
+/* Every line after the first; -1 on the first bad one. */
+static int
+parse_all(char *body, struct tsnss_identity **ids, size_t *n)
 {
-	char *body, *line, *save = NULL, *end;
-	size_t len, cap = 0;
+	char *line, *save = NULL;
+	size_t cap = 0;
 	int rc = 0;
 
-	body = recfile_read(dir, IDSTORE_FILE, IDSTORE_MAGIC, IDSTORE_MAX_BYTES,
-	    &len, err, errlen);
-	if (body == NULL)
-		return -1;
 	*ids = NULL;
 	*n = 0;
-	line = strtok_r(body, "\n", &save);
-	*at = line ? (time_t)strtoll(line, &end, 10) : 0;
-	if (line == NULL || *end != '\0' || *at <= 0)
-		rc = -1;
+	strtok_r(body, "\n", &save);
 	while (rc == 0 && (line = strtok_r(NULL, "\n", &save)) != NULL) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 64;
 			*ids = xreallocarray(*ids, cap, sizeof **ids);
 		}
-		if (parse_line(line, &(*ids)[*n]) != 0)
-			rc = -1;
-		else
-			(*n)++;
-	}
-	free(body);
-	if (rc != 0) {
-		snprintf(err, errlen, "%s/%s: rejected: a malformed line", dir,
-		    IDSTORE_FILE);
-		free_ids(*ids, *n);
-		*ids = NULL;
-		*n = 0;
+		memset(&(*ids)[*n], 0, sizeof **ids);
+		rc = parse_line(line, &(*ids)[(*n)++]);
 	}
 	return rc;
+}
+
+struct idlist *
+idstore_load(const char *dir, time_t *at, char *err, size_t errlen)
+{
+	struct tsnss_fetch_result res = {sizeof res, TSNSS_FETCH_OK, NULL, NULL,
+	    0, sizeof(struct tsnss_identity)};
+	struct tsnss_identity *ids = NULL;
+	struct idlist *l = NULL;
+	char *body, *end;
+	size_t len, n = 0;
+
+	body = recfile_read(dir, IDSTORE_FILE, IDSTORE_MAGIC, IDSTORE_MAX_BYTES,
+	    &len, err, errlen);
+	if (body == NULL)
+		return NULL;
+	*at = (time_t)strtoll(body, &end, 10);
+	if (end == body || *end != '\n' || *at <= 0 ||
+	    parse_all(body, &ids, &n) != 0) {
+		snprintf(err, errlen, "%s/%s: rejected: a malformed line", dir,
+		    IDSTORE_FILE);
+	} else {
+		res.ids = ids;
+		res.n_ids = n;
+		l = idlist_from_result(&res);
+	}
+	free_parsed(ids, n);
+	free(body);
+	return l;
 }

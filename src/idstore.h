@@ -13,6 +13,8 @@
 
 #include "plugin.h"
 
+struct idlist;
+
 #define IDSTORE_FILE "identities"
 #define IDSTORE_MAX_BYTES (64u << 20)
 #define IDSTORE_REWRITE_AFTER 600 /* s: an unchanged answer's time on disk */
@@ -21,10 +23,10 @@
 int idstore_save(const char *dir, const struct tsnss_identity *ids, size_t n,
     time_t at, char *err, size_t errlen);
 /*
- * The identities (login and display_name malloc'd, as refresh.c keeps
- * them) and when the backend gave them; -1 with err ("" if absent).
+ * The identities, with their groups and attributes, and when the backend
+ * gave them; NULL with err set ("" if there is no file).
  */
-int idstore_load(const char *dir, struct tsnss_identity **ids, size_t *n,
-    time_t *at, char *err, size_t errlen);
+struct idlist *idstore_load(
+    const char *dir, time_t *at, char *err, size_t errlen);
 
 #endif

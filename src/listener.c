@@ -6,10 +6,16 @@
  *   WRITING  the reply is queued; close once it has drained
  *
  * A connection that sends garbage gets BADREQ and is closed; one that is
- * silent or reads too slowly is closed by the timeout.  At max_clients the
- * oldest connection still waiting for its request is closed to make room:
- * idle sockets cannot lock out a client that has something to ask.  Only
- * when every slot is busy writing is the new connection refused.
+ * silent or reads too slowly is closed by the timeout.  Two limits keep
+ * one local user from holding everyone else down:
+ *
+ *  - at max_clients a connection is closed to make room, taken from the
+ *    user (SO_PEERCRED uid) holding the most: first one that has sent
+ *    nothing, then one whose reply is still unread, and a connection whose
+ *    request has arrived only as a last resort;
+ *  - replies queued for all clients together stay under
+ *    LISTENER_MAX_QUEUED: past it, the oldest unread replies of the user
+ *    with the most queued bytes are dropped with their connections.
  */
 #include "autoconfig.h"
 
@@ -17,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -26,7 +33,6 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/listener.h>
 
 #include "config.h"
 #include "control.h"
@@ -43,63 +49,181 @@ enum conn_state { CONN_READING, CONN_WRITING };
 struct conn {
 	struct listener *l;
 	struct bufferevent *bev;
+	struct evbuffer_cb_entry *out_cb;
 	enum conn_state state;
+	uid_t uid;		 /* the peer's, (uid_t)-1 if unknown */
+	size_t queued;		 /* reply bytes not yet taken by the kernel */
 	TAILQ_ENTRY(conn) entry; /* in l->conns, oldest first */
 };
 
 struct listener {
 	struct tsnssd *d;
-	struct evconnlistener *ev;
+	struct event *ev; /* the listening socket is readable */
+	int fd;
 	char *path;
 	unsigned n_clients;
-	TAILQ_HEAD(, conn) conns; /* every open connection, oldest first */
+	size_t queued, queued_peak; /* over every connection */
+	TAILQ_HEAD(, conn) conns;   /* every open connection, oldest first */
 };
 
 static void
 conn_free(struct conn *c)
 {
+	evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cb);
+	c->l->queued -= c->queued;
 	TAILQ_REMOVE(&c->l->conns, c, entry);
 	c->l->n_clients--;
 	bufferevent_free(c->bev);
 	free(c);
 }
 
+/* Keep count of every reply byte queued, to cap the total. */
+static void
+on_output(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+
+	c->queued += info->n_added;
+	c->queued -= info->n_deleted;
+	c->l->queued += info->n_added;
+	c->l->queued -= info->n_deleted;
+}
+
+/* Bytes of a request waiting, in our buffer or the kernel's. */
+static size_t
+pending(struct conn *c)
+{
+	int n = 0;
+
+	if (ioctl(bufferevent_getfd(c->bev), FIONREAD, &n) != 0 || n < 0)
+		n = 0;
+	return evbuffer_get_length(bufferevent_get_input(c->bev)) + (size_t)n;
+}
+
+/* The uid with the most connections, or with the most queued bytes. */
+static uid_t
+heaviest(struct listener *l, int by_bytes)
+{
+	struct conn *c, *d;
+	size_t best = 0, sum;
+	uid_t who = (uid_t)-1;
+
+	TAILQ_FOREACH(c, &l->conns, entry)
+	{
+		if (c->uid == who)
+			continue;
+		sum = 0;
+		TAILQ_FOREACH(d, &l->conns, entry)
+		if (d->uid == c->uid)
+			sum += by_bytes ? d->queued : 1;
+		if (sum > best) {
+			best = sum;
+			who = c->uid;
+		}
+	}
+	return who;
+}
+
+/* Drop the oldest unread replies of the heaviest user until under cap. */
+static void
+cap_output(struct listener *l)
+{
+	struct conn *c;
+	uid_t who;
+
+	while (l->queued > LISTENER_MAX_QUEUED) {
+		who = heaviest(l, 1);
+		TAILQ_FOREACH(c, &l->conns, entry)
+		if (c->uid == who && c->state == CONN_WRITING && c->queued > 0)
+			break;
+		if (c == NULL)
+			break;
+		l->d->stats.writers_evicted++;
+		conn_free(c);
+	}
+	if (l->queued > l->queued_peak)
+		l->queued_peak = l->queued;
+}
+
+void
+listener_describe(const struct listener *l, struct evbuffer *b)
+{
+	if (l == NULL)
+		return;
+	evbuffer_add_printf(b,
+	    "queued output:    %zu bytes, peak %zu, cap %u\n", l->queued,
+	    l->queued_peak, LISTENER_MAX_QUEUED);
+}
+
+/* The reply is queued; c may be gone afterwards (the output cap). */
 static void
 conn_reply(struct conn *c)
 {
 	c->state = CONN_WRITING;
 	bufferevent_disable(c->bev, EV_READ);
+	cap_output(c->l);
 }
 
-/* Make room for one more client; -1 if every slot is busy writing. */
+/*
+ * Make room for one more client: a connection of the user holding the
+ * most, one that sent nothing first, then an unread reply, then any.
+ */
 static int
 make_room(struct listener *l)
 {
-	struct conn *oldest;
+	struct conn *c, *idle = NULL, *writer = NULL, *any = NULL;
+	uid_t who;
 
 	if (l->n_clients < l->d->cf->max_clients)
 		return 0;
-	TAILQ_FOREACH(oldest, &l->conns, entry)
-		if (oldest->state == CONN_READING)
+	who = heaviest(l, 0);
+	TAILQ_FOREACH(c, &l->conns, entry)
+	{
+		if (c->uid != who)
+			continue;
+		if (c->state == CONN_WRITING)
+			writer = writer ? writer : c;
+		else if (pending(c) == 0)
+			idle = c;
+		else
+			any = any ? any : c;
+		if (idle != NULL)
 			break;
-	if (oldest == NULL)
+	}
+	c = idle ? idle : writer ? writer : any;
+	if (c == NULL)
 		return -1;
-	l->d->stats.clients_evicted++;
-	conn_free(oldest);
+	if (c == writer && c != idle)
+		l->d->stats.writers_evicted++;
+	else
+		l->d->stats.clients_evicted++;
+	conn_free(c);
 	return 0;
 }
 
 /* The caller's uid; anything unknown counts as nobody. */
 static uid_t
-peer_uid(struct bufferevent *bev)
+peer_uid(evutil_socket_t fd)
 {
 	struct ucred cred;
 	socklen_t n = sizeof cred;
 
-	if (getsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_PEERCRED, &cred,
-		&n) != 0)
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &n) != 0)
 		return (uid_t)-1;
 	return cred.uid;
+}
+
+/* A name looked up in vain (or a stub's hint): maybe someone new. */
+static void
+missed(struct tsnssd *d, const struct tsnss_header *h, const unsigned char *key)
+{
+	char name[TSNSS_MAX_KEY + 1];
+
+	if (!request_is_name(h, key))
+		return;
+	memcpy(name, key, h->len);
+	name[h->len] = '\0';
+	refresh_on_miss(d->refresh, name);
 }
 
 static void
@@ -128,21 +252,19 @@ conn_read(struct bufferevent *bev, void *arg)
 	if (h.code == TSNSS_HINT) {
 		/* the stub does not wait for an answer: none is sent */
 		c->l->d->stats.hints++;
-		if (request_is_name(&h, key))
-			refresh_on_miss(c->l->d->refresh);
+		missed(c->l->d, &h, key);
 		conn_free(c);
 		return;
 	}
 	c->l->d->stats.requests++;
 	if (control_is_control(&h)) {
-		control_answer(c->l->d, &h, peer_uid(bev), out);
+		control_answer(c->l->d, &h, key, c->uid, out);
 		conn_reply(c);
 		return;
 	}
 	if (request_answer(c->l->d->snap, &h, key, c->l->d->cf->enumerate,
-		out) == TSNSS_NOTFOUND &&
-	    request_is_name(&h, key))
-		refresh_on_miss(c->l->d->refresh);
+		out) == TSNSS_NOTFOUND)
+		missed(c->l->d, &h, key);
 	conn_reply(c);
 }
 
@@ -166,10 +288,8 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 }
 
 static void
-on_accept(struct evconnlistener *ev, evutil_socket_t fd, struct sockaddr *sa,
-    int salen, void *arg)
+accept_one(struct listener *l, evutil_socket_t fd)
 {
-	struct listener *l = arg;
 	struct tsnssd *d = l->d;
 	unsigned ms = d->cf->client_timeout_ms;
 	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
@@ -189,6 +309,9 @@ on_accept(struct evconnlistener *ev, evutil_socket_t fd, struct sockaddr *sa,
 		return;
 	}
 	l->n_clients++;
+	c->uid = peer_uid(fd);
+	c->out_cb =
+	    evbuffer_add_cb(bufferevent_get_output(c->bev), on_output, c);
 	TAILQ_INSERT_TAIL(&l->conns, c, entry);
 	bufferevent_setwatermark(
 	    c->bev, EV_READ, 0, sizeof(struct tsnss_header) + TSNSS_MAX_KEY);
@@ -197,11 +320,33 @@ on_accept(struct evconnlistener *ev, evutil_socket_t fd, struct sockaddr *sa,
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
+/*
+ * At most ACCEPT_BATCH new connections per turn of the event loop: a
+ * flood that keeps the backlog full must not keep the loop from reading
+ * the requests already accepted (libevent's listener accepts until the
+ * backlog is empty).  The event is level-triggered, so the rest of the
+ * backlog is taken on the next turn.
+ */
+#define ACCEPT_BATCH 16
+
 static void
-on_accept_error(struct evconnlistener *ev, void *arg)
+on_listen(evutil_socket_t lfd, short what, void *arg)
 {
-	/* EMFILE and friends: log, keep listening; libevent retries. */
-	log_warn("accept: %s", strerror(errno));
+	struct listener *l = arg;
+	int i, fd;
+
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			accept_one(l, fd);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			log_warn("accept: %s", strerror(errno));
+		return;
+	}
 }
 
 /* Refuse to steal the socket of a tsnssd that is still answering. */
@@ -279,18 +424,20 @@ listener_new(struct tsnssd *d, char *err, size_t errlen)
 	l->d = d;
 	l->path = xstrdup(d->cf->socket_path);
 	TAILQ_INIT(&l->conns);
-	l->ev = evconnlistener_new(d->base, on_accept, l,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128, fd);
-	if (l->ev == NULL) {
+	l->fd = fd;
+	l->ev = event_new(d->base, fd, EV_READ | EV_PERSIST, on_listen, l);
+	if (listen(fd, 128) != 0 || l->ev == NULL ||
+	    event_add(l->ev, NULL) != 0) {
 		snprintf(
 		    err, errlen, "%s: listen: %s", l->path, strerror(errno));
+		if (l->ev != NULL)
+			event_free(l->ev);
 		close(fd);
 		unlink(l->path);
 		free(l->path);
 		free(l);
 		return NULL;
 	}
-	evconnlistener_set_error_cb(l->ev, on_accept_error);
 	log_info("listening on %s", l->path);
 	return l;
 }
@@ -300,7 +447,8 @@ listener_free(struct listener *l)
 {
 	if (l == NULL)
 		return;
-	evconnlistener_free(l->ev);
+	event_free(l->ev);
+	close(l->fd);
 	while (!TAILQ_EMPTY(&l->conns))
 		conn_free(TAILQ_FIRST(&l->conns));
 	unlink(l->path);

@@ -434,10 +434,15 @@ run(struct tsnssd *d)
 	raise_fd_limit(d);
 	d->on_serving = on_serving;
 	d->pub = publisher_new(d->cf->map_path);
-	load_persisted(d);
-	d->refresh = refresh_new(d, d->snap ? NULL : start_listening);
+	d->refresh = refresh_new(d, start_listening);
 	if (d->refresh == NULL)
 		return 1;
+	/*
+	 * The last good answer, through today's policy and local accounts,
+	 * before anything is served; the persisted snapshot only without it.
+	 */
+	if (refresh_restore(d->refresh) != 0)
+		load_persisted(d);
 	if (d->snap != NULL)
 		start_listening(d);
 	refresh_now(d->refresh);

@@ -22,8 +22,12 @@
 
 #include "backend.h"
 #include "build.h"
+#include "claims.h"
 #include "config.h"
 #include "idlist.h"
+#include "idstore.h"
+#include "localdb.h"
+#include "localwatch.h"
 #include "log.h"
 #include "notify.h"
 #include "policy.h"
@@ -34,6 +38,7 @@
 #include "xmalloc.h"
 
 #define RETRY_FIRST 1 /* seconds */
+#define ASK_UIDS 8    /* tsnssctl refresh callers remembered */
 
 /* One backend answer, owned (a deep copy: the plugin's is short-lived). */
 struct answer {
@@ -60,6 +65,13 @@ struct refresh {
 	struct answer last, next;
 	uint64_t n_pushed;    /* answers the backend pushed unasked */
 	uint64_t n_unchanged; /* answers that changed nothing */
+	/* who owns which name and UID here; the worker adds to it */
+	struct claims *claims;
+	struct localwatch *watch; /* /etc/passwd and /etc/group */
+	struct {
+		uid_t uid;
+		time_t at;
+	} asked[ASK_UIDS]; /* tsnssctl refresh, per caller */
 };
 
 static void schedule(struct refresh *r, unsigned seconds);
@@ -105,6 +117,7 @@ build_last(struct refresh *r)
 		.policy = policy_fingerprint(&d->cf->policy),
 		.flags = d->cf->enumerate ? 0 : TSNSS_SNAP_NOENUM},
 	    .cache_dir = d->cf->cache_dir,
+	    .claims = r->claims,
 	    .pub = d->pub,
 	    .passwd = "/etc/passwd",
 	    .group = "/etc/group",
@@ -201,6 +214,58 @@ void
 refresh_quiesce(struct refresh *r)
 {
 	builder_wait(r->builder);
+}
+
+/*
+ * A local account appeared or went: it wins over a tailnet user at once,
+ * with the backend down too.  Without an answer to apply the policy to,
+ * the snapshot in hand might hand the new account's name a tailnet
+ * user's groups: drop it.
+ */
+static void
+on_local_change(void *arg)
+{
+	struct refresh *r = arg;
+
+	if (r->last.valid) {
+		rebuild(r, NULL);
+		return;
+	}
+	if (r->d->snap != NULL) {
+		log_warn(
+		    "local accounts changed and there is no backend "
+		    "answer to apply the policy to; dropping the snapshot");
+		builder_wait(r->builder);
+		swap_snapshot(r->d, NULL);
+	}
+}
+
+int
+refresh_restore(struct refresh *r)
+{
+	char err[512];
+	struct idlist *list;
+	time_t at;
+	unsigned stale = r->d->cf->max_stale;
+
+	list = idstore_load(r->d->cf->cache_dir, &at, err, sizeof err);
+	if (list == NULL) {
+		if (err[0] != '\0')
+			log_warn("%s", err);
+		return -1;
+	}
+	if (stale != 0 && time(NULL) - at > (time_t)stale) {
+		log_info("the persisted backend answer is older than "
+			 "max_stale; not using it");
+		idlist_free(list);
+		return -1;
+	}
+	answer_keep(&r->last, list);
+	r->last.at = at;
+	log_info("applying the policy to %zu persisted identities", list->n);
+	build_last(r);
+	builder_wait(r->builder); /* before anything is served */
+	return r->d->snap != NULL ? 0 : -1;
 }
 
 static void
@@ -365,11 +430,16 @@ refresh_now(struct refresh *r)
  * seconds, so a flood of bogus names costs the backend one request.
  */
 void
-refresh_on_miss(struct refresh *r)
+refresh_on_miss(struct refresh *r, const char *name)
 {
+	const struct localdb *local = localwatch_db(r->watch);
 	time_t now = time(NULL);
 	unsigned every = r->d->cf->refresh_on_miss;
 
+	/* root, daemon, adm...: a local name is nobody new in the tailnet */
+	if (name != NULL &&
+	    (localdb_has_user(local, name) || localdb_has_group(local, name)))
+		return;
 	if (every == 0 || r->in_flight)
 		return;
 	if (r->last_miss != 0 && now - r->last_miss < (time_t)every) {
@@ -379,6 +449,48 @@ refresh_on_miss(struct refresh *r)
 	r->last_miss = now;
 	log_debug("refreshing early: a lookup missed");
 	refresh_now(r);
+}
+
+int
+refresh_asked(struct refresh *r, uid_t uid)
+{
+	time_t now = time(NULL);
+	size_t i, slot = 0;
+
+	for (i = 0; i < ASK_UIDS; i++) {
+		if (r->asked[i].at != 0 && r->asked[i].uid == uid) {
+			slot = i;
+			break;
+		}
+		if (r->asked[i].at < r->asked[slot].at)
+			slot = i; /* the oldest, if uid is new */
+	}
+	if (r->asked[slot].uid == uid && r->asked[slot].at != 0 &&
+	    now - r->asked[slot].at < REFRESH_ASK_EVERY) {
+		r->d->stats.miss_refresh_limited++;
+		return -1;
+	}
+	r->asked[slot].uid = uid;
+	r->asked[slot].at = now;
+	refresh_now(r);
+	return 0;
+}
+
+size_t
+refresh_forget(struct refresh *r, const char *login)
+{
+	char err[512];
+	size_t n;
+
+	builder_wait(r->builder); /* the worker adds to the claims */
+	if ((n = claims_forget(r->claims, login)) == 0)
+		return 0;
+	if (claims_save(r->claims, r->d->cf->cache_dir, err, sizeof err) != 0)
+		log_err("cannot record who owns which name and uid: %s", err);
+	log_info("released the %zu claims of %s", n, login);
+	if (r->last.valid)
+		rebuild(r, NULL);
+	return n;
 }
 
 /* The backend was replaced (SIGHUP): whatever was in flight is gone. */
@@ -424,6 +536,7 @@ struct refresh *
 refresh_new(struct tsnssd *d, void (*first_done)(struct tsnssd *d))
 {
 	struct refresh *r = xcalloc(1, sizeof *r);
+	char err[512];
 
 	r->d = d;
 	r->first_done = first_done;
@@ -434,6 +547,11 @@ refresh_new(struct tsnssd *d, void (*first_done)(struct tsnssd *d))
 		return NULL;
 	}
 	backend_on_push(d->backend, pushed, r);
+	r->claims = claims_load(d->cf->cache_dir, err, sizeof err);
+	if (err[0] != '\0')
+		log_err("%s", err);
+	r->watch = localwatch_new(
+	    d->base, "/etc/passwd", "/etc/group", on_local_change, r);
 	return r;
 }
 
@@ -443,6 +561,8 @@ refresh_free(struct refresh *r)
 	if (r == NULL)
 		return;
 	builder_free(r->builder);
+	localwatch_free(r->watch);
+	claims_free(r->claims);
 	event_free(r->timer);
 	answer_clear(&r->last);
 	answer_clear(&r->next);

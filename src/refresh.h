@@ -6,6 +6,8 @@
 #ifndef TSNSS_REFRESH_H
 #define TSNSS_REFRESH_H
 
+#include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 struct evbuffer;
@@ -19,8 +21,24 @@ struct refresh;
 struct refresh *refresh_new(
     struct tsnssd *d, void (*first_done)(struct tsnssd *d));
 void refresh_now(struct refresh *r);
-void refresh_on_miss(struct refresh *r);
+/*
+ * A lookup of name (NULL: of an id) missed: maybe someone just joined.
+ * A name in /etc/passwd or /etc/group never counts.
+ */
+void refresh_on_miss(struct refresh *r, const char *name);
+#define REFRESH_ASK_EVERY 5 /* seconds between refreshes one uid may ask */
+
+/* tsnssctl refresh from uid: -1 if that uid asked too recently. */
+int refresh_asked(struct refresh *r, uid_t uid);
+/* tsnssctl forget: release login's claims; how many there were. */
+size_t refresh_forget(struct refresh *r, const char *login);
 void refresh_reset(struct refresh *r);
+/*
+ * At start, before serving: apply the policy and the local accounts as
+ * they are now to the last good answer on disk.  -1 if there is none
+ * (or it is past max_stale); then the persisted snapshot is the fallback.
+ */
+int refresh_restore(struct refresh *r);
 /* Apply a new policy to the last good backend answer at once. */
 void refresh_reapply(struct refresh *r);
 /* Wait for a snapshot build under way: its input may change after. */

@@ -7,6 +7,7 @@
 
 #include "backend.h"
 #include "config.h"
+#include "listener.h"
 #include "refresh.h"
 #include "snapshot.h"
 #include "report.h"
@@ -41,6 +42,7 @@ report_status(const struct tsnssd *d, struct evbuffer *b)
 	describe_snapshot(d, b);
 	if (d->refresh != NULL)
 		refresh_describe(d->refresh, b);
+	listener_describe(d->listener, b);
 	evbuffer_add_printf(b, "max_clients:      %u\n", d->cf->max_clients);
 	evbuffer_add_printf(b,
 	    "longest loop turn: %.1f ms of CPU since the last status\n",

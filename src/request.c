@@ -46,6 +46,7 @@ request_check_header(const struct tsnss_header *h, size_t *keylen)
 	case TSNSS_PW_BYNAME:
 	case TSNSS_GR_BYNAME:
 	case TSNSS_INITGROUPS:
+	case TSNSS_CTL_FORGET:
 		if (h->len == 0 || h->len > TSNSS_MAX_KEY)
 			return -1;
 		break;

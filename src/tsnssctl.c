@@ -3,7 +3,9 @@
  *
  *   tsnssctl status        snapshot age and size, refresh state, counters,
  *                          and the published map as the NSS module sees it
- *   tsnssctl refresh       refresh now (root)
+ *   tsnssctl refresh       refresh now (root; once per 5 s per user)
+ *   tsnssctl forget LOGIN  release the UID and name LOGIN owns on this
+ *                          host, for another login to take (root)
  *   tsnssctl lookup KEY    a user (and the group) by name or id, as the
  *                          NSS module sees it
  *   tsnssctl dump          every user and group tsnssd serves
@@ -61,15 +63,15 @@ print_map(void)
 	printf("%s\n", h.superseded ? ", superseded" : "");
 }
 
-/* status and refresh: the payload is text. */
+/* status, refresh and forget: the payload is text. */
 static int
-control(uint32_t action)
+control(uint32_t action, const char *key)
 {
 	struct tsnss_reply r;
 	enum nss_status st;
 	int err;
 
-	st = tsnss_ask(action, "", 0, &r, &err);
+	st = tsnss_ask(action, key, strlen(key), &r, &err);
 	if (action == TSNSS_CTL_STATUS)
 		print_map();
 	if (st == NSS_STATUS_SUCCESS) {
@@ -80,6 +82,11 @@ control(uint32_t action)
 	if (action == TSNSS_CTL_REFRESH && st == NSS_STATUS_UNAVAIL) {
 		fprintf(stderr, "tsnssctl: refresh refused (root only) or "
 				"tsnssd is not running\n");
+		return EXIT_UNAVAIL;
+	}
+	if (action == TSNSS_CTL_FORGET && st == NSS_STATUS_UNAVAIL) {
+		fprintf(stderr, "tsnssctl: forget refused (root only), a bad "
+				"login, or tsnssd is not running\n");
 		return EXIT_UNAVAIL;
 	}
 	return exit_code(st);
@@ -208,7 +215,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: tsnssctl status | refresh | lookup NAME|ID | "
-			"dump\n");
+			"dump | forget LOGIN\n");
 	return EXIT_USAGE;
 }
 
@@ -216,9 +223,12 @@ int
 main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "status") == 0)
-		return control(TSNSS_CTL_STATUS);
+		return control(TSNSS_CTL_STATUS, "");
 	if (argc == 2 && strcmp(argv[1], "refresh") == 0)
-		return control(TSNSS_CTL_REFRESH);
+		return control(TSNSS_CTL_REFRESH, "");
+	if (argc == 3 && strcmp(argv[1], "forget") == 0 && *argv[2] != '\0' &&
+	    strlen(argv[2]) <= TSNSS_MAX_KEY)
+		return control(TSNSS_CTL_FORGET, argv[2]);
 	if (argc == 3 && strcmp(argv[1], "lookup") == 0)
 		return lookup(argv[2]);
 	if (argc == 2 && strcmp(argv[1], "dump") == 0)

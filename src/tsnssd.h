@@ -36,6 +36,7 @@ struct publisher;
 	X(clients_evicted, "idle clients evicted at max_clients")              \
 	X(clients_refused, "clients refused, all busy")                        \
 	X(client_timeouts, "client timeouts")                                  \
+	X(writers_evicted, "writers evicted, not reading their replies")       \
 	X(miss_refresh_limited, "early refreshes held back")                   \
 	X(refresh_ok, "refreshes that worked")                                 \
 	X(refresh_failed, "refreshes that failed")                             \

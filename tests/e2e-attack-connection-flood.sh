@@ -35,7 +35,7 @@ done
 is "$bad" 0 "200 lookups during a connection flood: none fails"
 kill -USR1 "$tsnssd_pid"
 wait_for grep -q 'stats:' "$T/tsnssd.log"
-like "$(grep 'stats:' "$T/tsnssd.log")" "idle clients evicted [1-9]" \
+like "$(grep 'stats:' "$T/tsnssd.log")" "idle clients evicted at max_clients: [1-9]" \
 	"the flood's connections were the ones evicted"
 stop_tsnssd
 done_testing

@@ -83,9 +83,10 @@ like "$(cat "$T/tsnssd.log")" "another identity policy" "and the log says why"
 write_config --daemon "max_clients = 100" "ttl = 60" "refresh_on_miss = 1" \
 	"timeout_ms = 250" "ipn_bus = no"
 
-# a corrupt cache file is rejected, not trusted
+# corrupt cache files are rejected, not trusted
 stop_tsnssd
 printf 'TSSN this is not a snapshot' >"$T/cache/snapshot"
+printf 'tsnssd-identities-1 5 0000000000000000\n1 x\n' >"$T/cache/identities"
 start_tsnssd
 if getent passwd alice >/dev/null; then
 	fail "a corrupt cache is not trusted"
@@ -93,6 +94,8 @@ else
 	pass "a corrupt cache is not trusted"
 fi
 like "$(cat "$T/tsnssd.log")" "snapshot: rejected" "and the log says so"
+like "$(cat "$T/tsnssd.log")" "identities: rejected" \
+	"so does a corrupt record of the last backend answer"
 
 # tsnssd gone, or stopped: lookups return promptly, files users work
 start_fake_tailscaled "$T/tailnet.json"
