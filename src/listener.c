@@ -15,7 +15,8 @@
  *    request has arrived only as a last resort;
  *  - replies queued for all clients together stay under
  *    LISTENER_MAX_QUEUED: past it, the oldest unread replies of the user
- *    with the most queued bytes are dropped with their connections.
+ *    with the most queued bytes are dropped with their connections, and a
+ *    user holding half of it gets no new reply until it reads.
  */
 #include "autoconfig.h"
 
@@ -124,6 +125,24 @@ heaviest(struct listener *l, int by_bytes)
 	return who;
 }
 
+/*
+ * A user whose unread replies fill half the cap gets no more until it
+ * reads: its next request is closed unanswered, before any reply is built.
+ */
+static int
+over_share(struct listener *l, uid_t uid)
+{
+	struct conn *c;
+	size_t sum = 0;
+
+	if (l->queued < LISTENER_MAX_QUEUED / 2)
+		return 0;
+	TAILQ_FOREACH(c, &l->conns, entry)
+	if (c->uid == uid)
+		sum += c->queued;
+	return sum >= LISTENER_MAX_QUEUED / 2;
+}
+
 /* Drop the oldest unread replies of the heaviest user until under cap. */
 static void
 cap_output(struct listener *l)
@@ -165,11 +184,14 @@ conn_reply(struct conn *c)
 }
 
 /*
- * Make room for one more client: a connection of the user holding the
- * most, one that sent nothing first, then an unread reply, then any.
+ * Make room for one more client, of uid: a connection of the user holding
+ * the most, one that sent nothing first, then an unread reply, then any.
+ * If uid itself holds the most and none of its connections is idle, the
+ * newcomer is the one refused: a user cannot churn through the others'
+ * slots, nor make tsnssd build reply after reply for it.
  */
 static int
-make_room(struct listener *l)
+make_room(struct listener *l, uid_t uid)
 {
 	struct conn *c, *idle = NULL, *writer = NULL, *any = NULL;
 	uid_t who;
@@ -191,7 +213,7 @@ make_room(struct listener *l)
 			break;
 	}
 	c = idle ? idle : writer ? writer : any;
-	if (c == NULL)
+	if (c == NULL || (idle == NULL && who == uid))
 		return -1;
 	if (c == writer && c != idle)
 		l->d->stats.writers_evicted++;
@@ -257,6 +279,11 @@ conn_read(struct bufferevent *bev, void *arg)
 		return;
 	}
 	c->l->d->stats.requests++;
+	if (over_share(c->l, c->uid)) {
+		c->l->d->stats.writers_evicted++;
+		conn_free(c);
+		return;
+	}
 	if (control_is_control(&h)) {
 		control_answer(c->l->d, &h, key, c->uid, out);
 		conn_reply(c);
@@ -294,8 +321,9 @@ accept_one(struct listener *l, evutil_socket_t fd)
 	unsigned ms = d->cf->client_timeout_ms;
 	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 	struct conn *c;
+	uid_t uid = peer_uid(fd);
 
-	if (make_room(l) != 0) {
+	if (make_room(l, uid) != 0) {
 		d->stats.clients_refused++;
 		evutil_closesocket(fd);
 		return;
@@ -309,7 +337,7 @@ accept_one(struct listener *l, evutil_socket_t fd)
 		return;
 	}
 	l->n_clients++;
-	c->uid = peer_uid(fd);
+	c->uid = uid;
 	c->out_cb =
 	    evbuffer_add_cb(bufferevent_get_output(c->bev), on_output, c);
 	TAILQ_INSERT_TAIL(&l->conns, c, entry);

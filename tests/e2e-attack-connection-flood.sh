@@ -11,7 +11,8 @@ enter_namespace "$@"
 python3 "$top_srcdir/tests/tailnet.py" -o "$T/tailnet.json" \
 	--user "101:alice@example.com:Alice"
 start_fake_tailscaled "$T/tailnet.json"
-write_config --daemon "max_clients = 20"
+# the map elsewhere: the stub asks the socket, the path under attack
+write_config --daemon "max_clients = 20" --daemon "map = $T/elsewhere.map"
 start_tsnssd
 check "alice resolves" getent passwd alice
 

@@ -11,7 +11,9 @@ enter_namespace "$@"
 python3 "$top_srcdir/tests/tailnet.py" -o "$T/tailnet.json" \
 	--user "101:alice@example.com:Alice" --random 15000 --domain example.com
 start_fake_tailscaled "$T/tailnet.json"
-write_config --daemon "max_clients = 200" "timeout_ms = 10000" "[group everyone]" "gid = 50000" "members = *"
+# the map elsewhere: the stub asks the socket, the path under attack
+write_config --daemon "max_clients = 200" --daemon "map = $T/elsewhere.map" \
+	"timeout_ms = 10000" "[group everyone]" "gid = 50000" "members = *"
 start_tsnssd
 size=$(getent group everyone | wc -c)
 like "$size" '^[0-9]{6}$' "the group everyone is large ($size bytes)"

@@ -64,8 +64,8 @@ stop_fake_tailscaled
 start_tsnssd
 is "$(getent passwd alice | cut -d: -f3)" "$ALICE" \
 	"after a restart with tailscaled down, alice resolves from disk"
-like "$(cat "$T/tsnssd.log")" "loaded 1 users from the persisted snapshot" \
-	"the log says the snapshot came from disk"
+like "$(cat "$T/tsnssd.log")" "applying the policy to 1 persisted identities" \
+	"the log says the users came from disk, through today's policy"
 
 # a snapshot built under another policy is not served after a restart
 stop_tsnssd
@@ -76,7 +76,8 @@ if getent passwd alice >/dev/null; then
 else
 	pass "a cache from before a policy change is not served"
 fi
-like "$(cat "$T/tsnssd.log")" "another identity policy" "and the log says why"
+like "$(cat "$T/tsnssd.log")" "alice@example.com.*refused: domain 'example.com' is not listed" \
+	"and the log says why: the persisted answer went through the new policy"
 # The faults are those of a polled status answer (the IPN bus has its own,
 # in e2e-bus.sh): poll only.  timeout_ms: the hang and slow faults must end
 # well within wait_for's time.
