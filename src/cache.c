@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "cache.h"
@@ -21,49 +22,12 @@
 
 #define CACHE_FILE "snapshot"
 
-static int
-ensure_dir(const char *dir)
-{
-	if (mkdir(dir, 0755) == 0 || errno == EEXIST)
-		return 0;
-	return -1;
-}
-
 int
 cache_save(const char *dir, const struct snapshot *s, char *err, size_t errlen)
 {
-	char tmp[PATH_MAX], final[PATH_MAX];
-	int fd, dfd;
+	struct iovec iov = {s->buf, s->len};
 
-	snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, CACHE_FILE);
-	snprintf(final, sizeof final, "%s/%s", dir, CACHE_FILE);
-	if (ensure_dir(dir) != 0) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	fd = open(
-	    tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 || fileio_write_all(fd, s->buf, s->len) != 0 ||
-	    fsync(fd) != 0) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	close(fd);
-	if (rename(tmp, final) != 0) {
-		snprintf(
-		    err, errlen, "rename to %s: %s", final, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	/* the rename itself must survive a power cut */
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
+	return fileio_replace(dir, CACHE_FILE, &iov, 1, err, errlen);
 }
 
 struct snapshot *

@@ -1,6 +1,12 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -39,6 +45,54 @@ fileio_read_all(int fd, void *buf, size_t n)
 			return -1;
 		p += r;
 		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int
+write_pieces(int fd, const struct iovec *iov, int iovcnt)
+{
+	int i;
+
+	for (i = 0; i < iovcnt; i++)
+		if (fileio_write_all(fd, iov[i].iov_base, iov[i].iov_len) != 0)
+			return -1;
+	return fsync(fd);
+}
+
+int
+fileio_replace(const char *dir, const char *name, const struct iovec *iov,
+    int iovcnt, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX], final[PATH_MAX];
+	int fd, dfd;
+
+	snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
+	snprintf(final, sizeof final, "%s/%s", dir, name);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	fd = open(
+	    tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 || write_pieces(fd, iov, iovcnt) != 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	close(fd);
+	if (rename(tmp, final) != 0) {
+		snprintf(
+		    err, errlen, "rename to %s: %s", final, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	/* the rename itself must survive a power cut */
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(dfd);
+		close(dfd);
 	}
 	return 0;
 }

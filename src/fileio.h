@@ -11,5 +11,14 @@
 int fileio_write_all(int fd, const void *p, size_t n);
 /* 0, or -1 with errno set (EIO for an early end of file). */
 int fileio_read_all(int fd, void *p, size_t n);
+/*
+ * Replace dir/name (dir made if missing) with the iovcnt pieces, so that
+ * a reader sees the old file or the new one whole, also after a power
+ * cut: a temporary file, fsync, rename, fsync of the directory.
+ * 0, or -1 with err set.
+ */
+struct iovec;
+int fileio_replace(const char *dir, const char *name, const struct iovec *iov,
+    int iovcnt, char *err, size_t errlen);
 
 #endif

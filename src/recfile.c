@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "recfile.h"
 #include "xmalloc.h"
 
@@ -29,60 +31,16 @@ fnv64(const char *p, size_t n)
 	return h;
 }
 
-static int
-write_fd(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 recfile_write(const char *dir, const char *name, const char *magic,
     const char *body, size_t len, char *err, size_t errlen)
 {
-	char tmp[PATH_MAX], final[PATH_MAX], head[128];
-	int fd, dfd, n;
+	char head[128];
+	int n = snprintf(head, sizeof head, "%s %zu %016" PRIx64 "\n", magic,
+	    len, fnv64(body, len));
+	struct iovec iov[2] = {{head, (size_t)n}, {(void *)body, len}};
 
-	snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
-	snprintf(final, sizeof final, "%s/%s", dir, name);
-	n = snprintf(head, sizeof head, "%s %zu %016" PRIx64 "\n", magic, len,
-	    fnv64(body, len));
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	fd = open(
-	    tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 || write_fd(fd, head, (size_t)n) != 0 ||
-	    write_fd(fd, body, len) != 0 || fsync(fd) != 0) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	close(fd);
-	if (rename(tmp, final) != 0) {
-		snprintf(
-		    err, errlen, "rename to %s: %s", final, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
+	return fileio_replace(dir, name, iov, 2, err, errlen);
 }
 
 /* The whole file, at most max + 128 bytes. */

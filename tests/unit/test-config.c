@@ -103,6 +103,16 @@ test_bad(void)
 	    "relative shell");
 	bad("[tailscale]\ndomain=x\nhome=/home/%q\n", "home", "bad escape");
 	bad("[tailscale]\ndomain=x\nhome=/a:b\n", "':'", "colon in home");
+	bad("[tailscale]\ndomain=x\nclash_names=y:%n_y\n", "not listed",
+	    "clash_names for an unlisted domain");
+	bad("[tailscale]\ndomain=x y\nclash_names=y:%u_y\n", "%n and %%",
+	    "clash_names with an unknown escape");
+	bad("[tailscale]\ndomain=x y\nclash_names=y\n", "DOMAIN:TEMPLATE",
+	    "clash_names without a template");
+	bad("[tailscale]\ndomain=x\nopen_domain=y\n", "not listed",
+	    "open_domain for an unlisted domain");
+	bad("[tailscale]\ndomain=x\nuid_key_file=key\n", "absolute",
+	    "a relative uid_key_file");
 	bad("[tailscale]\ndomain=x\nuid_base=100000\nuid_max=100000\n",
 	    "uid_max must be greater", "empty uid range");
 	static char longline[CONFIG_MAX_LINE + 20];
