@@ -12,6 +12,7 @@
   libevent,
   json_c,
   curl,
+  openssl,
   systemd,
 }:
 
@@ -31,6 +32,7 @@ stdenv.mkDerivation {
     libevent
     json_c
     curl
+    openssl # libcrypto, for keyed UIDs (uid_key_file)
     systemd # libsystemd, for sd_notify readiness
   ];
 
