@@ -9,7 +9,9 @@ enter_namespace "$@"
 python3 "$top_srcdir/tests/tailnet.py" -o "$T/tailnet.json" \
 	--user "101:alice@example.com:Alice"
 start_fake_tailscaled "$T/tailnet.json"
-write_config "ttl = 600" "refresh_on_miss = 1"
+# Without a map the stub asks the socket, where every initgroups of a
+# local user used to miss and count.
+write_config --daemon "map = $T/elsewhere.map" "ttl = 600" "refresh_on_miss = 1"
 start_tsnssd
 check "alice resolves" getent passwd alice
 
@@ -24,7 +26,24 @@ while [ $i -lt 16 ]; do
 done
 after=$(ts_requests)
 is "$((after - before))" 0 \
-	"4 s of id root, id daemon, getent group adm: no request to tailscaled"
+	"through the socket, 4 s of id root, id daemon: no request to tailscaled"
+stop_tsnssd
+
+# With the map, a passwd miss sends tsnssd a hint: adm, a local group
+# but no user, misses in files and in the map alike.
+write_config "ttl = 600" "refresh_on_miss = 1"
+start_tsnssd
+wait_for getent passwd alice
+before=$(ts_requests)
+i=0
+while [ $i -lt 8 ]; do
+	getent passwd adm >/dev/null
+	sleep 0.25
+	i=$((i + 1))
+done
+after=$(ts_requests)
+is "$((after - before))" 0 \
+	"2 s of getent passwd adm (the local group's name): no hinted refresh"
 
 # a name nobody has still counts (someone may just have joined)
 before=$(ts_requests)
