@@ -101,27 +101,47 @@ pending(struct conn *c)
 	return evbuffer_get_length(bufferevent_get_input(c->bev)) + (size_t)n;
 }
 
-/* The uid with the most connections, or with the most queued bytes. */
+struct weight {
+	uid_t uid;
+	size_t w;
+};
+
+static int
+by_uid(const void *a, const void *b)
+{
+	uid_t x = ((const struct weight *)a)->uid;
+	uid_t y = ((const struct weight *)b)->uid;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The uid with the most connections, or with the most queued bytes.
+ * Sorted, not compared pairwise: it runs on every accept at max_clients,
+ * which a flood makes the common case.
+ */
 static uid_t
 heaviest(struct listener *l, int by_bytes)
 {
-	struct conn *c, *d;
-	size_t best = 0, sum;
+	struct weight *v = xcalloc(l->n_clients + 1, sizeof *v);
+	struct conn *c;
+	size_t n = 0, i, sum = 0, best = 0;
 	uid_t who = (uid_t)-1;
 
 	TAILQ_FOREACH(c, &l->conns, entry)
 	{
-		if (c->uid == who)
-			continue;
-		sum = 0;
-		TAILQ_FOREACH(d, &l->conns, entry)
-		if (d->uid == c->uid)
-			sum += by_bytes ? d->queued : 1;
+		v[n].uid = c->uid;
+		v[n++].w = by_bytes ? c->queued : 1;
+	}
+	qsort(v, n, sizeof *v, by_uid);
+	for (i = 0; i < n; i++) {
+		sum = (i > 0 && v[i].uid == v[i - 1].uid ? sum : 0) + v[i].w;
 		if (sum > best) {
 			best = sum;
-			who = c->uid;
+			who = v[i].uid;
 		}
 	}
+	free(v);
 	return who;
 }
 
