@@ -15,7 +15,7 @@
 #include <stdio.h>
 
 #define CLAIMS_FILE "claims"
-#define CLAIMS_MAX_BYTES (16u << 20)
+#define CLAIMS_MAX_BYTES (64u << 20) /* two lines a login: millions */
 
 struct claims;
 struct policy_result;
