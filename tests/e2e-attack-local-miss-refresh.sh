@@ -11,7 +11,9 @@ python3 "$top_srcdir/tests/tailnet.py" -o "$T/tailnet.json" \
 start_fake_tailscaled "$T/tailnet.json"
 # Without a map the stub asks the socket, where every initgroups of a
 # local user used to miss and count.
-write_config --daemon "map = $T/elsewhere.map" "ttl = 600" "refresh_on_miss = 1"
+# ipn_bus = no: every refresh is a status request the stand-in counts.
+write_config --daemon "map = $T/elsewhere.map" "ttl = 600" \
+	"refresh_on_miss = 1" "ipn_bus = no"
 start_tsnssd
 check "alice resolves" getent passwd alice
 
@@ -31,7 +33,7 @@ stop_tsnssd
 
 # With the map, a passwd miss sends tsnssd a hint: adm, a local group
 # but no user, misses in files and in the map alike.
-write_config "ttl = 600" "refresh_on_miss = 1"
+write_config "ttl = 600" "refresh_on_miss = 1" "ipn_bus = no"
 start_tsnssd
 wait_for getent passwd alice
 before=$(ts_requests)

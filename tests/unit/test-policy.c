@@ -179,9 +179,11 @@ test_claims(void)
 {
 	char *domains[] = {"example.com", "github"};
 	struct clash_name cn = {"github", "%n_gh"};
-	struct tsnss_identity first[] = {{50, "alice@example.com", ""}};
+	struct tsnss_identity first[] = {
+	    {50, "alice@example.com", "", NULL, 0, NULL, 0}};
 	struct tsnss_identity later[] = {
-	    {1, "alice@github", ""}, {2, "bob@example.com", ""}};
+	    {1, "alice@github", "", NULL, 0, NULL, 0},
+	    {2, "bob@example.com", "", NULL, 0, NULL, 0}};
 	struct policy_config p = pc;
 	struct localdb *local = localdb_empty();
 	struct claims *cl = claims_new();
