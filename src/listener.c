@@ -45,6 +45,13 @@
 #include "tsnssd.h"
 #include "xmalloc.h"
 
+/*
+ * Room for a flood's connections and the real clients behind them: while
+ * the backlog is full a client's connect() fails, and the stub's lookup
+ * waits out its deadline.  The kernel caps it at net.core.somaxconn.
+ */
+#define LISTEN_BACKLOG 1024
+
 enum conn_state { CONN_READING, CONN_WRITING };
 
 struct conn {
@@ -474,7 +481,7 @@ listener_new(struct tsnssd *d, char *err, size_t errlen)
 	TAILQ_INIT(&l->conns);
 	l->fd = fd;
 	l->ev = event_new(d->base, fd, EV_READ | EV_PERSIST, on_listen, l);
-	if (listen(fd, 128) != 0 || l->ev == NULL ||
+	if (listen(fd, LISTEN_BACKLOG) != 0 || l->ev == NULL ||
 	    event_add(l->ev, NULL) != 0) {
 		snprintf(
 		    err, errlen, "%s: listen: %s", l->path, strerror(errno));
