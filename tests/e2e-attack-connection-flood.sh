@@ -37,8 +37,15 @@ done
 # the most); what a busy machine can still do is keep the door, the listen
 # backlog, full for all of the 500 ms a lookup waits.  Before the fix more
 # than half the lookups failed.
-like "$bad" '^[0-2]$' \
-	"200 lookups during a connection flood: at most 2 fail ($bad)"
+if [ -n "$TSNSSD_WRAPPER" ]; then
+	# valgrind makes tsnssd far slower than the stub's 500 ms deadline
+	# allows under a flood; what it checks here is memory, not speed
+	skip "200 lookups during a connection flood ($bad failed)" \
+		"tsnssd runs under $TSNSSD_WRAPPER"
+else
+	like "$bad" '^[0-2]$' \
+		"200 lookups during a connection flood: at most 2 fail ($bad)"
+fi
 kill -USR1 "$tsnssd_pid"
 wait_for grep -q 'stats:' "$T/tsnssd.log"
 like "$(grep 'stats:' "$T/tsnssd.log")" "idle clients evicted at max_clients: [1-9]" \

@@ -34,8 +34,12 @@ stop_tsnssd
 # With the map, a passwd miss sends tsnssd a hint: adm, a local group
 # but no user, misses in files and in the map alike.
 write_config "ttl = 600" "refresh_on_miss = 1" "ipn_bus = no"
+# tsnssd may serve the persisted answer before its first fetch: let that
+# fetch happen before counting
+first=$(ts_requests)
 start_tsnssd
 wait_for getent passwd alice
+wait_for sh -c "[ \$(awk '\$2 ~ /status/ { n++ } END { print n + 0 }' '$T/ts.log') -gt $first ]"
 before=$(ts_requests)
 i=0
 while [ $i -lt 8 ]; do

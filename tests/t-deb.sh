@@ -61,6 +61,7 @@ let
     libevent = stub "libevent";
     json_c = stub "json-c";
     curl = stub "curl";
+    openssl = stub "openssl";
     systemd = stub "systemd";
   };
 in
@@ -127,8 +128,8 @@ if command -v nix-instantiate >/dev/null; then
 		nix-instantiate --eval --strict --json "$@" 2>&1
 	}
 	got=$(nixeval "$T/eval-package.nix" --arg nixdir "$top_srcdir/nix")
-	is "$got" "\"tsnssd $version autoreconfHook,pkg-config,libevent,json-c,curl,systemd\"" \
-		"nix/package.nix: version $version, built with autoreconfHook, pkg-config, libevent, json-c, curl, systemd"
+	is "$got" "\"tsnssd $version autoreconfHook,pkg-config,libevent,json-c,curl,openssl,systemd\"" \
+		"nix/package.nix: version $version, built with autoreconfHook, pkg-config, libevent, json-c, curl, openssl, systemd"
 	got=$(nixeval "$T/eval-module.nix" --arg nixdir "$top_srcdir/nix" \
 		--arg enable true --arg createHome true)
 	is "$got" '{"etc":"store:tailscale-nss.conf","group":["tailscale"],"mkhomedir":["login","sshd","su"],"nssModules":["tsnssd-package"],"options":["createHome","enable","package","settings"],"passwd":["tailscale"],"shell":"/run/current-system/sw/bin/bash","unit":["tsnssd-package"],"wantedBy":["multi-user.target"]}' \
