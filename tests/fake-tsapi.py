@@ -35,10 +35,14 @@ or empty: normal): 401, 403, 429, 500 (that status, the spec's error body
 {"message": ...}), hang (never answer), garbage (200, "<html>not json"),
 truncated (a Content-Length the body never reaches, then close), huge (a
 chunked 200 of JSON-like filler until the client goes away, at most
-256 MiB).
+256 MiB), revoke (every access token issued so far stops working, as if
+revoked, before the request is checked - once per writing of the mode
+file; then a normal answer).
 
 --log gets one line per request: METHOD PATH STATUS AUTH, where AUTH is
-key, token, expired, basic-form, body-form, bad or none.
+key, token, expired, basic-form, body-form, bad or none; a token request
+that succeeds adds issued=TOKEN, so a test can look for the token where
+it must not be.
 """
 
 import argparse
@@ -56,6 +60,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 ARGS = None
 TOKENS = {}  # access token -> monotonic expiry
 LOCK = threading.Lock()
+REVOKED = None  # the mode file's mtime at the last revoke
 
 DEFAULTS = {
     "displayName": "",
@@ -135,6 +140,13 @@ class Handler(BaseHTTPRequestHandler):
         return "none"
 
     def do_GET(self):
+        global REVOKED
+        if read_word(ARGS.mode_file) == "revoke":
+            stamp = os.stat(ARGS.mode_file).st_mtime_ns
+            with LOCK:
+                if stamp != REVOKED:  # once per writing of the mode file
+                    TOKENS.clear()
+                    REVOKED = stamp
         url = urllib.parse.urlsplit(self.path)
         parts = url.path.split("/")
         if len(parts) != 6 or parts[1:4] != ["api", "v2", "tailnet"] \
@@ -227,7 +239,8 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             TOKENS[token] = time.monotonic() + ARGS.token_expiry
         return self.reply(200, {"access_token": token, "token_type": "Bearer",
-                                "expires_in": ARGS.token_expiry}, how,
+                                "expires_in": ARGS.token_expiry},
+                          f"{how} issued={token}",
                           {"Cache-Control": "no-store"})
 
 
