@@ -167,19 +167,19 @@ check_auth(struct api_plugin *p, char *err, size_t errlen)
 
 	if (p->key_file != NULL && oauth) {
 		snprintf(err, errlen,
-		    "[tailscale-api]: give either api_key_file or "
+		    "give either api_key_file or "
 		    "oauth_client_id with oauth_secret_file, not both");
 		return -1;
 	}
 	if (p->key_file == NULL && !oauth) {
 		snprintf(err, errlen,
-		    "[tailscale-api] needs api_key_file, or oauth_client_id "
+		    "needs api_key_file, or oauth_client_id "
 		    "with oauth_secret_file");
 		return -1;
 	}
 	if (oauth && (p->client_id == NULL || p->secret_file == NULL)) {
 		snprintf(err, errlen,
-		    "[tailscale-api]: oauth_client_id and oauth_secret_file "
+		    "oauth_client_id and oauth_secret_file "
 		    "go together");
 		return -1;
 	}
