@@ -39,6 +39,7 @@ struct request {
 	char *body;
 	size_t len, cap;
 	int too_big, no_memory;
+	int sensitive; /* the answer holds a secret: wipe it (a token) */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -79,8 +80,8 @@ request_free(struct request *r)
 	curl_slist_free_all(r->headers);
 	secret_free(r->form);
 	free(r->what);
-	if (r->body != NULL)
-		secret_wipe(r->body, r->cap); /* a token answer */
+	if (r->body != NULL && r->sensitive)
+		secret_wipe(r->body, r->cap);
 	free(r->body);
 	free(r);
 }
@@ -97,13 +98,16 @@ grow(struct request *r, size_t need)
 		cap = r->h->max_bytes + 1;
 	if (cap <= r->cap)
 		return 0;
-	if ((p = malloc(cap)) == NULL)
-		return -1;
-	if (r->body != NULL) {
+	if (!r->sensitive)
+		p = realloc(r->body, cap);
+	else if ((p = malloc(cap)) != NULL && r->body != NULL) {
+		/* realloc() could leave a copy of the secret behind */
 		memcpy(p, r->body, r->len + 1);
 		secret_wipe(r->body, r->cap);
 		free(r->body);
 	}
+	if (p == NULL)
+		return -1;
 	r->body = p;
 	r->cap = cap;
 	return 0;
@@ -211,6 +215,7 @@ http_start(struct http *h, const struct http_request *req, http_done_fn *done,
 	r->h = h;
 	r->done = done;
 	r->arg = arg;
+	r->sensitive = req->form != NULL;
 	if ((req->form != NULL && (r->form = strdup(req->form)) == NULL) ||
 	    (r->what = strdup(req->what)) == NULL || make_headers(r, req) < 0 ||
 	    (r->easy = curl_easy_init()) == NULL ||
@@ -244,8 +249,8 @@ excerpt(const char *body, size_t len, char out[EXCERPT + 4])
 }
 
 static const char *
-describe(const struct request *r, CURLcode code, long status, char *msg,
-    size_t len)
+describe(
+    const struct request *r, CURLcode code, long status, char *msg, size_t len)
 {
 	char body[EXCERPT + 4];
 
@@ -298,8 +303,8 @@ reap(struct http *h)
 	char *priv;
 	int left;
 
-	while (!h->doomed &&
-	       (m = curl_multi_info_read(h->multi, &left)) != NULL) {
+	while (
+	    !h->doomed && (m = curl_multi_info_read(h->multi, &left)) != NULL) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
@@ -430,8 +435,8 @@ on_curl_timer(CURLM *multi, long timeout_ms, void *arg)
 /* --- life and death ------------------------------------------------------ */
 
 struct http *
-http_new(struct event_base *base, long timeout_ms, long connect_ms,
-    size_t max_bytes)
+http_new(
+    struct event_base *base, long timeout_ms, long connect_ms, size_t max_bytes)
 {
 	struct http *h = calloc(1, sizeof *h);
 
@@ -455,8 +460,8 @@ http_new(struct event_base *base, long timeout_ms, long connect_ms,
 	    curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION,
 		on_curl_socket) != CURLM_OK ||
 	    curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h) != CURLM_OK ||
-	    curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION,
-		on_curl_timer) != CURLM_OK ||
+	    curl_multi_setopt(
+		h->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
 	    curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h) != CURLM_OK) {
 		destroy(h);
 		return NULL;

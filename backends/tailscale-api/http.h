@@ -28,16 +28,17 @@ typedef void http_done_fn(const struct http_reply *reply, void *arg);
 struct http_request {
 	const char *url;
 	const char *bearer; /* sent as Authorization: Bearer; or NULL */
-	const char *form;   /* POSTed as x-www-form-urlencoded; or NULL */
-	const char *what;   /* the URL as errors name it, without a query */
+	/* POSTed as x-www-form-urlencoded, or NULL; its answer is wiped too */
+	const char *form;
+	const char *what; /* the URL as errors name it, without a query */
 };
 
 /*
  * timeout_ms bounds a whole request, connect_ms its connection,
  * max_bytes its body.  Returns NULL if out of memory.  Does no I/O.
  */
-struct http *http_new(struct event_base *base, long timeout_ms,
-    long connect_ms, size_t max_bytes);
+struct http *http_new(struct event_base *base, long timeout_ms, long connect_ms,
+    size_t max_bytes);
 
 /*
  * Start a request; the bearer token and form are copied and wiped when

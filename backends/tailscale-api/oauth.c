@@ -31,8 +31,8 @@ oauth_form(const char *client_id, const char *client_secret)
 		len = sizeof FORM_HEAD + sizeof FORM_MID + strlen(id) +
 		      strlen(sec);
 		if ((form = malloc(len)) != NULL)
-			snprintf(form, len, FORM_HEAD "%s" FORM_MID "%s", id,
-			    sec);
+			snprintf(
+			    form, len, FORM_HEAD "%s" FORM_MID "%s", id, sec);
 	}
 	free(id);
 	secret_free(sec);
@@ -88,21 +88,24 @@ check_doc(struct json_object *doc, long *expires_in, char *err, size_t errlen)
 	}
 	json_object_object_get_ex(doc, "access_token", &t);
 	if (!token_ok(t)) {
-		snprintf(err, errlen, "the token answer has no usable "
-				      "access_token");
+		snprintf(err, errlen,
+		    "the token answer has no usable "
+		    "access_token");
 		return -1;
 	}
 	if (json_object_object_get_ex(doc, "token_type", &type) &&
 	    type != NULL &&
 	    (!json_object_is_type(type, json_type_string) ||
 		strcasecmp(json_object_get_string(type), "bearer") != 0)) {
-		snprintf(err, errlen, "the token answer's token_type is not "
-				      "Bearer");
+		snprintf(err, errlen,
+		    "the token answer's token_type is not "
+		    "Bearer");
 		return -1;
 	}
 	if (read_expiry(doc, expires_in) < 0) {
-		snprintf(err, errlen, "the token answer's expires_in is not a "
-				      "positive integer");
+		snprintf(err, errlen,
+		    "the token answer's expires_in is not a "
+		    "positive integer");
 		return -1;
 	}
 	return 0;
@@ -122,7 +125,8 @@ oauth_parse(const char *body, size_t len, char **token, long *expires_in,
 		goto out;
 	}
 	doc = json_tokener_parse_ex(tok, body, (int)len);
-	if (doc == NULL || json_tokener_get_error(tok) != json_tokener_success) {
+	if (doc == NULL ||
+	    json_tokener_get_error(tok) != json_tokener_success) {
 		snprintf(err, errlen, "the token answer is not JSON");
 		goto out;
 	}

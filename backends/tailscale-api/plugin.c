@@ -46,9 +46,9 @@
 
 struct api_plugin {
 	struct tsnss_host host;
-	char *url;	   /* checked, no trailing slash */
-	char *tailnet;	   /* as given */
-	char *users_url;   /* made at init */
+	char *url;	 /* checked, no trailing slash */
+	char *tailnet;	 /* as given */
+	char *users_url; /* made at init */
 	char *token_url;
 	char *key_file;	   /* api_key_file, or */
 	char *client_id;   /* oauth_client_id with */
@@ -184,8 +184,7 @@ check_auth(struct api_plugin *p, char *err, size_t errlen)
 		return -1;
 	}
 	if (secret_read(oauth ? "oauth_secret_file" : "api_key_file",
-		oauth ? p->secret_file : p->key_file, &secret, err,
-		errlen) < 0)
+		oauth ? p->secret_file : p->key_file, &secret, err, errlen) < 0)
 		return -1;
 	secret_free(secret);
 	return 0;
@@ -264,8 +263,8 @@ fail:
 
 /* The last thing a fetch does: done may free p. */
 static void
-report(struct api_plugin *p, enum tsnss_fetch_status status,
-    const char *detail, const struct tsnss_identity *ids, size_t n)
+report(struct api_plugin *p, enum tsnss_fetch_status status, const char *detail,
+    const struct tsnss_identity *ids, size_t n)
 {
 	struct tsnss_fetch_result res = {.size = sizeof res,
 	    .status = status,
@@ -367,7 +366,8 @@ token_fresh(const struct api_plugin *p)
 	return p->token != NULL && now_s() + margin < p->token_expiry;
 }
 
-static int is_credentials(long status)
+static int
+is_credentials(long status)
 {
 	return status == 401 || status == 403;
 }
@@ -412,8 +412,9 @@ start(struct api_plugin *p)
 	char *key = NULL;
 	int rc;
 
-	if (p->http == NULL && (p->http = http_new(p->host.base, p->timeout_ms,
-				    DEFAULT_CONNECT_MS, p->max_bytes)) == NULL) {
+	if (p->http == NULL &&
+	    (p->http = http_new(p->host.base, p->timeout_ms, DEFAULT_CONNECT_MS,
+		 p->max_bytes)) == NULL) {
 		snprintf(p->defer_why, sizeof p->defer_why,
 		    "cannot set up libcurl to reach %s", p->url);
 		return -1;
@@ -481,11 +482,11 @@ report_http(struct api_plugin *p, const struct http_reply *reply)
 		    reply->error,
 		    p->client_id ? "OAuth client" : "key in api_key_file");
 	else if (reply->status == 429)
-		snprintf(detail, sizeof detail,
-		    "rate limited: %s; backing off", reply->error);
+		snprintf(detail, sizeof detail, "rate limited: %s; backing off",
+		    reply->error);
 	else if (reply->status >= 500)
-		snprintf(detail, sizeof detail,
-		    "server error: %s; backing off", reply->error);
+		snprintf(detail, sizeof detail, "server error: %s; backing off",
+		    reply->error);
 	else
 		snprintf(detail, sizeof detail, "%s", reply->error);
 	report(p, TSNSS_FETCH_ERROR, detail, NULL, 0);
@@ -513,8 +514,8 @@ on_users(const struct http_reply *reply, void *arg)
 		return;
 	}
 	if (api_users_parse(reply->body, reply->len, &u, why, sizeof why) < 0) {
-		snprintf(detail, sizeof detail, "malformed users JSON from %s: %s",
-		    p->users_url, why);
+		snprintf(detail, sizeof detail,
+		    "malformed users JSON from %s: %s", p->users_url, why);
 		report(p, TSNSS_FETCH_ERROR, detail, NULL, 0);
 		return;
 	}
@@ -590,9 +591,9 @@ api_describe(void *state, char *buf, size_t len)
 	    "api token:        %s\n",
 	    p->url, p->tailnet,
 	    p->client_id ? "oauth client, secret in" : "api key in",
-	    p->client_id ? p->secret_file : p->key_file, status,
-	    u ? u->n : 0, u ? u->n_inactive : 0, u ? u->n_pseudo : 0,
-	    u ? u->n_odd : 0, token);
+	    p->client_id ? p->secret_file : p->key_file, status, u ? u->n : 0,
+	    u ? u->n_inactive : 0, u ? u->n_pseudo : 0, u ? u->n_odd : 0,
+	    token);
 }
 
 static void

@@ -34,8 +34,8 @@ secret_free(char *s)
 }
 
 static int
-check_owner(const char *key, const char *path, const struct stat *st,
-    char *err, size_t errlen)
+check_owner(const char *key, const char *path, const struct stat *st, char *err,
+    size_t errlen)
 {
 	if (!S_ISREG(st->st_mode)) {
 		snprintf(err, errlen, "%s %s is not a regular file", key, path);
@@ -61,8 +61,8 @@ check_owner(const char *key, const char *path, const struct stat *st,
 
 /* One printable token: no spaces, no control bytes, not empty. */
 static int
-check_token(const char *key, const char *path, char *buf, size_t n,
-    char *err, size_t errlen)
+check_token(const char *key, const char *path, char *buf, size_t n, char *err,
+    size_t errlen)
 {
 	size_t i;
 

@@ -18,8 +18,8 @@
  * permission bits.  key names the setting in errors; on error returns -1
  * and err names the file and the fix, never its content.
  */
-int secret_read(const char *key, const char *path, char **out, char *err,
-    size_t errlen);
+int secret_read(
+    const char *key, const char *path, char **out, char *err, size_t errlen);
 
 /* Wipe and free (NULL is fine). */
 void secret_free(char *s);

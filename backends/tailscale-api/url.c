@@ -64,8 +64,10 @@ check_parts(CURLU *u, const char *url, char *err, size_t errlen)
 		    "api_key_file or the oauth keys");
 	else if (has_part(u, CURLUPART_QUERY) ||
 		 has_part(u, CURLUPART_FRAGMENT))
-		snprintf(err, errlen, "url '%s' must not have a query or "
-				      "fragment", url);
+		snprintf(err, errlen,
+		    "url '%s' must not have a query or "
+		    "fragment",
+		    url);
 	else if (strcmp(scheme, "https") == 0)
 		rc = 0;
 	else if (strcmp(scheme, "http") != 0)

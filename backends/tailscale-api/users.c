@@ -287,8 +287,8 @@ fill(struct api_users *u, struct json_object *list, char *err, size_t errlen)
 }
 
 int
-api_users_parse(const char *body, size_t len, struct api_users **out,
-    char *err, size_t errlen)
+api_users_parse(const char *body, size_t len, struct api_users **out, char *err,
+    size_t errlen)
 {
 	struct json_object *doc, *list;
 	struct api_users *u = NULL;

@@ -23,9 +23,9 @@
 #include "users.h"
 
 #define SPEC_USER                                                              \
-	"{\"id\":\"123456\",\"displayName\":\"Some User\",\"loginName\":"     \
-	"\"someuser@example.com\",\"profilePicUrl\":\"\",\"tailnetId\":"      \
-	"\"example.com\",\"created\":\"2022-12-01T05:23:30Z\",\"type\":"      \
+	"{\"id\":\"123456\",\"displayName\":\"Some User\",\"loginName\":"      \
+	"\"someuser@example.com\",\"profilePicUrl\":\"\",\"tailnetId\":"       \
+	"\"example.com\",\"created\":\"2022-12-01T05:23:30Z\",\"type\":"       \
 	"\"member\",\"role\":\"admin\",\"status\":\"active\",\"deviceCount\":" \
 	"4,\"lastSeen\":\"2022-12-01T05:23:30Z\",\"currentlyConnected\":true}"
 
@@ -167,7 +167,8 @@ test_status(void)
 	one("{\"id\":\"1\",\"loginName\":\"a@x\",\"status\":\"idle\"}", 1, 0,
 	    "idle users count");
 	one("{\"id\":\"1\",\"loginName\":\"a@x\",\"status\":\"suspended\"},"
-	    "{\"id\":\"2\",\"loginName\":\"b@x\",\"status\":\"needs-approval\"},"
+	    "{\"id\":\"2\",\"loginName\":\"b@x\",\"status\":\"needs-approval\"}"
+	    ","
 	    "{\"id\":\"3\",\"loginName\":\"c@x\","
 	    "\"status\":\"over-billing-limit\"}",
 	    0, 0, "suspended, needs-approval, over-billing-limit do not count");
@@ -298,7 +299,8 @@ url_bad(const char *url, const char *want)
 {
 	char err[256], *got = api_url_check(url, err, sizeof err);
 
-	if (!ok(got == NULL && strstr(err, want) != NULL, "url %s refused", url))
+	if (!ok(got == NULL && strstr(err, want) != NULL, "url %s refused",
+		url))
 		printf("#   %s\n", got ? got : err);
 	free(got);
 }
@@ -309,7 +311,8 @@ test_urls(void)
 	char *e;
 
 	url_ok("https://api.tailscale.com", "https://api.tailscale.com");
-	url_ok("https://hs.example.com:8443/base/", "https://hs.example.com:8443/base");
+	url_ok("https://hs.example.com:8443/base/",
+	    "https://hs.example.com:8443/base");
 	url_ok("http://127.0.0.1:8080", "http://127.0.0.1:8080");
 	url_ok("http://127.9.9.9", "http://127.9.9.9");
 	url_ok("http://[::1]:99", "http://[::1]:99");
@@ -339,8 +342,8 @@ write_file(const char *path, const char *text, mode_t mode)
 }
 
 static void
-secret_case(const char *path, const char *text, mode_t mode,
-    const char *want, const char *what)
+secret_case(const char *path, const char *text, mode_t mode, const char *want,
+    const char *what)
 {
 	char err[512], *s = NULL;
 	int rc;
