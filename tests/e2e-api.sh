@@ -155,7 +155,13 @@ out=$("$top_builddir/src/tsnssd" -t --config "$T/tailscale-nss.conf" 2>&1)
 like "$out" "oauth_secret_file $T/oauth.secret .*chmod 600" \
 	"tsnssd -t refuses an OAuth secret file others can read"
 chmod 600 "$T/oauth.secret"
-start_tsnssd
+# start_fetched: tsnssd, and its first answer from the API (it listens
+# before that, with the users persisted earlier)
+start_fetched() {
+	start_tsnssd
+	wait_for grep -q 'debug: tailscale-api: [0-9]* bytes' "$T/tsnssd.log"
+}
+start_fetched
 is "$(getent passwd grace | cut -d: -f3)" "$GRACE" "OAuth: grace resolves"
 is "$(api_requests '^POST /api/v2/oauth/token 200 body-form')" 1 \
 	"one token request, client credentials in the form"
@@ -180,7 +186,7 @@ stop_tsnssd
 
 # tokens that live 3 s: one is used for a second, then refreshed first
 oauth_api 3
-start_tsnssd
+start_fetched
 refresh_ok
 is "$(api_requests '^POST /api/v2/oauth/token 200')" 1 \
 	"a short-lived token is used while it lives"
