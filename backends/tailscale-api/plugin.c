@@ -376,12 +376,22 @@ static void on_users(const struct http_reply *reply, void *arg);
 static void on_token(const struct http_reply *reply, void *arg);
 
 static int
+cannot_start(struct api_plugin *p, const char *url)
+{
+	snprintf(p->defer_why, sizeof p->defer_why,
+	    "cannot start a request to %s (out of memory?)", url);
+	return -1;
+}
+
+static int
 get_users(struct api_plugin *p, const char *bearer)
 {
 	struct http_request req = {
 	    .url = p->users_url, .bearer = bearer, .what = p->users_url};
 
-	return http_start(p->http, &req, on_users, p);
+	if (http_start(p->http, &req, on_users, p) < 0)
+		return cannot_start(p, p->users_url);
+	return 0;
 }
 
 static int
@@ -399,11 +409,7 @@ get_token(struct api_plugin *p)
 	req.form = form;
 	rc = form != NULL ? http_start(p->http, &req, on_token, p) : -1;
 	secret_free(form);
-	if (rc < 0)
-		snprintf(p->defer_why, sizeof p->defer_why,
-		    "cannot start a request to %s (out of memory?)",
-		    p->token_url);
-	return rc;
+	return rc < 0 ? cannot_start(p, p->token_url) : 0;
 }
 
 static int
@@ -426,48 +432,7 @@ start(struct api_plugin *p)
 		return -1;
 	rc = get_users(p, key);
 	secret_free(key);
-	if (rc < 0)
-		snprintf(p->defer_why, sizeof p->defer_why,
-		    "cannot start a request to %s (out of memory?)",
-		    p->users_url);
 	return rc;
-}
-
-static void
-on_token(const struct http_reply *reply, void *arg)
-{
-	struct api_plugin *p = arg;
-	char why[200], detail[700];
-	long life;
-
-	p->last_status = reply->status;
-	p->last_what = "token";
-	if (reply->error != NULL) {
-		if (is_credentials(reply->status) || reply->status == 400)
-			snprintf(detail, sizeof detail,
-			    "credentials problem: the OAuth client was refused "
-			    "(%s); check oauth_client_id and oauth_secret_file",
-			    reply->error);
-		report(p, TSNSS_FETCH_ERROR,
-		    is_credentials(reply->status) || reply->status == 400
-			? detail
-			: reply->error,
-		    NULL, 0);
-		return;
-	}
-	drop_token(p);
-	if (oauth_parse(reply->body, reply->len, &p->token, &life, why,
-		sizeof why) < 0) {
-		snprintf(detail, sizeof detail, "%s: %s", p->token_url, why);
-		report(p, TSNSS_FETCH_ERROR, detail, NULL, 0);
-		return;
-	}
-	p->token_life = life;
-	p->token_expiry = now_s() + life;
-	p->host.log(LOG_DEBUG,
-	    "tailscale-api: got an access token valid for %ld s", life);
-	if (get_users(p, p->token) < 0)
-		report(p, TSNSS_FETCH_ERROR, "out of memory", NULL, 0);
 }
 
 static void
@@ -490,6 +455,43 @@ report_http(struct api_plugin *p, const struct http_reply *reply)
 	else
 		snprintf(detail, sizeof detail, "%s", reply->error);
 	report(p, TSNSS_FETCH_ERROR, detail, NULL, 0);
+}
+
+static void
+on_token(const struct http_reply *reply, void *arg)
+{
+	struct api_plugin *p = arg;
+	char why[200], detail[700];
+	long life;
+
+	p->last_status = reply->status;
+	p->last_what = "token";
+	if (reply->error != NULL &&
+	    (is_credentials(reply->status) || reply->status == 400)) {
+		snprintf(detail, sizeof detail,
+		    "credentials problem: the OAuth client was refused (%s); "
+		    "check oauth_client_id and oauth_secret_file",
+		    reply->error);
+		report(p, TSNSS_FETCH_ERROR, detail, NULL, 0);
+		return;
+	}
+	if (reply->error != NULL) {
+		report_http(p, reply);
+		return;
+	}
+	drop_token(p);
+	if (oauth_parse(reply->body, reply->len, &p->token, &life, why,
+		sizeof why) < 0) {
+		snprintf(detail, sizeof detail, "%s: %s", p->token_url, why);
+		report(p, TSNSS_FETCH_ERROR, detail, NULL, 0);
+		return;
+	}
+	p->token_life = life;
+	p->token_expiry = now_s() + life;
+	p->host.log(LOG_DEBUG,
+	    "tailscale-api: got an access token valid for %ld s", life);
+	if (get_users(p, p->token) < 0)
+		report(p, TSNSS_FETCH_ERROR, p->defer_why, NULL, 0);
 }
 
 static void
