@@ -39,7 +39,7 @@ start_fake_tsapi "$T/users.json" --api-key "$KEY"
 config_key() {
 	write_config --section tailscale-api "refresh_on_miss = 0" \
 		"url = $api_url" "api_key_file = $T/api.key" "ttl = 300" \
-		"timeout_ms = 500" "max_answer_bytes = 1048576" "$@"
+		"timeout_ms = 500" "max_answer_bytes = 1048576"
 }
 
 # --- a secret file others can read is refused -------------------------------

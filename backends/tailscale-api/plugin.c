@@ -190,17 +190,15 @@ check_auth(struct api_plugin *p, char *err, size_t errlen)
 	return 0;
 }
 
+/* base, a, b and c joined: the URLs are made once, at init. */
 static char *
-make_url(const char *base, const char *path, const char *tailnet)
+url_join(const char *base, const char *a, const char *b, const char *c)
 {
-	size_t len = strlen(base) + strlen(path) + strlen(tailnet) + 32;
+	size_t len = strlen(base) + strlen(a) + strlen(b) + strlen(c) + 1;
 	char *s = malloc(len);
 
-	if (s != NULL && tailnet[0] != '\0')
-		snprintf(s, len, "%s/api/v2/tailnet/%s/users?type=all", base,
-		    tailnet);
-	else if (s != NULL)
-		snprintf(s, len, "%s%s", base, path);
+	if (s != NULL)
+		snprintf(s, len, "%s%s%s%s", base, a, b, c);
 	return s;
 }
 
@@ -210,8 +208,9 @@ make_urls(struct api_plugin *p, char *err, size_t errlen)
 	char *tn = api_escape(p->tailnet);
 
 	if (tn != NULL) {
-		p->users_url = make_url(p->url, "", tn);
-		p->token_url = make_url(p->url, TOKEN_PATH, "");
+		p->users_url =
+		    url_join(p->url, "/api/v2/tailnet/", tn, "/users?type=all");
+		p->token_url = url_join(p->url, TOKEN_PATH, "", "");
 	}
 	free(tn);
 	if (p->users_url == NULL || p->token_url == NULL) {
