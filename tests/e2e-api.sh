@@ -57,6 +57,18 @@ rc=$?
 like "$rc:$(cat "$T/refused.log")" "^[1-9][0-9]*:.*chmod 600" \
 	"tsnssd does not start with it either"
 chmod 600 "$T/api.key"
+write_config --section tailscale-api "url = http://192.0.2.1" \
+	"api_key_file = $T/api.key"
+like "$("$top_builddir/src/tsnssd" -t --config "$T/tailscale-nss.conf" 2>&1)" \
+	"plain http is only allowed to a loopback address" \
+	"tsnssd -t refuses plain http to anything but loopback"
+write_config --section tailscale-api "url = $api_url" \
+	"api_key_file = $T/api.key" "oauth_client_id = x" \
+	"oauth_secret_file = $T/api.key"
+like "$("$top_builddir/src/tsnssd" -t --config "$T/tailscale-nss.conf" 2>&1)" \
+	"either api_key_file or oauth_client_id with oauth_secret_file" \
+	"tsnssd -t refuses two ways to authenticate"
+config_key
 
 # --- who is a user ------------------------------------------------------------
 start_tsnssd
