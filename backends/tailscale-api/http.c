@@ -1,13 +1,11 @@
 /*
- * http.c - the API's HTTPS client: libcurl multi on libevent, as
- * backends/tailscale/localapi.c does for the LocalAPI socket, with what
- * a request across the internet needs instead: TLS, a bearer token, a
+ * http.c - the API's HTTPS client: libcurl multi on the daemon's loop
+ * (common/curlev.c drives it, as for tailscale's LocalAPI client), with
+ * what a request across the internet needs: TLS, a bearer token, a
  * POSTed form, and secrets wiped once the request is over.
  *
- * libcurl says which sockets to watch (on_curl_socket) and when to wake
- * it (on_curl_timer); libevent says when either happens (drive).  Done
- * callbacks run from drive(), outside libcurl, so one may start the next
- * request or free everything.
+ * Done callbacks run from the loop, outside libcurl, so one may start
+ * the next request or free everything.
  */
 #ifdef HAVE_CONFIG_H
 #include "autoconfig.h"
@@ -19,8 +17,8 @@
 #include <sys/queue.h>
 
 #include <curl/curl.h>
-#include <event2/event.h>
 
+#include "curlev.h"
 #include "http.h"
 #include "secret.h"
 
@@ -43,24 +41,12 @@ struct request {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-struct sock {
-	LIST_ENTRY(sock) entry;
-	curl_socket_t fd;
-	struct event *ev;
-};
-
 struct http {
-	struct event_base *base;
-	CURLM *multi;
-	struct event *timer;
+	struct curlev *cl;
 	long timeout_ms, connect_ms;
 	size_t max_bytes;
 	LIST_HEAD(, request) requests;
-	LIST_HEAD(, sock) socks;
-	int depth, doomed, global;
 };
-
-static void destroy(struct http *h);
 
 /* --- requests ------------------------------------------------------------ */
 
@@ -210,7 +196,7 @@ http_start(struct http *h, const struct http_request *req, http_done_fn *done,
 {
 	struct request *r;
 
-	if (h->doomed || (r = calloc(1, sizeof *r)) == NULL)
+	if ((r = calloc(1, sizeof *r)) == NULL)
 		return -1;
 	r->h = h;
 	r->done = done;
@@ -219,8 +205,7 @@ http_start(struct http *h, const struct http_request *req, http_done_fn *done,
 	if ((req->form != NULL && (r->form = strdup(req->form)) == NULL) ||
 	    (r->what = strdup(req->what)) == NULL || make_headers(r, req) < 0 ||
 	    (r->easy = curl_easy_init()) == NULL ||
-	    setup(r, req->url) != CURLE_OK ||
-	    curl_multi_add_handle(h->multi, r->easy) != CURLM_OK) {
+	    setup(r, req->url) != CURLE_OK || curlev_add(h->cl, r->easy) < 0) {
 		request_free(r);
 		return -1;
 	}
@@ -279,157 +264,27 @@ describe(
 
 /* --- completion ---------------------------------------------------------- */
 
+/* A transfer ended (curlev took it out): report it, then free it. */
 static void
-finish(struct request *r, CURLcode code)
+on_done(CURL *easy, CURLcode code, const char *why, void *arg)
 {
 	struct http_reply reply = {0};
-	char msg[512];
+	struct request *r;
+	char msg[512], *priv;
 
-	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &reply.status);
+	(void)arg;
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+	r = (struct request *)priv;
+	if (why != NULL)
+		snprintf(r->errbuf, sizeof r->errbuf, "%s", why);
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &reply.status);
 	reply.curl_code = (int)code;
 	reply.body = r->body != NULL ? r->body : "";
 	reply.len = r->len;
 	reply.error = describe(r, code, reply.status, msg, sizeof msg);
 	LIST_REMOVE(r, entry);
-	curl_multi_remove_handle(r->h->multi, r->easy);
-	r->done(&reply, r->arg);
+	r->done(&reply, r->arg); /* may free h: r is ours alone now */
 	request_free(r);
-}
-
-static void
-reap(struct http *h)
-{
-	CURLMsg *m;
-	char *priv;
-	int left;
-
-	while (
-	    !h->doomed && (m = curl_multi_info_read(h->multi, &left)) != NULL) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
-		finish((struct request *)priv, m->data.result);
-	}
-}
-
-/* libcurl cannot be trusted to finish what it has: end it all now. */
-static void
-fail_all(struct http *h, CURLMcode mc)
-{
-	struct request *r;
-
-	while (!h->doomed && (r = LIST_FIRST(&h->requests)) != NULL) {
-		snprintf(
-		    r->errbuf, sizeof r->errbuf, "%s", curl_multi_strerror(mc));
-		finish(r, CURLE_FAILED_INIT);
-	}
-}
-
-static void
-drive(struct http *h, curl_socket_t fd, int action)
-{
-	CURLMcode mc;
-	int running;
-
-	h->depth++;
-	mc = curl_multi_socket_action(h->multi, fd, action, &running);
-	reap(h);
-	if (mc != CURLM_OK)
-		fail_all(h, mc);
-	h->depth--;
-	if (h->depth == 0 && h->doomed)
-		destroy(h);
-}
-
-static void
-on_socket(evutil_socket_t fd, short events, void *arg)
-{
-	int action = 0;
-
-	if (events & EV_READ)
-		action |= CURL_CSELECT_IN;
-	if (events & EV_WRITE)
-		action |= CURL_CSELECT_OUT;
-	drive(arg, fd, action);
-}
-
-static void
-on_timer(evutil_socket_t fd, short events, void *arg)
-{
-	(void)fd;
-	(void)events;
-	drive(arg, CURL_SOCKET_TIMEOUT, 0);
-}
-
-/* --- what libcurl asks of the loop --------------------------------------- */
-
-static void
-sock_free(struct sock *s)
-{
-	LIST_REMOVE(s, entry);
-	event_free(s->ev);
-	free(s);
-}
-
-static struct sock *
-sock_new(struct http *h, curl_socket_t fd)
-{
-	struct sock *s = calloc(1, sizeof *s);
-
-	if (s == NULL)
-		return NULL;
-	s->fd = fd;
-	s->ev = event_new(h->base, fd, 0, on_socket, h);
-	if (s->ev == NULL || curl_multi_assign(h->multi, fd, s) != CURLM_OK) {
-		if (s->ev != NULL)
-			event_free(s->ev);
-		free(s);
-		return NULL;
-	}
-	LIST_INSERT_HEAD(&h->socks, s, entry);
-	return s;
-}
-
-static int
-on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
-{
-	struct http *h = arg;
-	struct sock *s = sockp;
-	short events = EV_PERSIST;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (s != NULL)
-			sock_free(s);
-		return 0;
-	}
-	if (s == NULL && (s = sock_new(h, fd)) == NULL)
-		return -1;
-	if (what & CURL_POLL_IN)
-		events |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		events |= EV_WRITE;
-	event_del(s->ev); /* event_assign() must not touch a pending event */
-	if (event_assign(s->ev, h->base, fd, events, on_socket, h) < 0)
-		return -1;
-	return event_add(s->ev, NULL) < 0 ? -1 : 0;
-}
-
-/* Only arms the timer: calling libcurl from here would re-enter it. */
-static int
-on_curl_timer(CURLM *multi, long timeout_ms, void *arg)
-{
-	struct http *h = arg;
-	struct timeval tv;
-
-	(void)multi;
-	if (timeout_ms < 0) {
-		evtimer_del(h->timer);
-		return 0;
-	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	return evtimer_add(h->timer, &tv) < 0 ? -1 : 0;
 }
 
 /* --- life and death ------------------------------------------------------ */
@@ -442,75 +297,30 @@ http_new(
 
 	if (h == NULL)
 		return NULL;
-	h->base = base;
 	h->timeout_ms = timeout_ms;
 	h->connect_ms = connect_ms;
 	h->max_bytes = max_bytes;
 	LIST_INIT(&h->requests);
-	LIST_INIT(&h->socks);
-	/* reference-counted: libcurl goes with its last user */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if ((h->cl = curlev_new(base, on_done, NULL, h)) == NULL) {
 		free(h);
-		return NULL;
-	}
-	h->global = 1;
-	h->timer = evtimer_new(base, on_timer, h);
-	h->multi = curl_multi_init();
-	if (h->timer == NULL || h->multi == NULL ||
-	    curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION,
-		on_curl_socket) != CURLM_OK ||
-	    curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h) != CURLM_OK ||
-	    curl_multi_setopt(
-		h->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
-	    curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h) != CURLM_OK) {
-		destroy(h);
 		return NULL;
 	}
 	return h;
 }
 
-static void
-cancel_all(struct http *h)
-{
-	struct request *r;
-
-	while ((r = LIST_FIRST(&h->requests)) != NULL) {
-		LIST_REMOVE(r, entry);
-		curl_multi_remove_handle(h->multi, r->easy);
-		request_free(r);
-	}
-}
-
-static void
-destroy(struct http *h)
-{
-	struct sock *s;
-
-	if (h->multi != NULL) {
-		cancel_all(h);
-		while ((s = LIST_FIRST(&h->socks)) != NULL) {
-			curl_multi_assign(h->multi, s->fd, NULL);
-			sock_free(s);
-		}
-		curl_multi_cleanup(h->multi);
-	}
-	if (h->timer != NULL)
-		event_free(h->timer);
-	if (h->global)
-		curl_global_cleanup();
-	free(h);
-}
-
+/* Safe inside a done callback: curlev finishes its part on its way out. */
 void
 http_free(struct http *h)
 {
+	struct request *r;
+
 	if (h == NULL)
 		return;
-	if (h->depth == 0) {
-		destroy(h);
-		return;
+	while ((r = LIST_FIRST(&h->requests)) != NULL) {
+		LIST_REMOVE(r, entry);
+		curlev_cancel(h->cl, r->easy);
+		request_free(r);
 	}
-	if (!h->doomed)
-		cancel_all(h);
-	h->doomed = 1;
+	curlev_free(h->cl);
+	free(h);
 }
