@@ -22,6 +22,8 @@
 /* {"users":[{...}]} needs 3 levels; leave room for unknown members. */
 #define MAX_DEPTH 16
 #define PSEUDO_USER "tagged-devices"
+#define LOGIN_MAX 256 /* bytes, as the tailscale backend's */
+#define WORD_MAX 64   /* role, status, type */
 
 int
 api_parse_id(const char *s, size_t len, int64_t *out)
@@ -39,7 +41,7 @@ api_parse_id(const char *s, size_t len, int64_t *out)
 	buf[len] = '\0';
 	errno = 0;
 	v = strtoll(buf, &end, 10);
-	if (errno != 0 || *end != '\0')
+	if (errno != 0 || *end != '\0' || v < 1)
 		return -1;
 	*out = (int64_t)v;
 	return 0;
@@ -47,7 +49,7 @@ api_parse_id(const char *s, size_t len, int64_t *out)
 
 /*
  * The spec says a string of digits; a number is taken too, but only an
- * exact non-negative integer: json-c saturates a larger one at INT64_MAX,
+ * exact positive integer: json-c saturates a larger one at INT64_MAX,
  * which is therefore refused rather than trusted.
  */
 static int
@@ -62,13 +64,25 @@ read_id(struct json_object *o, int64_t *out)
 	case json_type_int:
 		errno = 0;
 		v = json_object_get_int64(o);
-		if (errno != 0 || v < 0 || v == INT64_MAX)
+		if (errno != 0 || v < 1 || v == INT64_MAX)
 			return -1;
 		*out = v;
 		return 0;
 	default:
 		return -1;
 	}
+}
+
+/* Text that goes into logs and names: bounded, no control bytes. */
+static int
+clean(const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= max || (unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
 }
 
 /*
@@ -142,6 +156,16 @@ read_fields(struct json_object *o, struct fields *f, const char **why)
 		return *why = "a user has a member of the wrong type", ODD;
 	if (f->login == NULL || f->login[0] == '\0')
 		return *why = "a user has no loginName", ODD;
+	if (!clean(f->login, LOGIN_MAX))
+		return *why = "a loginName is too long or has control "
+			      "characters",
+		       ODD;
+	if ((f->role && !clean(f->role, WORD_MAX)) ||
+	    (f->status && !clean(f->status, WORD_MAX)) ||
+	    (f->type && !clean(f->type, WORD_MAX)))
+		return *why = "a role, status or type is too long or has "
+			      "control characters",
+		       ODD;
 	if (strcmp(f->login, PSEUDO_USER) == 0)
 		return PSEUDO;
 	if (!json_object_object_get_ex(o, "id", &id) || read_id(id, &f->id))

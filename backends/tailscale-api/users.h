@@ -5,8 +5,9 @@
  * A user counts when its status is "active" or "idle" and it is not the
  * "tagged-devices" pseudo-user.  Suspended, needs-approval and
  * over-billing-limit users are left out and counted; an entry that cannot
- * be read (no loginName, an id that is not a decimal int64, a duplicate
- * id, an unknown status) is left out, counted, and the first one's reason
+ * be read (no loginName, an id that is not a positive decimal int64, a
+ * duplicate id, an unknown status, a login over 256 bytes or text with
+ * control characters) is left out, counted, and the first one's reason
  * kept.  A document that is not a whole {"users":[...]} object is refused.
  */
 #ifndef TSNSS_API_USERS_H
@@ -43,7 +44,7 @@ int api_users_parse(const char *body, size_t len, struct api_users **out,
     char *err, size_t errlen);
 void api_users_free(struct api_users *u);
 
-/* Parse a decimal id given as a JSON string ("123456"); -1 if not one. */
+/* A positive decimal id given as a JSON string ("123456"); -1 if not. */
 int api_parse_id(const char *s, size_t len, int64_t *out);
 
 #pragma GCC visibility pop

@@ -155,6 +155,10 @@ test_ids(void)
 	    "a null id is odd");
 	one("{\"loginName\":\"a@x\",\"status\":\"active\"}", 0, 1,
 	    "no id is odd");
+	one("{\"id\":\"0\",\"loginName\":\"a@x\",\"status\":\"active\"}", 0, 1,
+	    "id 0 is odd");
+	one("{\"id\":0,\"loginName\":\"a@x\",\"status\":\"active\"}", 0, 1,
+	    "id 0 as a number is odd");
 	one("{\"id\":\"1\",\"loginName\":\"a@x\",\"status\":\"active\"},"
 	    "{\"id\":\"1\",\"loginName\":\"b@x\",\"status\":\"active\"},"
 	    "{\"id\":\"2\",\"loginName\":\"c@x\",\"status\":\"active\"}",
@@ -190,6 +194,15 @@ test_types(void)
 	one("{\"id\":\"1\",\"loginName\":\"a\\u0000b@x\",\"status\":"
 	    "\"active\"}",
 	    0, 1, "a loginName holding a NUL is odd");
+	one("{\"id\":\"1\",\"loginName\":\"a\\nb@x\",\"status\":"
+	    "\"active\"}",
+	    0, 1, "a loginName with a newline is odd");
+	one("{\"id\":\"1\",\"loginName\":\"a@x\",\"status\":\"active\","
+	    "\"role\":\"admin\\u001b[31m\"}",
+	    0, 1, "a role with an escape byte is odd");
+	one("{\"id\":\"1\",\"loginName\":\"a@x\",\"status\":\"active\","
+	    "\"displayName\":\"tab\\there\"}",
+	    1, 0, "a display name may hold a tab (free text)");
 	one("{\"id\":\"1\",\"loginName\":\"a@x\",\"status\":\"active\","
 	    "\"displayName\":[1]}",
 	    0, 1, "an array displayName is odd");
@@ -212,6 +225,23 @@ test_types(void)
 	refused("{\"users\":[]} x", "data after", "data after the document");
 	refused("{\"users\":[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]}", "",
 	    "nesting past the depth bound");
+}
+
+static void
+test_long_login(void)
+{
+	char entry[1024], login[300];
+
+	memset(login, 'a', 256 - 2);
+	memcpy(login + 254, "@x", 3);
+	snprintf(entry, sizeof entry,
+	    "{\"id\":\"1\",\"loginName\":\"%s\",\"status\":\"active\"}", login);
+	one(entry, 1, 0, "a login of 256 bytes counts");
+	memset(login, 'a', 257 - 2);
+	memcpy(login + 255, "@x", 3);
+	snprintf(entry, sizeof entry,
+	    "{\"id\":\"1\",\"loginName\":\"%s\",\"status\":\"active\"}", login);
+	one(entry, 0, 1, "a login of 257 bytes is odd");
 }
 
 static void
@@ -409,6 +439,7 @@ main(void)
 	test_ids();
 	test_status();
 	test_types();
+	test_long_login();
 	test_empty_and_large();
 	test_oauth();
 	test_urls();
