@@ -36,10 +36,10 @@ users "$(u 101 alice@example.com active ',"role":"admin"')" \
 printf '%s\n' "$KEY" >"$T/api.key"
 chmod 600 "$T/api.key"
 start_fake_tsapi "$T/users.json" --api-key "$KEY"
-config_key() {
+config_key() { # config_key [LINE]...: the API key config, and LINEs
 	write_config --section tailscale-api "refresh_on_miss = 0" \
 		"url = $api_url" "api_key_file = $T/api.key" "ttl = 300" \
-		"timeout_ms = 500" "max_answer_bytes = 1048576"
+		"timeout_ms = 500" "max_answer_bytes = 1048576" "$@"
 }
 
 # --- a secret file others can read is refused -------------------------------
@@ -90,7 +90,8 @@ is "$(api_requests '^GET /api/v2/tailnet/-/users\?type=all 200 key$')" 1 \
 
 # suspending a user takes them away; a new one arrives
 users "$(u 101 alice@example.com active)" "$(u 102 Bob@Example.com suspended)" \
-	"$(u 107 grace@example.com active)"
+	"$(u 107 grace@example.com active)" \
+	"$(u 106 frank@example.com active ',"type":"shared"')"
 "$ctl" refresh >/dev/null 2>&1
 wait_for sh -c "getent passwd grace >/dev/null"
 is "$(getent passwd grace | cut -d: -f3)" "$GRACE" "a new user arrives"
@@ -99,6 +100,32 @@ if getent passwd bob >/dev/null; then
 else
 	pass "a suspended user is no longer a user"
 fi
+
+# user_type = member (what headscale needs) leaves shared users out
+config_key "user_type = member"
+kill -HUP "$tsnssd_pid"
+wait_for sh -c "! getent passwd frank >/dev/null"
+if getent passwd frank >/dev/null; then
+	fail "user_type = member: a shared user is not listed"
+else
+	pass "user_type = member: a shared user is not listed"
+fi
+is "$(api_requests '^GET /api/v2/tailnet/-/users\?type=member 200 key$')" 1 \
+	"and the request asks for type=member"
+config_key
+kill -HUP "$tsnssd_pid"
+wait_for getent passwd frank
+is "$(getent passwd frank | cut -d: -f3)" "$FRANK" "user_type = all again"
+
+# an empty list is a wrong tailnet or filter, not everyone leaving
+cp "$T/users.json" "$T/users.keep"
+users
+"$ctl" refresh >/dev/null 2>&1
+wait_for grep -q 'listed no users at all' "$T/tsnssd.log"
+like "$(cat "$T/tsnssd.log")" "refresh failed: .*listed no users at all" \
+	"an empty list is refused and logged"
+is "$(getent passwd alice | cut -d: -f3)" "$ALICE" "and alice stays"
+mv -f "$T/users.keep" "$T/users.json"
 
 # --- the API going down keeps its users ------------------------------------------
 refresh_and_wait() { # refresh_and_wait: one more 'refresh failed' line
@@ -134,7 +161,7 @@ status=$("$ctl" status 2>&1)
 like "$status" "api url: +$api_url \(tailnet -\)" "tsnssctl status: the URL"
 like "$status" "api auth: +api key in $T/api.key" "tsnssctl status: the auth"
 like "$status" "api last http: +200" "tsnssctl status: the last HTTP status"
-like "$status" "api users: +2 listed; left out 1 not active" \
+like "$status" "api users: +3 listed; left out 1 not active" \
 	"tsnssctl status: users listed and left out"
 stop_tsnssd
 

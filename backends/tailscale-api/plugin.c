@@ -6,6 +6,7 @@
  * [tailscale-api] settings of its own (the daemon keeps the rest):
  *   url                the API, https:// (http:// only to loopback)
  *   tailnet            the tailnet to list; "-" is the credential's own
+ *   user_type          which users to list: all (default), member, shared
  *   api_key_file       a file holding an API access token, or
  *   oauth_client_id    an OAuth client's id, with
  *   oauth_secret_file  a file holding its secret
@@ -46,9 +47,10 @@
 
 struct api_plugin {
 	struct tsnss_host host;
-	char *url;	 /* checked, no trailing slash */
-	char *tailnet;	 /* as given */
-	char *users_url; /* made at init */
+	char *url;	       /* checked, no trailing slash */
+	char *tailnet;	       /* as given */
+	const char *user_type; /* all, member or shared */
+	char *users_url;       /* made at init */
 	char *token_url;
 	char *key_file;	   /* api_key_file, or */
 	char *client_id;   /* oauth_client_id with */
@@ -129,6 +131,27 @@ set_url(struct api_plugin *p, const struct tsnss_setting *s, char *err,
 	return 0;
 }
 
+/*
+ * all lists the users shared into the tailnet as well; headscale's copy
+ * of the API answers type=all with no users, so it needs member.
+ */
+static int
+set_type(struct api_plugin *p, const struct tsnss_setting *s, char *err,
+    size_t errlen)
+{
+	static const char *const types[] = {"all", "member", "shared"};
+	size_t i;
+
+	for (i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (strcmp(s->value, types[i]) == 0) {
+			p->user_type = types[i];
+			return 0;
+		}
+	snprintf(err, errlen,
+	    "line %u: user_type must be all, member or shared", s->line);
+	return -1;
+}
+
 static int
 apply_setting(struct api_plugin *p, const struct tsnss_setting *s, char *err,
     size_t errlen)
@@ -145,6 +168,8 @@ apply_setting(struct api_plugin *p, const struct tsnss_setting *s, char *err,
 		return set_str(s, 0, &p->client_id, err, errlen);
 	if (strcmp(s->key, "oauth_secret_file") == 0)
 		return set_str(s, 1, &p->secret_file, err, errlen);
+	if (strcmp(s->key, "user_type") == 0)
+		return set_type(p, s, err, errlen);
 	if (strcmp(s->key, "timeout_ms") == 0)
 		return set_long(s, 10, 600000, &p->timeout_ms, err, errlen);
 	if (strcmp(s->key, "max_answer_bytes") == 0) {
@@ -190,15 +215,17 @@ check_auth(struct api_plugin *p, char *err, size_t errlen)
 	return 0;
 }
 
-/* base, a, b and c joined: the URLs are made once, at init. */
+/* The pieces joined: the URLs are made once, at init. */
 static char *
-url_join(const char *base, const char *a, const char *b, const char *c)
+url_join(const char *base, const char *a, const char *b, const char *c,
+    const char *d)
 {
-	size_t len = strlen(base) + strlen(a) + strlen(b) + strlen(c) + 1;
+	size_t len =
+	    strlen(base) + strlen(a) + strlen(b) + strlen(c) + strlen(d) + 1;
 	char *s = malloc(len);
 
 	if (s != NULL)
-		snprintf(s, len, "%s%s%s%s", base, a, b, c);
+		snprintf(s, len, "%s%s%s%s%s", base, a, b, c, d);
 	return s;
 }
 
@@ -208,9 +235,9 @@ make_urls(struct api_plugin *p, char *err, size_t errlen)
 	char *tn = api_escape(p->tailnet);
 
 	if (tn != NULL) {
-		p->users_url =
-		    url_join(p->url, "/api/v2/tailnet/", tn, "/users?type=all");
-		p->token_url = url_join(p->url, TOKEN_PATH, "", "");
+		p->users_url = url_join(p->url, "/api/v2/tailnet/", tn,
+		    "/users?type=", p->user_type);
+		p->token_url = url_join(p->url, TOKEN_PATH, "", "", "");
 	}
 	free(tn);
 	if (p->users_url == NULL || p->token_url == NULL) {
@@ -247,6 +274,7 @@ api_init(const struct tsnss_host *host, const struct tsnss_setting *settings,
 		p->host.log = quiet;
 	p->timeout_ms = DEFAULT_TIMEOUT_MS;
 	p->max_bytes = DEFAULT_MAX_BYTES;
+	p->user_type = "all";
 	for (i = 0; i < n_settings; i++)
 		if (apply_setting(p, &settings[i], err, errlen) < 0)
 			goto fail;
@@ -493,6 +521,23 @@ on_token(const struct http_reply *reply, void *arg)
 		report(p, TSNSS_FETCH_ERROR, p->defer_why, NULL, 0);
 }
 
+/*
+ * A tailnet always has its owner: a list with nobody in it means a wrong
+ * tailnet, filter or server (headscale answers type=all that way), never
+ * that everyone left.  The last good users stay.
+ */
+static void
+report_empty(struct api_plugin *p)
+{
+	char detail[600];
+
+	snprintf(detail, sizeof detail,
+	    "%s listed no users at all; check tailnet and user_type "
+	    "(headscale needs user_type = member)",
+	    p->users_url);
+	report(p, TSNSS_FETCH_NOT_READY, detail, NULL, 0);
+}
+
 static void
 on_users(const struct http_reply *reply, void *arg)
 {
@@ -525,6 +570,11 @@ on_users(const struct http_reply *reply, void *arg)
 	    "%zu tagged-devices, %zu unreadable",
 	    reply->len, u->n, u->n_inactive, u->n_pseudo, u->n_odd);
 	note_counts(p, u);
+	if (u->n + u->n_inactive + u->n_pseudo + u->n_odd == 0) {
+		api_users_free(u);
+		report_empty(p);
+		return;
+	}
 	report_users(p, u);
 }
 
