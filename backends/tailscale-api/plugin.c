@@ -21,8 +21,6 @@
 #include "autoconfig.h"
 #endif
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +33,7 @@
 #include "oauth.h"
 #include "plugin.h"
 #include "secret.h"
+#include "setting.h"
 #include "url.h"
 #include "users.h"
 
@@ -75,26 +74,6 @@ struct api_plugin {
 };
 
 /* --- settings ------------------------------------------------------------ */
-
-static int
-set_long(const struct tsnss_setting *s, long lo, long hi, long *out, char *err,
-    size_t errlen)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = isdigit((unsigned char)s->value[0]) ? strtol(s->value, &end, 10)
-						: -1;
-	if (v < 0 || errno != 0 || *end != '\0' || v < lo || v > hi) {
-		snprintf(err, errlen,
-		    "line %u: %s must be an integer from %ld to %ld", s->line,
-		    s->key, lo, hi);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
 
 static int
 set_str(const struct tsnss_setting *s, int path, char **out, char *err,
@@ -156,8 +135,6 @@ static int
 apply_setting(struct api_plugin *p, const struct tsnss_setting *s, char *err,
     size_t errlen)
 {
-	long v;
-
 	if (strcmp(s->key, "url") == 0)
 		return set_url(p, s, err, errlen);
 	if (strcmp(s->key, "tailnet") == 0)
@@ -171,13 +148,10 @@ apply_setting(struct api_plugin *p, const struct tsnss_setting *s, char *err,
 	if (strcmp(s->key, "user_type") == 0)
 		return set_type(p, s, err, errlen);
 	if (strcmp(s->key, "timeout_ms") == 0)
-		return set_long(s, 10, 600000, &p->timeout_ms, err, errlen);
-	if (strcmp(s->key, "max_answer_bytes") == 0) {
-		if (set_long(s, 4096, 4294967296L, &v, err, errlen) < 0)
-			return -1;
-		p->max_bytes = (size_t)v;
-		return 0;
-	}
+		return setting_long(s, 10, 600000, &p->timeout_ms, err, errlen);
+	if (strcmp(s->key, "max_answer_bytes") == 0)
+		return setting_size(
+		    s, 4096, 4294967296L, &p->max_bytes, err, errlen);
 	snprintf(err, errlen, "line %u: unknown key '%s' in [tailscale-api]",
 	    s->line, s->key);
 	return -1;
