@@ -173,6 +173,9 @@ setup(struct request *r, const char *url)
 #else
 	SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
+	/* certificates are checked (libcurl's default); old TLS is not spoken
+	 */
+	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	/* a redirect could carry the token elsewhere: none are followed */
 	SET(CURLOPT_FOLLOWLOCATION, 0L);
 	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_bytes);
