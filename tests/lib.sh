@@ -19,7 +19,8 @@
 #            track_pid PID
 #   helpers: start_fake_tailscaled FILE [ARGS] | stop_fake_tailscaled
 #            set_mode WORD | set_bus WORD | ts_requests | bus_requests
-#            write_config [--daemon LINE] [LINE]...
+#            start_fake_tsapi USERS_FILE [ARGS] | api_requests REGEX
+#            write_config [--section NAME] [--daemon LINE] [LINE]...
 #            start_tsnssd [ARGS] | stop_tsnssd | wait_for CMD...
 #
 # Variables a test may read: T (its private directory), tsnssd_pid, ts_pid.
@@ -340,6 +341,56 @@ ts_requests() {
 	fi
 }
 
+# --- the control-plane API stand-in ----------------------------------------------
+
+# start_fake_tsapi USERS_FILE [ARGS]: the API on 127.0.0.1 at a free port,
+# serving USERS_FILE (re-read on every request); api_url is its base URL.
+# Faults come from $T/api-mode (set_api_mode), requests are logged to
+# $T/api.log, its stderr goes to $T/fake-tsapi.log.
+start_fake_tsapi() {
+	_lib_users=$1
+	shift
+	rm -f "$T/api.port"
+	python3 "$top_srcdir/tests/fake-tsapi.py" --port-file "$T/api.port" \
+		--users "$_lib_users" --mode-file "$T/api-mode" --log "$T/api.log" \
+		"$@" </dev/null >>"$T/fake-tsapi.log" 2>&1 &
+	api_pid=$!
+	track_pid "$api_pid"
+	_lib_i=50
+	while [ ! -s "$T/api.port" ] && [ "$_lib_i" -gt 0 ] &&
+		_lib_alive "$api_pid"; do
+		sleep 0.1
+		_lib_i=$((_lib_i - 1))
+	done
+	if [ ! -s "$T/api.port" ]; then
+		_lib_tail "$T/fake-tsapi.log"
+		bail "the API stand-in did not start"
+	fi
+	api_url="http://127.0.0.1:$(cat "$T/api.port")"
+}
+
+stop_fake_tsapi() {
+	[ -n "${api_pid-}" ] || return 0
+	_lib_end 5 "$api_pid"
+	api_pid=
+}
+
+# set_api_mode WORD: the API stand-in's answer to users requests from the
+# next on (normal, 401, 403, 429, 500, hang, garbage, truncated, huge,
+# revoke; see fake-tsapi.py).
+set_api_mode() {
+	printf '%s\n' "$1" >"$T/api-mode.tmp" && mv -f "$T/api-mode.tmp" "$T/api-mode"
+}
+
+# api_requests REGEX: how many lines of the stand-in's log match REGEX.
+api_requests() {
+	if [ -f "$T/api.log" ]; then
+		grep -c -E "$1" "$T/api.log"
+	else
+		echo 0
+	fi
+}
+
 # --- tsnssd ----------------------------------------------------------------------
 
 # _lib_section EXTRA DEFAULT...: the default lines whose key EXTRA (lines)
@@ -355,17 +406,23 @@ _lib_section() {
 	printf '%s' "$_lib_x"
 }
 
-# write_config [--daemon LINE]... [LINE]...: $T/tailscale-nss.conf for a
-# tsnssd that listens on $TSNSSD_SOCKET_PATH, caches in $T/cache, loads the
-# plugin from the build tree and asks the stand-in.  Each LINE is added to
-# [tailscale], each --daemon LINE to [daemon]; a line whose key is one of
-# the defaults (socket, domain, cache_dir, ...) replaces it:
+# write_config [--section NAME] [--daemon LINE]... [LINE]...:
+# $T/tailscale-nss.conf for a tsnssd that listens on $TSNSSD_SOCKET_PATH,
+# caches in $T/cache, loads the plugin from the build tree and asks the
+# stand-in.  Each LINE is added to the backend section, [tailscale] unless
+# --section names another (its plugin from backends/NAME), each --daemon
+# LINE to [daemon]; a line whose key is one of the defaults (socket,
+# domain, cache_dir, ...) replaces it:
 #   write_config "ttl = 5" "domain = example.com, github"
 write_config() {
 	_lib_dx=
 	_lib_bx=
+	_lib_sec=tailscale
 	while [ $# -gt 0 ]; do
-		if [ "$1" = --daemon ] && [ $# -ge 2 ]; then
+		if [ "$1" = --section ] && [ $# -ge 2 ]; then
+			_lib_sec=$2
+			shift 2
+		elif [ "$1" = --daemon ] && [ $# -ge 2 ]; then
 			_lib_dx="$_lib_dx$2
 "
 			shift 2
@@ -380,10 +437,14 @@ write_config() {
 		echo "[daemon]"
 		_lib_section "$_lib_dx" "socket = $TSNSSD_SOCKET_PATH" \
 			"cache_dir = $T/cache" \
-			"plugin_dir = $top_builddir/backends/tailscale/.libs"
-		echo "[tailscale]"
-		_lib_section "$_lib_bx" "socket = $T/tailscaled.sock" \
-			"domain = example.com"
+			"plugin_dir = $top_builddir/backends/$_lib_sec/.libs"
+		echo "[$_lib_sec]"
+		if [ "$_lib_sec" = tailscale ]; then
+			_lib_section "$_lib_bx" "socket = $T/tailscaled.sock" \
+				"domain = example.com"
+		else
+			_lib_section "$_lib_bx" "domain = example.com"
+		fi
 	} >"$T/tailscale-nss.conf"
 	chmod 644 "$T/tailscale-nss.conf" # tsnssd refuses a writable config
 }

@@ -1,12 +1,9 @@
 /*
  * localapi.c - GET requests to tailscaled's LocalAPI: libcurl's multi
- * interface on the daemon's libevent loop.
+ * interface on the daemon's libevent loop (common/curlev.c drives it).
  *
- * libcurl tells us which sockets to watch (on_curl_socket) and when to
- * wake it (on_curl_timer); libevent tells libcurl when either happens
- * (drive).  Finished transfers are collected after every such call, and
- * their callbacks run there, outside any libcurl callback, so a callback
- * may start a request or free everything.
+ * Finished transfers are reported from the loop, outside any libcurl
+ * callback, so a callback may start a request or free everything.
  */
 #ifdef HAVE_CONFIG_H
 #include "autoconfig.h"
@@ -21,6 +18,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "curlev.h"
 #include "localapi.h"
 
 /* tailscaled checks the Host header; the name is the one its CLI uses. */
@@ -52,30 +50,17 @@ struct request {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-/* A socket libcurl asked us to watch. */
-struct watch {
-	LIST_ENTRY(watch) entry;
-	curl_socket_t fd;
-	struct event *ev;
-};
-
 struct localapi {
 	struct event_base *base;
-	CURLM *multi;
-	struct event *timer;
+	struct curlev *cl;
 	struct curl_slist *headers;
 	char *socket;
 	long timeout_ms, connect_ms;
 	size_t max_bytes;
 	LIST_HEAD(, request) requests;
-	LIST_HEAD(, watch) watches;
 	size_t turn_bytes; /* given to sinks in this turn of the loop */
-	int depth;	   /* > 0 while drive() runs: freeing must wait */
-	int doomed;	   /* localapi_free() was called meanwhile */
-	int global;	   /* we hold a curl_global_init() reference */
 };
 
-static void destroy(struct localapi *la);
 static void on_resume(evutil_socket_t fd, short events, void *arg);
 
 /* --- requests ------------------------------------------------------------ */
@@ -250,7 +235,7 @@ start(struct localapi *la, const char *path, localapi_sink_fn *sink,
 	char *url;
 	int rc = -1;
 
-	if (la->doomed || path[0] != '/')
+	if (path[0] != '/')
 		return -1;
 	r = calloc(1, sizeof *r);
 	url = malloc(urllen);
@@ -266,7 +251,7 @@ start(struct localapi *la, const char *path, localapi_sink_fn *sink,
 		goto out;
 	r->easy = curl_easy_init();
 	if (r->easy == NULL || setup(r, url) != CURLE_OK ||
-	    curl_multi_add_handle(la->multi, r->easy) != CURLM_OK)
+	    curlev_add(la->cl, r->easy) < 0)
 		goto out;
 	LIST_INSERT_HEAD(&la->requests, r, entry);
 	r = NULL;
@@ -358,12 +343,19 @@ describe(
 
 /* --- completion ---------------------------------------------------------- */
 
+/* A transfer ended (curlev took it out): report it, then free it. */
 static void
-finish(struct request *r, CURLcode code)
+on_done(CURL *easy, CURLcode code, const char *why, void *arg)
 {
+	struct request *r;
 	struct localapi_reply reply = {0};
-	char msg[512];
+	char msg[512], *priv;
 
+	(void)arg;
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+	r = (struct request *)priv;
+	if (why != NULL)
+		snprintf(r->errbuf, sizeof r->errbuf, "%s", why);
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &reply.http_status);
 	reply.curl_code = (int)code;
 	reply.body = r->body != NULL ? r->body : "";
@@ -371,63 +363,17 @@ finish(struct request *r, CURLcode code)
 	reply.version = r->version;
 	reply.error = describe(r, code, reply.http_status, msg, sizeof msg);
 	LIST_REMOVE(r, entry);
-	curl_multi_remove_handle(r->la->multi, r->easy);
-	r->done(&reply, r->arg);
+	r->done(&reply, r->arg); /* may free la: r is ours alone now */
 	request_free(r);
 }
 
+/* Each call into libcurl is a new turn: sinks get their share again. */
 static void
-reap(struct localapi *la)
+on_turn(void *arg)
 {
-	struct request *r;
-	CURLMsg *m;
-	CURLcode code;
-	char *priv;
-	int left;
+	struct localapi *la = arg;
 
-	while (!la->doomed &&
-	       (m = curl_multi_info_read(la->multi, &left)) != NULL) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		code = m->data.result;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
-		r = (struct request *)priv;
-		finish(r, code);
-	}
-}
-
-/*
- * libcurl can no longer be trusted to finish what it has: end every
- * request now rather than leave a caller waiting for ever.
- */
-static void
-fail_all(struct localapi *la, CURLMcode mc)
-{
-	struct request *r;
-
-	while (!la->doomed && (r = LIST_FIRST(&la->requests)) != NULL) {
-		snprintf(
-		    r->errbuf, sizeof r->errbuf, "%s", curl_multi_strerror(mc));
-		finish(r, mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY
-						    : CURLE_FAILED_INIT);
-	}
-}
-
-static void
-drive(struct localapi *la, curl_socket_t fd, int action)
-{
-	CURLMcode mc;
-	int running;
-
-	la->depth++;
 	la->turn_bytes = 0;
-	mc = curl_multi_socket_action(la->multi, fd, action, &running);
-	reap(la);
-	if (mc != CURLM_OK)
-		fail_all(la, mc);
-	la->depth--;
-	if (la->depth == 0 && la->doomed)
-		destroy(la);
 }
 
 /* A new turn: the paused stream may have its next share. */
@@ -435,112 +381,10 @@ static void
 on_resume(evutil_socket_t fd, short events, void *arg)
 {
 	struct request *r = arg;
-	struct localapi *la = r->la;
 
 	(void)fd;
 	(void)events;
-	la->depth++;
-	la->turn_bytes = 0;
-	curl_easy_pause(r->easy, CURLPAUSE_CONT); /* may end r: reap after */
-	reap(la);
-	la->depth--;
-	if (la->depth == 0 && la->doomed)
-		destroy(la);
-}
-
-static void
-on_socket(evutil_socket_t fd, short events, void *arg)
-{
-	int action = 0;
-
-	if (events & EV_READ)
-		action |= CURL_CSELECT_IN;
-	if (events & EV_WRITE)
-		action |= CURL_CSELECT_OUT;
-	drive(arg, fd, action);
-}
-
-static void
-on_timer(evutil_socket_t fd, short events, void *arg)
-{
-	(void)fd;
-	(void)events;
-	drive(arg, CURL_SOCKET_TIMEOUT, 0);
-}
-
-/* --- what libcurl asks of the loop --------------------------------------- */
-
-static void
-watch_free(struct watch *w)
-{
-	LIST_REMOVE(w, entry);
-	event_free(w->ev);
-	free(w);
-}
-
-static struct watch *
-watch_new(struct localapi *la, curl_socket_t fd)
-{
-	struct watch *w = calloc(1, sizeof *w);
-
-	if (w == NULL)
-		return NULL;
-	w->fd = fd;
-	w->ev = event_new(la->base, fd, 0, on_socket, la);
-	if (w->ev == NULL || curl_multi_assign(la->multi, fd, w) != CURLM_OK) {
-		if (w->ev != NULL)
-			event_free(w->ev);
-		free(w);
-		return NULL;
-	}
-	LIST_INSERT_HEAD(&la->watches, w, entry);
-	return w;
-}
-
-static int
-on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
-{
-	struct localapi *la = arg;
-	struct watch *w = sockp;
-	short events = EV_PERSIST;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (w != NULL)
-			watch_free(w);
-		return 0;
-	}
-	if (w == NULL && (w = watch_new(la, fd)) == NULL)
-		return -1;
-	if (what & CURL_POLL_IN)
-		events |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		events |= EV_WRITE;
-	/* event_assign() must not touch a pending event. */
-	event_del(w->ev);
-	if (event_assign(w->ev, la->base, fd, events, on_socket, la) < 0)
-		return -1;
-	return event_add(w->ev, NULL) < 0 ? -1 : 0;
-}
-
-/*
- * Never call back into libcurl from here: a zero timeout only arms the
- * timer, which fires on the next turn of the loop.
- */
-static int
-on_curl_timer(CURLM *multi, long timeout_ms, void *arg)
-{
-	struct localapi *la = arg;
-	struct timeval tv;
-
-	(void)multi;
-	if (timeout_ms < 0) {
-		evtimer_del(la->timer);
-		return 0;
-	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	return evtimer_add(la->timer, &tv) < 0 ? -1 : 0;
+	curlev_unpause(r->la->cl, r->easy); /* may end r */
 }
 
 /* --- life and death ------------------------------------------------------ */
@@ -567,22 +411,6 @@ make_headers(void)
 	return list;
 }
 
-static int
-setup_multi(struct localapi *la)
-{
-	CURLM *m = la->multi;
-
-	return curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, on_curl_socket) ||
-	       curl_multi_setopt(m, CURLMOPT_SOCKETDATA, la) ||
-	       curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, on_curl_timer) ||
-	       curl_multi_setopt(m, CURLMOPT_TIMERDATA, la);
-}
-
-/*
- * curl_global_init() is reference-counted, and thread-safe since 7.84;
- * the daemon is single-threaded anyway.  Each localapi holds one
- * reference, so libcurl is set up once and torn down with the last user.
- */
 struct localapi *
 localapi_new(struct event_base *base, const char *socket, long timeout_ms,
     long connect_ms, size_t max_bytes)
@@ -596,70 +424,34 @@ localapi_new(struct event_base *base, const char *socket, long timeout_ms,
 	la->connect_ms = connect_ms;
 	la->max_bytes = max_bytes;
 	LIST_INIT(&la->requests);
-	LIST_INIT(&la->watches);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		free(la);
-		return NULL;
-	}
-	la->global = 1;
 	la->socket = strdup(socket);
 	la->headers = make_headers();
-	la->timer = evtimer_new(base, on_timer, la);
-	la->multi = curl_multi_init();
-	if (la->socket == NULL || la->headers == NULL || la->timer == NULL ||
-	    la->multi == NULL || setup_multi(la) != 0) {
-		destroy(la);
+	la->cl = curlev_new(base, on_done, on_turn, la);
+	if (la->socket == NULL || la->headers == NULL || la->cl == NULL) {
+		localapi_free(la);
 		return NULL;
 	}
 	return la;
 }
 
-static void
-cancel_all(struct localapi *la)
-{
-	struct request *r;
-
-	while ((r = LIST_FIRST(&la->requests)) != NULL) {
-		LIST_REMOVE(r, entry);
-		curl_multi_remove_handle(la->multi, r->easy);
-		request_free(r);
-	}
-}
-
-static void
-destroy(struct localapi *la)
-{
-	struct watch *w;
-
-	if (la->multi != NULL) {
-		cancel_all(la);
-		/* Sockets still open (none, without reuse) are libcurl's. */
-		while ((w = LIST_FIRST(&la->watches)) != NULL) {
-			curl_multi_assign(la->multi, w->fd, NULL);
-			watch_free(w);
-		}
-		curl_multi_cleanup(la->multi);
-	}
-	if (la->timer != NULL)
-		event_free(la->timer);
-	curl_slist_free_all(la->headers);
-	free(la->socket);
-	if (la->global)
-		curl_global_cleanup();
-	free(la);
-}
-
+/*
+ * Safe inside a done callback: curlev finishes its own part on its way
+ * out, and the request being reported is no longer on our list.
+ */
 void
 localapi_free(struct localapi *la)
 {
+	struct request *r;
+
 	if (la == NULL)
 		return;
-	if (la->depth == 0) {
-		destroy(la);
-		return;
+	while ((r = LIST_FIRST(&la->requests)) != NULL) {
+		LIST_REMOVE(r, entry);
+		curlev_cancel(la->cl, r->easy);
+		request_free(r);
 	}
-	/* Inside a done callback: drive() finishes the job on its way out. */
-	if (!la->doomed)
-		cancel_all(la);
-	la->doomed = 1;
+	curlev_free(la->cl);
+	curl_slist_free_all(la->headers);
+	free(la->socket);
+	free(la);
 }

@@ -17,8 +17,6 @@
 #include "autoconfig.h"
 #endif
 
-#include <ctype.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +34,7 @@
 #include "bus.h"
 #include "localapi.h"
 #include "plugin.h"
+#include "setting.h"
 #include "status.h"
 #include "watch.h"
 
@@ -88,44 +87,6 @@ struct ts_plugin {
 /* --- settings ------------------------------------------------------------ */
 
 static int
-parse_long(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	if (!isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int
-set_long(const struct tsnss_setting *s, long lo, long hi, long *out, char *err,
-    size_t errlen)
-{
-	if (parse_long(s->value, lo, hi, out) == 0)
-		return 0;
-	snprintf(err, errlen, "line %u: %s must be an integer from %ld to %ld",
-	    s->line, s->key, lo, hi);
-	return -1;
-}
-
-static int
-set_bool(const struct tsnss_setting *s, int *out, char *err, size_t errlen)
-{
-	if (strcmp(s->value, "yes") == 0 || strcmp(s->value, "no") == 0) {
-		*out = strcmp(s->value, "yes") == 0;
-		return 0;
-	}
-	snprintf(err, errlen, "line %u: %s must be yes or no", s->line, s->key);
-	return -1;
-}
-
-static int
 set_socket(struct ts_plugin *p, const struct tsnss_setting *s, char *err,
     size_t errlen)
 {
@@ -157,28 +118,25 @@ static int
 apply_setting(struct ts_plugin *p, const struct tsnss_setting *s, char *err,
     size_t errlen)
 {
-	long v;
-
 	if (strcmp(s->key, "socket") == 0)
 		return set_socket(p, s, err, errlen);
 	if (strcmp(s->key, "timeout_ms") == 0)
-		return set_long(s, 10, 600000, &p->timeout_ms, err, errlen);
-	if (strcmp(s->key, "max_answer_bytes") == 0) {
-		if (set_long(s, 4096, 4294967296L, &v, err, errlen) < 0)
-			return -1;
-		p->max_bytes = (size_t)v;
-		return 0;
-	}
+		return setting_long(s, 10, 600000, &p->timeout_ms, err, errlen);
+	if (strcmp(s->key, "max_answer_bytes") == 0)
+		return setting_size(
+		    s, 4096, 4294967296L, &p->max_bytes, err, errlen);
 	if (strcmp(s->key, "ipn_bus") == 0)
-		return set_bool(s, &p->use_bus, err, errlen);
+		return setting_bool(s, &p->use_bus, err, errlen);
 	if (strcmp(s->key, "bus_first_ms") == 0)
-		return set_long(s, 100, 600000, &p->ws.first_ms, err, errlen);
+		return setting_long(
+		    s, 100, 600000, &p->ws.first_ms, err, errlen);
 	if (strcmp(s->key, "bus_stall_ms") == 0)
-		return set_long(s, 100, 600000, &p->ws.stall_ms, err, errlen);
+		return setting_long(
+		    s, 100, 600000, &p->ws.stall_ms, err, errlen);
 	if (strcmp(s->key, "bus_idle_s") == 0)
-		return set_long(s, 1, 86400, &p->ws.idle_s, err, errlen);
+		return setting_long(s, 1, 86400, &p->ws.idle_s, err, errlen);
 	if (strcmp(s->key, "bus_retry_s") == 0)
-		return set_long(s, 1, 86400, &p->ws.retry_s, err, errlen);
+		return setting_long(s, 1, 86400, &p->ws.retry_s, err, errlen);
 	snprintf(err, errlen, "line %u: unknown key '%s' in [tailscale]",
 	    s->line, s->key);
 	return -1;

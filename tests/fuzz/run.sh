@@ -10,6 +10,7 @@ out=$build/tests/fuzz
 mkdir -p "$out"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-I$build -I$src/common -I$src/src -I$src/nss -I$src/backends/tailscale
+	-I$src/backends/tailscale-api
 	-DTSNSSD_SOCKET_PATH=\"/run/tsnssd/socket\"
 	-DTSNSSD_MAP_PATH=\"/run/tsnssd/snapshot\"
 	-DTSNSSD_CONFIG_PATH=\"/etc/tailscale-nss.conf\"
@@ -38,9 +39,12 @@ build_one snapfile $src/common/snapfile.c
 ts=$src/backends/tailscale
 build_one bus $ts/bus.c $ts/jscan.c $ts/i64map.c $ts/status.c \
 	$(pkg-config --cflags --libs json-c)
+api=$src/backends/tailscale-api
+build_one api $api/users.c $api/oauth.c $api/url.c $api/secret.c \
+	$(pkg-config --cflags --libs json-c libcurl)
 
 rc=0
-for name in config request status unpack snapfile bus; do
+for name in config request status unpack snapfile bus api; do
 	scratch=$(mktemp -d)
 	echo "fuzz-$name: ${secs}s"
 	if ! "$out/fuzz-$name" -max_total_time="$secs" -print_final_stats=1 \

@@ -1,0 +1,654 @@
+/*
+ * plugin.c - the tailscale-api backend: every user of a tailnet, as the
+ * Tailscale control-plane API lists them
+ * (GET {url}/api/v2/tailnet/{tailnet}/users?type=all).
+ *
+ * [tailscale-api] settings of its own (the daemon keeps the rest):
+ *   url                the API, https:// (http:// only to loopback)
+ *   tailnet            the tailnet to list; "-" is the credential's own
+ *   user_type          which users to list: all (default), member, shared
+ *   api_key_file       a file holding an API access token, or
+ *   oauth_client_id    an OAuth client's id, with
+ *   oauth_secret_file  a file holding its secret
+ *   timeout_ms         bound on one whole request, 10..600000
+ *   max_answer_bytes   bound on an answer, 4096..4294967296
+ *
+ * A secret is read from its file when a request needs it (so a rotated
+ * key is used at the next refresh) and wiped when the request is over.
+ * An OAuth access token is kept until shortly before it expires.
+ */
+#ifdef HAVE_CONFIG_H
+#include "autoconfig.h"
+#endif
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "http.h"
+#include "oauth.h"
+#include "plugin.h"
+#include "secret.h"
+#include "setting.h"
+#include "url.h"
+#include "users.h"
+
+#define DEFAULT_URL "https://api.tailscale.com"
+#define DEFAULT_TAILNET "-"
+#define DEFAULT_TIMEOUT_MS 30000
+#define DEFAULT_CONNECT_MS 10000
+#define DEFAULT_MAX_BYTES (64L * 1024 * 1024)
+#define TOKEN_PATH "/api/v2/oauth/token"
+
+struct api_plugin {
+	struct tsnss_host host;
+	char *url;	       /* checked, no trailing slash */
+	char *tailnet;	       /* as given */
+	const char *user_type; /* all, member or shared */
+	char *users_url;       /* made at init */
+	char *token_url;
+	char *key_file;	   /* api_key_file, or */
+	char *client_id;   /* oauth_client_id with */
+	char *secret_file; /* oauth_secret_file */
+	long timeout_ms;
+	size_t max_bytes;
+	struct http *http; /* made at the first fetch: init does no I/O */
+	struct event *defer;
+	char defer_why[300];
+	tsnss_fetch_done_fn *done;
+	void *done_arg;
+	int busy;
+	int retried; /* this fetch already re-authenticated after a 401 */
+	char *token; /* the OAuth access token, or NULL */
+	time_t token_expiry; /* CLOCK_MONOTONIC seconds */
+	long token_life;
+	long last_status;      /* of the last request; 0 none */
+	const char *last_what; /* "users" or "token" */
+	/* the counts of the last good answer, and whether there was one */
+	struct api_users counts;
+	int have_counts;
+};
+
+/* --- settings ------------------------------------------------------------ */
+
+static int
+set_str(const struct tsnss_setting *s, int path, char **out, char *err,
+    size_t errlen)
+{
+	char *copy;
+
+	if (s->value[0] == '\0' || (path && s->value[0] != '/')) {
+		snprintf(err, errlen, "line %u: %s must be %s", s->line, s->key,
+		    path ? "an absolute path" : "given a value");
+		return -1;
+	}
+	if ((copy = strdup(s->value)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	free(*out);
+	*out = copy;
+	return 0;
+}
+
+static int
+set_url(struct api_plugin *p, const struct tsnss_setting *s, char *err,
+    size_t errlen)
+{
+	char why[300], *u = api_url_check(s->value, why, sizeof why);
+
+	if (u == NULL) {
+		snprintf(err, errlen, "line %u: %s", s->line, why);
+		return -1;
+	}
+	free(p->url);
+	p->url = u;
+	return 0;
+}
+
+/*
+ * all lists the users shared into the tailnet as well; headscale's copy
+ * of the API answers type=all with no users, so it needs member.
+ */
+static int
+set_type(struct api_plugin *p, const struct tsnss_setting *s, char *err,
+    size_t errlen)
+{
+	static const char *const types[] = {"all", "member", "shared"};
+	size_t i;
+
+	for (i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (strcmp(s->value, types[i]) == 0) {
+			p->user_type = types[i];
+			return 0;
+		}
+	snprintf(err, errlen,
+	    "line %u: user_type must be all, member or shared", s->line);
+	return -1;
+}
+
+static int
+apply_setting(struct api_plugin *p, const struct tsnss_setting *s, char *err,
+    size_t errlen)
+{
+	if (strcmp(s->key, "url") == 0)
+		return set_url(p, s, err, errlen);
+	if (strcmp(s->key, "tailnet") == 0)
+		return set_str(s, 0, &p->tailnet, err, errlen);
+	if (strcmp(s->key, "api_key_file") == 0)
+		return set_str(s, 1, &p->key_file, err, errlen);
+	if (strcmp(s->key, "oauth_client_id") == 0)
+		return set_str(s, 0, &p->client_id, err, errlen);
+	if (strcmp(s->key, "oauth_secret_file") == 0)
+		return set_str(s, 1, &p->secret_file, err, errlen);
+	if (strcmp(s->key, "user_type") == 0)
+		return set_type(p, s, err, errlen);
+	if (strcmp(s->key, "timeout_ms") == 0)
+		return setting_long(s, 10, 600000, &p->timeout_ms, err, errlen);
+	if (strcmp(s->key, "max_answer_bytes") == 0)
+		return setting_size(
+		    s, 4096, 4294967296L, &p->max_bytes, err, errlen);
+	snprintf(err, errlen, "line %u: unknown key '%s' in [tailscale-api]",
+	    s->line, s->key);
+	return -1;
+}
+
+/* Exactly one way to authenticate, and its secret file must be safe. */
+static int
+check_auth(struct api_plugin *p, char *err, size_t errlen)
+{
+	char *secret = NULL;
+	int oauth = p->client_id != NULL || p->secret_file != NULL;
+
+	if (p->key_file != NULL && oauth) {
+		snprintf(err, errlen,
+		    "give either api_key_file or "
+		    "oauth_client_id with oauth_secret_file, not both");
+		return -1;
+	}
+	if (p->key_file == NULL && !oauth) {
+		snprintf(err, errlen,
+		    "needs api_key_file, or oauth_client_id "
+		    "with oauth_secret_file");
+		return -1;
+	}
+	if (oauth && (p->client_id == NULL || p->secret_file == NULL)) {
+		snprintf(err, errlen,
+		    "oauth_client_id and oauth_secret_file "
+		    "go together");
+		return -1;
+	}
+	if (secret_read(oauth ? "oauth_secret_file" : "api_key_file",
+		oauth ? p->secret_file : p->key_file, &secret, err, errlen) < 0)
+		return -1;
+	secret_free(secret);
+	return 0;
+}
+
+/* The pieces joined: the URLs are made once, at init. */
+static char *
+url_join(const char *base, const char *a, const char *b, const char *c,
+    const char *d)
+{
+	size_t len =
+	    strlen(base) + strlen(a) + strlen(b) + strlen(c) + strlen(d) + 1;
+	char *s = malloc(len);
+
+	if (s != NULL)
+		snprintf(s, len, "%s%s%s%s%s", base, a, b, c, d);
+	return s;
+}
+
+static int
+make_urls(struct api_plugin *p, char *err, size_t errlen)
+{
+	char *tn = api_escape(p->tailnet);
+
+	if (tn != NULL) {
+		p->users_url = url_join(p->url, "/api/v2/tailnet/", tn,
+		    "/users?type=", p->user_type);
+		p->token_url = url_join(p->url, TOKEN_PATH, "", "", "");
+	}
+	free(tn);
+	if (p->users_url == NULL || p->token_url == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void api_free(void *state);
+
+static void
+quiet(int priority, const char *fmt, ...)
+{
+	(void)priority;
+	(void)fmt;
+}
+
+static void *
+api_init(const struct tsnss_host *host, const struct tsnss_setting *settings,
+    size_t n_settings, char *err, size_t errlen)
+{
+	struct api_plugin *p = calloc(1, sizeof *p);
+	size_t i;
+
+	if (p == NULL || (p->url = strdup(DEFAULT_URL)) == NULL ||
+	    (p->tailnet = strdup(DEFAULT_TAILNET)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		api_free(p);
+		return NULL;
+	}
+	p->host = *host;
+	if (p->host.log == NULL)
+		p->host.log = quiet;
+	p->timeout_ms = DEFAULT_TIMEOUT_MS;
+	p->max_bytes = DEFAULT_MAX_BYTES;
+	p->user_type = "all";
+	for (i = 0; i < n_settings; i++)
+		if (apply_setting(p, &settings[i], err, errlen) < 0)
+			goto fail;
+	if (check_auth(p, err, errlen) < 0 || make_urls(p, err, errlen) < 0)
+		goto fail;
+	return p;
+fail:
+	api_free(p);
+	return NULL;
+}
+
+/* --- results ------------------------------------------------------------- */
+
+/* The last thing a fetch does: done may free p. */
+static void
+report(struct api_plugin *p, enum tsnss_fetch_status status, const char *detail,
+    const struct tsnss_identity *ids, size_t n)
+{
+	struct tsnss_fetch_result res = {.size = sizeof res,
+	    .status = status,
+	    .detail = detail,
+	    .ids = ids,
+	    .n_ids = n,
+	    .id_size = sizeof(struct tsnss_identity)};
+
+	p->busy = 0;
+	p->done(&res, p->done_arg);
+}
+
+static size_t
+user_attrs(const struct api_user *u, struct tsnss_attr *a)
+{
+	size_t n = 0;
+
+	if (u->role != NULL)
+		a[n++] = (struct tsnss_attr){"role", u->role};
+	a[n++] = (struct tsnss_attr){"status", u->status};
+	if (u->type != NULL)
+		a[n++] = (struct tsnss_attr){"type", u->type};
+	return n;
+}
+
+static void
+report_users(struct api_plugin *p, struct api_users *u)
+{
+	struct tsnss_identity *ids = calloc(u->n + 1, sizeof *ids);
+	struct tsnss_attr *attrs = calloc(3 * u->n + 1, sizeof *attrs);
+	size_t i;
+
+	if (ids == NULL || attrs == NULL) {
+		free(ids);
+		free(attrs);
+		api_users_free(u);
+		report(p, TSNSS_FETCH_ERROR, "out of memory", NULL, 0);
+		return;
+	}
+	for (i = 0; i < u->n; i++) {
+		ids[i].id = u->users[i].id;
+		ids[i].login = u->users[i].login;
+		ids[i].display_name = u->users[i].display_name;
+		ids[i].attrs = &attrs[3 * i];
+		ids[i].n_attrs = user_attrs(&u->users[i], &attrs[3 * i]);
+	}
+	report(p, TSNSS_FETCH_OK, NULL, ids, u->n);
+	free(ids);
+	free(attrs);
+	api_users_free(u);
+}
+
+/* Warn when entries are left out for being unreadable, not quietly. */
+static void
+note_counts(struct api_plugin *p, const struct api_users *u)
+{
+	if (u->n_odd > 0)
+		p->host.log(u->n_odd != p->counts.n_odd || !p->have_counts
+				? LOG_WARNING
+				: LOG_DEBUG,
+		    "tailscale-api: left out %zu user(s) the API listed; the "
+		    "first because %s",
+		    u->n_odd, u->odd_reason ? u->odd_reason : "(unknown)");
+	p->counts.n = u->n;
+	p->counts.n_inactive = u->n_inactive;
+	p->counts.n_pseudo = u->n_pseudo;
+	p->counts.n_odd = u->n_odd;
+	p->have_counts = 1;
+}
+
+/* --- fetching ------------------------------------------------------------ */
+
+static time_t
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static void
+drop_token(struct api_plugin *p)
+{
+	secret_free(p->token);
+	p->token = NULL;
+}
+
+/*
+ * Used until a tenth of its life (1 s to 5 min) before it expires, so a
+ * request never goes out with a token that dies on the way.
+ */
+static int
+token_fresh(const struct api_plugin *p)
+{
+	long margin = p->token_life / 10;
+
+	margin = margin < 1 ? 1 : margin > 300 ? 300 : margin;
+	return p->token != NULL && now_s() + margin < p->token_expiry;
+}
+
+static int
+is_credentials(long status)
+{
+	return status == 401 || status == 403;
+}
+
+static void on_users(const struct http_reply *reply, void *arg);
+static void on_token(const struct http_reply *reply, void *arg);
+
+static int
+cannot_start(struct api_plugin *p, const char *url)
+{
+	snprintf(p->defer_why, sizeof p->defer_why,
+	    "cannot start a request to %s (out of memory?)", url);
+	return -1;
+}
+
+static int
+get_users(struct api_plugin *p, const char *bearer)
+{
+	struct http_request req = {
+	    .url = p->users_url, .bearer = bearer, .what = p->users_url};
+
+	if (http_start(p->http, &req, on_users, p) < 0)
+		return cannot_start(p, p->users_url);
+	return 0;
+}
+
+static int
+get_token(struct api_plugin *p)
+{
+	char *secret = NULL, *form;
+	struct http_request req = {.url = p->token_url, .what = p->token_url};
+	int rc;
+
+	if (secret_read("oauth_secret_file", p->secret_file, &secret,
+		p->defer_why, sizeof p->defer_why) < 0)
+		return -1;
+	form = oauth_form(p->client_id, secret);
+	secret_free(secret);
+	req.form = form;
+	rc = form != NULL ? http_start(p->http, &req, on_token, p) : -1;
+	secret_free(form);
+	return rc < 0 ? cannot_start(p, p->token_url) : 0;
+}
+
+static int
+start(struct api_plugin *p)
+{
+	char *key = NULL;
+	int rc;
+
+	if (p->http == NULL &&
+	    (p->http = http_new(p->host.base, p->timeout_ms, DEFAULT_CONNECT_MS,
+		 p->max_bytes)) == NULL) {
+		snprintf(p->defer_why, sizeof p->defer_why,
+		    "cannot set up libcurl to reach %s", p->url);
+		return -1;
+	}
+	if (p->client_id != NULL)
+		return token_fresh(p) ? get_users(p, p->token) : get_token(p);
+	if (secret_read("api_key_file", p->key_file, &key, p->defer_why,
+		sizeof p->defer_why) < 0)
+		return -1;
+	rc = get_users(p, key);
+	secret_free(key);
+	return rc;
+}
+
+static void
+report_http(struct api_plugin *p, const struct http_reply *reply)
+{
+	char detail[700];
+
+	if (is_credentials(reply->status))
+		snprintf(detail, sizeof detail,
+		    "credentials problem: %s; the %s is wrong, expired or "
+		    "lacks the users:read scope",
+		    reply->error,
+		    p->client_id ? "OAuth client" : "key in api_key_file");
+	else if (reply->status == 429)
+		snprintf(detail, sizeof detail, "rate limited: %s; backing off",
+		    reply->error);
+	else if (reply->status >= 500)
+		snprintf(detail, sizeof detail, "server error: %s; backing off",
+		    reply->error);
+	else
+		snprintf(detail, sizeof detail, "%s", reply->error);
+	report(p, TSNSS_FETCH_ERROR, detail, NULL, 0);
+}
+
+static void
+on_token(const struct http_reply *reply, void *arg)
+{
+	struct api_plugin *p = arg;
+	char why[200], detail[700];
+	long life;
+
+	p->last_status = reply->status;
+	p->last_what = "token";
+	if (reply->error != NULL &&
+	    (is_credentials(reply->status) || reply->status == 400)) {
+		snprintf(detail, sizeof detail,
+		    "credentials problem: the OAuth client was refused (%s); "
+		    "check oauth_client_id and oauth_secret_file",
+		    reply->error);
+		report(p, TSNSS_FETCH_ERROR, detail, NULL, 0);
+		return;
+	}
+	if (reply->error != NULL) {
+		report_http(p, reply);
+		return;
+	}
+	drop_token(p);
+	if (oauth_parse(reply->body, reply->len, &p->token, &life, why,
+		sizeof why) < 0) {
+		snprintf(detail, sizeof detail, "%s: %s", p->token_url, why);
+		report(p, TSNSS_FETCH_ERROR, detail, NULL, 0);
+		return;
+	}
+	p->token_life = life;
+	p->token_expiry = now_s() + life;
+	p->host.log(LOG_DEBUG,
+	    "tailscale-api: got an access token valid for %ld s", life);
+	if (get_users(p, p->token) < 0)
+		report(p, TSNSS_FETCH_ERROR, p->defer_why, NULL, 0);
+}
+
+/*
+ * A tailnet always has its owner: a list with nobody in it means a wrong
+ * tailnet, filter or server (headscale answers type=all that way), never
+ * that everyone left.  The last good users stay.
+ */
+static void
+report_empty(struct api_plugin *p)
+{
+	char detail[600];
+
+	snprintf(detail, sizeof detail,
+	    "%s listed no users at all; check tailnet and user_type "
+	    "(headscale needs user_type = member)",
+	    p->users_url);
+	report(p, TSNSS_FETCH_NOT_READY, detail, NULL, 0);
+}
+
+static void
+on_users(const struct http_reply *reply, void *arg)
+{
+	struct api_plugin *p = arg;
+	struct api_users *u;
+	char why[200], detail[600];
+
+	p->last_status = reply->status;
+	p->last_what = "users";
+	if (reply->status == 401 && p->client_id != NULL && !p->retried) {
+		/* revoked or expired early: one fresh token, then give up */
+		p->retried = 1;
+		drop_token(p);
+		if (get_token(p) < 0)
+			report(p, TSNSS_FETCH_ERROR, p->defer_why, NULL, 0);
+		return;
+	}
+	if (reply->error != NULL) {
+		report_http(p, reply);
+		return;
+	}
+	if (api_users_parse(reply->body, reply->len, &u, why, sizeof why) < 0) {
+		snprintf(detail, sizeof detail,
+		    "malformed users JSON from %s: %s", p->users_url, why);
+		report(p, TSNSS_FETCH_ERROR, detail, NULL, 0);
+		return;
+	}
+	p->host.log(LOG_DEBUG,
+	    "tailscale-api: %zu bytes, %zu users; left out %zu not active, "
+	    "%zu tagged-devices, %zu unreadable",
+	    reply->len, u->n, u->n_inactive, u->n_pseudo, u->n_odd);
+	note_counts(p, u);
+	if (u->n + u->n_inactive + u->n_pseudo + u->n_odd == 0) {
+		api_users_free(u);
+		report_empty(p);
+		return;
+	}
+	report_users(p, u);
+}
+
+static void
+on_defer(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	report(arg, TSNSS_FETCH_ERROR, ((struct api_plugin *)arg)->defer_why,
+	    NULL, 0);
+}
+
+/* A fetch that cannot start still ends in a callback from the loop. */
+static int
+defer_failure(struct api_plugin *p)
+{
+	struct timeval now = {0, 0};
+
+	if (p->defer == NULL)
+		p->defer = evtimer_new(p->host.base, on_defer, p);
+	if (p->defer == NULL || evtimer_add(p->defer, &now) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+api_fetch(void *state, tsnss_fetch_done_fn *done, void *arg)
+{
+	struct api_plugin *p = state;
+
+	if (p->busy || p->host.base == NULL)
+		return -1;
+	p->done = done;
+	p->done_arg = arg;
+	p->retried = 0;
+	if (start(p) < 0 && defer_failure(p) < 0)
+		return -1;
+	p->busy = 1;
+	return 0;
+}
+
+/* --- status and the end -------------------------------------------------- */
+
+static void
+api_describe(void *state, char *buf, size_t len)
+{
+	struct api_plugin *p = state;
+	const struct api_users *u = p->have_counts ? &p->counts : NULL;
+	char status[48] = "none yet", token[64] = "not used (api_key_file)";
+
+	if (p->last_what != NULL)
+		snprintf(status, sizeof status, "%ld (%s request)",
+		    p->last_status, p->last_what);
+	if (p->client_id != NULL && !token_fresh(p))
+		snprintf(token, sizeof token, "none");
+	else if (p->client_id != NULL)
+		snprintf(token, sizeof token, "expires in %lld s",
+		    (long long)(p->token_expiry - now_s()));
+	snprintf(buf, len,
+	    "api url:          %s (tailnet %s)\n"
+	    "api auth:         %s %s\n"
+	    "api last http:    %s\n"
+	    "api users:        %zu listed; left out %zu not active, "
+	    "%zu tagged-devices, %zu unreadable\n"
+	    "api token:        %s\n",
+	    p->url, p->tailnet,
+	    p->client_id ? "oauth client, secret in" : "api key in",
+	    p->client_id ? p->secret_file : p->key_file, status, u ? u->n : 0,
+	    u ? u->n_inactive : 0, u ? u->n_pseudo : 0, u ? u->n_odd : 0,
+	    token);
+}
+
+static void
+api_free(void *state)
+{
+	struct api_plugin *p = state;
+
+	if (p == NULL)
+		return;
+	http_free(p->http);
+	if (p->defer != NULL)
+		event_free(p->defer);
+	drop_token(p);
+	free(p->url);
+	free(p->tailnet);
+	free(p->users_url);
+	free(p->token_url);
+	free(p->key_file);
+	free(p->client_id);
+	free(p->secret_file);
+	free(p);
+}
+
+__attribute__((visibility("default")))
+const struct tsnss_plugin tsnss_plugin = {
+    .abi_version = TSNSS_PLUGIN_ABI_VERSION,
+    .name = "tailscale-api",
+    .init = api_init,
+    .fetch = api_fetch,
+    .free = api_free,
+    .size = sizeof(struct tsnss_plugin),
+    .describe = api_describe,
+};
