@@ -341,6 +341,38 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 	conn_free(c);
 }
 
+/*
+ * A user holding half of max_clients makes room for its next connection
+ * from its own: its oldest that sent nothing goes (0), or, with none
+ * such, the newcomer is refused (-1).  Checked first and without sorting,
+ * so a flood's connections cost microseconds each and the backlog drains
+ * fast enough for the clients queued behind it.  1: under the quota.
+ */
+static int
+own_room(struct listener *l, uid_t uid)
+{
+	unsigned half = l->d->cf->max_clients / 2, n = 0;
+	struct conn *c, *idle = NULL;
+
+	if (l->n_clients < half)
+		return 1;
+	TAILQ_FOREACH(c, &l->conns, entry)
+	{
+		if (c->uid != uid)
+			continue;
+		n++;
+		if (idle == NULL && c->state == CONN_READING && pending(c) == 0)
+			idle = c;
+	}
+	if (n < half)
+		return 1;
+	if (idle == NULL)
+		return -1;
+	l->d->stats.clients_evicted++;
+	conn_free(idle);
+	return 0;
+}
+
 static void
 accept_one(struct listener *l, evutil_socket_t fd)
 {
@@ -349,8 +381,9 @@ accept_one(struct listener *l, evutil_socket_t fd)
 	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 	struct conn *c;
 	uid_t uid = peer_uid(fd);
+	int own = own_room(l, uid);
 
-	if (make_room(l, uid) != 0) {
+	if (own < 0 || (own > 0 && make_room(l, uid) != 0)) {
 		d->stats.clients_refused++;
 		evutil_closesocket(fd);
 		return;
@@ -379,10 +412,12 @@ accept_one(struct listener *l, evutil_socket_t fd)
  * At most ACCEPT_BATCH new connections per turn of the event loop: a
  * flood that keeps the backlog full must not keep the loop from reading
  * the requests already accepted (libevent's listener accepts until the
- * backlog is empty).  The event is level-triggered, so the rest of the
- * backlog is taken on the next turn.
+ * backlog is empty), yet the backlog must drain fast enough that a real
+ * client queued behind a flood is reached within its deadline: a flood's
+ * connections past its quota cost microseconds each.  The event is
+ * level-triggered, so the rest of the backlog is taken on the next turn.
  */
-#define ACCEPT_BATCH 16
+#define ACCEPT_BATCH 128
 
 static void
 on_listen(evutil_socket_t lfd, short what, void *arg)
