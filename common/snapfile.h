@@ -54,6 +54,12 @@ struct tsnss_snap_header {
 	uint32_t strings;
 	uint32_t reserved; /* 0 */
 	/*
+	 * What /etc/passwd and /etc/group held when it was built: at a
+	 * restart, a snapshot whose local accounts are unchanged may be
+	 * served at once (0: unknown, never).
+	 */
+	uint64_t local_hash;
+	/*
 	 * FNV-1a 64, taken a 64-bit word at a time, over the header up to
 	 * here and then everything after the header
 	 */

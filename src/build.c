@@ -75,14 +75,19 @@ keep_claims(const struct build_input *in, const struct policy_result *pr)
 static struct snapshot *
 build(const struct build_input *in)
 {
-	struct localdb *local = localdb_load(in->passwd, in->group);
-	struct policy_result *pr =
-	    policy_apply_claimed(in->pc, local, in->claims, in->ids, in->n_ids);
+	/* hashed first: files changing meanwhile make it stale, not wrong */
+	struct snap_meta meta = in->meta;
+	struct localdb *local;
+	struct policy_result *pr;
 	struct snapshot *s;
 
+	meta.local_hash = localdb_files_hash(in->passwd, in->group);
+	local = localdb_load(in->passwd, in->group);
+	pr =
+	    policy_apply_claimed(in->pc, local, in->claims, in->ids, in->n_ids);
 	log_decisions(pr);
 	keep_claims(in, pr);
-	s = snapshot_build(pr, &in->meta);
+	s = snapshot_build(pr, &meta);
 	log_debug("snapshot %" PRIu64 ": %zu users, %zu groups from %zu "
 		  "identities",
 	    in->meta.generation, pr->n_users, pr->n_groups, in->n_ids);

@@ -146,3 +146,32 @@ localdb_has_gid(const struct localdb *db, uint32_t gid)
 {
 	return has_id(&db->gids, gid);
 }
+
+/* FNV-1a 64 over a file's bytes, on from h; 0 if it cannot be read. */
+static uint64_t
+hash_file(uint64_t h, const char *path)
+{
+	unsigned char buf[8192];
+	size_t n, i;
+	FILE *f = fopen(path, "re");
+
+	if (f == NULL)
+		return 0;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		for (i = 0; i < n; i++) {
+			h ^= buf[i];
+			h *= 1099511628211ull;
+		}
+	if (ferror(f))
+		h = 0;
+	fclose(f);
+	return h;
+}
+
+uint64_t
+localdb_files_hash(const char *passwd_path, const char *group_path)
+{
+	uint64_t h = hash_file(14695981039346656037ull, passwd_path);
+
+	return h != 0 ? hash_file(h, group_path) : 0;
+}

@@ -14,6 +14,8 @@ struct localdb;
 struct localdb *localdb_load(const char *passwd_path, const char *group_path);
 struct localdb *localdb_empty(void);
 void localdb_free(struct localdb *db);
+/* A hash of both files' bytes, to tell whether they changed; 0 if unread. */
+uint64_t localdb_files_hash(const char *passwd_path, const char *group_path);
 
 int localdb_has_user(const struct localdb *db, const char *name);
 int localdb_has_uid(const struct localdb *db, uint32_t uid);

@@ -341,8 +341,13 @@ refuse_shared_uid(void)
 	return 1;
 }
 
-static void
-load_persisted(struct tsnssd *d)
+/*
+ * The persisted snapshot, published and in hand.  With `current`, only if
+ * the local account files are as they were when it was built: then it is
+ * what applying the policy again would give, and can be served at once.
+ */
+static int
+load_persisted(struct tsnssd *d, int current)
 {
 	char err[512];
 	struct snapshot *s = cache_load(d->cf->cache_dir,
@@ -351,7 +356,15 @@ load_persisted(struct tsnssd *d)
 	if (s == NULL) {
 		if (err[0] != '\0')
 			log_warn("%s", err);
-		return;
+		return -1;
+	}
+	if (current && (s->h->local_hash == 0 ||
+			   s->h->local_hash != localdb_files_hash("/etc/passwd",
+						   "/etc/group"))) {
+		log_info("local accounts changed since the persisted snapshot; "
+			 "rebuilding it before serving");
+		snapshot_free(s);
+		return -1;
 	}
 	log_info("loaded %u users from the persisted snapshot (%lld s old)",
 	    s->h->n_users, (long long)(time(NULL) - s->h->created));
@@ -359,6 +372,7 @@ load_persisted(struct tsnssd *d)
 		log_warn(
 		    "cannot publish the snapshot for the NSS module: %s", err);
 	swap_snapshot(d, s);
+	return 0;
 }
 
 /*
@@ -439,10 +453,15 @@ run(struct tsnssd *d)
 		return 1;
 	/*
 	 * The last good answer, through today's policy and local accounts,
-	 * before anything is served; the persisted snapshot only without it.
+	 * before anything is served: at once from the persisted snapshot if
+	 * the local accounts did not change since it was built (rebuilt in
+	 * the background all the same), else rebuilt first; the persisted
+	 * snapshot as it is only without a persisted answer.
 	 */
-	if (refresh_restore(d->refresh) != 0)
-		load_persisted(d);
+	if (load_persisted(d, 1) == 0)
+		(void)refresh_restore(d->refresh, 0);
+	else if (refresh_restore(d->refresh, 1) != 0)
+		(void)load_persisted(d, 0);
 	if (d->snap != NULL)
 		start_listening(d);
 	refresh_now(d->refresh);

@@ -241,7 +241,7 @@ on_local_change(void *arg)
 }
 
 int
-refresh_restore(struct refresh *r)
+refresh_restore(struct refresh *r, int wait)
 {
 	char err[512];
 	struct idlist *list;
@@ -264,6 +264,8 @@ refresh_restore(struct refresh *r)
 	r->last.at = at;
 	log_info("applying the policy to %zu persisted identities", list->n);
 	build_last(r);
+	if (!wait)
+		return 0;
 	builder_wait(r->builder); /* before anything is served */
 	return r->d->snap != NULL ? 0 : -1;
 }

@@ -34,11 +34,12 @@ int refresh_asked(struct refresh *r, uid_t uid);
 size_t refresh_forget(struct refresh *r, const char *login);
 void refresh_reset(struct refresh *r);
 /*
- * At start, before serving: apply the policy and the local accounts as
- * they are now to the last good answer on disk.  -1 if there is none
- * (or it is past max_stale); then the persisted snapshot is the fallback.
+ * At start: apply the policy and the local accounts as they are now to
+ * the last good answer on disk; with wait, before returning (before
+ * anything is served), else in the background.  -1 if there is none (or
+ * it is past max_stale); then the persisted snapshot is the fallback.
  */
-int refresh_restore(struct refresh *r);
+int refresh_restore(struct refresh *r, int wait);
 /* Apply a new policy to the last good backend answer at once. */
 void refresh_reapply(struct refresh *r);
 /* Wait for a snapshot build under way: its input may change after. */

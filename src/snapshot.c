@@ -247,6 +247,7 @@ snapshot_build(const struct policy_result *r, const struct snap_meta *meta)
 	h->created = meta->created;
 	h->serve_until = meta->serve_until;
 	h->flags = meta->flags;
+	h->local_hash = meta->local_hash;
 	h->policy = meta->policy;
 	h->n_users = (uint32_t)r->n_users;
 	h->n_groups = (uint32_t)r->n_groups;

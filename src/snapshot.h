@@ -29,8 +29,9 @@ struct snap_meta {
 	int64_t created;     /* when the backend answered */
 	int64_t serve_until; /* created + max_stale; 0 for no limit */
 	uint64_t generation;
-	uint32_t policy; /* policy_fingerprint() it is built under */
-	uint32_t flags;	 /* TSNSS_SNAP_* */
+	uint32_t policy;     /* policy_fingerprint() it is built under */
+	uint32_t flags;	     /* TSNSS_SNAP_* */
+	uint64_t local_hash; /* localdb_files_hash() of the local files */
 };
 
 struct snapshot *snapshot_build(

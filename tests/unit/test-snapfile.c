@@ -41,7 +41,7 @@ sample(void)
 	};
 	struct localdb *local = localdb_empty();
 	struct policy_result *r = policy_apply(&pc, local, ids, 3);
-	struct snap_meta meta = {1700000000, 0, 1, 7, 0};
+	struct snap_meta meta = {1700000000, 0, 1, 7, 0, 0};
 	struct snapshot *s = snapshot_build(r, &meta);
 
 	localdb_free(local);

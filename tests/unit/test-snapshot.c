@@ -158,7 +158,7 @@ int
 main(void)
 {
 	struct policy_result *r = sample();
-	struct snap_meta meta = {1700000000, 1700000000 + 3600, 42, 7, 0};
+	struct snap_meta meta = {1700000000, 1700000000 + 3600, 42, 7, 0, 0};
 	struct snapshot *s = snapshot_build(r, &meta);
 
 	ok(s != NULL, "snapshot built and valid");
