@@ -97,7 +97,7 @@ build(const struct build_input *in)
 }
 
 static void
-store(const struct build_input *in, const struct snapshot *s)
+store(const struct build_input *in, struct snapshot *s)
 {
 	char err[512];
 
@@ -112,6 +112,8 @@ store(const struct build_input *in, const struct snapshot *s)
 	if (in->pub != NULL && publisher_publish(in->pub, s, err, sizeof err))
 		log_warn(
 		    "cannot publish the snapshot for the NSS module: %s", err);
+	else if (in->pub != NULL)
+		snapshot_use_file(s, publisher_fd(in->pub));
 }
 
 static void *

@@ -371,6 +371,8 @@ load_persisted(struct tsnssd *d, int current)
 	if (publisher_publish(d->pub, s, err, sizeof err) != 0)
 		log_warn(
 		    "cannot publish the snapshot for the NSS module: %s", err);
+	else
+		snapshot_use_file(s, publisher_fd(d->pub));
 	swap_snapshot(d, s);
 	return 0;
 }
@@ -438,6 +440,7 @@ run(struct tsnssd *d)
 	struct event *ev[sizeof sigs / sizeof sigs[0]], *wait;
 	struct timeval tv = {READY_WAIT, 0};
 	size_t i;
+	int served;
 
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		ev[i] = evsignal_new(d->base, sigs[i], on_signal, d);
@@ -448,17 +451,19 @@ run(struct tsnssd *d)
 	raise_fd_limit(d);
 	d->on_serving = on_serving;
 	d->pub = publisher_new(d->cf->map_path);
-	d->refresh = refresh_new(d, start_listening);
-	if (d->refresh == NULL)
-		return 1;
 	/*
 	 * The last good answer, through today's policy and local accounts,
 	 * before anything is served: at once from the persisted snapshot if
-	 * the local accounts did not change since it was built (rebuilt in
-	 * the background all the same), else rebuilt first; the persisted
-	 * snapshot as it is only without a persisted answer.
+	 * the local accounts did not change since it was built (first, before
+	 * even the claims are read; rebuilt in the background all the same),
+	 * else rebuilt first; the persisted snapshot as it is only without a
+	 * persisted answer.
 	 */
-	if (load_persisted(d, 1) == 0)
+	served = load_persisted(d, 1) == 0;
+	d->refresh = refresh_new(d, start_listening);
+	if (d->refresh == NULL)
+		return 1;
+	if (served)
 		(void)refresh_restore(d->refresh, 0);
 	else if (refresh_restore(d->refresh, 1) != 0)
 		(void)load_persisted(d, 0);

@@ -97,6 +97,12 @@ publisher_publish(
 	return 0;
 }
 
+int
+publisher_fd(const struct publisher *p)
+{
+	return p->fd;
+}
+
 void
 publisher_withdraw(struct publisher *p)
 {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "policy.h"
 #include "snapshot.h"
@@ -289,6 +290,32 @@ snapshot_free(struct snapshot *s)
 {
 	if (s == NULL)
 		return;
-	free(s->buf);
+	if (s->mapped)
+		munmap(s->buf, s->len);
+	else
+		free(s->buf);
 	free(s);
+}
+
+void
+snapshot_use_file(struct snapshot *s, int fd)
+{
+	struct tsnss_snap v;
+	void *map;
+
+	if (s->mapped || fd < 0)
+		return;
+	map = mmap(NULL, s->len, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return;
+	if (memcmp(map, s->buf, s->len) != 0 ||
+	    tsnss_snap_open(&v, map, s->len, NULL, 0) != 0) {
+		munmap(map, s->len);
+		return;
+	}
+	free(s->buf);
+	s->buf = map;
+	s->h = map;
+	s->v = v;
+	s->mapped = 1;
 }

@@ -18,10 +18,11 @@
 struct policy_result;
 
 struct snapshot {
-	unsigned char *buf;
+	unsigned char *buf; /* malloc'd, or mapped from the published file */
 	size_t len;
 	const struct tsnss_snap_header *h; /* buf's own header */
 	struct tsnss_snap v;		   /* the reader's view of buf */
+	int mapped;
 };
 
 /* What a snapshot says about itself besides its users and groups. */
@@ -43,5 +44,12 @@ struct snapshot *snapshot_build(
 struct snapshot *snapshot_adopt(
     unsigned char *buf, size_t len, char *err, size_t errlen);
 void snapshot_free(struct snapshot *s);
+/*
+ * Read s from now on through a read-only mapping of fd, the file s was
+ * just written to, and free its own copy: the daemon then holds in memory
+ * only the pages a lookup touches, shared with the NSS module's.  s is
+ * unchanged if the mapping fails.
+ */
+void snapshot_use_file(struct snapshot *s, int fd);
 
 #endif
