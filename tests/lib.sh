@@ -10,6 +10,7 @@
 #   fixtures                  holds localapi-status.json
 #   TSNSSD_SOCKET_PATH        the daemon socket compiled into the stub
 #   TSNSSD_WRAPPER            optional command tsnssd runs under (valgrind)
+#   TSNSSD_SANITIZED          the sanitizer flags tsnssd was built with, if any
 #
 # Functions, in the order below:
 #   TAP:     pass MSG | fail MSG | check MSG [--] CMD... | is GOT WANT MSG
@@ -32,6 +33,7 @@
 : "${fixtures:=$top_srcdir/tests/fixtures}"
 : "${TSNSSD_SOCKET_PATH:=/run/tsnssd/socket}"
 : "${TSNSSD_WRAPPER:=}"
+: "${TSNSSD_SANITIZED:=}"
 
 _lib_n=0         # TAP points so far
 _lib_failed=0    # of which failed
