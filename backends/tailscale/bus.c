@@ -88,7 +88,7 @@ is(const char *key, const char *name)
 static uint64_t
 fnv64(uint64_t h, const char *s)
 {
-	for (; *s != '\0'; s++)
+	for (; s != NULL && *s != '\0'; s++)
 		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
 	return (h ^ 0xff) * 0x100000001b3ull; /* a separator */
 }
