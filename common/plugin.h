@@ -137,6 +137,13 @@ struct tsnss_plugin {
 	 * each ending in a newline, written into buf.  No secrets.
 	 */
 	void (*describe)(void *state, char *buf, size_t len);
+
+	/*
+	 * Optional (0: the daemon's default of 60): seconds between fetches
+	 * when the section sets no `ttl`, for a source that is costly to ask
+	 * or limits how often it may be asked.
+	 */
+	unsigned default_ttl;
 };
 
 #endif

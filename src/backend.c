@@ -12,6 +12,7 @@
 #include "xmalloc.h"
 
 struct backend {
+	unsigned ttl;
 	void *dl;
 	const struct tsnss_plugin *plugin;
 	void *state;
@@ -32,8 +33,8 @@ on_push(const struct tsnss_fetch_result *res, void *arg)
 
 /* The plugin says "line N: why"; the admin wants "FILE:N: why". */
 static void
-plugin_error(
-    const struct config *cf, const char *perr, char *err, size_t errlen)
+plugin_error(const struct config *cf, const char *section, const char *perr,
+    char *err, size_t errlen)
 {
 	unsigned line;
 	int used = 0;
@@ -41,8 +42,7 @@ plugin_error(
 	if (sscanf(perr, "line %u: %n", &line, &used) == 1 && used > 0)
 		snprintf(err, errlen, "%s:%u: %s", cf->path, line, perr + used);
 	else
-		snprintf(
-		    err, errlen, "%s: [%s]: %s", cf->path, cf->backend, perr);
+		snprintf(err, errlen, "%s: [%s]: %s", cf->path, section, perr);
 }
 
 static const struct tsnss_plugin *
@@ -73,22 +73,44 @@ find_plugin(void *dl, const char *path, char *err, size_t errlen)
 	return p;
 }
 
-struct backend *
-backend_load(
-    const struct config *cf, struct event_base *base, char *err, size_t errlen)
+/* The section's ttl, else the plugin's; max_stale must still cover it. */
+static int
+pick_ttl(struct backend *b, const struct config *cf,
+    const struct backend_config *bc, char *err, size_t errlen)
 {
+	b->ttl = bc->ttl;
+	if (b->ttl == 0 &&
+	    TSNSS_HAS(b->plugin, struct tsnss_plugin, default_ttl))
+		b->ttl = b->plugin->default_ttl;
+	if (b->ttl == 0)
+		b->ttl = CONFIG_DEFAULT_TTL;
+	if (bc->max_stale != 0 && bc->max_stale < b->ttl) {
+		snprintf(err, errlen,
+		    "%s:%u: [%s]: max_stale (%u s) is less than the ttl (%u "
+		    "s)",
+		    cf->path, bc->line, bc->name, bc->max_stale, b->ttl);
+		return -1;
+	}
+	return 0;
+}
+
+struct backend *
+backend_load(const struct config *cf, size_t i, struct event_base *base,
+    char *err, size_t errlen)
+{
+	const struct backend_config *bc = &cf->backends[i];
 	struct backend *b = xcalloc(1, sizeof *b);
 	char path[PATH_MAX], perr[512] = "";
 
-	snprintf(path, sizeof path, "%s/%s.so", cf->plugin_dir, cf->backend);
+	snprintf(path, sizeof path, "%s/%s.so", cf->plugin_dir, bc->name);
 	b->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (b->dl == NULL) {
-		snprintf(err, errlen, "cannot load backend [%s]: %s",
-		    cf->backend, dlerror());
+		snprintf(err, errlen, "cannot load backend [%s]: %s", bc->name,
+		    dlerror());
 		goto fail;
 	}
 	b->plugin = find_plugin(b->dl, path, err, errlen);
-	if (b->plugin == NULL)
+	if (b->plugin == NULL || pick_ttl(b, cf, bc, err, errlen) != 0)
 		goto fail;
 	b->host.size = sizeof b->host;
 	b->host.base = base;
@@ -96,16 +118,47 @@ backend_load(
 	b->host.push = on_push;
 	b->host.push_arg = b;
 	b->state = b->plugin->init(
-	    &b->host, cf->settings, cf->n_settings, perr, sizeof perr);
+	    &b->host, bc->settings, bc->n_settings, perr, sizeof perr);
 	if (b->state == NULL) {
-		plugin_error(
-		    cf, perr[0] ? perr : "initialisation failed", err, errlen);
+		plugin_error(cf, bc->name,
+		    perr[0] ? perr : "initialisation failed", err, errlen);
 		goto fail;
 	}
 	return b;
 fail:
 	backend_free(b);
 	return NULL;
+}
+
+struct backend **
+backend_load_all(
+    const struct config *cf, struct event_base *base, char *err, size_t errlen)
+{
+	struct backend **b = xcalloc(cf->n_backends, sizeof *b);
+	size_t i;
+
+	for (i = 0; i < cf->n_backends; i++)
+		if ((b[i] = backend_load(cf, i, base, err, errlen)) == NULL) {
+			backend_free_all(b, i);
+			return NULL;
+		}
+	return b;
+}
+
+void
+backend_free_all(struct backend **b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; b != NULL && i < n; i++)
+		backend_free(b[i]);
+	free(b);
+}
+
+unsigned
+backend_ttl(const struct backend *b)
+{
+	return b->ttl;
 }
 
 int

@@ -13,9 +13,18 @@ struct event_base;
 
 struct backend;
 
-/* base may be NULL when only checking the config (tsnssd -t). */
-struct backend *backend_load(
+/*
+ * The plugin of backend section i of cf.  base may be NULL when only
+ * checking the config (tsnssd -t).
+ */
+struct backend *backend_load(const struct config *cf, size_t i,
+    struct event_base *base, char *err, size_t errlen);
+/* Every backend section's, or NULL (err says which failed). */
+struct backend **backend_load_all(
     const struct config *cf, struct event_base *base, char *err, size_t errlen);
+void backend_free_all(struct backend **b, size_t n);
+/* Seconds between fetches: the section's ttl, else the plugin's. */
+unsigned backend_ttl(const struct backend *b);
 int backend_fetch(struct backend *b, tsnss_fetch_done_fn *done, void *arg);
 /* Answers the plugin pushes unasked go to fn(result, arg). */
 void backend_on_push(struct backend *b, tsnss_fetch_done_fn *fn, void *arg);

@@ -80,17 +80,19 @@ build(const struct build_input *in)
 	struct localdb *local;
 	struct policy_result *pr;
 	struct snapshot *s;
+	size_t i, n = 0;
 
+	for (i = 0; i < in->pc->n_sources; i++)
+		n += in->in[i].n;
 	meta.local_hash = localdb_files_hash(in->passwd, in->group);
 	local = localdb_load(in->passwd, in->group);
-	pr =
-	    policy_apply_claimed(in->pc, local, in->claims, in->ids, in->n_ids);
+	pr = policy_apply_claimed(in->pc, local, in->claims, in->in);
 	log_decisions(pr);
 	keep_claims(in, pr);
 	s = snapshot_build(pr, &meta);
 	log_debug("snapshot %" PRIu64 ": %zu users, %zu groups from %zu "
 		  "identities",
-	    in->meta.generation, pr->n_users, pr->n_groups, in->n_ids);
+	    in->meta.generation, pr->n_users, pr->n_groups, n);
 	policy_result_free(pr);
 	localdb_free(local);
 	return s;
@@ -100,15 +102,19 @@ static void
 store(const struct build_input *in, struct snapshot *s)
 {
 	char err[512];
+	size_t i;
 
 	if (in->cache_dir != NULL &&
 	    cache_save(in->cache_dir, s, err, sizeof err) != 0)
 		log_warn("cannot persist the snapshot: %s", err);
-	/* the answer itself, for the policy to be applied again at start */
-	if (in->cache_dir != NULL &&
-	    idstore_save(in->cache_dir, in->ids, in->n_ids,
-		(time_t)in->meta.created, err, sizeof err) != 0)
-		log_warn("cannot persist the backend's answer: %s", err);
+	/* the answers themselves, for the policy to be applied at start */
+	for (i = 0; in->cache_dir != NULL && i < in->pc->n_sources; i++)
+		if (in->at[i] != 0 &&
+		    idstore_save(in->cache_dir, in->pc->sources[i].name,
+			in->in[i].ids, in->in[i].n, in->at[i], err,
+			sizeof err) != 0)
+			log_warn("cannot persist the answer of [%s]: %s",
+			    in->pc->sources[i].name, err);
 	if (in->pub != NULL && publisher_publish(in->pub, s, err, sizeof err))
 		log_warn(
 		    "cannot publish the snapshot for the NSS module: %s", err);

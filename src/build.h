@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "plugin.h"
+#include "policy.h"
 #include "snapshot.h"
 
 struct claims;
@@ -26,10 +27,12 @@ struct builder;
  */
 struct build_input {
 	const struct policy_config *pc;
-	const struct tsnss_identity *ids;
-	size_t n_ids;
+	/* each source's answer, pc->n_sources of them, and when given
+	 * (0: none; then it is not persisted) */
+	struct policy_input in[POLICY_MAX_SOURCES];
+	time_t at[POLICY_MAX_SOURCES];
 	struct snap_meta meta;
-	const char *cache_dir;	    /* persist here; NULL: don't */
+	const char *cache_dir; /* persist here; NULL: don't */
 	/*
 	 * Who owns which name and UID on this host (claims.h): consulted by
 	 * the policy, and what the build hands out is added to it and saved

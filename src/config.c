@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "policy.h"
 #include "uidkey.h"
 #include "xmalloc.h"
 
@@ -40,11 +39,14 @@ enum key_type {
 struct key_spec {
 	const char *name;
 	enum key_type type;
-	size_t offset; /* into struct config */
+	size_t offset; /* into the struct the table is for */
 	unsigned long min, max;
 };
 
 #define OFF(field) offsetof(struct config, field)
+#define BOFF(field) offsetof(struct backend_config, field)
+#define SOFF(field) offsetof(struct policy_source, field)
+#define POFF(field) offsetof(struct policy_config, field)
 
 static const struct key_spec daemon_keys[] = {
     {"socket", K_PATH, OFF(socket_path), 0, 0},
@@ -57,19 +59,32 @@ static const struct key_spec daemon_keys[] = {
     {NULL, 0, 0, 0, 0},
 };
 
-/* Keys of a backend section that the daemon's identity policy owns. */
-static const struct key_spec policy_keys[] = {
+/* How a backend section is asked: struct backend_config. */
+static const struct key_spec backend_keys[] = {
+    {"ttl", K_UINT, BOFF(ttl), 5, 86400},
+    {"max_stale", K_UINT, BOFF(max_stale), 0, 31536000},
+    {"refresh_on_miss", K_UINT, BOFF(refresh_on_miss), 0, 86400},
+    {NULL, 0, 0, 0, 0},
+};
+
+/* What a backend section's logins become: struct policy_source. */
+static const struct key_spec source_keys[] = {
     {"domain", K_DOMAINS, 0, 0, 0},
-    {"uid_base", K_UINT, OFF(policy.uid_base), 1000, 2000000000},
-    {"uid_max", K_UINT, OFF(policy.uid_max), 1000, 2147483646},
-    {"shell", K_PATH, OFF(policy.shell), 0, 0},
-    {"home", K_PATH, OFF(policy.home), 0, 0},
-    {"ttl", K_UINT, OFF(ttl), 5, 86400},
-    {"max_stale", K_UINT, OFF(max_stale), 0, 31536000},
-    {"refresh_on_miss", K_UINT, OFF(refresh_on_miss), 0, 86400},
-    {"primary_group", K_NAME, OFF(policy.primary_group), 0, 0},
-    {"group_prefix", K_NAME, OFF(policy.group_prefix), 0, 0},
-    {"uid_key_file", K_PATH, OFF(policy.uid_key_file), 0, 0},
+    {"uid_base", K_UINT, SOFF(uid_base), 1000, 2000000000},
+    {"uid_max", K_UINT, SOFF(uid_max), 1000, 2147483646},
+    {"shell", K_PATH, SOFF(shell), 0, 0},
+    {"home", K_PATH, SOFF(home), 0, 0},
+    {NULL, 0, 0, 0, 0},
+};
+
+/*
+ * The daemon-wide identity settings: [policy], or the backend section of
+ * a config that has only one (where they were before there could be two).
+ */
+static const struct key_spec policy_keys[] = {
+    {"primary_group", K_NAME, POFF(primary_group), 0, 0},
+    {"group_prefix", K_NAME, POFF(group_prefix), 0, 0},
+    {"uid_key_file", K_PATH, POFF(uid_key_file), 0, 0},
     {"open_domain", K_OPEN, 0, 0, 0},
     {"clash_names", K_CLASH, 0, 0, 0},
     {NULL, 0, 0, 0, 0},
@@ -100,9 +115,21 @@ struct parser {
 	struct config *cf;
 	const char *path;
 	unsigned line;
-	enum { SEC_NONE, SEC_DAEMON, SEC_BACKEND, SEC_USER, SEC_GROUP } section;
-	char seen[64];	  /* keys already given, to refuse repeats */
-	char sec_seen[8]; /* likewise, for the current [user]/[group] */
+	enum {
+		SEC_NONE,
+		SEC_DAEMON,
+		SEC_POLICY,
+		SEC_BACKEND,
+		SEC_USER,
+		SEC_GROUP
+	} section;
+	/* keys already given, to refuse repeats */
+	char daemon_seen[16], policy_seen[16];
+	char sec_seen[16]; /* of the current backend, [user] or [group] */
+	int daemon_given, policy_given;
+	/* a daemon-wide key in a backend section: fine while it is alone */
+	unsigned policy_in_backend_line;
+	const char *policy_in_backend_key;
 	char *err;
 	size_t errlen;
 };
@@ -133,13 +160,6 @@ set_defaults(struct config *cf)
 	cf->max_clients = 1024;
 	cf->client_timeout_ms = 2000;
 	cf->enumerate = 1;
-	cf->ttl = 60;
-	cf->max_stale = 7 * 86400;
-	cf->refresh_on_miss = 5;
-	cf->policy.uid_base = 100000;
-	cf->policy.uid_max = 2147483646;
-	cf->policy.shell = xstrdup("/bin/bash");
-	cf->policy.home = xstrdup("/home/%u");
 }
 
 static char *
@@ -205,6 +225,17 @@ parse_bool(
 	return fail(p, "%s must be yes or no", k->name);
 }
 
+/* KEY:VALUE, an attribute a backend reports: a word, then a value. */
+static int
+attr_member_ok(const char *tok)
+{
+	const char *c = tok;
+
+	while (islower((unsigned char)*c) || *c == '_')
+		c++;
+	return c > tok && *c == ':' && c[1] != '\0';
+}
+
 static int
 parse_members(struct parser *p, struct static_group *g, char *v)
 {
@@ -218,10 +249,12 @@ parse_members(struct parser *p, struct static_group *g, char *v)
 			g->all_users = 1;
 			continue;
 		}
-		if (strchr(tok, '@') == NULL && !policy_valid_name(tok))
+		if (strchr(tok, ':') != NULL
+			? !attr_member_ok(tok)
+			: strchr(tok, '@') == NULL && !policy_valid_name(tok))
 			return fail(p,
-			    "member '%s' is neither a login nor a "
-			    "valid user name",
+			    "member '%s' is neither a login, a valid user "
+			    "name, nor KEY:VALUE (role:admin)",
 			    tok);
 		g->members = xreallocarray(
 		    g->members, g->n_members + 1, sizeof *g->members);
@@ -315,8 +348,9 @@ set_value(struct parser *p, void *base, const struct key_spec *k, char *v)
 	case K_BOOL:
 		return parse_bool(p, base, k, v);
 	case K_DOMAINS:
-		return parse_domains(p, k->name, v, &p->cf->policy.domains,
-		    &p->cf->policy.n_domains);
+		return parse_domains(p, k->name, v,
+		    &((struct policy_source *)base)->domains,
+		    &((struct policy_source *)base)->n_domains);
 	case K_OPEN:
 		return parse_domains(p, k->name, v, &p->cf->policy.open_domains,
 		    &p->cf->policy.n_open_domains);
@@ -356,82 +390,106 @@ find_key(const struct key_spec *table, const char *name, size_t *idx)
 	return NULL;
 }
 
-static void
-add_setting(
-    struct config *cf, const char *key, const char *value, unsigned line)
-{
-	struct tsnss_setting *s;
-
-	cf->settings = xreallocarray(
-	    cf->settings, cf->n_settings + 1, sizeof *cf->settings);
-	s = &cf->settings[cf->n_settings++];
-	s->key = xstrdup(key);
-	s->value = xstrdup(value);
-	s->line = line;
-}
-
 static int
-backend_setting_repeated(const struct config *cf, const char *key)
+add_setting(struct parser *p, const char *key, const char *value)
 {
+	struct backend_config *bc = &p->cf->backends[p->cf->n_backends - 1];
+	struct tsnss_setting *s;
 	size_t i;
 
-	for (i = 0; i < cf->n_settings; i++)
-		if (strcmp(cf->settings[i].key, key) == 0)
-			return 1;
+	/* The plugin checks its own keys when it is initialised. */
+	for (i = 0; i < bc->n_settings; i++)
+		if (strcmp(bc->settings[i].key, key) == 0)
+			return fail(p, "'%s' is given twice", key);
+	bc->settings = xreallocarray(
+	    bc->settings, bc->n_settings + 1, sizeof *bc->settings);
+	s = &bc->settings[bc->n_settings++];
+	s->key = xstrdup(key);
+	s->value = xstrdup(value);
+	s->line = p->line;
 	return 0;
 }
 
-/* The table and struct that the current section's keys go to. */
-static const struct key_spec *
-current_table(struct parser *p, void **base)
+static const char *
+section_label(const struct parser *p)
 {
-	struct policy_config *pc = &p->cf->policy;
-
-	*base = p->cf;
 	switch (p->section) {
 	case SEC_DAEMON:
-		return daemon_keys;
-	case SEC_BACKEND:
-		return policy_keys;
+		return "[daemon]";
+	case SEC_POLICY:
+		return "[policy]";
 	case SEC_USER:
-		*base = &pc->overrides[pc->n_overrides - 1];
-		return user_keys;
-	case SEC_GROUP:
-		*base = &pc->groups[pc->n_groups - 1];
-		return group_keys;
+		return "[user ...]";
 	default:
-		return NULL;
+		return "[group ...]";
 	}
+}
+
+/*
+ * The table a key of the current section belongs to, the struct its
+ * offsets point into, and where to note that it was given.
+ */
+static const struct key_spec *
+lookup(struct parser *p, const char *key, void **base, char **seen)
+{
+	struct policy_config *pc = &p->cf->policy;
+	const struct key_spec *k = NULL;
+	size_t i;
+
+	*base = NULL;
+	switch (p->section) {
+	case SEC_DAEMON:
+		if ((k = find_key(daemon_keys, key, &i)) != NULL)
+			*base = p->cf, *seen = &p->daemon_seen[i];
+		break;
+	case SEC_BACKEND:
+		if ((k = find_key(backend_keys, key, &i)) != NULL)
+			*base = &p->cf->backends[p->cf->n_backends - 1],
+			*seen = &p->sec_seen[i];
+		else if ((k = find_key(source_keys, key, &i)) != NULL)
+			*base = &pc->sources[pc->n_sources - 1],
+			*seen = &p->sec_seen[8 + i];
+		else if ((k = find_key(policy_keys, key, &i)) != NULL) {
+			*base = pc, *seen = &p->policy_seen[i];
+			if (p->policy_in_backend_line == 0)
+				p->policy_in_backend_line = p->line,
+				p->policy_in_backend_key = k->name;
+		}
+		break;
+	case SEC_POLICY:
+		if ((k = find_key(policy_keys, key, &i)) != NULL)
+			*base = pc, *seen = &p->policy_seen[i];
+		break;
+	case SEC_USER:
+		if ((k = find_key(user_keys, key, &i)) != NULL)
+			*base = &pc->overrides[pc->n_overrides - 1],
+			*seen = &p->sec_seen[i];
+		break;
+	case SEC_GROUP:
+		if ((k = find_key(group_keys, key, &i)) != NULL)
+			*base = &pc->groups[pc->n_groups - 1],
+			*seen = &p->sec_seen[i];
+		break;
+	default:
+		break;
+	}
+	return k;
 }
 
 static int
 handle_key(struct parser *p, char *key, char *value)
 {
-	const struct key_spec *table, *k;
-	size_t idx;
-	char *seen;
+	const struct key_spec *k;
+	char *seen = NULL;
 	void *base;
 
-	table = current_table(p, &base);
-	if (table == NULL)
+	if (p->section == SEC_NONE)
 		return fail(p, "'%s' is outside any [section]", key);
-	k = find_key(table, key, &idx);
-	if (k == NULL) {
-		if (p->section != SEC_BACKEND)
-			return fail(p, "unknown key '%s' in [%s]", key,
-			    p->section == SEC_DAEMON ? "daemon"
-			    : p->section == SEC_USER ? "user ..."
-						     : "group ...");
-		/* The plugin checks its own keys when it is initialised. */
-		if (backend_setting_repeated(p->cf, key))
-			return fail(p, "'%s' is given twice", key);
-		add_setting(p->cf, key, value, p->line);
-		return 0;
-	}
-	if (p->section == SEC_USER || p->section == SEC_GROUP)
-		seen = &p->sec_seen[idx];
-	else
-		seen = &p->seen[(p->section == SEC_DAEMON ? 0 : 32) + idx];
+	k = lookup(p, key, &base, &seen);
+	if (k == NULL && p->section == SEC_BACKEND)
+		return add_setting(p, key, value);
+	if (k == NULL)
+		return fail(p, "unknown key '%s' in %s", key, section_label(p));
 	if (*seen)
 		return fail(p, "'%s' is given twice", key);
 	*seen = 1;
@@ -500,6 +558,54 @@ start_group(struct parser *p, char *name)
 }
 
 static int
+start_once(struct parser *p, int *given, int section, const char *name)
+{
+	if (*given)
+		return fail(p, "[%s] is given twice", name);
+	*given = 1;
+	p->section = section;
+	return 0;
+}
+
+/* [NAME]: a backend, PLUGIN_DIR/NAME.so, with its own identity rules. */
+static int
+start_backend(struct parser *p, const char *name)
+{
+	struct config *cf = p->cf;
+	struct policy_config *pc = &cf->policy;
+	struct policy_source *src;
+	struct backend_config *bc;
+	size_t i;
+
+	for (i = 0; i < cf->n_backends; i++)
+		if (strcmp(cf->backends[i].name, name) == 0)
+			return fail(p, "[%s] is given twice", name);
+	if (cf->n_backends == POLICY_MAX_SOURCES)
+		return fail(
+		    p, "more than %d backend sections", POLICY_MAX_SOURCES);
+	cf->backends = xreallocarray(
+	    cf->backends, cf->n_backends + 1, sizeof *cf->backends);
+	bc = &cf->backends[cf->n_backends++];
+	memset(bc, 0, sizeof *bc);
+	bc->name = xstrdup(name);
+	bc->line = p->line;
+	bc->max_stale = 7 * 86400;
+	bc->refresh_on_miss = 5;
+	pc->sources =
+	    xreallocarray(pc->sources, pc->n_sources + 1, sizeof *pc->sources);
+	src = &pc->sources[pc->n_sources++];
+	memset(src, 0, sizeof *src);
+	src->name = xstrdup(name);
+	src->line = p->line;
+	src->uid_base = 100000;
+	src->uid_max = 2147483646;
+	src->shell = xstrdup("/bin/bash");
+	src->home = xstrdup("/home/%u");
+	p->section = SEC_BACKEND;
+	return 0;
+}
+
+static int
 handle_section(struct parser *p, char *line)
 {
 	char *end = strchr(line, ']'), *name;
@@ -513,23 +619,13 @@ handle_section(struct parser *p, char *line)
 		return start_user(p, trim(name + 5));
 	if (strncmp(name, "group ", 6) == 0)
 		return start_group(p, trim(name + 6));
-	if (strcmp(name, "daemon") == 0) {
-		if (p->seen[63])
-			return fail(p, "[daemon] is given twice");
-		p->seen[63] = 1;
-		p->section = SEC_DAEMON;
-		return 0;
-	}
+	if (strcmp(name, "daemon") == 0)
+		return start_once(p, &p->daemon_given, SEC_DAEMON, name);
+	if (strcmp(name, "policy") == 0)
+		return start_once(p, &p->policy_given, SEC_POLICY, name);
 	if (!valid_section_name(name))
 		return fail(p, "unknown section [%s]", name);
-	if (p->cf->backend != NULL)
-		return fail(p,
-		    "a second backend section [%s]; only one "
-		    "backend is supported",
-		    name);
-	p->cf->backend = xstrdup(name);
-	p->section = SEC_BACKEND;
-	return 0;
+	return start_backend(p, name);
 }
 
 static int
@@ -633,25 +729,56 @@ check_sections(struct parser *p)
 	return 0;
 }
 
+/* What one backend section needs, at the line it starts. */
+static int
+check_backend(struct parser *p, size_t i)
+{
+	const struct backend_config *bc = &p->cf->backends[i];
+	const struct policy_source *src = &p->cf->policy.sources[i];
+
+	p->line = bc->line;
+	if (src->n_domains == 0)
+		return fail(p,
+		    "[%s] needs 'domain': without it none of its users "
+		    "can become a local user",
+		    bc->name);
+	if (!template_ok(src->home) || !template_ok(src->shell))
+		return fail(p,
+		    "[%s]: home and shell know only %%u %%l %%d "
+		    "%%U %%%%",
+		    bc->name);
+	if (src->uid_max <= src->uid_base)
+		return fail(
+		    p, "[%s]: uid_max must be greater than uid_base", bc->name);
+	if (bc->ttl != 0 && bc->max_stale != 0 && bc->max_stale < bc->ttl)
+		return fail(
+		    p, "[%s]: max_stale must be 0 or at least ttl", bc->name);
+	return 0;
+}
+
 static int
 check_whole(struct parser *p)
 {
 	struct config *cf = p->cf;
+	char why[512];
+	size_t i;
 
 	p->line = 0;
-	if (cf->backend == NULL)
+	if (cf->n_backends == 0)
 		return fail(p, "no backend section (such as [tailscale])");
-	if (cf->policy.n_domains == 0)
+	for (i = 0; i < cf->n_backends; i++)
+		if (check_backend(p, i) != 0)
+			return -1;
+	if (cf->n_backends > 1 && p->policy_in_backend_line != 0) {
+		p->line = p->policy_in_backend_line;
 		return fail(p,
-		    "[%s] needs 'domain': without it no tailnet "
-		    "user can become a local user",
-		    cf->backend);
-	if (!template_ok(cf->policy.home) || !template_ok(cf->policy.shell))
-		return fail(p, "home and shell know only %%u %%l %%d %%U %%%%");
-	if (cf->policy.uid_max <= cf->policy.uid_base)
-		return fail(p, "uid_max must be greater than uid_base");
-	if (cf->max_stale != 0 && cf->max_stale < cf->ttl)
-		return fail(p, "max_stale must be 0 or at least ttl");
+		    "'%s' is daemon-wide: with several backend sections it "
+		    "belongs in [policy]",
+		    p->policy_in_backend_key);
+	}
+	p->line = 0;
+	if (policy_config_finish(&cf->policy, why, sizeof why) != 0)
+		return fail(p, "%s", why);
 	return check_sections(p);
 }
 
@@ -807,7 +934,7 @@ out:
 void
 config_free(struct config *cf)
 {
-	size_t i;
+	size_t i, j;
 
 	if (cf == NULL)
 		return;
@@ -816,44 +943,15 @@ config_free(struct config *cf)
 	free(cf->map_path);
 	free(cf->cache_dir);
 	free(cf->plugin_dir);
-	free(cf->backend);
-	for (i = 0; i < cf->policy.n_domains; i++)
-		free(cf->policy.domains[i]);
-	free(cf->policy.domains);
-	for (i = 0; i < cf->policy.n_open_domains; i++)
-		free(cf->policy.open_domains[i]);
-	free(cf->policy.open_domains);
-	for (i = 0; i < cf->policy.n_clash_names; i++) {
-		free(cf->policy.clash_names[i].domain);
-		free(cf->policy.clash_names[i].tmpl);
+	for (i = 0; i < cf->n_backends; i++) {
+		free(cf->backends[i].name);
+		for (j = 0; j < cf->backends[i].n_settings; j++) {
+			free((char *)cf->backends[i].settings[j].key);
+			free((char *)cf->backends[i].settings[j].value);
+		}
+		free(cf->backends[i].settings);
 	}
-	free(cf->policy.clash_names);
-	free(cf->policy.uid_key_file);
-	if (cf->policy.uid_key != NULL)
-		explicit_bzero(cf->policy.uid_key, cf->policy.uid_key_len);
-	free(cf->policy.uid_key);
-	free(cf->policy.shell);
-	free(cf->policy.home);
-	free(cf->policy.primary_group);
-	free(cf->policy.group_prefix);
-	for (i = 0; i < cf->policy.n_overrides; i++) {
-		free(cf->policy.overrides[i].login);
-		free(cf->policy.overrides[i].name);
-		free(cf->policy.overrides[i].shell);
-		free(cf->policy.overrides[i].home);
-	}
-	free(cf->policy.overrides);
-	for (i = 0; i < cf->policy.n_groups; i++) {
-		free(cf->policy.groups[i].name);
-		for (size_t j = 0; j < cf->policy.groups[i].n_members; j++)
-			free(cf->policy.groups[i].members[j]);
-		free(cf->policy.groups[i].members);
-	}
-	free(cf->policy.groups);
-	for (i = 0; i < cf->n_settings; i++) {
-		free((char *)cf->settings[i].key);
-		free((char *)cf->settings[i].value);
-	}
-	free(cf->settings);
+	free(cf->backends);
+	policy_config_clear(&cf->policy);
 	free(cf);
 }

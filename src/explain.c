@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/event.h>
 
@@ -12,6 +13,7 @@
 #include "claims.h"
 #include "config.h"
 #include "explain.h"
+#include "idlist.h"
 #include "localdb.h"
 #include "policy.h"
 #include "tsnssd.h"
@@ -22,6 +24,14 @@ struct explain {
 	const char *login; /* lower-cased */
 	FILE *out;
 	int rc;
+	size_t pending; /* fetches not yet answered */
+	struct idlist *answer[POLICY_MAX_SOURCES]; /* NULL: none */
+};
+
+/* What one backend's fetch calls back with. */
+struct explain_fetch {
+	struct explain *e;
+	size_t idx;
 };
 
 static void
@@ -44,13 +54,13 @@ print_groups(
 }
 
 static void
-judge(struct explain *e, const struct tsnss_identity *ids, size_t n)
+judge(struct explain *e, const struct policy_input *in)
 {
 	struct localdb *local = localdb_load("/etc/passwd", "/etc/group");
 	char err[512];
 	struct claims *cl = claims_load(e->d->cf->cache_dir, err, sizeof err);
 	struct policy_result *r =
-	    policy_apply_claimed(&e->d->cf->policy, local, cl, ids, n);
+	    policy_apply_claimed(&e->d->cf->policy, local, cl, in);
 	const struct policy_user *u = policy_find_user(r, e->login);
 	size_t i;
 
@@ -64,6 +74,8 @@ judge(struct explain *e, const struct tsnss_identity *ids, size_t n)
 			    r->decisions[i].accepted ? "accepted" : "refused",
 			    r->decisions[i].why);
 	if (u != NULL) {
+		fprintf(e->out, "decided: by [%s]\n",
+		    e->d->cf->backends[u->source].name);
 		fprintf(e->out,
 		    "passwd:  %s:*:%" PRIu32 ":%" PRIu32 ":%s:%s:%s\n", u->name,
 		    u->uid, u->gid, u->gecos, u->home, u->shell);
@@ -75,52 +87,104 @@ judge(struct explain *e, const struct tsnss_identity *ids, size_t n)
 	localdb_free(local);
 }
 
-/* The tailnet as it is, plus the login if the tailnet lacks it. */
+/* Whether, and as what, backend idx reported the login. */
+static int
+reported(struct explain *e, size_t idx)
+{
+	const struct idlist *l = e->answer[idx];
+	const char *name = e->d->cf->backends[idx].name;
+	size_t i;
+
+	for (i = 0; l != NULL && i < l->n; i++)
+		if (strcasecmp(l->ids[i].login, e->login) == 0) {
+			fprintf(e->out,
+			    "backend: [%s] reports it (id %" PRId64 ")\n", name,
+			    l->ids[i].id);
+			return 1;
+		}
+	if (l != NULL)
+		fprintf(e->out, "backend: [%s] does not report it\n", name);
+	return 0;
+}
+
+/*
+ * Every backend has answered: the tailnet as they see it now, plus the
+ * login as if it joined, if none reports it.
+ */
+static void
+judge_all(struct explain *e)
+{
+	const struct policy_config *pc = &e->d->cf->policy;
+	struct policy_input in[POLICY_MAX_SOURCES] = {{NULL, 0}};
+	struct tsnss_identity *ids[POLICY_MAX_SOURCES] = {NULL};
+	const char *at = strrchr(e->login, '@');
+	const struct policy_source *home =
+	    policy_source_of(pc, at ? at + 1 : "");
+	size_t i, k, present = 0;
+
+	for (i = 0; i < pc->n_sources; i++) {
+		present += reported(e, i);
+		k = e->answer[i] ? e->answer[i]->n : 0;
+		ids[i] = xcalloc(k + 1, sizeof **ids);
+		if (k > 0)
+			memcpy(ids[i], e->answer[i]->ids, k * sizeof **ids);
+		in[i] = (struct policy_input){ids[i], k};
+	}
+	if (present == 0) {
+		i = (size_t)(home - pc->sources);
+		ids[i][in[i].n++] = (struct tsnss_identity){
+		    .id = INT64_MAX, .login = e->login, .display_name = ""};
+		fprintf(e->out,
+		    "note:    no backend reports it now; judged "
+		    "as if it joined [%s]\n",
+		    home->name);
+	}
+	judge(e, in);
+	for (i = 0; i < pc->n_sources; i++)
+		free(ids[i]);
+}
+
 static void
 fetched(const struct tsnss_fetch_result *res, void *arg)
 {
-	struct explain *e = arg;
-	struct tsnss_identity *ids, tmp;
-	size_t i, n = 0;
-	int present = 0;
+	struct explain_fetch *f = arg;
+	struct explain *e = f->e;
+	const char *name = e->d->cf->backends[f->idx].name;
 
-	if (res->status != TSNSS_FETCH_OK)
+	if (res->status == TSNSS_FETCH_OK && backend_result_usable(res))
+		e->answer[f->idx] = idlist_from_result(res);
+	else
 		fprintf(e->out,
-		    "backend: %s; judging the login alone, so "
-		    "clashes with other logins cannot show\n",
-		    res->detail ? res->detail : "no answer");
-	ids = xcalloc(res->n_ids + 1, sizeof *ids);
-	for (i = 0; res->status == TSNSS_FETCH_OK && i < res->n_ids; i++) {
-		ids[n++] = *backend_identity(res, i, &tmp);
-		present |= strcasecmp(tmp.login, e->login) == 0;
-	}
-	if (!present) {
-		if (res->status == TSNSS_FETCH_OK)
-			fprintf(e->out, "note:    not in the tailnet as "
-					"tailscaled sees it now; judged as if "
-					"it joined\n");
-		ids[n++] = (struct tsnss_identity){
-		    .id = INT64_MAX, .login = e->login, .display_name = ""};
-	}
-	judge(e, ids, n);
-	free(ids);
-	event_base_loopexit(e->d->base, NULL);
+		    "backend: [%s]: %s; its users are left out, so clashes "
+		    "with them cannot show\n",
+		    name, res->detail ? res->detail : "no answer");
+	if (--e->pending == 0)
+		event_base_loopexit(e->d->base, NULL);
 }
 
 int
 explain_login(struct tsnssd *d, const char *login, FILE *out)
 {
 	char *lower = xstrdup(login);
-	struct explain e = {d, lower, out, 1};
+	struct explain e = {d, lower, out, 1, 0, {NULL}};
+	struct explain_fetch f[POLICY_MAX_SOURCES];
+	size_t i;
 
 	for (char *c = lower; *c != '\0'; c++)
 		*c = (char)tolower((unsigned char)*c);
-	if (backend_fetch(d->backend, fetched, &e) != 0) {
-		fprintf(out, "backend: cannot start a fetch\n");
-		free(lower);
-		return 1;
+	for (i = 0; i < d->cf->n_backends; i++) {
+		f[i] = (struct explain_fetch){&e, i};
+		if (backend_fetch(d->backends[i], fetched, &f[i]) != 0)
+			fprintf(out, "backend: [%s]: cannot start a fetch\n",
+			    d->cf->backends[i].name);
+		else
+			e.pending++;
 	}
-	event_base_dispatch(d->base);
+	if (e.pending > 0)
+		event_base_dispatch(d->base);
+	judge_all(&e);
+	for (i = 0; i < d->cf->n_backends; i++)
+		idlist_free(e.answer[i]);
 	free(lower);
 	return e.rc;
 }

@@ -63,12 +63,23 @@ encode_one(struct sink *k, const struct tsnss_identity *t)
 	recfile_put(&k->buf, &k->len, &k->cap, "\n", 0);
 }
 
+/* "identities.NAME"; NULL: the file of a tsnssd with one backend. */
+static void
+file_name(const char *name, char *out, size_t len)
+{
+	if (name == NULL)
+		snprintf(out, len, "%s", IDSTORE_FILE);
+	else
+		snprintf(out, len, "%s.%s", IDSTORE_FILE, name);
+}
+
 int
-idstore_save(const char *dir, const struct tsnss_identity *ids, size_t n,
-    time_t at, char *err, size_t errlen)
+idstore_save(const char *dir, const char *name,
+    const struct tsnss_identity *ids, size_t n, time_t at, char *err,
+    size_t errlen)
 {
 	struct sink k = {NULL, 0, 0};
-	char *old, why[256];
+	char *old, why[256], file[128];
 	const char *was, *now;
 	size_t i, oldlen;
 	int rc = 0;
@@ -77,8 +88,9 @@ idstore_save(const char *dir, const struct tsnss_identity *ids, size_t n,
 	recfile_put(&k.buf, &k.len, &k.cap, "\n", 0);
 	for (i = 0; i < n; i++)
 		encode_one(&k, &ids[i]);
-	old = recfile_read(dir, IDSTORE_FILE, IDSTORE_MAGIC, IDSTORE_MAX_BYTES,
-	    &oldlen, why, sizeof why);
+	file_name(name, file, sizeof file);
+	old = recfile_read(dir, file, IDSTORE_MAGIC, IDSTORE_MAX_BYTES, &oldlen,
+	    why, sizeof why);
 	/*
 	 * The same answer again: skip the write, unless the time on disk is
 	 * old enough to matter to max_stale after a restart.
@@ -87,8 +99,8 @@ idstore_save(const char *dir, const struct tsnss_identity *ids, size_t n,
 	now = strchr(k.buf, '\n');
 	if (was == NULL || now == NULL || strcmp(was, now) != 0 ||
 	    at - (time_t)strtoll(old, NULL, 10) >= IDSTORE_REWRITE_AFTER)
-		rc = recfile_write(dir, IDSTORE_FILE, IDSTORE_MAGIC, k.buf,
-		    k.len, err, errlen);
+		rc = recfile_write(
+		    dir, file, IDSTORE_MAGIC, k.buf, k.len, err, errlen);
 	free(old);
 	free(k.buf);
 	return rc;
@@ -184,24 +196,26 @@ parse_all(char *body, struct tsnss_identity **ids, size_t *n)
 }
 
 struct idlist *
-idstore_load(const char *dir, time_t *at, char *err, size_t errlen)
+idstore_load(
+    const char *dir, const char *name, time_t *at, char *err, size_t errlen)
 {
 	struct tsnss_fetch_result res = {sizeof res, TSNSS_FETCH_OK, NULL, NULL,
 	    0, sizeof(struct tsnss_identity)};
 	struct tsnss_identity *ids = NULL;
 	struct idlist *l = NULL;
-	char *body, *end;
+	char *body, *end, file[128];
 	size_t len, n = 0;
 
-	body = recfile_read(dir, IDSTORE_FILE, IDSTORE_MAGIC, IDSTORE_MAX_BYTES,
-	    &len, err, errlen);
+	file_name(name, file, sizeof file);
+	body = recfile_read(
+	    dir, file, IDSTORE_MAGIC, IDSTORE_MAX_BYTES, &len, err, errlen);
 	if (body == NULL)
 		return NULL;
 	*at = (time_t)strtoll(body, &end, 10);
 	if (end == body || *end != '\n' || *at <= 0 ||
 	    parse_all(body, &ids, &n) != 0) {
 		snprintf(err, errlen, "%s/%s: rejected: a malformed line", dir,
-		    IDSTORE_FILE);
+		    file);
 	} else {
 		res.ids = ids;
 		res.n_ids = n;

@@ -1,8 +1,9 @@
 /*
- * idstore.h - the last good backend answer on disk (IDSTORE_FILE under
- * the cache directory).  At start tsnssd applies the policy in force and
- * the local accounts as they are now to it, before serving: the persisted
- * snapshot alone would bring back users a local account has since taken.
+ * idstore.h - each backend's last good answer on disk (IDSTORE_FILE.NAME
+ * under the cache directory, NAME being its section).  At start tsnssd applies
+ * the policy in force and the local accounts as they are now to it, before
+ * serving: the persisted snapshot alone would bring back users a local account
+ * has since taken.
  */
 #ifndef TSNSS_IDSTORE_H
 #define TSNSS_IDSTORE_H
@@ -19,14 +20,18 @@ struct idlist;
 #define IDSTORE_MAX_BYTES (64u << 20)
 #define IDSTORE_REWRITE_AFTER 600 /* s: an unchanged answer's time on disk */
 
-/* Write only when the answer differs from what the file holds. */
-int idstore_save(const char *dir, const struct tsnss_identity *ids, size_t n,
-    time_t at, char *err, size_t errlen);
+/*
+ * Write only when the answer differs from what the file holds.  A NULL
+ * name is IDSTORE_FILE alone, as a tsnssd with one backend wrote it.
+ */
+int idstore_save(const char *dir, const char *name,
+    const struct tsnss_identity *ids, size_t n, time_t at, char *err,
+    size_t errlen);
 /*
  * The identities, with their groups and attributes, and when the backend
  * gave them; NULL with err set ("" if there is no file).
  */
 struct idlist *idstore_load(
-    const char *dir, time_t *at, char *err, size_t errlen);
+    const char *dir, const char *name, time_t *at, char *err, size_t errlen);
 
 #endif

@@ -1,11 +1,11 @@
 /*
  * main.c - command line, start-up order, signals.
  *
- * Start-up: config -> backend plugin -> persisted snapshot (published
+ * Start-up: config -> backend plugins -> persisted snapshot (published
  * for the NSS module at once) -> first refresh.  The socket opens as soon
- * as there is something to answer from (a persisted snapshot) or the
- * first refresh has ended either way, so a first start waits at most the
- * backend's timeout.
+ * as there is something to answer from (a persisted snapshot, or the first
+ * snapshot built) or every backend's first fetch has ended either way, so
+ * a first start waits at most the slowest backend's timeout.
  */
 #include "autoconfig.h"
 
@@ -234,14 +234,14 @@ reload(struct tsnssd *d)
 {
 	char err[1024];
 	struct config *cf;
-	struct backend *b;
+	struct backend **b;
 
 	cf = config_load(d->cf->path, err, sizeof err);
 	if (cf == NULL) {
 		log_err("reload refused, keeping the running config: %s", err);
 		return;
 	}
-	b = backend_load(cf, d->base, err, sizeof err);
+	b = backend_load_all(cf, d->base, err, sizeof err);
 	if (b == NULL) {
 		log_err("reload refused, keeping the running config: %s", err);
 		config_free(cf);
@@ -250,13 +250,12 @@ reload(struct tsnssd *d)
 	if (strcmp(cf->socket_path, d->cf->socket_path) != 0)
 		log_warn("a new socket path takes effect at restart");
 	refresh_quiesce(d->refresh); /* a build may still read the old */
-	backend_free(d->backend);
+	backend_free_all(d->backends, d->cf->n_backends);
 	config_free(d->cf);
-	d->backend = b;
+	d->backends = b;
 	d->cf = cf;
 	log_info("configuration reloaded");
-	refresh_reapply(d->refresh);
-	refresh_reset(d->refresh);
+	refresh_reconfigure(d->refresh);
 }
 
 static void
@@ -296,7 +295,7 @@ check_config(const char *path)
 {
 	char err[1024];
 	struct config *cf;
-	struct backend *b;
+	struct backend **b;
 	struct localdb *local;
 	int rc;
 
@@ -305,7 +304,7 @@ check_config(const char *path)
 		fprintf(stderr, "tsnssd: %s\n", err);
 		return 1;
 	}
-	b = backend_load(cf, NULL, err, sizeof err);
+	b = backend_load_all(cf, NULL, err, sizeof err);
 	if (b == NULL) {
 		fprintf(stderr, "tsnssd: %s\n", err);
 		config_free(cf);
@@ -321,7 +320,7 @@ check_config(const char *path)
 		fprintf(stderr, "tsnssd: %s\n", err);
 	else
 		printf("tsnssd: configuration file %s is OK\n", path);
-	backend_free(b);
+	backend_free_all(b, cf->n_backends);
 	config_free(cf);
 	return rc != 0;
 }
@@ -508,8 +507,9 @@ main(int argc, char **argv)
 		daemonize(&d);
 	log_open(o.foreground, o.debug);
 	d.base = event_base_new();
-	d.backend = backend_load(d.cf, d.base, err, sizeof err);
-	if (d.base == NULL || d.backend == NULL) {
+	if (d.base != NULL)
+		d.backends = backend_load_all(d.cf, d.base, err, sizeof err);
+	if (d.base == NULL || d.backends == NULL) {
 		log_err("%s", d.base ? err : "cannot create the event loop");
 		return 1;
 	}
@@ -517,8 +517,8 @@ main(int argc, char **argv)
 		rc = explain_login(&d, o.explain, stdout);
 		goto out;
 	}
-	log_info("tsnssd %s starting, backend %s", PACKAGE_VERSION,
-	    backend_name(d.backend));
+	log_info("tsnssd %s starting, %zu backend%s", PACKAGE_VERSION,
+	    d.cf->n_backends, d.cf->n_backends == 1 ? "" : "s");
 	range_check(&d.cf->policy, "/etc/subuid", "/etc/subgid", "/etc/passwd",
 	    warn_log, NULL);
 	rc = run(&d);
@@ -526,7 +526,7 @@ out:
 	listener_free(d.listener);
 	refresh_free(d.refresh);
 	publisher_free(d.pub);
-	backend_free(d.backend);
+	backend_free_all(d.backends, d.cf->n_backends);
 	snapshot_free(d.snap);
 	config_free(d.cf);
 	event_base_free(d.base);

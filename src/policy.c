@@ -8,6 +8,7 @@
 #include "autoconfig.h"
 
 #include <ctype.h>
+#include <strings.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,10 +21,24 @@
 #include "uidkey.h"
 #include "xmalloc.h"
 
+/* One identity as one source reported it. */
+struct report {
+	const struct tsnss_identity *t;
+	char *login; /* lower-cased; moves to the candidate */
+	size_t src;  /* index into pc->sources */
+	int listed;  /* the source lists its domain */
+};
+
+/* One login, as all sources that report it together make it. */
 struct candidate {
 	const struct user_override *ov; /* [user LOGIN], or NULL */
-	int64_t id;
-	char *login;	    /* lower-cased */
+	const struct report *rep;	/* every report of it, by source */
+	size_t n_rep;
+	size_t src;  /* the first source that lists its domain: it decides */
+	int64_t id;  /* that source's id for it */
+	int made;    /* became a user: */
+	size_t user; /* its index in the result's users */
+	char *login; /* lower-cased */
 	const char *domain; /* points into login */
 	size_t rank;	    /* of the domain in 'domain': 0 first */
 	int renamed;	    /* by its domain's clash_names template */
@@ -54,7 +69,8 @@ mix(uint32_t h, const char *s)
 		h ^= (unsigned char)*s;
 		h *= 16777619u;
 	}
-	return (h ^ 0xff) * 16777619u; /* a separator, so "ab","c" != "a","bc" */
+	return (h ^ 0xff) *
+	       16777619u; /* a separator, so "ab","c" != "a","bc" */
 }
 
 static uint32_t
@@ -66,18 +82,34 @@ mix_u32(uint32_t h, uint32_t v)
 	return mix(h, num);
 }
 
+static uint32_t
+mix_source(uint32_t h, const struct policy_source *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_domains; i++)
+		h = mix(h, s->domains[i]);
+	h = mix_u32(mix_u32(h, s->uid_base), s->uid_max);
+	return mix(mix(h, s->shell), s->home);
+}
+
 uint32_t
 policy_fingerprint(const struct policy_config *pc)
 {
 	uint32_t h = 2166136261u;
 	size_t i, j;
 
-	for (i = 0; i < pc->n_domains; i++)
-		h = mix(h, pc->domains[i]);
-	h = mix_u32(mix_u32(h, pc->uid_base), pc->uid_max);
-	h = mix(mix(mix(h, pc->shell), pc->home), pc->primary_group);
+	const struct policy_source *s0 = &pc->sources[0];
+
+	/* the first source as one was before there could be more */
+	for (i = 0; i < s0->n_domains; i++)
+		h = mix(h, s0->domains[i]);
+	h = mix_u32(mix_u32(h, s0->uid_base), s0->uid_max);
+	h = mix(mix(mix(h, s0->shell), s0->home), pc->primary_group);
 	if (pc->group_prefix != NULL) /* unset: fingerprints as before */
 		h = mix(h, pc->group_prefix);
+	for (i = 1; i < pc->n_sources; i++)
+		h = mix_source(mix(h, pc->sources[i].name), &pc->sources[i]);
 	for (i = 0; i < pc->n_overrides; i++) {
 		const struct user_override *o = &pc->overrides[i];
 
@@ -104,37 +136,14 @@ policy_fingerprint(const struct policy_config *pc)
 uint32_t
 policy_uid(const struct policy_config *pc, const char *login)
 {
-	uint32_t span = pc->uid_max - pc->uid_base + 1;
+	const char *at = strrchr(login, '@');
+	const struct policy_source *s = policy_source_of(pc, at ? at + 1 : "");
+	uint32_t span = s->uid_max - s->uid_base + 1;
 
 	if (pc->uid_key != NULL)
-		return pc->uid_base +
+		return s->uid_base +
 		       uidkey_hash(pc->uid_key, pc->uid_key_len, login) % span;
-	return pc->uid_base + policy_fnv1a32(login, strlen(login)) % span;
-}
-
-/*
- * The names useradd accepts by default, plus dots: a lower-case letter or
- * '_' first, then lower-case letters, digits, '_', '-' and '.', at most 32
- * bytes.  A login outside this is refused, never mangled: mangling could
- * hand one person's files to another.
- */
-int
-policy_valid_name(const char *name)
-{
-	size_t n = strlen(name), i;
-
-	if (n == 0 || n > POLICY_MAX_NAME)
-		return 0;
-	if (!islower((unsigned char)name[0]) && name[0] != '_')
-		return 0;
-	for (i = 1; i < n; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (!islower(c) && !isdigit(c) && c != '_' && c != '-' &&
-		    c != '.')
-			return 0;
-	}
-	return 1;
+	return s->uid_base + policy_fnv1a32(login, strlen(login)) % span;
 }
 
 /* Length of the valid UTF-8 sequence at s, or 0. */
@@ -405,6 +414,8 @@ judge_alone(const struct policy_config *pc, const struct localdb *local,
 	char *at = strrchr(c->login, '@');
 	long rank;
 
+	if (c->why != NULL) /* refused when the sources were merged */
+		return;
 	if (at == NULL || at == c->login) {
 		refuse(c, "login is not of the form name@domain");
 		return;
@@ -455,7 +466,7 @@ by_name(const void *a, const void *b)
 }
 
 static int
-by_uid_then_id(const void *a, const void *b)
+by_uid(const void *a, const void *b)
 {
 	const struct candidate *x = a, *y = b;
 
@@ -463,9 +474,35 @@ by_uid_then_id(const void *a, const void *b)
 		return (x->why != NULL) - (y->why != NULL);
 	if (x->uid != y->uid)
 		return x->uid < y->uid ? -1 : 1;
+	return strcmp(x->login, y->login);
+}
+
+/*
+ * Which of two logins keeps a UID both want: an explicit [user] uid, else
+ * the smaller id in the first source that reports both (ids of different
+ * sources say nothing about each other), else the one an earlier section
+ * reports.  Every host with the same sections agrees.
+ */
+static int
+keeps_uid(const struct candidate *x, const struct candidate *y)
+{
+	size_t i = 0, j = 0;
+
 	if (explicit_uid(x) != explicit_uid(y))
-		return explicit_uid(y) - explicit_uid(x);
-	return x->id < y->id ? -1 : x->id > y->id;
+		return explicit_uid(x);
+	while (i < x->n_rep && j < y->n_rep) {
+		if (x->rep[i].src < y->rep[j].src)
+			i++;
+		else if (x->rep[i].src > y->rep[j].src)
+			j++;
+		else if (x->rep[i].t->id != y->rep[j].t->id)
+			return x->rep[i].t->id < y->rep[j].t->id;
+		else
+			i++, j++;
+	}
+	if (x->src != y->src)
+		return x->src < y->src;
+	return x->id < y->id;
 }
 
 static int
@@ -473,6 +510,8 @@ by_id(const void *a, const void *b)
 {
 	const struct candidate *x = a, *y = b;
 
+	if (x->src != y->src)
+		return x->src < y->src ? -1 : 1;
 	if (x->id != y->id)
 		return x->id < y->id ? -1 : 1;
 	return strcmp(x->login, y->login);
@@ -536,25 +575,27 @@ resolve_name_clashes(const struct policy_config *pc,
 	}
 }
 
-/*
- * Two logins with one UID: an explicit [user] uid keeps it, else the
- * smaller backend id does.
- */
+/* Two logins with one UID: keeps_uid() says which keeps it. */
 static void
-refuse_uid_clashes(struct candidate *c, size_t n)
+refuse_uid_clashes(
+    const struct policy_config *pc, struct candidate *c, size_t n)
 {
-	size_t i, keeper = 0;
+	size_t i, j, k, keeper;
 
-	qsort(c, n, sizeof *c, by_uid_then_id);
-	for (i = 1; i < n && c[i].why == NULL; i++) {
-		if (c[i].uid != c[keeper].uid) {
-			keeper = i;
-			continue;
-		}
-		refuse(&c[i],
-		    "uid %" PRIu32 " is already %s's (smaller user id %" PRId64
-		    ")",
-		    c[i].uid, c[keeper].login, c[keeper].id);
+	qsort(c, n, sizeof *c, by_uid);
+	for (i = 0; i < n && c[i].why == NULL; i = j) {
+		keeper = i;
+		for (j = i + 1;
+		     j < n && c[j].why == NULL && c[j].uid == c[i].uid; j++)
+			if (keeps_uid(&c[j], &c[keeper]))
+				keeper = j;
+		for (k = i; k < j; k++)
+			if (k != keeper)
+				refuse(&c[k],
+				    "uid %" PRIu32 " is already %s's (smaller "
+				    "user id in [%s], or an earlier section)",
+				    c[k].uid, c[keeper].login,
+				    pc->sources[c[keeper].src].name);
 	}
 }
 
@@ -572,13 +613,18 @@ make_user(
     const struct policy_config *pc, struct candidate *c, struct policy_user *u)
 {
 	char gecos[POLICY_MAX_GECOS + 1], home[1024], shell[1024];
-	const char *home_t = pc->home, *shell_t = pc->shell;
+	const char *home_t, *shell_t;
+
+	const struct policy_source *src = &pc->sources[c->src];
 
 	memset(u, 0, sizeof *u);
+	u->source = c->src;
 	u->id = c->id;
 	u->login = c->login;
 	u->name = c->name;
 	u->uid = u->gid = c->uid;
+	home_t = src->home;
+	shell_t = src->shell;
 	if (pc->primary_group != NULL)
 		u->gid = find_static_group(pc, pc->primary_group, 0)->gid;
 	if (c->ov != NULL && c->ov->home != NULL)
@@ -645,24 +691,72 @@ policy_find_user(const struct policy_result *r, const char *login)
 	return NULL;
 }
 
-/* Members named by login become local names; unknown logins drop out. */
+/*
+ * The value of an attribute (role) as the first source that reports the
+ * login and lists its domain gives it, or NULL.
+ */
+static const char *
+attr_of(const struct candidate *c, const char *key, size_t keylen)
+{
+	const struct tsnss_identity *t;
+	size_t i, j;
+
+	for (i = 0; i < c->n_rep; i++) {
+		t = c->rep[i].t;
+		for (j = 0; c->rep[i].listed && t->attrs && j < t->n_attrs; j++)
+			if (strncasecmp(t->attrs[j].key, key, keylen) == 0 &&
+			    t->attrs[j].key[keylen] == '\0')
+				return t->attrs[j].value;
+	}
+	return NULL;
+}
+
+/* members = KEY:VALUE: every user whose attribute KEY is VALUE. */
+static size_t
+add_by_attr(const char *member, const struct candidate *c, size_t n,
+    const struct policy_result *r, char **out)
+{
+	const char *colon = strchr(member, ':'), *v;
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!c[i].made)
+			continue;
+		v = attr_of(&c[i], member, (size_t)(colon - member));
+		if (v != NULL && strcasecmp(v, colon + 1) == 0)
+			out[k++] = xstrdup(r->users[c[i].user].name);
+	}
+	return k;
+}
+
+/*
+ * Members named by login become local names, and KEY:VALUE the users with
+ * that attribute; unknown logins drop out.
+ */
 static void
-resolve_members(const struct static_group *sg, const struct policy_result *r,
-    struct policy_group *g)
+resolve_members(const struct static_group *sg, const struct candidate *c,
+    size_t nc, const struct policy_result *r, struct policy_group *g)
 {
 	const struct policy_user *u;
-	size_t i, n = 0, cap = sg->n_members + (sg->all_users ? r->n_users : 0);
+	size_t i, n = 0, cap = sg->n_members, n_attr = 0;
 
-	g->members = xcalloc(cap, sizeof *g->members);
+	for (i = 0; i < sg->n_members; i++)
+		n_attr += strchr(sg->members[i], ':') != NULL;
+	cap += (sg->all_users || n_attr ? r->n_users : 0) * (n_attr + 1);
+	g->members = xcalloc(cap ? cap : 1, sizeof *g->members);
 	for (i = 0; i < sg->n_members; i++) {
-		if (strchr(sg->members[i], '@') == NULL)
+		if (strchr(sg->members[i], ':') != NULL)
+			n += add_by_attr(
+			    sg->members[i], c, nc, r, g->members + n);
+		else if (strchr(sg->members[i], '@') == NULL)
 			g->members[n++] = xstrdup(sg->members[i]);
 		else if ((u = policy_find_user(r, sg->members[i])) != NULL)
 			g->members[n++] = xstrdup(u->name);
 	}
 	for (i = 0; sg->all_users && i < r->n_users; i++)
 		g->members[n++] = xstrdup(r->users[i].name);
-	qsort(g->members, n, sizeof *g->members, cmp_str);
+	if (n > 0)
+		qsort(g->members, n, sizeof *g->members, cmp_str);
 	g->n_members = 0;
 	for (i = 0; i < n; i++) {
 		if (g->n_members > 0 &&
@@ -690,7 +784,7 @@ note(struct policy_result *r, const char *what, char *why)
 /* [group] sections; one that a local group already holds is left out. */
 static void
 add_static_groups(const struct policy_config *pc, const struct localdb *local,
-    struct policy_result *r)
+    const struct candidate *c, size_t nc, struct policy_result *r)
 {
 	size_t i;
 	char *why, *label;
@@ -711,7 +805,7 @@ add_static_groups(const struct policy_config *pc, const struct localdb *local,
 		}
 		r->groups[r->n_groups].name = xstrdup(sg->name);
 		r->groups[r->n_groups].gid = sg->gid;
-		resolve_members(sg, r, &r->groups[r->n_groups++]);
+		resolve_members(sg, c, nc, r, &r->groups[r->n_groups++]);
 	}
 }
 
@@ -719,46 +813,176 @@ struct policy_result *
 policy_apply(const struct policy_config *pc, const struct localdb *local,
     const struct tsnss_identity *ids, size_t n)
 {
-	return policy_apply_claimed(pc, local, NULL, ids, n);
+	struct policy_input in[POLICY_MAX_SOURCES] = {{ids, n}};
+
+	return policy_apply_claimed(pc, local, NULL, in);
 }
 
-struct policy_result *
-policy_apply_claimed(const struct policy_config *pc,
-    const struct localdb *local, const struct claims *cl,
-    const struct tsnss_identity *ids, size_t n)
+static int
+by_login(const void *a, const void *b)
 {
-	struct policy_result *r = xcalloc(1, sizeof *r);
-	struct candidate *c = xcalloc(n, sizeof *c);
+	const struct report *x = a, *y = b;
+	int d = strcmp(x->login, y->login);
+
+	if (d != 0)
+		return d;
+	if (x->src != y->src)
+		return x->src < y->src ? -1 : 1;
+	return x->t->id < y->t->id ? -1 : x->t->id > y->t->id;
+}
+
+/* Every source's identities, sorted so that one login's are neighbours. */
+static struct report *
+collect_reports(
+    const struct policy_config *pc, const struct policy_input *in, size_t *np)
+{
+	struct report *rep;
+	const char *at;
+	size_t s, i, n = 0;
+
+	for (s = 0; s < pc->n_sources; s++)
+		n += in[s].n;
+	rep = xcalloc(n ? n : 1, sizeof *rep);
+	for (n = 0, s = 0; s < pc->n_sources; s++)
+		for (i = 0; i < in[s].n; i++, n++) {
+			rep[n].t = &in[s].ids[i];
+			rep[n].src = s;
+			rep[n].login = xstrdup(in[s].ids[i].login);
+			for (char *p = rep[n].login; *p != '\0'; p++)
+				*p = (char)tolower((unsigned char)*p);
+			at = strrchr(rep[n].login, '@');
+			rep[n].listed =
+			    at != NULL &&
+			    policy_source_lists(&pc->sources[s], at + 1);
+		}
+	if (n > 0)
+		qsort(rep, n, sizeof *rep, by_login);
+	*np = n;
+	return rep;
+}
+
+/*
+ * One login's reports become one candidate.  The first source that lists
+ * its domain decides its id and display name; one source reporting the
+ * login twice (two accounts whose logins differ in case) leaves it
+ * ambiguous, and nobody gets it.
+ */
+static void
+merge(const struct policy_config *pc, const struct report *rep, size_t n,
+    struct candidate *c)
+{
+	const struct report *d = NULL;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		c[i].id = ids[i].id;
-		c[i].login = xstrdup(ids[i].login);
-		for (char *p = c[i].login; *p != '\0'; p++)
-			*p = (char)tolower((unsigned char)*p);
-		c[i].display = ids[i].display_name ? ids[i].display_name : "";
-		judge_alone(pc, local, cl, &c[i]);
-	}
-	resolve_name_clashes(pc, local, cl, c, n, 0);
-	resolve_name_clashes(pc, local, cl, c, n, 1);
-	refuse_uid_clashes(c, n);
+	c->rep = rep;
+	c->n_rep = n;
+	c->login = xstrdup(rep[0].login);
+	for (i = 0; i < n && d == NULL; i++)
+		d = rep[i].listed ? &rep[i] : NULL;
+	c->src = d ? d->src : rep[0].src;
+	c->id = d ? d->t->id : rep[0].t->id;
+	c->display = d && d->t->display_name ? d->t->display_name : "";
+	for (i = 1; i < n; i++)
+		if (rep[i].src == rep[i - 1].src)
+			refuse(c,
+			    "[%s] reports two accounts with this login "
+			    "(ids %" PRId64 " and %" PRId64 ")",
+			    pc->sources[rep[i].src].name, rep[i - 1].t->id,
+			    rep[i].t->id);
+	if (d == NULL && strrchr(c->login, '@') != NULL)
+		refuse(c, "domain '%s' is not listed in 'domain' of [%s]",
+		    strrchr(c->login, '@') + 1, pc->sources[rep[0].src].name);
+}
 
-	r->users = xcalloc(n, sizeof *r->users);
-	r->groups = xcalloc(n + pc->n_groups, sizeof *r->groups);
-	r->decisions = xcalloc(n, sizeof *r->decisions);
-	qsort(c, n, sizeof *c, by_id);
+static struct candidate *
+merge_all(const struct policy_config *pc, const struct report *rep, size_t nrep,
+    size_t *nc)
+{
+	struct candidate *c = xcalloc(nrep ? nrep : 1, sizeof *c);
+	size_t i, j, n = 0;
+
+	for (i = 0; i < nrep; i = j) {
+		for (j = i + 1;
+		     j < nrep && strcmp(rep[i].login, rep[j].login) == 0; j++)
+			;
+		merge(pc, rep + i, j - i, &c[n++]);
+	}
+	*nc = n;
+	return c;
+}
+
+/* Each accepted user's tailnet groups, from every source listing it. */
+static struct tailnet_member *
+group_members(const struct candidate *c, size_t n,
+    const struct policy_result *r, size_t *nm)
+{
+	struct tailnet_member *m = NULL;
+	size_t i, j, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += c[i].made ? c[i].n_rep : 0;
+	m = xcalloc(k ? k : 1, sizeof *m);
+	for (i = 0, k = 0; i < n; i++)
+		for (j = 0; c[i].made && j < c[i].n_rep; j++) {
+			if (!c[i].rep[j].listed || c[i].rep[j].t->n_groups == 0)
+				continue;
+			m[k].name = r->users[c[i].user].name;
+			m[k].groups = c[i].rep[j].t->groups;
+			m[k++].n_groups = c[i].rep[j].t->n_groups;
+		}
+	*nm = k;
+	return m;
+}
+
+/* Users from the accepted candidates, and a decision for each. */
+static void
+make_users(const struct policy_config *pc, struct candidate *c, size_t n,
+    struct policy_result *r)
+{
+	size_t i;
+
+	r->users = xcalloc(n ? n : 1, sizeof *r->users);
+	r->groups = xcalloc(n + pc->n_groups + 1, sizeof *r->groups);
+	r->decisions = xcalloc(n ? n : 1, sizeof *r->decisions);
+	if (n > 0)
+		qsort(c, n, sizeof *c, by_id);
 	for (i = 0; i < n; i++) {
 		if (c[i].why == NULL &&
 		    make_user(pc, &c[i], &r->users[r->n_users]) == 0) {
 			if (pc->primary_group == NULL)
 				add_private_group(r, &r->users[r->n_users]);
-			r->n_users++;
+			c[i].made = 1;
+			c[i].user = r->n_users++;
 		}
 		record(r, &c[i]);
 	}
+}
+
+struct policy_result *
+policy_apply_claimed(const struct policy_config *pc,
+    const struct localdb *local, const struct claims *cl,
+    const struct policy_input *in)
+{
+	struct policy_result *r = xcalloc(1, sizeof *r);
+	size_t nrep, n, nm, i;
+	struct report *rep = collect_reports(pc, in, &nrep);
+	struct candidate *c = merge_all(pc, rep, nrep, &n);
+	struct tailnet_member *m;
+
+	for (i = 0; i < n; i++)
+		judge_alone(pc, local, cl, &c[i]);
+	resolve_name_clashes(pc, local, cl, c, n, 0);
+	resolve_name_clashes(pc, local, cl, c, n, 1);
+	refuse_uid_clashes(pc, c, n);
+	make_users(pc, c, n, r);
+	add_static_groups(pc, local, c, n, r);
+	m = group_members(c, n, r, &nm);
+	tailnet_groups_add(pc, local, m, nm, r);
+	free(m);
 	free(c);
-	add_static_groups(pc, local, r);
-	tailnet_groups_add(pc, local, ids, n, r);
+	for (i = 0; i < nrep; i++)
+		free(rep[i].login);
+	free(rep);
 	return r;
 }
 

@@ -10,16 +10,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
 #include "localdb.h"
 #include "plugin.h"
+#include "policy-config.h"
 
-#define POLICY_MAX_NAME 32
 #define POLICY_MAX_GECOS 256
 
+/*
+ * One backend's answer, for pc->sources[i]: a policy reads one of these
+ * per source, in section order.  A login reported by several is one user.
+ */
+struct policy_input {
+	const struct tsnss_identity *ids;
+	size_t n;
+};
+
 struct policy_user {
-	int64_t id;
-	char *login; /* lower-cased */
+	size_t source; /* the section that decided this user */
+	int64_t id;    /* that section's id for it */
+	char *login;   /* lower-cased */
 	char *name;
 	uint32_t uid, gid;
 	char *gecos, *home, *shell;
@@ -51,25 +60,27 @@ struct policy_result {
 
 struct claims;
 
-struct policy_result *policy_apply(const struct policy_config *pc,
-    const struct localdb *local, const struct tsnss_identity *ids, size_t n);
-/* The same, where claims (claims.h) own names and UIDs first. */
+/* The answers of all of pc's sources (in[pc->n_sources]), where claims
+ * (claims.h; NULL: none) own names and UIDs first. */
 struct policy_result *policy_apply_claimed(const struct policy_config *pc,
     const struct localdb *local, const struct claims *cl,
-    const struct tsnss_identity *ids, size_t n);
+    const struct policy_input *in);
+/* One answer, of the first source, without claims (tests, tools). */
+struct policy_result *policy_apply(const struct policy_config *pc,
+    const struct localdb *local, const struct tsnss_identity *ids, size_t n);
 /* primary_group's [group] is held by a local group: nobody may get it. */
 int policy_primary_refused(
     const struct policy_config *pc, const struct localdb *local);
 void policy_result_free(struct policy_result *r);
 /* The user a (lower-cased) login became, or NULL. */
-const struct policy_user *policy_find_user(const struct policy_result *r,
-    const char *login);
+const struct policy_user *policy_find_user(
+    const struct policy_result *r, const char *login);
 
 uint32_t policy_fnv1a32(const char *s, size_t len);
 /* Changes whenever a setting that shapes users or groups changes. */
 uint32_t policy_fingerprint(const struct policy_config *pc);
+/* The UID a login's domain rule gives it (no [user], no clashes). */
 uint32_t policy_uid(const struct policy_config *pc, const char *login);
-int policy_valid_name(const char *name);
 void policy_gecos(const char *display, char *out, size_t outlen);
 int policy_expand(const char *tmpl, const struct policy_user *u,
     const char *domain, char *out, size_t outlen);

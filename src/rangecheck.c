@@ -21,7 +21,7 @@ static const struct range systemd_ranges[] = {
 };
 
 struct checker {
-	const struct policy_config *pc;
+	const struct policy_source *src;
 	void (*warn)(const char *msg, void *arg);
 	void *arg;
 	int found;
@@ -33,12 +33,12 @@ overlap(
 {
 	char msg[512];
 
-	if (hi < ck->pc->uid_base || lo > ck->pc->uid_max)
+	if (hi < ck->src->uid_base || lo > ck->src->uid_max)
 		return;
 	snprintf(msg, sizeof msg,
-	    "uid range %u-%u overlaps %s (%lu-%lu); a tailnet user could get "
-	    "an id that is already in use there",
-	    ck->pc->uid_base, ck->pc->uid_max, what, lo, hi);
+	    "[%s]: uid range %u-%u overlaps %s (%lu-%lu); a tailnet user "
+	    "could get an id that is already in use there",
+	    ck->src->name, ck->src->uid_base, ck->src->uid_max, what, lo, hi);
 	ck->warn(msg, ck->arg);
 	ck->found++;
 }
@@ -86,19 +86,38 @@ check_passwd(struct checker *ck, const char *path)
 	fclose(f);
 }
 
+/* Source j's range is an earlier source's: warned about already. */
+static int
+same_range(const struct policy_config *pc, size_t j)
+{
+	size_t i;
+
+	for (i = 0; i < j; i++)
+		if (pc->sources[i].uid_base == pc->sources[j].uid_base &&
+		    pc->sources[i].uid_max == pc->sources[j].uid_max)
+			return 1;
+	return 0;
+}
+
 int
 range_check(const struct policy_config *pc, const char *subuid,
     const char *subgid, const char *passwd,
     void (*warn)(const char *msg, void *arg), void *arg)
 {
-	struct checker ck = {pc, warn, arg, 0};
-	size_t i;
+	struct checker ck = {NULL, warn, arg, 0};
+	size_t i, j;
 
-	for (i = 0; i < sizeof systemd_ranges / sizeof *systemd_ranges; i++)
-		overlap(&ck, systemd_ranges[i].lo, systemd_ranges[i].hi,
-		    systemd_ranges[i].what);
-	check_subid(&ck, subuid);
-	check_subid(&ck, subgid);
-	check_passwd(&ck, passwd);
+	for (j = 0; j < pc->n_sources; j++) {
+		ck.src = &pc->sources[j];
+		if (j > 0 && same_range(pc, j))
+			continue;
+		for (i = 0; i < sizeof systemd_ranges / sizeof *systemd_ranges;
+		     i++)
+			overlap(&ck, systemd_ranges[i].lo, systemd_ranges[i].hi,
+			    systemd_ranges[i].what);
+		check_subid(&ck, subuid);
+		check_subid(&ck, subgid);
+		check_passwd(&ck, passwd);
+	}
 	return ck.found;
 }

@@ -15,8 +15,9 @@ struct tsnssd;
 struct refresh;
 
 /*
- * first_done runs once, after the first fetch ends badly or its snapshot
- * is built.  NULL (logged) if the build worker cannot be set up.
+ * first_done runs once: after the first snapshot is built, or once
+ * every backend's first fetch has ended without one.  NULL (logged) if the
+ * build worker cannot be set up.
  */
 struct refresh *refresh_new(
     struct tsnssd *d, void (*first_done)(struct tsnssd *d));
@@ -32,7 +33,11 @@ void refresh_on_miss(struct refresh *r, const char *name);
 int refresh_asked(struct refresh *r, uid_t uid);
 /* tsnssctl forget: release login's claims; how many there were. */
 size_t refresh_forget(struct refresh *r, const char *login);
-void refresh_reset(struct refresh *r);
+/*
+ * SIGHUP put a new config and new backends in d: keep the answers of the
+ * sections kept, apply the new policy at once, and ask every backend.
+ */
+void refresh_reconfigure(struct refresh *r);
 /*
  * At start: apply the policy and the local accounts as they are now to
  * the last good answer on disk; with wait, before returning (before
@@ -40,11 +45,9 @@ void refresh_reset(struct refresh *r);
  * it is past max_stale); then the persisted snapshot is the fallback.
  */
 int refresh_restore(struct refresh *r, int wait);
-/* Apply a new policy to the last good backend answer at once. */
-void refresh_reapply(struct refresh *r);
 /* Wait for a snapshot build under way: its input may change after. */
 void refresh_quiesce(struct refresh *r);
-/* For tsnssctl status: state, last good fetch, last failure. */
+/* For tsnssctl status: a block per backend section. */
 void refresh_describe(const struct refresh *r, struct evbuffer *b);
 void refresh_free(struct refresh *r);
 

@@ -37,8 +37,12 @@ report_status(const struct tsnssd *d, struct evbuffer *b)
 {
 	const struct stats *s = &d->stats;
 
-	evbuffer_add_printf(
-	    b, "backend:          %s\n", backend_name(d->backend));
+	size_t i;
+
+	evbuffer_add_printf(b, "backends:        ");
+	for (i = 0; i < d->cf->n_backends; i++)
+		evbuffer_add_printf(b, " %s", d->cf->backends[i].name);
+	evbuffer_add_printf(b, "\n");
 	describe_snapshot(d, b);
 	if (d->refresh != NULL)
 		refresh_describe(d->refresh, b);

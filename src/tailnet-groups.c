@@ -55,24 +55,6 @@ tailnet_group_name(const struct policy_config *pc, const char *reported,
 	return out;
 }
 
-static const struct policy_user *
-user_of(const struct policy_result *r, int64_t id)
-{
-	size_t lo = 0, hi = r->n_users;
-
-	while (lo < hi) { /* users are sorted by backend id */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (r->users[mid].id == id)
-			return &r->users[mid];
-		if (r->users[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 static void refuse(struct policy_result *r, const char *group, const char *fmt,
     ...) __attribute__((format(printf, 3, 4)));
 
@@ -107,32 +89,29 @@ by_group(const void *a, const void *b)
 
 /* The (group, member) pairs of every accepted user. */
 static struct pair *
-collect(const struct policy_config *pc, const struct tsnss_identity *ids,
-    size_t n, const struct policy_result *r, size_t *np)
+collect(const struct policy_config *pc, const struct tailnet_member *m,
+    size_t n, size_t *np)
 {
 	struct pair *p = NULL;
-	const struct policy_user *u;
 	const char *why, *prefix = pc->group_prefix ? pc->group_prefix : "";
 	char name[POLICY_MAX_NAME * 4];
 	size_t i, j, k = 0, cap = 0;
 
 	for (i = 0; i < n; i++) {
-		if (ids[i].n_groups == 0 || (u = user_of(r, ids[i].id)) == NULL)
-			continue;
-		for (j = 0; j < ids[i].n_groups; j++) {
+		for (j = 0; j < m[i].n_groups; j++) {
 			if (k == cap) {
 				cap = cap ? cap * 2 : 64;
 				p = xreallocarray(p, cap, sizeof *p);
 			}
 			why = NULL;
-			if (tailnet_group_name(pc, ids[i].groups[j], name,
+			if (tailnet_group_name(pc, m[i].groups[j], name,
 				sizeof name, &why) == NULL)
-				p[k].group = xstrdup(ids[i].groups[j]);
+				p[k].group = xstrdup(m[i].groups[j]);
 			else
 				xasprintf(&p[k].group, "%s%s", prefix, name);
 			p[k].why = why;
 			p[k].base = p[k].group + strlen(prefix);
-			p[k++].member = u->name;
+			p[k++].member = m[i].name;
 		}
 	}
 	if (k > 0) /* qsort of NULL is undefined even for none */
@@ -150,7 +129,8 @@ group_gid(const struct policy_config *pc, const char *base)
 	xasprintf(&key, "group:%s", base);
 	h = policy_fnv1a32(key, strlen(key));
 	free(key);
-	return pc->uid_base + h % (pc->uid_max + 1 - pc->uid_base);
+	return pc->sources[0].uid_base +
+	       h % (pc->sources[0].uid_max + 1 - pc->sources[0].uid_base);
 }
 
 /* Why a tailnet group cannot be this one, or NULL. */
@@ -232,10 +212,10 @@ refuse_gid_clashes(struct policy_result *r, size_t first)
 
 void
 tailnet_groups_add(const struct policy_config *pc, const struct localdb *local,
-    const struct tsnss_identity *ids, size_t n, struct policy_result *r)
+    const struct tailnet_member *m, size_t n, struct policy_result *r)
 {
 	size_t np, i, j, first = r->n_groups;
-	struct pair *p = collect(pc, ids, n, r, &np);
+	struct pair *p = collect(pc, m, n, &np);
 	const char *why;
 	uint32_t gid;
 

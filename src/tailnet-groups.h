@@ -6,7 +6,8 @@
  *                          follow the rule logins follow)
  * each prefixed with group_prefix, with gid
  *   uid_base + fnv1a32("group:" NAME) mod (uid_max + 1 - uid_base)
- * (NAME before the prefix), so every host agrees.  A group whose name or
+ * (NAME before the prefix; the UID range of the first backend section),
+ * so every host agrees.  A group whose name or
  * gid is a local group's, a [group] section's, or a tsnssd user's, or
  * whose gid another tailnet group wants, is refused, and the refusal is
  * recorded as a decision.
@@ -22,9 +23,19 @@
 struct policy_config;
 struct policy_result;
 
-/* Add them to r, whose users and other groups are already decided. */
+/* A user and the groups one source reports it in. */
+struct tailnet_member {
+	const char *name; /* the UNIX user name */
+	const char *const *groups;
+	size_t n_groups;
+};
+
+/*
+ * Add them to r, whose users and other groups are already decided.  A
+ * user may come more than once (once per source).
+ */
 void tailnet_groups_add(const struct policy_config *pc,
-    const struct localdb *local, const struct tsnss_identity *ids, size_t n,
+    const struct localdb *local, const struct tailnet_member *m, size_t n,
     struct policy_result *r);
 
 /*

@@ -5,7 +5,8 @@
  * The two paths through the code:
  *   request: listener.c (socket, connection states) -> request.c (parse,
  *            answer from the snapshot) -> common/snapfile.c (search)
- *   refresh: refresh.c (timer) -> backend.c (plugin fetch) -> build.c
+ *   refresh: source.c (a timer per backend) -> backend.c (plugin fetch)
+ *            -> refresh.c (every source's answer) -> build.c
  *            (worker thread: policy.c, snapshot.c, cache.c, publish.c)
  *            -> swap.c (the snapshot in hand changes, on the loop)
  * The NSS stub mostly skips the request path: it maps what publish.c
@@ -51,7 +52,7 @@ struct stats {
 struct tsnssd {
 	struct event_base *base;
 	struct config *cf;
-	struct backend *backend;
+	struct backend **backends; /* one per backend section of cf */
 	struct snapshot *snap; /* the snapshot in hand, NULL until the first */
 	uint64_t generation;   /* of the newest snapshot built or loaded */
 	struct publisher *pub; /* the file the NSS module maps */

@@ -152,7 +152,7 @@ like "$(cat "$T/tsnssd.log")" "larger than 1048576 bytes" \
 set_api_mode 401
 refresh_and_wait
 refresh_and_wait
-is "$(grep -c 'warning: refresh failed: credentials problem.*HTTP 401' \
+is "$(grep -c 'warning: \[tailscale-api\]: refresh failed: credentials problem.*HTTP 401' \
 	"$T/tsnssd.log")" 1 "a 401 is logged once as a credentials problem"
 is "$(getent passwd alice | cut -d: -f3)" "$ALICE" "and alice still resolves"
 set_api_mode normal

@@ -106,7 +106,7 @@ is "$(ts_requests)" "$polls" "none of it came from polling status"
 # a peer going offline changes no user: nothing is rebuilt or persisted
 snaps=$(builds)
 like "$snaps" '^[1-9][0-9]*$' "each build is logged (so the count below means something)"
-msgs=$("$ctl" status | sed -n 's/^bus messages: *\([0-9]*\),.*/\1/p')
+msgs=$("$ctl" status | sed -n 's/^ *bus messages: *\([0-9]*\),.*/\1/p')
 like "$msgs" '^[0-9]+$' "tsnssctl status counts bus messages"
 cache_before=$(stat -c %Y.%s "$T/cache/snapshot")
 python3 - "$T/tailnet.json" <<'PY'
@@ -118,7 +118,7 @@ json.dump(doc, open(sys.argv[1] + ".new", "w"))
 os.replace(sys.argv[1] + ".new", sys.argv[1])
 PY
 # each message counts once it is applied: wait for the peers' message
-wait_for sh -c "[ \$($ctl status | sed -n 's/^bus messages: *\([0-9]*\),.*/\1/p') -gt $msgs ]"
+wait_for sh -c "[ \$($ctl status | sed -n 's/^ *bus messages: *\([0-9]*\),.*/\1/p') -gt $msgs ]"
 is "$(builds)" "$snaps" "online/offline changes: the snapshot is not rebuilt"
 is "$(stat -c %Y.%s "$T/cache/snapshot")" "$cache_before" \
 	"and not persisted again"
@@ -227,7 +227,7 @@ set_mode normal
 stop_tsnssd
 set_bus silent
 # nothing on disk to serve from: tsnssd waits for its first answer
-rm -f "$T/cache/snapshot" "$T/cache/identities"
+rm -f "$T/cache/snapshot" "$T/cache/identities"*
 start_tsnssd
 like "$(cat "$T/tsnssd.log")" "no whole first message on the IPN bus within 1000 ms" \
 	"a first message that never comes ends the stream (bus_first_ms)"

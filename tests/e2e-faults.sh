@@ -34,15 +34,15 @@ for mode in hang slow http500 garbage truncated badchunk huge close \
 	is "$(timeout 5 getent passwd alice | cut -d: -f3)" "$ALICE" \
 		"$mode: alice still resolves from the last good snapshot"
 done
-like "$(grep -c 'warning: refresh failed' "$T/tsnssd.log")" '^([5-9]|10)$' \
+like "$(grep -c 'warning: \[tailscale\]: refresh failed' "$T/tsnssd.log")" '^([5-9]|10)$' \
 	"each change of error is logged once as a warning"
 
 # the same error again is not another warning
 set_mode http500
 refresh_and_wait "$(grep -c 'refresh failed' "$T/tsnssd.log")"
-w1=$(grep -c 'warning: refresh failed' "$T/tsnssd.log")
+w1=$(grep -c 'warning: \[tailscale\]: refresh failed' "$T/tsnssd.log")
 refresh_and_wait "$(grep -c 'refresh failed' "$T/tsnssd.log")"
-w2=$(grep -c 'warning: refresh failed' "$T/tsnssd.log")
+w2=$(grep -c 'warning: \[tailscale\]: refresh failed' "$T/tsnssd.log")
 is "$w2" "$w1" "a repeated error is not logged again as a warning"
 
 # a flood of misses costs tailscaled at most one request a period
@@ -64,8 +64,16 @@ stop_fake_tailscaled
 start_tsnssd
 is "$(getent passwd alice | cut -d: -f3)" "$ALICE" \
 	"after a restart with tailscaled down, alice resolves from disk"
-like "$(cat "$T/tsnssd.log")" "applying the policy to 1 persisted identities" \
+like "$(cat "$T/tsnssd.log")" "\\[tailscale\\]: 1 persisted identities" \
 	"the log says the users came from disk, through today's policy"
+
+# an upgrade from a tsnssd of one backend: its record had no suffix
+stop_tsnssd
+mv "$T/cache/identities.tailscale" "$T/cache/identities"
+rm -f "$T/cache/snapshot"
+start_tsnssd
+is "$(getent passwd alice | cut -d: -f3)" "$ALICE" \
+	"after an upgrade, alice resolves from the record of the one backend"
 
 # a snapshot built under another policy is not served after a restart
 stop_tsnssd
@@ -87,7 +95,7 @@ write_config --daemon "max_clients = 100" "ttl = 60" "refresh_on_miss = 1" \
 # corrupt cache files are rejected, not trusted
 stop_tsnssd
 printf 'TSSN this is not a snapshot' >"$T/cache/snapshot"
-printf 'tsnssd-identities-1 5 0000000000000000\n1 x\n' >"$T/cache/identities"
+printf 'tsnssd-identities-1 5 0000000000000000\n1 x\n' >"$T/cache/identities.tailscale"
 start_tsnssd
 if getent passwd alice >/dev/null; then
 	fail "a corrupt cache is not trusted"
@@ -95,7 +103,7 @@ else
 	pass "a corrupt cache is not trusted"
 fi
 like "$(cat "$T/tsnssd.log")" "snapshot: rejected" "and the log says so"
-like "$(cat "$T/tsnssd.log")" "identities: rejected" \
+like "$(cat "$T/tsnssd.log")" "identities.tailscale: rejected" \
 	"so does a corrupt record of the last backend answer"
 
 # tsnssd gone, or stopped: lookups return promptly, files users work

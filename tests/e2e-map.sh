@@ -151,7 +151,7 @@ N=100000
 write_config "socket = $T/absent.sock"
 printf '[group everyone]\ngid = 70000\nmembers = *\n' >>"$T/tailscale-nss.conf"
 # without the last backend answer too: tsnssd would rebuild from that
-rm -f "$T/cache/snapshot" "$T/cache/identities"
+rm -f "$T/cache/snapshot" "$T/cache/identities"*
 made=$("$top_builddir/tests/snapgen" "$T/tailscale-nss.conf" $N)
 # among 100k logins a few FNV uids clash: the policy refuses the later ones
 users=${made%% users*}

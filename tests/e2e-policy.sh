@@ -118,7 +118,7 @@ mount --bind "$T/subuid" /etc/subuid 2>/dev/null ||
 	{ touch /etc/subuid && mount --bind "$T/subuid" /etc/subuid; }
 write_config
 out=$("$top_builddir/src/tsnssd" -t -c "$T/tailscale-nss.conf" 2>&1)
-like "$out" "warning: uid range 100000-2147483646 overlaps builder's range in /etc/subuid" \
+like "$out" "warning: \\[tailscale\\]: uid range 100000-2147483646 overlaps builder's range in /etc/subuid" \
 	"-t warns about an overlap with /etc/subuid"
 like "$out" "overlaps systemd-nspawn container UID ranges" \
 	"-t warns about systemd's reserved ranges"

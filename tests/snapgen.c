@@ -60,10 +60,11 @@ main(int argc, char **argv)
 	ids = make_ids(cf->policy.domains[0], n);
 	local = localdb_load("/etc/passwd", "/etc/group");
 	r = policy_apply(&cf->policy, local, ids, n);
-	s = snapshot_build(
-	    r, &(struct snap_meta){now, cf->max_stale ? now + cf->max_stale : 0,
-		   1, policy_fingerprint(&cf->policy), 0,
-		   localdb_files_hash("/etc/passwd", "/etc/group")});
+	s = snapshot_build(r,
+	    &(struct snap_meta){now,
+		cf->backends[0].max_stale ? now + cf->backends[0].max_stale : 0,
+		1, policy_fingerprint(&cf->policy), 0,
+		localdb_files_hash("/etc/passwd", "/etc/group")});
 	if (s == NULL || cache_save(cf->cache_dir, s, err, sizeof err) != 0) {
 		fprintf(stderr, "snapgen: %s\n", s ? err : "build failed");
 		return 1;

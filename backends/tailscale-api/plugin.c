@@ -651,4 +651,5 @@ const struct tsnss_plugin tsnss_plugin = {
     .free = api_free,
     .size = sizeof(struct tsnss_plugin),
     .describe = api_describe,
+    .default_ttl = 300, /* the whole user list, from a rate-limited API */
 };

@@ -20,12 +20,17 @@ static struct snapshot *
 sample(void)
 {
 	static char *domains[] = {"example.com"};
-	static const struct policy_config pc = {.domains = domains,
+	static struct policy_source src = {.name = "tailscale",
+	    .domains = domains,
 	    .n_domains = 1,
 	    .uid_base = 100000,
 	    .uid_max = 2147483646,
 	    .shell = "/bin/sh",
 	    .home = "/home/%u"};
+	static const struct policy_config pc = {.sources = &src,
+	    .n_sources = 1,
+	    .domains = domains,
+	    .n_domains = 1};
 	static const struct tsnss_identity ids[] = {
 	    {1, "alice@example.com", "Alice", NULL, 0, NULL, 0},
 	    {2, "bob@example.com", "Bob", NULL, 0, NULL, 0},

@@ -17,7 +17,8 @@ flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-DTSNSSD_CACHE_DIR=\"/var/cache/tsnssd\" -DTSNSSD_PLUGIN_DIR=\"/\""
 daemon="$src/src/xmalloc.c $src/src/log.c"
 # what the policy needs: keyed UIDs and the claims it consults
-policy="$src/src/policy.c $src/src/uidkey.c $src/src/claims.c \
+policy="$src/src/policy.c $src/src/policy-config.c $src/src/uidkey.c \
+	$src/src/claims.c \
 	$src/src/recfile.c $src/src/fileio.c $src/src/localdb.c \
 	$(pkg-config --libs libcrypto)"
 

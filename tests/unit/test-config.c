@@ -37,14 +37,16 @@ test_good(void)
 	ok(cf != NULL, "minimal config accepted (%s)", err);
 	if (cf == NULL)
 		return;
-	is_str(cf->backend, "tailscale", "backend from section name");
+	is_int(cf->n_backends, 1, "one backend");
+	is_str(cf->backends[0].name, "tailscale", "backend from section name");
 	is_int(cf->policy.n_domains, 1, "one domain");
-	is_int(cf->policy.uid_base, 100000, "default uid_base");
-	is_str(cf->policy.shell, "/bin/bash", "default shell");
-	is_str(cf->policy.home, "/home/%u", "default home");
-	is_int(cf->ttl, 60, "default ttl");
+	is_int(cf->policy.sources[0].uid_base, 100000, "default uid_base");
+	is_str(cf->policy.sources[0].shell, "/bin/bash", "default shell");
+	is_str(cf->policy.sources[0].home, "/home/%u", "default home");
+	is_int(cf->backends[0].ttl, 0, "ttl unset: the plugin's default");
+	is_int(cf->backends[0].max_stale, 7 * 86400, "default max_stale");
 	is_str(cf->socket_path, TSNSSD_SOCKET_PATH, "default socket");
-	is_int(cf->n_settings, 0, "no plugin settings");
+	is_int(cf->backends[0].n_settings, 0, "no plugin settings");
 	config_free(cf);
 
 	cf = parse("[daemon]\n  socket = /tmp/s  # inline comment\n"
@@ -62,11 +64,12 @@ test_good(void)
 	is_int(cf->policy.n_domains, 3, "three domains");
 	is_str(cf->policy.domains[0], "example.com", "domain lower-cased");
 	is_str(cf->policy.domains[2], "github", "bare word domain");
-	is_int(cf->policy.uid_base, 200000, "uid_base");
-	is_int(cf->n_settings, 2, "plugin keys passed on");
-	is_str(cf->settings[0].key, "socket", "plugin key name");
-	is_str(cf->settings[0].value, "/x/ts.sock", "plugin key value");
-	is_int(cf->settings[0].line, 9, "plugin key line");
+	is_int(cf->policy.sources[0].uid_base, 200000, "uid_base");
+	is_int(cf->backends[0].n_settings, 2, "plugin keys passed on");
+	is_str(cf->backends[0].settings[0].key, "socket", "plugin key name");
+	is_str(cf->backends[0].settings[0].value, "/x/ts.sock",
+	    "plugin key value");
+	is_int(cf->backends[0].settings[0].line, 9, "plugin key line");
 	config_free(cf);
 }
 
@@ -82,8 +85,16 @@ test_bad(void)
 	bad("[daemon]\nfrobnicate = 1\n[tailscale]\ndomain=x\n",
 	    "t.conf:2: unknown key 'frobnicate' in [daemon]", "unknown key");
 	bad("[Weird Section]\n", "t.conf:1: unknown section", "bad section");
-	bad("[tailscale]\ndomain=x\n[other]\n", "t.conf:3: a second backend",
-	    "two backends");
+	bad("[tailscale]\ndomain=x\n[other]\n",
+	    "t.conf:3: [other] needs 'domain'",
+	    "a second backend needs its own domain");
+	bad("[tailscale]\ndomain=x\n[tailscale]\ndomain=y\n",
+	    "t.conf:3: [tailscale] is given twice", "one backend twice");
+	bad("[policy]\n[tailscale]\ndomain=x\n[policy]\n",
+	    "t.conf:4: [policy] is given twice", "[policy] twice");
+	bad("[policy]\ndomain=x\n[tailscale]\ndomain=x\n",
+	    "t.conf:2: unknown key 'domain' in [policy]",
+	    "a backend's key in [policy]");
 	bad("[tailscale\n", "t.conf:1: malformed section", "unclosed section");
 	bad("[tailscale]\ndomain=x\njunk\n", "t.conf:3: expected 'key = value'",
 	    "line without =");
@@ -127,6 +138,60 @@ test_bad(void)
 }
 
 static void
+test_multi(void)
+{
+	char err[512], text[4096];
+	struct config *cf;
+	size_t i, o = 0;
+
+	cf = parse("[tailscale]\ndomain = example.com\nttl = 30\n"
+		   "[tailscale-api]\ndomain = example.com corp.example\n"
+		   "shell = /bin/zsh\nmax_stale = 600\ntailnet = t\n"
+		   "[policy]\nprimary_group = staff\n"
+		   "[group staff]\ngid = 5000\nmembers = role:admin, bob\n",
+	    err, sizeof err);
+	ok(cf != NULL, "two backends and [policy] accepted (%s)", err);
+	if (cf == NULL)
+		return;
+	is_int(cf->n_backends, 2, "two backend sections");
+	is_str(cf->backends[1].name, "tailscale-api", "in file order");
+	is_int(cf->backends[0].ttl, 30, "ttl of the first");
+	is_int(cf->backends[1].ttl, 0, "the second's ttl: its plugin's");
+	is_int(cf->backends[1].max_stale, 600, "max_stale per section");
+	is_str(cf->policy.sources[0].shell, "/bin/bash", "shell per section");
+	is_str(cf->policy.sources[1].shell, "/bin/zsh", "shell per section");
+	is_int(cf->backends[1].n_settings, 1, "the plugin's own key");
+	is_int(cf->policy.n_domains, 2, "domains once each, ranked");
+	is_str(cf->policy.domains[1], "corp.example", "in order first listed");
+	is_str(cf->policy.primary_group, "staff", "primary_group in [policy]");
+	is_str(cf->policy.groups[0].members[0], "role:admin",
+	    "members = role:admin");
+	config_free(cf);
+
+	bad("[tailscale]\ndomain=x\n[tailscale-api]\ndomain=x\n"
+	    "uid_base=200000\n",
+	    "[tailscale] and [tailscale-api] both list x with other uid_base",
+	    "one domain, two UID ranges");
+	bad("[tailscale]\ndomain=x\nprimary_group=g\n[tailscale-api]\n"
+	    "domain=y\n[group g]\ngid=5000\n",
+	    "t.conf:3: 'primary_group' is daemon-wide",
+	    "a daemon-wide key in one of two backend sections");
+	bad("[tailscale]\ndomain=x\n[policy]\ngroup_prefix=a\n"
+	    "[tailscale-api]\ndomain=y\ngroup_prefix=b\n",
+	    "'group_prefix' is given twice", "a daemon-wide key twice");
+	bad("[tailscale]\ndomain=x\n[group g]\ngid=5000\nmembers=role:\n",
+	    "member 'role:'", "KEY: without a value");
+	bad("[tailscale]\ndomain=x\n[group g]\ngid=5000\nmembers=:admin\n",
+	    "member ':admin'", ":VALUE without a key");
+	bad("[a]\ndomain=x\nttl=600\nmax_stale=60\n",
+	    "[a]: max_stale must be 0 or at least ttl", "max_stale < ttl");
+	for (i = 0; i <= POLICY_MAX_SOURCES; i++)
+		o += (size_t)snprintf(
+		    text + o, sizeof text - o, "[b%zu]\ndomain=x\n", i);
+	bad(text, "more than 16 backend sections", "17 backend sections");
+}
+
+static void
 test_load(void)
 {
 	char err[512];
@@ -153,6 +218,7 @@ main(void)
 {
 	test_good();
 	test_bad();
+	test_multi();
 	test_load();
 	return done_testing();
 }

@@ -14,13 +14,20 @@
 
 static char *domains[] = {"example.com"};
 static struct static_group wheel = {.name = "wheel", .gid = 4000};
-static struct policy_config pc = {
+static struct policy_source src = {
+    .name = "tailscale",
     .domains = domains,
     .n_domains = 1,
     .uid_base = 100000,
     .uid_max = 2147483646,
     .shell = "/bin/bash",
     .home = "/home/%u",
+};
+static struct policy_config pc = {
+    .sources = &src,
+    .n_sources = 1,
+    .domains = domains,
+    .n_domains = 1,
     .groups = &wheel,
     .n_groups = 1,
 };

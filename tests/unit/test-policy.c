@@ -10,12 +10,29 @@
 #include "uidkey.h"
 #include "tap.h"
 
-static struct policy_config pc = {
+static struct policy_source src0 = {
+    .name = "tailscale",
     .uid_base = 100000,
     .uid_max = 2147483646,
     .shell = "/bin/bash",
     .home = "/home/%u",
 };
+static struct policy_config pc = {.sources = &src0, .n_sources = 1};
+
+/* pc with one source, s, that lists (and so ranks) domains. */
+static struct policy_config
+listing(struct policy_source *s, char **domains, size_t n)
+{
+	struct policy_config p = pc;
+
+	*s = src0;
+	s->domains = domains;
+	s->n_domains = n;
+	p.sources = s;
+	p.domains = domains;
+	p.n_domains = n;
+	return p;
+}
 
 static void
 test_hash(void)
@@ -117,12 +134,11 @@ test_apply(void)
 	    {17, "Bad Name@example.com", "", NULL, 0, NULL, 0},
 	    {18, "dave@github", "", NULL, 0, NULL, 0},
 	};
-	struct policy_config p = pc;
+	struct policy_source s;
+	struct policy_config p = listing(&s, domains, 2);
 	struct localdb *local;
 	struct policy_result *r;
 
-	p.domains = domains;
-	p.n_domains = 2;
 	local = localdb_load("/etc/passwd", "/etc/group"); /* has root */
 	r = policy_apply(&p, local, ids, sizeof ids / sizeof *ids);
 	is_int(r->n_users, 3, "three users accepted");
@@ -184,27 +200,27 @@ test_claims(void)
 	struct tsnss_identity later[] = {
 	    {1, "alice@github", "", NULL, 0, NULL, 0},
 	    {2, "bob@example.com", "", NULL, 0, NULL, 0}};
-	struct policy_config p = pc;
+	struct policy_source s;
+	struct policy_config p = listing(&s, domains, 2);
 	struct localdb *local = localdb_empty();
 	struct claims *cl = claims_new();
+	struct policy_input in1[] = {{first, 1}}, in2[] = {{later, 2}};
 	struct policy_result *r;
 
-	p.domains = domains;
-	p.n_domains = 2;
-	r = policy_apply_claimed(&p, local, cl, first, 1);
+	r = policy_apply_claimed(&p, local, cl, in1);
 	is_int(claims_take(cl, r), 2, "a user claims a name and a uid");
 	policy_result_free(r);
 	ok(claims_name_owner(cl, "alice") != NULL &&
 		strcmp(claims_name_owner(cl, "alice"), "alice@example.com") ==
 		    0,
 	    "alice is alice@example.com's");
-	r = policy_apply_claimed(&p, local, cl, later, 2);
+	r = policy_apply_claimed(&p, local, cl, in2);
 	ok(refused(r, "alice@github", "belongs to alice@example.com"),
 	    "the claimed name is refused to another login, owner absent");
 	policy_result_free(r);
 	p.clash_names = &cn;
 	p.n_clash_names = 1;
-	r = policy_apply_claimed(&p, local, cl, later, 2);
+	r = policy_apply_claimed(&p, local, cl, in2);
 	ok(policy_find_user(r, "alice@github") != NULL &&
 		strcmp(policy_find_user(r, "alice@github")->name, "alice_gh") ==
 		    0,
@@ -224,15 +240,14 @@ test_uid_clash(void)
 	struct tsnss_identity fwd[3], rev[3];
 	const char *logins[] = {
 	    "u1@example.com", "u2@example.com", "u3@example.com"};
-	struct policy_config p = pc;
+	struct policy_source s;
+	struct policy_config p = listing(&s, domains, 1);
 	struct localdb *local = localdb_empty();
 	struct policy_result *a, *b;
 	size_t i;
 
-	p.domains = domains;
-	p.n_domains = 1;
-	p.uid_base = 500000;
-	p.uid_max = 500001;
+	s.uid_base = 500000;
+	s.uid_max = 500001;
 	for (i = 0; i < 3; i++) {
 		fwd[i] = (struct tsnss_identity){
 		    100 + (int64_t)i, logins[i], "", NULL, 0, NULL, 0};
@@ -259,25 +274,154 @@ test_uid_clash(void)
 	localdb_free(local);
 }
 
+static const struct policy_group *
+group_of(const struct policy_result *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_groups; i++)
+		if (strcmp(r->groups[i].name, name) == 0)
+			return &r->groups[i];
+	return NULL;
+}
+
+/*
+ * Two sources: a login both report is one user, the first section decides
+ * its attributes, ids of different sources are never compared, and
+ * members = role:admin takes the role from whichever source gives it.
+ */
+static void
+test_sources(void)
+{
+	char *d_ts[] = {"example.com"}, *d_api[] = {"example.com", "corp.test"};
+	char *all[] = {"example.com", "corp.test"};
+	struct tsnss_attr admin[] = {{"role", "admin"}, {"status", "active"}};
+	struct tsnss_attr member[] = {{"role", "member"}};
+	struct tsnss_identity ts[] = {
+	    {7, "alice@example.com", "Alice (device)", NULL, 0, NULL, 0},
+	    {8, "zed@corp.test", "Zed", NULL, 0, admin, 2},
+	    {9, "dup@example.com", "", NULL, 0, NULL, 0},
+	    {10, "DUP@example.com", "", NULL, 0, NULL, 0},
+	};
+	struct tsnss_identity api[] = {
+	    {900, "Alice@example.com", "Alice Smith", NULL, 0, admin, 2},
+	    {901, "bob@corp.test", "Bob", NULL, 0, member, 1},
+	    {902, "carol@example.com", "Carol", NULL, 0, admin, 1},
+	};
+	struct policy_source src[2] = {src0, src0};
+	char *admins[] = {"role:admin"};
+	struct static_group g = {"admins", 5000, admins, 1, 0, 0};
+	struct policy_config p = pc;
+	struct policy_input in[2] = {{ts, 4}, {api, 3}};
+	struct localdb *local = localdb_empty();
+	struct policy_result *r;
+	const struct policy_user *u;
+	const struct policy_group *gr;
+
+	src[0].domains = d_ts, src[0].n_domains = 1;
+	src[1].name = "tailscale-api", src[1].shell = "/bin/zsh";
+	src[1].domains = d_api, src[1].n_domains = 2;
+	p.sources = src, p.n_sources = 2, p.domains = all, p.n_domains = 2;
+	p.groups = &g, p.n_groups = 1;
+	r = policy_apply_claimed(&p, local, NULL, in);
+	u = policy_find_user(r, "alice@example.com");
+	if (ok(u != NULL, "a login both sources report is a user")) {
+		is_int(u->uid, 346538631, "with the one documented uid");
+		is_str(u->gecos, "Alice (device)",
+		    "the first section decides "
+		    "the display name");
+		is_str(u->shell, "/bin/bash", "and the shell");
+		is_int(u->source, 0, "and is recorded as deciding");
+	}
+	is_int(r->n_decisions, 5, "one decision per login, not per report");
+	ok(refused(r, "zed@corp.test", "not listed in 'domain' of [tailscale]"),
+	    "a source only speaks for the domains its section lists");
+	u = policy_find_user(r, "bob@corp.test");
+	ok(u != NULL && strcmp(u->shell, "/bin/zsh") == 0,
+	    "a user only the second reports gets that section's shell");
+	ok(refused(r, "dup@example.com", "[tailscale] reports two accounts"),
+	    "one source reporting a login twice: nobody gets it");
+	gr = group_of(r, "admins");
+	if (ok(gr != NULL, "[group admins] with members = role:admin")) {
+		is_int(gr->n_members, 2,
+		    "alice (role from the second source) "
+		    "and carol");
+		is_str(gr->members[0], "alice", "alice is an admin");
+		is_str(gr->members[1], "carol", "carol is an admin");
+	}
+	policy_result_free(r);
+	localdb_free(local);
+}
+
+/* One UID wanted by logins of two sources: the ids are not compared. */
+static void
+test_source_clash(void)
+{
+	char *d[] = {"example.com"};
+	struct tsnss_identity one[] = {{500, "u1@example.com", "", 0, 0, 0, 0}};
+	struct tsnss_identity two[] = {{1, "u3@example.com", "", 0, 0, 0, 0}};
+	struct tsnss_identity both_a[] = {
+	    {500, "u1@example.com", "", 0, 0, 0, 0},
+	    {600, "u3@example.com", "", 0, 0, 0, 0}};
+	struct tsnss_identity both_b[] = {{9, "u1@example.com", "", 0, 0, 0, 0},
+	    {2, "u3@example.com", "", 0, 0, 0, 0}};
+	struct policy_source src[2] = {src0, src0};
+	struct policy_config p = pc;
+	struct policy_input in[2] = {{one, 1}, {two, 1}};
+	struct localdb *local = localdb_empty();
+	struct policy_result *r;
+
+	src[0].domains = src[1].domains = d;
+	src[0].n_domains = src[1].n_domains = 1;
+	src[0].uid_base = src[1].uid_base = 500000;
+	src[0].uid_max = src[1].uid_max = 500001; /* u1 and u3 clash */
+	src[1].name = "tailscale-api";
+	p.sources = src, p.n_sources = 2, p.domains = d, p.n_domains = 1;
+	r = policy_apply_claimed(&p, local, NULL, in);
+	ok(refused(r, "u3@example.com", "already u1@example.com's"),
+	    "no source reports both: the earlier section's login keeps it, "
+	    "though its id is larger");
+	policy_result_free(r);
+	in[0] = (struct policy_input){both_a, 2};
+	in[1] = (struct policy_input){both_b, 2};
+	r = policy_apply_claimed(&p, local, NULL, in);
+	ok(refused(r, "u3@example.com", "already u1@example.com's"),
+	    "both reported by both: the first section's ids decide");
+	policy_result_free(r);
+	in[0] = (struct policy_input){NULL, 0};
+	r = policy_apply_claimed(&p, local, NULL, in);
+	ok(refused(r, "u1@example.com", "already u3@example.com's"),
+	    "the first section silent: the second's ids decide");
+	policy_result_free(r);
+	localdb_free(local);
+}
+
 static void
 test_fingerprint(void)
 {
 	char *d1[] = {"example.com"}, *d2[] = {"example.org"};
-	struct policy_config a = pc, b = pc;
+	struct policy_source sa, sb, two[2];
+	struct policy_config a = listing(&sa, d1, 1), b = listing(&sb, d1, 1);
 
-	a.domains = d1;
-	a.n_domains = 1;
-	b.domains = d1;
-	b.n_domains = 1;
 	is_int(policy_fingerprint(&a), policy_fingerprint(&b),
 	    "same policy, same fingerprint");
-	b.domains = d2;
+	/* what a tsnssd of one backend printed: snapshots stay valid */
+	is_int(policy_fingerprint(&a), 0xb8f25c30u,
+	    "one source fingerprints as before there could be two");
+	sb.domains = d2;
 	ok(policy_fingerprint(&a) != policy_fingerprint(&b),
 	    "another domain, another fingerprint");
-	b = a;
-	b.uid_base = 100001;
+	sb = sa;
+	sb.uid_base = 100001;
 	ok(policy_fingerprint(&a) != policy_fingerprint(&b),
 	    "another uid_base, another fingerprint");
+	two[0] = two[1] = sa;
+	two[1].name = "tailscale-api";
+	b = a;
+	b.sources = two;
+	b.n_sources = 2;
+	ok(policy_fingerprint(&a) != policy_fingerprint(&b),
+	    "a second source, another fingerprint");
 }
 
 int
@@ -292,5 +436,7 @@ main(void)
 	test_uidkey();
 	test_claims();
 	test_uid_clash();
+	test_sources();
+	test_source_clash();
 	return done_testing();
 }

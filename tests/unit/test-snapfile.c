@@ -26,12 +26,17 @@ sample(void)
 	static char *domains[] = {"example.com"};
 	static struct static_group groups[] = {
 	    {.name = "staff-ts", .gid = 90000, .all_users = 1, .line = 1}};
-	static struct policy_config pc = {.domains = domains,
+	static struct policy_source src = {.name = "tailscale",
+	    .domains = domains,
 	    .n_domains = 1,
 	    .uid_base = 100000,
 	    .uid_max = 2147483646,
 	    .shell = "/bin/sh",
-	    .home = "/home/%u",
+	    .home = "/home/%u"};
+	static struct policy_config pc = {.sources = &src,
+	    .n_sources = 1,
+	    .domains = domains,
+	    .n_domains = 1,
 	    .groups = groups,
 	    .n_groups = 1};
 	struct tsnss_identity ids[] = {

@@ -16,12 +16,17 @@ static struct policy_result *
 sample(void)
 {
 	static char *domains[] = {"example.com"};
-	static struct policy_config pc = {.domains = domains,
+	static struct policy_source src = {.name = "tailscale",
+	    .domains = domains,
 	    .n_domains = 1,
 	    .uid_base = 100000,
 	    .uid_max = 2147483646,
 	    .shell = "/bin/sh",
 	    .home = "/home/%u"};
+	static struct policy_config pc = {.sources = &src,
+	    .n_sources = 1,
+	    .domains = domains,
+	    .n_domains = 1};
 	struct tsnss_identity ids[] = {
 	    {3, "carol@example.com", "Carol", NULL, 0, NULL, 0},
 	    {1, "alice@example.com", "Alice", NULL, 0, NULL, 0},
