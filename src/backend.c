@@ -202,12 +202,6 @@ backend_identity(
 	return tmp;
 }
 
-const char *
-backend_name(const struct backend *b)
-{
-	return b->plugin->name;
-}
-
 void
 backend_free(struct backend *b)
 {

@@ -38,7 +38,6 @@ int backend_result_usable(const struct tsnss_fetch_result *res);
  */
 const struct tsnss_identity *backend_identity(
     const struct tsnss_fetch_result *res, size_t i, struct tsnss_identity *tmp);
-const char *backend_name(const struct backend *b);
 void backend_free(struct backend *b);
 
 #endif
