@@ -1,29 +1,25 @@
 /*
  * http.h - HTTPS requests to the control-plane API with libcurl's multi
- * interface on the daemon's libevent loop.  Nothing here blocks: a
- * request is only queued, and its callback runs later from the loop,
- * exactly once, unless http_free() cancels it first.
+ * interface on the daemon's libevent loop (common/httpreq.h).  Nothing
+ * here blocks: a request is only queued, and its callback runs later
+ * from the loop, exactly once, unless http_free() cancels it first.
  */
 #ifndef TSNSS_API_HTTP_H
 #define TSNSS_API_HTTP_H
 
 #include <stddef.h>
 
+#include "httpreq.h"
+
 #pragma GCC visibility push(hidden)
 
 struct event_base;
 struct http;
 
-struct http_reply {
-	int curl_code;	  /* CURLcode, 0 when a whole answer came back */
-	long status;	  /* HTTP status, 0 if there was no answer */
-	const char *body; /* NUL-terminated, never NULL */
-	size_t len;
-	/* NULL for a 2xx answer; else a sentence naming the URL, no secret */
-	const char *error;
-};
-
-typedef void http_done_fn(const struct http_reply *reply, void *arg);
+/*
+ * done gets a struct httpreq_reply: error is NULL for a 2xx answer, else
+ * a sentence naming the URL (what), never a secret.
+ */
 
 struct http_request {
 	const char *url;
@@ -45,7 +41,7 @@ struct http *http_new(struct event_base *base, long timeout_ms, long connect_ms,
  * the request ends.  Returns 0, or -1 (then done is never called).
  */
 int http_start(struct http *h, const struct http_request *req,
-    http_done_fn *done, void *arg);
+    httpreq_done_fn *done, void *arg);
 
 /* Cancel whatever is under way and free; safe inside a done callback. */
 void http_free(struct http *h);

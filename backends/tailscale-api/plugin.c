@@ -373,8 +373,8 @@ is_credentials(long status)
 	return status == 401 || status == 403;
 }
 
-static void on_users(const struct http_reply *reply, void *arg);
-static void on_token(const struct http_reply *reply, void *arg);
+static void on_users(const struct httpreq_reply *reply, void *arg);
+static void on_token(const struct httpreq_reply *reply, void *arg);
 
 static int
 cannot_start(struct api_plugin *p, const char *url)
@@ -437,7 +437,7 @@ start(struct api_plugin *p)
 }
 
 static void
-report_http(struct api_plugin *p, const struct http_reply *reply)
+report_http(struct api_plugin *p, const struct httpreq_reply *reply)
 {
 	char detail[700];
 
@@ -459,7 +459,7 @@ report_http(struct api_plugin *p, const struct http_reply *reply)
 }
 
 static void
-on_token(const struct http_reply *reply, void *arg)
+on_token(const struct httpreq_reply *reply, void *arg)
 {
 	struct api_plugin *p = arg;
 	char why[200], detail[700];
@@ -513,7 +513,7 @@ report_empty(struct api_plugin *p)
 }
 
 static void
-on_users(const struct http_reply *reply, void *arg)
+on_users(const struct httpreq_reply *reply, void *arg)
 {
 	struct api_plugin *p = arg;
 	struct api_users *u;
