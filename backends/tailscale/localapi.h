@@ -1,6 +1,7 @@
 /*
  * localapi.h - GET requests to tailscaled's LocalAPI over its unix socket,
- * with libcurl's multi interface driven by the caller's libevent loop.
+ * with libcurl's multi interface driven by the caller's libevent loop
+ * (common/httpreq.h).
  *
  * Nothing here blocks: localapi_get() only queues the transfer, and the
  * callback runs later from the event loop, exactly once per request that
@@ -11,32 +12,20 @@
 
 #include <stddef.h>
 
+#include "httpreq.h"
+
 /* Internal to the plugin: only tsnss_plugin leaves the module. */
 #pragma GCC visibility push(hidden)
 
 struct event_base;
 struct localapi;
 
-struct localapi_reply {
-	int curl_code;	  /* CURLcode, 0 when a whole answer came back */
-	long http_status; /* 0 if there was no answer */
-	const char *body; /* the bytes received, NUL-terminated; never NULL */
-	size_t len;
-	const char *version; /* the Tailscale-Version header, or "" */
-	/*
-	 * NULL if curl_code is 0 and http_status is 200; else a sentence for
-	 * the admin, which names the socket or quotes the start of the body.
-	 */
-	const char *error;
-};
-
-/* reply and everything it points to are valid only during the call. */
-typedef void localapi_done_fn(const struct localapi_reply *reply, void *arg);
 /*
- * Bytes of a streamed 200 answer as they arrive, from inside libcurl:
- * must not call into this localapi.  Nonzero abandons the stream.
+ * done gets a struct httpreq_reply: error is NULL if the transfer ended
+ * well with HTTP 200, else a sentence for the admin, which names the
+ * socket or quotes the start of the body; header is the answer's
+ * Tailscale-Version, or "".
  */
-typedef int localapi_sink_fn(const char *data, size_t len, void *arg);
 
 /*
  * socket: tailscaled's unix socket; timeout_ms bounds a whole request (0:
@@ -52,14 +41,15 @@ struct localapi *localapi_new(struct event_base *base, const char *socket,
  * request could not even be set up (then done is never called).
  */
 int localapi_get(
-    struct localapi *la, const char *path, localapi_done_fn *done, void *arg);
+    struct localapi *la, const char *path, httpreq_done_fn *done, void *arg);
 
 /*
- * Start a GET whose 200 body goes to sink as it arrives (any other
- * answer's body is kept, for the error); done is called at its end.
+ * Start a GET whose 200 body goes to sink as it arrives, at most 256 KiB
+ * a turn of the loop (any other answer's body is kept, for the error);
+ * done is called at its end.
  */
 int localapi_stream(struct localapi *la, const char *path,
-    localapi_sink_fn *sink, localapi_done_fn *done, void *arg);
+    httpreq_sink_fn *sink, httpreq_done_fn *done, void *arg);
 
 /*
  * Cancel every request under way (their callbacks are not called) and

@@ -310,7 +310,7 @@ report_status(struct ts_plugin *p, const struct ts_status *st)
 }
 
 static void
-on_reply(const struct localapi_reply *reply, void *arg)
+on_reply(const struct httpreq_reply *reply, void *arg)
 {
 	struct ts_plugin *p = arg;
 	struct ts_status *st;

@@ -99,12 +99,12 @@ mask_for(const char *version)
 
 /* The version from the header, else from the body. */
 static void
-reply_version(const struct localapi_reply *reply, char *out, size_t len)
+reply_version(const struct httpreq_reply *reply, char *out, size_t len)
 {
 	struct ts_status *st;
 	char err[64];
 
-	snprintf(out, len, "%s", reply->version ? reply->version : "");
+	snprintf(out, len, "%s", reply->header);
 	if (out[0] != '\0' ||
 	    ts_status_parse(reply->body, reply->len, &st, err, sizeof err) < 0)
 		return;
@@ -164,10 +164,10 @@ on_bytes(const char *data, size_t len, void *arg)
 
 /* A refusal that will not go away by reconnecting: poll instead. */
 static int
-refused_for_good(const struct localapi_reply *reply, int live)
+refused_for_good(const struct httpreq_reply *reply, int live)
 {
-	return reply->http_status == 404 ||
-	       (!live && reply->http_status >= 400 && reply->http_status < 500);
+	return reply->status == 404 ||
+	       (!live && reply->status >= 400 && reply->status < 500);
 }
 
 static void
@@ -187,7 +187,7 @@ fall_back(struct watch *w, const char *why)
 }
 
 static void
-on_stream_end(const struct localapi_reply *reply, void *arg)
+on_stream_end(const struct httpreq_reply *reply, void *arg)
 {
 	struct watch *w = arg;
 	char why[300];
@@ -262,7 +262,7 @@ went_down(struct watch *w, const char *why)
 
 /* A live stream went quiet: is tailscaled still the one we follow? */
 static void
-checked(struct watch *w, const struct localapi_reply *reply)
+checked(struct watch *w, const struct httpreq_reply *reply)
 {
 	char version[64], why[300];
 
@@ -284,7 +284,7 @@ checked(struct watch *w, const struct localapi_reply *reply)
 }
 
 static void
-on_probe(const struct localapi_reply *reply, void *arg)
+on_probe(const struct httpreq_reply *reply, void *arg)
 {
 	struct watch *w = arg;
 	char why[300];
