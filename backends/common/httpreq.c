@@ -346,6 +346,7 @@ on_done(CURL *easy, CURLcode code, const char *why, void *arg)
 	reply.body = r->body != NULL ? r->body : "";
 	reply.len = r->len;
 	reply.header = r->header;
+	reply.limits = &c->lim;
 	reply.what = r->what;
 	reply.curl_error = r->errbuf;
 	reply.easy = easy;

@@ -43,7 +43,8 @@ struct httpreq_reply {
 	/* NULL when all went well; else the client's sentence for the admin */
 	const char *error;
 	/* What the client's describe function words the error from: */
-	const char *what;	/* spec.what, else the URL */
+	const struct httpreq_limits *limits; /* the client's */
+	const char *what;		     /* spec.what, else the URL */
 	const char *curl_error; /* libcurl's words on the failure, or "" */
 	CURL *easy;		/* for curl_easy_getinfo() */
 	int too_big;		/* the body would pass max_bytes */

@@ -10,20 +10,13 @@
 #endif
 
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "http.h"
 
 #define EXCERPT 160
 
-struct http {
-	struct httpreq_client *client;
-	long timeout_ms;
-	size_t max_bytes;
-};
-
 int
-http_start(struct http *h, const struct http_request *req,
+http_start(struct httpreq_client *client, const struct http_request *req,
     httpreq_done_fn *done, void *arg)
 {
 	struct httpreq_spec spec = {
@@ -33,7 +26,7 @@ http_start(struct http *h, const struct http_request *req,
 	    .secret = req->form != NULL, /* the answer is a token */
 	    .https = 1,
 	};
-	struct httpreq *r = httpreq_new(h->client, &spec, done, arg);
+	struct httpreq *r = httpreq_new(client, &spec, done, arg);
 
 	if (r == NULL)
 		return -1;
@@ -46,19 +39,19 @@ http_start(struct http *h, const struct http_request *req,
 static const char *
 describe(const struct httpreq_reply *reply, void *arg, char *msg, size_t len)
 {
-	const struct http *h = arg;
 	char body[EXCERPT + 4];
 
+	(void)arg;
 	if (reply->code == CURLE_OK && reply->status >= 200 &&
 	    reply->status < 300)
 		return NULL;
 	if (reply->code == CURLE_OPERATION_TIMEDOUT)
 		snprintf(msg, len, "%s timed out after %ld ms", reply->what,
-		    h->timeout_ms);
+		    reply->limits->timeout_ms);
 	else if (reply->too_big)
 		snprintf(msg, len,
 		    "answer from %s larger than %zu bytes (max_answer_bytes)",
-		    reply->what, h->max_bytes);
+		    reply->what, reply->limits->max_bytes);
 	else if (reply->no_memory)
 		snprintf(msg, len, "out of memory reading %s", reply->what);
 	else if (reply->code != CURLE_OK)
@@ -73,7 +66,7 @@ describe(const struct httpreq_reply *reply, void *arg, char *msg, size_t len)
 	return msg;
 }
 
-struct http *
+struct httpreq_client *
 http_new(
     struct event_base *base, long timeout_ms, long connect_ms, size_t max_bytes)
 {
@@ -82,25 +75,6 @@ http_new(
 	    .connect_ms = connect_ms,
 	    .max_bytes = max_bytes,
 	};
-	struct http *h = calloc(1, sizeof *h);
 
-	if (h == NULL)
-		return NULL;
-	h->timeout_ms = timeout_ms;
-	h->max_bytes = max_bytes;
-	if ((h->client = httpreq_client_new(base, &lim, describe, h)) == NULL) {
-		free(h);
-		return NULL;
-	}
-	return h;
-}
-
-/* Safe inside a done callback, as httpreq_client_free() is. */
-void
-http_free(struct http *h)
-{
-	if (h == NULL)
-		return;
-	httpreq_client_free(h->client);
-	free(h);
+	return httpreq_client_new(base, &lim, describe, NULL);
 }

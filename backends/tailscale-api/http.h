@@ -2,7 +2,8 @@
  * http.h - HTTPS requests to the control-plane API with libcurl's multi
  * interface on the daemon's libevent loop (common/httpreq.h).  Nothing
  * here blocks: a request is only queued, and its callback runs later
- * from the loop, exactly once, unless http_free() cancels it first.
+ * from the loop, exactly once, unless httpreq_client_free() cancels it
+ * first.
  */
 #ifndef TSNSS_API_HTTP_H
 #define TSNSS_API_HTTP_H
@@ -14,7 +15,6 @@
 #pragma GCC visibility push(hidden)
 
 struct event_base;
-struct http;
 
 /*
  * done gets a struct httpreq_reply: error is NULL for a 2xx answer, else
@@ -32,19 +32,18 @@ struct http_request {
 /*
  * timeout_ms bounds a whole request, connect_ms its connection,
  * max_bytes its body.  Returns NULL if out of memory.  Does no I/O.
+ * httpreq_client_free() cancels whatever is under way and frees it,
+ * safe inside a done callback.
  */
-struct http *http_new(struct event_base *base, long timeout_ms, long connect_ms,
-    size_t max_bytes);
+struct httpreq_client *http_new(struct event_base *base, long timeout_ms,
+    long connect_ms, size_t max_bytes);
 
 /*
  * Start a request; the bearer token and form are copied and wiped when
  * the request ends.  Returns 0, or -1 (then done is never called).
  */
-int http_start(struct http *h, const struct http_request *req,
+int http_start(struct httpreq_client *client, const struct http_request *req,
     httpreq_done_fn *done, void *arg);
-
-/* Cancel whatever is under way and free; safe inside a done callback. */
-void http_free(struct http *h);
 
 #pragma GCC visibility pop
 

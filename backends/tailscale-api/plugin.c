@@ -56,7 +56,8 @@ struct api_plugin {
 	char *secret_file; /* oauth_secret_file */
 	long timeout_ms;
 	size_t max_bytes;
-	struct http *http; /* made at the first fetch: init does no I/O */
+	/* made at the first fetch: init does no I/O */
+	struct httpreq_client *http;
 	struct event *defer;
 	char defer_why[300];
 	tsnss_fetch_done_fn *done;
@@ -628,7 +629,7 @@ api_free(void *state)
 
 	if (p == NULL)
 		return;
-	http_free(p->http);
+	httpreq_client_free(p->http);
 	if (p->defer != NULL)
 		event_free(p->defer);
 	drop_token(p);

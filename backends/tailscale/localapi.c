@@ -33,8 +33,6 @@
 struct localapi {
 	struct httpreq_client *client;
 	char *socket;
-	long timeout_ms;
-	size_t max_bytes;
 };
 
 static void
@@ -104,7 +102,7 @@ describe_curl(const struct localapi *la, const struct httpreq_reply *reply,
 	switch (reply->code) {
 	case CURLE_OPERATION_TIMEDOUT:
 		snprintf(msg, len, "tailscaled at %s timed out after %ld ms",
-		    la->socket, la->timeout_ms);
+		    la->socket, reply->limits->timeout_ms);
 		return;
 	case CURLE_COULDNT_CONNECT:
 		curl_easy_getinfo(reply->easy, CURLINFO_OS_ERRNO, &oserr);
@@ -124,7 +122,7 @@ describe_curl(const struct localapi *la, const struct httpreq_reply *reply,
 		snprintf(msg, len,
 		    "answer larger than %zu bytes from tailscaled at %s "
 		    "(max_answer_bytes)",
-		    la->max_bytes, la->socket);
+		    reply->limits->max_bytes, la->socket);
 	else if (reply->no_memory)
 		snprintf(msg, len, "out of memory reading tailscaled's answer");
 	else
@@ -167,8 +165,6 @@ localapi_new(struct event_base *base, const char *socket, long timeout_ms,
 
 	if (la == NULL)
 		return NULL;
-	la->timeout_ms = timeout_ms;
-	la->max_bytes = max_bytes;
 	la->socket = strdup(socket);
 	la->client = httpreq_client_new(base, &lim, describe, la);
 	if (la->socket == NULL || la->client == NULL) {
