@@ -18,7 +18,6 @@
 #include "cache.h"
 #include "fileio.h"
 #include "snapshot.h"
-#include "xmalloc.h"
 
 #define CACHE_FILE "snapshot"
 
@@ -35,7 +34,6 @@ cache_load(const char *dir, uint32_t policy, char *err, size_t errlen)
 {
 	char path[PATH_MAX], why[256];
 	struct snapshot *s;
-	unsigned char *buf;
 	struct stat st;
 	int fd;
 
@@ -58,15 +56,8 @@ cache_load(const char *dir, uint32_t policy, char *err, size_t errlen)
 		close(fd);
 		return NULL;
 	}
-	buf = xmalloc((size_t)st.st_size);
-	if (fileio_read_all(fd, buf, (size_t)st.st_size) != 0) {
-		snprintf(err, errlen, "%s: short read", path);
-		free(buf);
-		close(fd);
-		return NULL;
-	}
+	s = snapshot_map(fd, (size_t)st.st_size, why, sizeof why);
 	close(fd);
-	s = snapshot_adopt(buf, (size_t)st.st_size, why, sizeof why);
 	if (s == NULL) {
 		snprintf(err, errlen, "%s: rejected: %s", path, why);
 	} else if (s->h->policy != policy) {

@@ -18,7 +18,7 @@
 struct policy_result;
 
 struct snapshot {
-	unsigned char *buf; /* malloc'd, or mapped from the published file */
+	unsigned char *buf; /* malloc'd, or mapped (mapped != 0) */
 	size_t len;
 	const struct tsnss_snap_header *h; /* buf's own header */
 	struct tsnss_snap v;		   /* the reader's view of buf */
@@ -43,10 +43,13 @@ struct snapshot *snapshot_build(
  */
 struct snapshot *snapshot_adopt(
     unsigned char *buf, size_t len, char *err, size_t errlen);
+/* The same for the len bytes of file fd, mapped (read-only, private). */
+struct snapshot *snapshot_map(int fd, size_t len, char *err, size_t errlen);
 void snapshot_free(struct snapshot *s);
 /*
  * Read s from now on through a read-only mapping of fd, the file s was
- * just written to, and free its own copy: the daemon then holds in memory
+ * just written to, and let go of its own bytes (a copy, or a mapping of
+ * the persisted file): the daemon then holds in memory
  * only the pages a lookup touches, shared with the NSS module's.  s is
  * unchanged if the mapping fails.
  */

@@ -121,6 +121,38 @@ test_corruption(struct snapshot *s)
 	is_int(rejected, len, "every truncation is rejected");
 }
 
+/*
+ * A persisted snapshot is read through a mapping of its file, then of
+ * the file published from it: the switch must happen, and let go of the
+ * first mapping.
+ */
+static void
+test_use_file(struct snapshot *t, const char *dir)
+{
+	char path[300];
+	unsigned char *before = t->buf;
+	struct tsnss_pw u;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/published", dir);
+	f = fopen(path, "w+");
+	if (f == NULL || fwrite(t->buf, 1, t->len, f) != t->len ||
+	    fflush(f) != 0) {
+		ok(0, "published copy written");
+		if (f != NULL)
+			fclose(f);
+		return;
+	}
+	ok(t->mapped, "a persisted snapshot is mapped, not copied");
+	snapshot_use_file(t, fileno(f));
+	ok(t->mapped && t->buf != before,
+	    "it is read through the published file from then on");
+	ok(tsnss_snap_user_by_name(&t->v, "bob", &u) == TSNSS_SNAP_FOUND,
+	    "and still finds bob");
+	fclose(f);
+	unlink(path);
+}
+
 static void
 test_cache(struct snapshot *s)
 {
@@ -138,6 +170,8 @@ test_cache(struct snapshot *s)
 	t = cache_load(dir, 7, err, sizeof err);
 	ok(t != NULL && t->len == s->len && !memcmp(t->buf, s->buf, s->len),
 	    "cache loads back identical");
+	if (t != NULL)
+		test_use_file(t, dir);
 	snapshot_free(t);
 	t = cache_load(dir, 8, err, sizeof err);
 	ok(t == NULL && strstr(err, "another identity policy"),
