@@ -1,8 +1,8 @@
 /*
  * main.c - command line, start-up order, signals.
  *
- * Start-up: config -> backend plugins -> persisted snapshot (published
- * for the NSS module at once) -> first refresh.  The socket opens as soon
+ * Start-up: config -> persisted snapshot (published for the NSS module
+ * at once) -> backend plugins -> first refresh.  The socket opens as soon
  * as there is something to answer from (a persisted snapshot, or the first
  * snapshot built) or every backend's first fetch has ended either way, so
  * a first start waits at most the slowest backend's timeout.
@@ -377,6 +377,37 @@ load_persisted(struct tsnssd *d, int current)
 }
 
 /*
+ * The signals run() handles.  Until it does, they are held: a map
+ * published before then must still be withdrawn when we are stopped.
+ */
+static const int handled_sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
+
+static void
+hold_signals(int how)
+{
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof handled_sigs / sizeof handled_sigs[0]; i++)
+		sigaddset(&set, handled_sigs[i]);
+	sigprocmask(how, &set, NULL);
+}
+
+/*
+ * The persisted snapshot, published before the backends are loaded
+ * (their libraries take milliseconds to map): the first answer after a
+ * restart waits for nothing else.
+ */
+static void
+publish_early(struct tsnssd *d)
+{
+	hold_signals(SIG_BLOCK);
+	d->pub = publisher_new(d->cf->map_path);
+	(void)load_persisted(d, 1);
+}
+
+/*
  * Each client holds a descriptor: take the hard limit, and keep
  * max_clients below it so accept() never meets EMFILE.
  */
@@ -435,30 +466,29 @@ dispatch(struct tsnssd *d)
 static int
 run(struct tsnssd *d)
 {
-	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
-	struct event *ev[sizeof sigs / sizeof sigs[0]], *wait;
+	struct event *ev[sizeof handled_sigs / sizeof handled_sigs[0]], *wait;
 	struct timeval tv = {READY_WAIT, 0};
 	size_t i;
 	int served;
 
-	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-		ev[i] = evsignal_new(d->base, sigs[i], on_signal, d);
+	for (i = 0; i < sizeof ev / sizeof ev[0]; i++) {
+		ev[i] = evsignal_new(d->base, handled_sigs[i], on_signal, d);
 		evsignal_add(ev[i], NULL);
 	}
+	hold_signals(SIG_UNBLOCK);
 	wait = evtimer_new(d->base, on_ready_wait, d);
 	evtimer_add(wait, &tv);
 	raise_fd_limit(d);
 	d->on_serving = on_serving;
-	d->pub = publisher_new(d->cf->map_path);
 	/*
 	 * The last good answer, through today's policy and local accounts,
 	 * before anything is served: at once from the persisted snapshot if
-	 * the local accounts did not change since it was built (first, before
-	 * even the claims are read; rebuilt in the background all the same),
-	 * else rebuilt first; the persisted snapshot as it is only without a
-	 * persisted answer.
+	 * the local accounts did not change since it was built (published
+	 * first, before even the backends were loaded; rebuilt in the
+	 * background all the same), else rebuilt first; the persisted
+	 * snapshot as it is only without a persisted answer.
 	 */
-	served = load_persisted(d, 1) == 0;
+	served = d->snap != NULL;
 	d->refresh = refresh_new(d, start_listening);
 	if (d->refresh == NULL)
 		return 1;
@@ -473,7 +503,7 @@ run(struct tsnssd *d)
 	/* stopped on purpose: the NSS module must not go on answering */
 	refresh_quiesce(d->refresh);
 	publisher_withdraw(d->pub);
-	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+	for (i = 0; i < sizeof ev / sizeof ev[0]; i++)
 		event_free(ev[i]);
 	event_free(wait);
 	return d->listener != NULL ? 0 : 1;
@@ -506,19 +536,24 @@ main(int argc, char **argv)
 	if (!o.foreground)
 		daemonize(&d);
 	log_open(o.foreground, o.debug);
+	if (o.explain == NULL) {
+		log_info("tsnssd %s starting, %zu backend%s", PACKAGE_VERSION,
+		    d.cf->n_backends, d.cf->n_backends == 1 ? "" : "s");
+		publish_early(&d);
+	}
 	d.base = event_base_new();
 	if (d.base != NULL)
 		d.backends = backend_load_all(d.cf, d.base, err, sizeof err);
 	if (d.base == NULL || d.backends == NULL) {
 		log_err("%s", d.base ? err : "cannot create the event loop");
-		return 1;
+		publisher_withdraw(d.pub);
+		rc = 1;
+		goto out;
 	}
 	if (o.explain != NULL) {
 		rc = explain_login(&d, o.explain, stdout);
 		goto out;
 	}
-	log_info("tsnssd %s starting, %zu backend%s", PACKAGE_VERSION,
-	    d.cf->n_backends, d.cf->n_backends == 1 ? "" : "s");
 	range_check(&d.cf->policy, "/etc/subuid", "/etc/subgid", "/etc/passwd",
 	    warn_log, NULL);
 	rc = run(&d);
@@ -529,6 +564,7 @@ out:
 	backend_free_all(d.backends, d.cf->n_backends);
 	snapshot_free(d.snap);
 	config_free(d.cf);
-	event_base_free(d.base);
+	if (d.base != NULL)
+		event_base_free(d.base);
 	return rc;
 }

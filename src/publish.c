@@ -106,7 +106,7 @@ publisher_fd(const struct publisher *p)
 void
 publisher_withdraw(struct publisher *p)
 {
-	if (p->fd < 0)
+	if (p == NULL || p->fd < 0)
 		return;
 	unlink(p->path);
 	let_go(p);

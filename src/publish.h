@@ -16,7 +16,8 @@ int publisher_publish(
     struct publisher *p, const struct snapshot *s, char *err, size_t errlen);
 /* The file now published, open; -1 if none. */
 int publisher_fd(const struct publisher *p);
-/* Take the published file away and tell its readers (a clean stop). */
+/* Take the published file away and tell its readers (a clean stop); p may
+ * be NULL. */
 void publisher_withdraw(struct publisher *p);
 /* Leaves the file in place, for the readers still using it. */
 void publisher_free(struct publisher *p);

@@ -57,7 +57,7 @@ like "$rc:$out" "^[1-9][0-9]*:.*api_key_file $T/api.key .*chmod 600" \
 "$top_builddir/src/tsnssd" --foreground --config "$T/tailscale-nss.conf" \
 	>"$T/refused.log" 2>&1
 rc=$?
-like "$rc:$(cat "$T/refused.log")" "^[1-9][0-9]*:.*chmod 600" \
+like "$rc:$(cat "$T/refused.log")" "^[1-9][0-9]*:[\s\S]*chmod 600" \
 	"tsnssd does not start with it either"
 chmod 600 "$T/api.key"
 write_config --section tailscale-api "url = http://192.0.2.1" \

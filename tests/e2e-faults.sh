@@ -67,6 +67,25 @@ is "$(getent passwd alice | cut -d: -f3)" "$ALICE" \
 like "$(cat "$T/tsnssd.log")" "\\[tailscale\\]: 1 persisted identities" \
 	"the log says the users came from disk, through today's policy"
 
+# the persisted snapshot is published before the backends are loaded: a
+# tsnssd that then cannot load one stops, and withdraws what it published
+stop_tsnssd
+mkdir -p "$T/noplugins"
+write_config --daemon "max_clients = 100" --daemon "plugin_dir = $T/noplugins" \
+	"ttl = 60" "refresh_on_miss = 1" "timeout_ms = 250" "ipn_bus = no"
+# shellcheck disable=SC2086 # the wrapper is a command line
+$TSNSSD_WRAPPER "$top_builddir/src/tsnssd" --foreground \
+	--config "$T/tailscale-nss.conf" </dev/null >"$T/noplugin.log" 2>&1
+is "$?" 1 "without its backend's plugin, tsnssd exits 1"
+like "$(cat "$T/noplugin.log")" "loaded 1 users from the persisted snapshot" \
+	"after it had published the persisted snapshot"
+check "and it withdrew the map" -- \
+	test ! -e "$(dirname "$TSNSSD_SOCKET_PATH")/snapshot"
+is "$(getent passwd alice)" "" "so alice does not resolve from it"
+write_config --daemon "max_clients = 100" "ttl = 60" "refresh_on_miss = 1" \
+	"timeout_ms = 250" "ipn_bus = no"
+start_tsnssd
+
 # an upgrade from a tsnssd of one backend: its record had no suffix
 stop_tsnssd
 mv "$T/cache/identities.tailscale" "$T/cache/identities"
