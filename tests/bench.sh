@@ -474,7 +474,7 @@ restart() {
 	launch
 	t1=$("$probe" first alice 30000)
 	case $t1 in
-	fail) echo fail ;;
+	"" | *[!0-9]*) echo fail ;;
 	*) echo $((t1 - t0)) ;;
 	esac >>"$T/restarts"
 }
