@@ -24,7 +24,7 @@
 /* One identity as one source reported it. */
 struct report {
 	const struct tsnss_identity *t;
-	char *login; /* lower-cased; moves to the candidate */
+	char *login; /* lower-cased; the candidate's once merged */
 	size_t src;  /* index into pc->sources */
 	int listed;  /* the source lists its domain */
 };
@@ -876,7 +876,7 @@ merge(const struct policy_config *pc, const struct report *rep, size_t n,
 
 	c->rep = rep;
 	c->n_rep = n;
-	c->login = xstrdup(rep[0].login);
+	c->login = rep[0].login; /* merge_all() hands it over */
 	for (i = 0; i < n && d == NULL; i++)
 		d = rep[i].listed ? &rep[i] : NULL;
 	c->src = d ? d->src : rep[0].src;
@@ -895,8 +895,8 @@ merge(const struct policy_config *pc, const struct report *rep, size_t n,
 }
 
 static struct candidate *
-merge_all(const struct policy_config *pc, const struct report *rep, size_t nrep,
-    size_t *nc)
+merge_all(
+    const struct policy_config *pc, struct report *rep, size_t nrep, size_t *nc)
 {
 	struct candidate *c = xcalloc(nrep ? nrep : 1, sizeof *c);
 	size_t i, j, n = 0;
@@ -906,6 +906,12 @@ merge_all(const struct policy_config *pc, const struct report *rep, size_t nrep,
 		     j < nrep && strcmp(rep[i].login, rep[j].login) == 0; j++)
 			;
 		merge(pc, rep + i, j - i, &c[n++]);
+		/* the candidate owns the first copy of the login now */
+		for (size_t k = i; k < j; k++) {
+			if (k > i)
+				free(rep[k].login);
+			rep[k].login = NULL;
+		}
 	}
 	*nc = n;
 	return c;
@@ -980,8 +986,6 @@ policy_apply_claimed(const struct policy_config *pc,
 	tailnet_groups_add(pc, local, m, nm, r);
 	free(m);
 	free(c);
-	for (i = 0; i < nrep; i++)
-		free(rep[i].login);
 	free(rep);
 	return r;
 }
