@@ -27,7 +27,20 @@ let
     listToValue = lib.concatMapStringsSep ", " (lib.generators.mkValueStringDefault { });
     mkKeyValue = lib.generators.mkKeyValueDefault { } " = ";
   };
-  configFile = settingsFormat.generate "tailscale-nss.conf" cfg.settings;
+  # tsnssd's default shell, /bin/bash, does not exist on NixOS: each
+  # backend section ([tailscale], [tailscale-api], ...) that names none
+  # gets the system's bash.
+  shell = "/run/current-system/sw/bin/bash";
+  notBackend =
+    name:
+    builtins.elem name [
+      "daemon"
+      "policy"
+    ]
+    || lib.hasPrefix "user " name
+    || lib.hasPrefix "group " name;
+  withShell = lib.mapAttrs (name: sec: if notBackend name then sec else { inherit shell; } // sec);
+  configFile = settingsFormat.generate "tailscale-nss.conf" (withShell cfg.settings);
 in
 {
   options.services.tsnssd = {
@@ -73,9 +86,11 @@ in
       description = ''
         Configuration of tsnssd, written to {file}`/etc/tailscale-nss.conf`.
         Sections and keys are those of {manpage}`tailscale-nss.conf(5)`:
-        `daemon`, `tailscale`, `"user LOGIN"` and `"group NAME"`.
-        `tailscale.shell` defaults to `/run/current-system/sw/bin/bash`
-        here, since NixOS has no `/bin/bash`.
+        `daemon`, the backend sections `tailscale` and `"tailscale-api"`,
+        `policy`, `"user LOGIN"` and `"group NAME"`.
+        A backend section's `shell` defaults to
+        `/run/current-system/sw/bin/bash` here, since NixOS has no
+        `/bin/bash`.
       '';
     };
 
@@ -101,8 +116,6 @@ in
     environment.systemPackages = [ cfg.package ]; # tsnssctl, tsnssd -t, the man pages
 
     environment.etc."tailscale-nss.conf".source = configFile;
-    # tsnssd's default shell, /bin/bash, does not exist on NixOS.
-    services.tsnssd.settings.tailscale.shell = lib.mkDefault "/run/current-system/sw/bin/bash";
 
     system.nssModules = [ cfg.package ];
     # After "files" (mkBefore in nsswitch.nix) and before "systemd" (mkAfter):

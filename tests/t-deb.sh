@@ -79,6 +79,8 @@ let
     mkDefault = v: v;
     toList = x: if builtins.isList x then x else [ x ];
     concatMapStringsSep = sep: f: l: builtins.concatStringsSep sep (map f l);
+    mapAttrs = builtins.mapAttrs;
+    hasPrefix = p: s: builtins.substring 0 (builtins.stringLength p) s == p;
     generators.mkValueStringDefault = _: v: toString v;
     generators.mkKeyValueDefault = _: sep: k: v: "${k}${sep}${toString v}";
     types = {
@@ -90,12 +92,19 @@ let
   };
   pkgs = {
     callPackage = path: args: "tsnssd-package";
-    formats.ini = args: { type = "ini"; generate = name: value: "store:${name}"; };
+    formats.ini = args: {
+      type = "ini";
+      generate = name: value: { store = name; inherit value; };
+    };
   };
   cfg = {
     inherit enable createHome;
     package = "tsnssd-package";
-    settings.tailscale.domain = [ "example.com" ];
+    settings = {
+      tailscale.domain = [ "example.com" ];
+      "tailscale-api" = { domain = [ "example.com" ]; shell = "/bin/sh"; };
+      "group admins" = { gid = 5000; members = [ "role:admin" ]; };
+    };
   };
   m = import (nixdir + "/module.nix") {
     inherit lib pkgs;
@@ -112,7 +121,7 @@ in
   unit = c.systemd.packages or [ ];
   wantedBy = c.systemd.services.tsnssd.wantedBy or [ ];
   mkhomedir = builtins.attrNames (c.security.pam.services or { });
-  shell = c.services.tsnssd.settings.tailscale.shell or null;
+  conf = c.environment.etc."tailscale-nss.conf".source.value or null;
 }
 EOF
 
@@ -132,14 +141,14 @@ if command -v nix-instantiate >/dev/null; then
 		"nix/package.nix: version $version, built with autoreconfHook, pkg-config, libevent, json-c, curl, openssl, systemd"
 	got=$(nixeval "$T/eval-module.nix" --arg nixdir "$top_srcdir/nix" \
 		--arg enable true --arg createHome true)
-	is "$got" '{"etc":"store:tailscale-nss.conf","group":["tailscale"],"mkhomedir":["login","sshd","su"],"nssModules":["tsnssd-package"],"options":["createHome","enable","package","settings"],"passwd":["tailscale"],"shell":"/run/current-system/sw/bin/bash","unit":["tsnssd-package"],"wantedBy":["multi-user.target"]}' \
-		"nix/module.nix enabled: settings to /etc/tailscale-nss.conf, the module in nssModules, tailscale for passwd and group, a shell NixOS has, the unit, pam_mkhomedir"
+	is "$got" '{"conf":{"group admins":{"gid":5000,"members":["role:admin"]},"tailscale":{"domain":["example.com"],"shell":"/run/current-system/sw/bin/bash"},"tailscale-api":{"domain":["example.com"],"shell":"/bin/sh"}},"etc":{"store":"tailscale-nss.conf","value":{"group admins":{"gid":5000,"members":["role:admin"]},"tailscale":{"domain":["example.com"],"shell":"/run/current-system/sw/bin/bash"},"tailscale-api":{"domain":["example.com"],"shell":"/bin/sh"}}},"group":["tailscale"],"mkhomedir":["login","sshd","su"],"nssModules":["tsnssd-package"],"options":["createHome","enable","package","settings"],"passwd":["tailscale"],"unit":["tsnssd-package"],"wantedBy":["multi-user.target"]}' \
+		"nix/module.nix enabled: settings to /etc/tailscale-nss.conf, a shell NixOS has for a backend section without one (not for [group]), the module in nssModules, tailscale for passwd and group, the unit, pam_mkhomedir"
 	got=$(nixeval "$T/eval-module.nix" --arg nixdir "$top_srcdir/nix" \
 		--arg enable true --arg createHome false)
 	like "$got" '"mkhomedir":\[\]' "nix/module.nix: no pam_mkhomedir unless createHome"
 	got=$(nixeval "$T/eval-module.nix" --arg nixdir "$top_srcdir/nix" \
 		--arg enable false --arg createHome true)
-	like "$got" '"group":\[\],"mkhomedir":\[\],"nssModules":\[\],.*"passwd":\[\],"shell":null,"unit":\[\],"wantedBy":\[\]' \
+	like "$got" '"conf":null,.*"group":\[\],"mkhomedir":\[\],"nssModules":\[\],.*"passwd":\[\],"unit":\[\],"wantedBy":\[\]' \
 		"nix/module.nix disabled: wires nothing"
 else
 	for what in "parse nix/package.nix" "parse nix/module.nix" \
