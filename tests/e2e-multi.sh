@@ -136,6 +136,8 @@ like "$st" "\\[tailscale-api\\]
   state: +ok
   identities: +4" "tsnssctl status: a block for [tailscale-api], without the suspended"
 like "$st" "api auth: +oauth client, secret in $T/oauth.secret" "with the plugin's own lines"
+like "$st" "(?s)\\[tailscale\\]\n.*?  ttl: +60 s.*\\[tailscale-api\\]\n.*?  ttl: +300 s" \
+	"ttl unset: each plugin's own default (60 s, 300 s for the API)"
 ex=$("$top_builddir/src/tsnssd" --config "$T/tailscale-nss.conf" \
 	--explain alice@example.com 2>&1)
 like "$ex" "\\[tailscale\\] reports it \\(id 101\\)" \
