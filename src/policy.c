@@ -99,13 +99,8 @@ policy_fingerprint(const struct policy_config *pc)
 	uint32_t h = 2166136261u;
 	size_t i, j;
 
-	const struct policy_source *s0 = &pc->sources[0];
-
 	/* the first source as one was before there could be more */
-	for (i = 0; i < s0->n_domains; i++)
-		h = mix(h, s0->domains[i]);
-	h = mix_u32(mix_u32(h, s0->uid_base), s0->uid_max);
-	h = mix(mix(mix(h, s0->shell), s0->home), pc->primary_group);
+	h = mix(mix_source(h, &pc->sources[0]), pc->primary_group);
 	if (pc->group_prefix != NULL) /* unset: fingerprints as before */
 		h = mix(h, pc->group_prefix);
 	for (i = 1; i < pc->n_sources; i++)
