@@ -35,7 +35,12 @@
 #include <stdint.h>
 
 #define TSNSS_SNAP_MAGIC 0x4e535354u /* "TSSN" read little-endian */
-#define TSNSS_SNAP_VERSION 2u
+/*
+ * 3: local_hash joined the header, moving checksum and superseded; a
+ * stub still loaded with version 2's layout must refuse the file (and ask
+ * the socket), not read the checksum as the superseded flag.
+ */
+#define TSNSS_SNAP_VERSION 3u
 
 /* header flags */
 #define TSNSS_SNAP_NOENUM 0x1u /* enumerate = no: getpwent lists nobody */

@@ -111,6 +111,22 @@ test_truncations(const struct snapshot *s)
 	is_int(refused, s->len, "every truncation is refused at open");
 }
 
+/* A file of another layout version is refused at open, by name. */
+static void
+test_version(const struct snapshot *s)
+{
+	struct tsnss_snap v;
+	unsigned char *p = copy_of(s, s->len);
+	char err[128] = "";
+
+	((struct tsnss_snap_header *)p)->version = TSNSS_SNAP_VERSION - 1;
+	ok(tsnss_snap_open(&v, p, s->len, err, sizeof err) != 0 &&
+		strstr(err, "snapshot version 2, want 3") != NULL,
+	    "a version 2 file (the layout before local_hash) is refused: %s",
+	    err);
+	free(p);
+}
+
 static void
 test_flips(const struct snapshot *s)
 {
@@ -225,6 +241,7 @@ main(void)
 	if (s != NULL) {
 		test_rules(s);
 		test_truncations(s);
+		test_version(s);
 		test_flips(s);
 		test_offsets(s);
 	}
