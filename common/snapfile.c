@@ -16,7 +16,6 @@
 
 #include "snapfile.h"
 
-#define FNV64_BASIS 14695981039346656037ull
 #define FNV64_PRIME 1099511628211ull
 
 typedef struct tsnss_snap_header snap_header;
@@ -39,6 +38,18 @@ tsnss_errf(char *err, size_t errlen, const char *fmt, ...)
  * eight times faster than bytewise FNV, which matters when a restart
  * checks a 20 MB snapshot before serving it.
  */
+uint64_t
+tsnss_fnv1a64(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	while (n-- > 0) {
+		h ^= *b++;
+		h *= FNV64_PRIME;
+	}
+	return h;
+}
+
 static uint64_t
 fnv1a64_words(uint64_t h, const unsigned char *p, size_t n)
 {
@@ -49,18 +60,14 @@ fnv1a64_words(uint64_t h, const unsigned char *p, size_t n)
 		h ^= w;
 		h *= FNV64_PRIME;
 	}
-	while (n-- > 0) {
-		h ^= *p++;
-		h *= FNV64_PRIME;
-	}
-	return h;
+	return tsnss_fnv1a64(h, p, n);
 }
 
 uint64_t
 tsnss_snap_checksum(const unsigned char *base, size_t len)
 {
 	size_t head = offsetof(snap_header, checksum);
-	uint64_t h = fnv1a64_words(FNV64_BASIS, base, head);
+	uint64_t h = fnv1a64_words(TSNSS_FNV64_BASIS, base, head);
 
 	return fnv1a64_words(
 	    h, base + sizeof(snap_header), len - sizeof(snap_header));

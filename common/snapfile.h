@@ -142,6 +142,10 @@ int tsnss_snap_verify(const struct tsnss_snap *v, char *err, size_t errlen);
 /* The checksum tsnss_snap_verify() expects in a file of len bytes. */
 uint64_t tsnss_snap_checksum(const unsigned char *base, size_t len);
 
+/* FNV-1a 64, a byte at a time, on from h (TSNSS_FNV64_BASIS to start). */
+#define TSNSS_FNV64_BASIS 14695981039346656037ull
+uint64_t tsnss_fnv1a64(uint64_t h, const void *p, size_t n);
+
 int tsnss_snap_user_by_name(
     const struct tsnss_snap *v, const char *name, struct tsnss_pw *out);
 int tsnss_snap_user_by_uid(

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "localdb.h"
+#include "snapfile.h"
 #include "xmalloc.h"
 
 struct idset {
@@ -152,16 +153,13 @@ static uint64_t
 hash_file(uint64_t h, const char *path)
 {
 	unsigned char buf[8192];
-	size_t n, i;
+	size_t n;
 	FILE *f = fopen(path, "re");
 
 	if (f == NULL)
 		return 0;
 	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		for (i = 0; i < n; i++) {
-			h ^= buf[i];
-			h *= 1099511628211ull;
-		}
+		h = tsnss_fnv1a64(h, buf, n);
 	if (ferror(f))
 		h = 0;
 	fclose(f);
@@ -171,7 +169,7 @@ hash_file(uint64_t h, const char *path)
 uint64_t
 localdb_files_hash(const char *passwd_path, const char *group_path)
 {
-	uint64_t h = hash_file(14695981039346656037ull, passwd_path);
+	uint64_t h = hash_file(TSNSS_FNV64_BASIS, passwd_path);
 
 	return h != 0 ? hash_file(h, group_path) : 0;
 }

@@ -17,19 +17,8 @@
 
 #include "fileio.h"
 #include "recfile.h"
+#include "snapfile.h"
 #include "xmalloc.h"
-
-static uint64_t
-fnv64(const char *p, size_t n)
-{
-	uint64_t h = 14695981039346656037ull;
-
-	while (n-- > 0) {
-		h ^= (unsigned char)*p++;
-		h *= 1099511628211ull;
-	}
-	return h;
-}
 
 int
 recfile_write(const char *dir, const char *name, const char *magic,
@@ -37,7 +26,7 @@ recfile_write(const char *dir, const char *name, const char *magic,
 {
 	char head[128];
 	int n = snprintf(head, sizeof head, "%s %zu %016" PRIx64 "\n", magic,
-	    len, fnv64(body, len));
+	    len, tsnss_fnv1a64(TSNSS_FNV64_BASIS, body, len));
 	struct iovec iov[2] = {{head, (size_t)n}, {(void *)body, len}};
 
 	return fileio_replace(dir, name, iov, 2, err, errlen);
@@ -94,7 +83,8 @@ recfile_read(const char *dir, const char *name, const char *magic, size_t max,
 	    sscanf(buf + ml, " %zu %16" SCNx64 "%n", &blen, &sum, &n) != 2 ||
 	    buf + ml + n != nl || blen > max ||
 	    blen != got - (size_t)(nl + 1 - buf) ||
-	    fnv64(nl + 1, blen) != sum || memchr(nl + 1, '\0', blen) != NULL) {
+	    tsnss_fnv1a64(TSNSS_FNV64_BASIS, nl + 1, blen) != sum ||
+	    memchr(nl + 1, '\0', blen) != NULL) {
 		snprintf(err, errlen,
 		    "%s: rejected: not a %s file, truncated "
 		    "or corrupt",

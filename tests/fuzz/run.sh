@@ -18,6 +18,7 @@ flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 daemon="$src/src/xmalloc.c $src/src/log.c"
 # what the policy needs: keyed UIDs and the claims it consults
 policy="$src/src/policy.c $src/src/policy-config.c $src/src/uidkey.c \
+	$src/common/snapfile.c \
 	$src/src/claims.c \
 	$src/src/recfile.c $src/src/fileio.c $src/src/localdb.c \
 	$(pkg-config --libs libcrypto)"
@@ -31,7 +32,7 @@ build_one() {
 
 build_one config $src/src/config.c $policy $src/src/tailnet-groups.c $daemon
 build_one request $src/src/request.c $src/src/snapshot.c $policy \
-	$src/src/tailnet-groups.c $src/common/snapfile.c $src/common/wire.c \
+	$src/src/tailnet-groups.c $src/common/wire.c \
 	$daemon $(pkg-config --libs libevent_core)
 build_one status $src/backends/tailscale/status.c \
 	$(pkg-config --cflags --libs json-c)
