@@ -4,6 +4,7 @@
     tailnet.py [-o FILE] [--state STATE] [--self LOGIN] [--self-host NAME]
                [--user ID:LOGIN:DISPLAY]... [--tagged N]
                [--sharee ID:LOGIN:DISPLAY]... [--random N] [--seed S]
+               [--devices AVG] [--random-groups N[:POOL]]
                [--domain DOMAIN] [--suffix SUFFIX] [--tailnet-name NAME]
 
 The document has the shape of tests/fixtures/localapi-status.json (what
@@ -25,6 +26,14 @@ user id) and ClientVersion.
   --random N                N generated users with a device each, logins
                             first.lastK@DOMAIN; about one id in five is above
                             2^53, to catch parsers that use doubles.
+  --devices AVG             the --random users have AVG devices each on
+                            average (default 1): each gets between 1 and
+                            2*AVG-1, as real tailnets have a laptop, a phone
+                            and some servers (2 to 3 a user).
+  --random-groups N[:POOL]  each --random user is in N tailnet groups
+                            (UserProfile.Groups), drawn from POOL SCIM-style
+                            groups teamK@DOMAIN (default POOL 1000), as a
+                            SCIM-synced organisation reports them.
   --seed S                  seed of everything random (default 1): the same
                             command line gives the same document.
   --groups ID:G1,G2,...      UserProfile.Groups of user ID (tailscaled >= 1.98
@@ -164,7 +173,14 @@ class Tailnet:
         self.add_peer("%s-%s" % (base or "device", kind), os_name, uid, self.ips(),
                       online=online)
 
-    def random_users(self, n, domain):
+    def devices(self, avg):
+        """How many devices the next user has: AVG on average, at least 1."""
+        if avg == 1:
+            return 1  # no draw: the documents of older command lines stay
+        x = self.rng.uniform(1, 2 * avg - 1)
+        return int(x) + (self.rng.random() < x - int(x))
+
+    def random_users(self, n, domain, avg=1, groups=0, pool=1000):
         taken = set(self.users)
         for k in range(n):
             fl, fd = self.rng.choice(FIRST)
@@ -179,7 +195,12 @@ class Tailnet:
             taken.add(uid)
             login = "%s.%s%d@%s" % (fl, ll, k, domain)
             self.add_user(uid, login, "%s %s" % (fd, ld))
-            self.user_device(uid, login, online=self.rng.random() < 0.8)
+            if groups:
+                self.users[uid]["Groups"] = sorted(
+                    "team%d@%s" % (g, domain)
+                    for g in self.rng.sample(range(pool), groups))
+            for _ in range(self.devices(avg)):
+                self.user_device(uid, login, online=self.rng.random() < 0.8)
 
 
 def build(args):
@@ -221,7 +242,7 @@ def build(args):
                    suffix=SHAREE_SUFFIX)
     if args.random:
         domain = args.domain
-        t.random_users(args.random, domain)
+        t.random_users(args.random, domain, args.devices, *args.random_groups)
 
     for spec in args.groups:
         uid, _, names = spec.partition(":")
@@ -282,6 +303,8 @@ def main():
     ap.add_argument("--tagged", type=int, default=0, metavar="N")
     ap.add_argument("--sharee", action="append", default=[], metavar="ID:LOGIN:DISPLAY")
     ap.add_argument("--random", type=int, default=0, metavar="N")
+    ap.add_argument("--devices", type=float, default=1, metavar="AVG")
+    ap.add_argument("--random-groups", default="0", metavar="N[:POOL]")
     ap.add_argument("--seed", default="1", metavar="S")
     ap.add_argument("--domain", default=None,
                     help="domain of --random logins (default: that of --self, "
@@ -297,6 +320,15 @@ def main():
             args.domain = "example.com"
     if args.tagged < 0 or args.random < 0:
         die("counts must not be negative")
+    if args.devices < 1:
+        die("--devices: a user has at least one device")
+    try:
+        n, _, pool = args.random_groups.partition(":")
+        args.random_groups = (int(n), int(pool or 1000))
+    except ValueError:
+        die("--random-groups wants N or N:POOL, not %r" % args.random_groups)
+    if not 0 <= args.random_groups[0] <= args.random_groups[1]:
+        die("--random-groups: N must be between 0 and POOL")
     doc = build(args)
     write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", args.output)
 
