@@ -70,6 +70,9 @@ a full SelfChange resync.  --bus-file holds a word read on every tick:
   behind TOKEN  send the "fell behind" ErrMessage and end the stream
   stall TOKEN send half of a full resync line, then nothing more
   silent      new subscriptions get their headers and then nothing
+  churn N     (1.100+ deltas) N devices a second go offline or online,
+              each tick's in one PeersChanged, the document unread: the
+              device churn of a large tailnet, for make bench
 A connection acts on a cut or behind TOKEN only if it was not already
 there when it subscribed.
 
@@ -551,6 +554,7 @@ class Handler(socketserver.StreamRequestHandler):
             return False
         new_style = version_tuple(view.version) >= (1, 100)
         deltas_on = new_style and mask & (M_PEER_CHANGES | M_PEER_PATCHES)
+        churn = {}
         while True:
             time.sleep(0.05)
             ctl = read_bus_ctl()
@@ -568,6 +572,11 @@ class Handler(socketserver.StreamRequestHandler):
                 self.send(b"0\r\n\r\n")
                 return False
             seen_ctl = ctl
+            if ctl.startswith("churn ") and deltas_on and view.state == 6:
+                if not self.churn(view, ctl, churn):
+                    return False
+            else:
+                churn.clear()
             if (read_mode(), doc_stamp()) == (mode, stamp):
                 continue
             mode, stamp = read_mode(), doc_stamp()
@@ -582,6 +591,27 @@ class Handler(socketserver.StreamRequestHandler):
                 view = new
             else:
                 view.state = new.state  # logged out: the peers stay as they were
+
+    def churn(self, view, ctl, st):
+        """Flip Online on the devices due since the churn began."""
+        try:
+            rate = max(0, int(ctl.split()[1]))
+        except (IndexError, ValueError):
+            return True
+        if "t0" not in st:
+            st.update(t0=time.monotonic(), done=0, keys=sorted(view.peers))
+        due = int(rate * (time.monotonic() - st["t0"])) - st["done"]
+        if due <= 0 or not st["keys"]:
+            return True
+        changed = []
+        for i in range(st["done"], st["done"] + due):
+            k = st["keys"][i % len(st["keys"])]
+            n = dict(view.peers[k])
+            n["Online"] = not n.get("Online")
+            view.peers[k] = n
+            changed.append(n)
+        st["done"] += due
+        return self.chunk(notify(view.version, PeersChanged=changed))
 
     def changes(self, old, new, sent_profiles, ctl, deltas_on, new_style):
         out = []
