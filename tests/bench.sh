@@ -553,11 +553,31 @@ scale_doc() {
 	peers=$((peers - 1)) # Self
 }
 
+# serve_doc: the stand-in on it, as start_fake_tailscaled but given the
+# minute it may take to parse a 200k-peer document before it listens.
 serve_doc() {
 	stop_fake_tailscaled
 	set_mode normal
 	set_bus normal
-	start_fake_tailscaled "$T/scale.json"
+	rm -f "$T/tailscaled.sock"
+	python3 "$top_srcdir/tests/fake-tailscaled.py" \
+		--socket "$T/tailscaled.sock" --tailnet "$T/scale.json" \
+		--mode-file "$T/mode" --bus-file "$T/bus" --log "$T/ts.log" \
+		</dev/null >>"$T/fake-tailscaled.log" 2>&1 &
+	ts_pid=$!
+	track_pid "$ts_pid"
+	wait_long test -S "$T/tailscaled.sock" ||
+		bail "the tailscaled stand-in did not start"
+}
+
+# wait_long CMD...: until CMD succeeds, at most two minutes.
+wait_long() {
+	_b_i=1200
+	until "$@"; do
+		_b_i=$((_b_i - 1))
+		[ "$_b_i" -gt 0 ] || return 1
+		sleep 0.1
+	done
 }
 
 # first_answer WHAT: tsnssd from an empty cache to its socket; its CPU in $cpu,

@@ -16,7 +16,7 @@ net/http server) does, byte for byte where it matters to a client:
     LocalAPI's 403 "invalid localapi request".  Unknown paths get Go's 404
     "404 page not found".
   * status is re-read from --tailnet on every request (tests rename a new
-    file over it) and encoded like Go's json.Encoder with SetIndent("", "\t"):
+    file over it; parsed again only when its inode, size or mtime changed) and encoded like Go's json.Encoder with SetIndent("", "\t"):
     tab indent, keys of the Peer and User maps sorted, <, > and & escaped,
     a trailing newline.  ?peers=false gives "Peer": null and keeps in User
     only the owner of Self, as tailscaled >= 1.100 does (older ones gave
@@ -228,9 +228,23 @@ def read_mode():
     return words[0] if words else "normal"
 
 
+_doc_cache = {}
+_doc_lock = threading.Lock()
+
+
 def read_tailnet():
-    with open(opts.tailnet, encoding="utf-8") as f:
-        return json.load(f)
+    """The document, parsed once per version of the file (its stat), not
+    once per request: a 200k-peer document takes seconds to parse, which
+    tailscaled, holding its netmap, never spends before it answers.
+    Callers must not change it."""
+    stamp = doc_stamp()
+    with _doc_lock:
+        if stamp is not None and _doc_cache.get("stamp") == stamp:
+            return _doc_cache["doc"]
+        with open(opts.tailnet, encoding="utf-8") as f:
+            doc = json.load(f)
+        _doc_cache.update(stamp=stamp, doc=doc)
+        return doc
 
 
 # --- the wire -------------------------------------------------------------------
@@ -951,6 +965,10 @@ def main():
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    try:
+        read_tailnet()  # parsed before the socket shows, as tailscaled has it
+    except (OSError, ValueError):
+        pass
 
     # Bind under a temporary name and rename once listening, so a client that
     # sees the socket can connect at once.

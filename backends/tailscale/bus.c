@@ -19,6 +19,7 @@
 
 #include "bus.h"
 #include "i64map.h"
+#include "jpick.h"
 #include "jscan.h"
 #include "status.h"
 
@@ -144,6 +145,59 @@ peer_put(struct bus *b, int64_t id, int64_t owner, int tagged)
 }
 
 /* --- values --- */
+
+static int64_t key_id(const char *key);
+
+/*
+ * A peer, read with jpick, not json-c: there are 200k of them in the
+ * first message of a large tailnet.  -1: not JSON.
+ */
+static int
+raw_peer(struct bus *b, const char *buf, size_t len, const char *id_key,
+    const char *owner_key, int64_t fallback_id)
+{
+	struct jpick f[] = {
+	    {id_key, JPICK_ID, 0, 0},
+	    {owner_key, JPICK_ID, 0, 0},
+	    {"Tags", JPICK_NONEMPTY, 0, 0},
+	};
+	int rc = jpick_object(buf, len, f, sizeof f / sizeof *f);
+
+	if (rc < 0)
+		return -1;
+	if (rc > 0 && strcmp(buf, "null") == 0)
+		return 0; /* absent */
+	if (rc > 0 || !f[1].found || (!f[0].found && fallback_id == 0)) {
+		b->counts.skipped++;
+		return 0;
+	}
+	b->counts.peers++;
+	return peer_put(
+	    b, f[0].found ? f[0].id : fallback_id, f[1].id, f[2].found);
+}
+
+/* Whether the value at p is a peer, and how its members are named. */
+static int
+peer_path(const struct jscan_path *p, const char **id_key,
+    const char **owner_key, int64_t *fallback_id)
+{
+	const char *k0 = p->key[0], *k1 = p->depth > 1 ? p->key[1] : NULL;
+
+	*id_key = "ID";
+	*owner_key = "User";
+	*fallback_id = 0;
+	if (p->depth == 2 && is(k0, "PeersChanged"))
+		return 1;
+	if (p->depth == 3 && is(k0, "NetMap") && is(k1, "Peers"))
+		return 1;
+	if (p->depth == 3 && is(k0, "InitialStatus") && is(k1, "Peer")) {
+		*id_key = "NodeID";
+		*owner_key = "UserID";
+		*fallback_id = key_id(p->key[2]);
+		return 1;
+	}
+	return 0;
+}
 
 static int
 node_peer(struct bus *b, struct json_object *o, const char *id_key,
@@ -432,8 +486,12 @@ on_value(const struct jscan_path *p, const char *buf, size_t len, void *arg)
 {
 	struct bus *b = arg;
 	struct json_object *o;
+	const char *id_key, *owner_key;
+	int64_t fallback_id;
 	int rc;
 
+	if (peer_path(p, &id_key, &owner_key, &fallback_id))
+		return raw_peer(b, buf, len, id_key, owner_key, fallback_id);
 	json_tokener_reset(b->tok);
 	/* with its NUL, so that a number or literal knows it has ended */
 	o = json_tokener_parse_ex(b->tok, buf, (int)len + 1);

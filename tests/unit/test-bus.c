@@ -254,6 +254,12 @@ test_bad(void)
 	    "{\"a\":\"x\ny\"}\n",
 	    "{\"PeersChanged\":[{\"ID\":1,\"User\":2,}]}\n",
 	    "{\"PeersRemoved\":[tru]}\n",
+	    /* peers are read by jpick, not json-c: as strict */
+	    "{\"PeersChanged\":[{\"ID\":1,\"User\":2,\"X\":tru}]}\n",
+	    "{\"PeersChanged\":[{\"ID\":1,\"User\":2,\"X\":\"\\x\"}]}\n",
+	    "{\"PeersChanged\":[{\"ID\":01,\"User\":2}]}\n",
+	    "{\"PeersChanged\":[{\"ID\":1,\"User\":-}]}\n",
+	    "{\"PeersChanged\":[{\"ID\":1 \"User\":2}]}\n",
 	};
 	struct bus *b;
 	char err[256], *deep, *big;
