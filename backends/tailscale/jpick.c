@@ -234,8 +234,8 @@ jpick_object(const char *buf, size_t len, struct jpick *picks, size_t n)
 			    (start = value(&c, 1)) == NULL)
 				return -1;
 			for (i = 0; i < n; i++)
-				if (strlen(picks[i].key) == klen &&
-				    memcmp(picks[i].key, key, klen) == 0)
+				if (strncmp(picks[i].key, key, klen) == 0 &&
+				    picks[i].key[klen] == '\0')
 					pick(&picks[i], start, c.p);
 		} while (eat(&c, ','));
 		if (!eat(&c, '}'))
