@@ -34,8 +34,9 @@ struct peer {
 
 struct profile {
 	char *login, *display; /* one allocation: login, NUL, display, NUL */
-	char **groups;
-	uint64_t hash; /* of all the above: "changed?" in one compare */
+	char **groups;	       /* the array is the profile's, the names the
+				  bus's (struct names) */
+	uint64_t hash;	       /* of all the above: "changed?" in one compare */
 	uint32_t n_groups;
 };
 
@@ -48,6 +49,15 @@ struct seen {
 	uint64_t hash;
 };
 
+/*
+ * Group names, each kept once: 100k users in 30 groups each name the same
+ * few thousand groups three million times, 150 MB as separate strings.
+ */
+struct names {
+	char **slot; /* open addressing; NULL: free */
+	size_t cap, n;
+};
+
 struct bus {
 	bus_note_fn *note;
 	void *note_arg;
@@ -56,6 +66,7 @@ struct bus {
 	struct i64map *peers;	 /* NodeID -> struct peer */
 	struct i64map *profiles; /* UserID -> struct profile */
 	struct i64map *staging;	 /* the peers of a full rebuild under way */
+	struct names names;	 /* every group name the profiles hold */
 	int64_t self_owner;
 	int self_tagged, self_known;
 	char state[32], version[64];
@@ -97,11 +108,81 @@ fnv64(uint64_t h, const char *s)
 /* --- tables --- */
 
 static void
+names_free(struct names *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->cap; i++)
+		free(t->slot[i]);
+	free(t->slot);
+	memset(t, 0, sizeof *t);
+}
+
+static int
+names_grow(struct names *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 256, i, j;
+	char **slot = calloc(cap, sizeof *slot);
+
+	if (slot == NULL)
+		return -1;
+	for (i = 0; i < t->cap; i++) {
+		if (t->slot[i] == NULL)
+			continue;
+		j = fnv64(0xcbf29ce484222325ull, t->slot[i]) & (cap - 1);
+		while (slot[j] != NULL)
+			j = (j + 1) & (cap - 1);
+		slot[j] = t->slot[i];
+	}
+	free(t->slot);
+	t->slot = slot;
+	t->cap = cap;
+	return 0;
+}
+
+/* The kept copy of s (taking s, which it frees if one was kept), or NULL. */
+static char *
+names_take(struct names *t, char *s)
+{
+	size_t j;
+
+	if (2 * (t->n + 1) > t->cap && names_grow(t) < 0)
+		return NULL;
+	j = fnv64(0xcbf29ce484222325ull, s) & (t->cap - 1);
+	for (; t->slot[j] != NULL; j = (j + 1) & (t->cap - 1))
+		if (strcmp(t->slot[j], s) == 0) {
+			free(s);
+			return t->slot[j];
+		}
+	t->n++;
+	return t->slot[j] = s;
+}
+
+static void
 profile_clear(struct profile *p)
 {
 	free(p->login);
-	ts_groups_free(p->groups, p->n_groups);
+	free(p->groups); /* the names are the bus's */
 	memset(p, 0, sizeof *p);
+}
+
+/* ts_groups' names, each swapped for the bus's copy; -1: no memory. */
+static int
+keep_names(struct bus *b, struct profile *p)
+{
+	uint32_t i, j;
+	char *kept;
+
+	for (i = 0; i < p->n_groups; i++) {
+		if ((kept = names_take(&b->names, p->groups[i])) == NULL) {
+			for (j = i; j < p->n_groups; j++)
+				free(p->groups[j]); /* not kept yet */
+			p->n_groups = 0; /* profile_clear frees the array */
+			return -1;
+		}
+		p->groups[i] = kept;
+	}
+	return 0;
 }
 
 static void
@@ -309,8 +390,8 @@ profile_value(struct bus *b, const char *key, struct json_object *o)
 		    ? json_object_get_string(dn)
 		    : "") < 0 ||
 	    ts_groups(o, &np.groups, &n_groups) < 0 ||
-	    (np.n_groups = (uint32_t)n_groups,
-		(p = i64map_put(b->profiles, id, &added)) == NULL)) {
+	    (np.n_groups = (uint32_t)n_groups, keep_names(b, &np) < 0) ||
+	    (p = i64map_put(b->profiles, id, &added)) == NULL) {
 		profile_clear(&np);
 		return -1;
 	}
@@ -775,6 +856,7 @@ bus_reset(struct bus *b)
 	b->staging = NULL;
 	i64map_free(b->peers);
 	profiles_free(b->profiles);
+	names_free(&b->names); /* no profile points there any more */
 	b->peers = i64map_new(sizeof(struct peer));
 	b->profiles = i64map_new(sizeof(struct profile));
 	b->self_known = b->self_tagged = 0;
@@ -824,6 +906,7 @@ bus_free(struct bus *b)
 	i64map_free(b->staging);
 	i64map_free(b->peers);
 	profiles_free(b->profiles);
+	names_free(&b->names);
 	seen_free(b);
 	free(b->out);
 	free(b);
