@@ -209,6 +209,38 @@ test_ids_and_rebuild(void)
 	bus_free(b);
 }
 
+/* Group names are kept once for every profile: one change moves no other. */
+static void
+test_shared_groups(void)
+{
+	struct bus *b = three_users();
+	const struct tsnss_identity *ids;
+	size_t n;
+	int ch;
+
+	feed(b, "{\"UserProfiles\":{"
+		"\"11\":{\"ID\":11,\"LoginName\":\"dave@example.com\","
+		"\"Groups\":[\"group:eng\",\"group:ops\"]},"
+		"\"12\":{\"ID\":12,\"LoginName\":\"erin@example.com\","
+		"\"Groups\":[\"group:eng\"]}}}\n");
+	is_str(users(b, &ch),
+	    "dave@example.com[group:eng,group:ops] erin@example.com[group:eng] "
+	    "frank@example.com[]",
+	    "two profiles naming the same group");
+	ids = bus_users(b, &n, &ch);
+	ok(n >= 2 && ids[0].groups[0] == ids[1].groups[0],
+	    "the name is held once for both");
+	feed(b, "{\"UserProfiles\":{"
+		"\"11\":{\"ID\":11,\"LoginName\":\"dave@example.com\","
+		"\"Groups\":[\"group:ops\"]}}}\n");
+	is_str(users(b, &ch),
+	    "dave@example.com[group:ops] erin@example.com[group:eng] "
+	    "frank@example.com[]",
+	    "dave leaves eng: erin keeps it");
+	ok(ch, "and that is a change");
+	bus_free(b);
+}
+
 static void
 test_cut_and_state(void)
 {
@@ -314,6 +346,7 @@ main(void)
 	test_chunks(doc);
 	free(doc);
 	test_ids_and_rebuild();
+	test_shared_groups();
 	test_cut_and_state();
 	test_bad();
 	return done_testing();
