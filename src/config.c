@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "credential.h"
 #include "uidkey.h"
 #include "xmalloc.h"
 
@@ -33,7 +34,8 @@ enum key_type {
 	K_NAME,
 	K_MEMBERS,
 	K_OPEN,
-	K_CLASH
+	K_CLASH,
+	K_SECRET /* an absolute path or credential:NAME */
 };
 
 struct key_spec {
@@ -84,7 +86,7 @@ static const struct key_spec source_keys[] = {
 static const struct key_spec policy_keys[] = {
     {"primary_group", K_NAME, POFF(primary_group), 0, 0},
     {"group_prefix", K_NAME, POFF(group_prefix), 0, 0},
-    {"uid_key_file", K_PATH, POFF(uid_key_file), 0, 0},
+    {"uid_key_file", K_SECRET, POFF(uid_key_file), 0, 0},
     {"open_domain", K_OPEN, 0, 0, 0},
     {"clash_names", K_CLASH, 0, 0, 0},
     {NULL, 0, 0, 0, 0},
@@ -365,6 +367,19 @@ set_value(struct parser *p, void *base, const struct key_spec *k, char *v)
 		free(*slot);
 		*slot = xstrdup(v);
 		return 0;
+	case K_SECRET:
+		if (tsnss_is_credential(v)) {
+			if (!tsnss_credential_name_ok(v))
+				return fail(p,
+				    "%s: '%s' is not a credential name systemd "
+				    "accepts (1 to 255 bytes, no '/')",
+				    k->name,
+				    v + strlen(TSNSS_CREDENTIAL_PREFIX));
+			free(*slot);
+			*slot = xstrdup(v);
+			return 0;
+		}
+		/* FALLTHROUGH */
 	case K_PATH:
 		if (v[0] != '/')
 			return fail(p, "%s must be an absolute path", k->name);

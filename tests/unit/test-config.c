@@ -3,7 +3,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "tap.h"
@@ -124,6 +126,8 @@ test_bad(void)
 	    "open_domain for an unlisted domain");
 	bad("[tailscale]\ndomain=x\nuid_key_file=key\n", "absolute",
 	    "a relative uid_key_file");
+	bad("[tailscale]\ndomain=x\nuid_key_file=credential:a/b\n",
+	    "not a credential name", "a credential name with '/'");
 	bad("[tailscale]\ndomain=x\nuid_base=100000\nuid_max=100000\n",
 	    "uid_max must be greater", "empty uid range");
 	static char longline[CONFIG_MAX_LINE + 20];
@@ -213,6 +217,44 @@ test_load(void)
 	remove("/tmp/tsnss-test-perm.conf");
 }
 
+/* uid_key_file = credential:NAME: systemd's copy, or a clear error. */
+static void
+test_credential(void)
+{
+	const char *conf = "/tmp/tsnss-test-cred.conf";
+	char dir[] = "/tmp/tsnss-test-cred.XXXXXX", key[64], err[512];
+	struct config *cf;
+	FILE *f = fopen(conf, "w");
+
+	fputs("[tailscale]\ndomain = example.com\n"
+	      "uid_key_file = credential:uidkey\n",
+	    f);
+	fclose(f);
+	chmod(conf, 0644);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	cf = config_load(conf, err, sizeof err);
+	ok(cf == NULL && strstr(err, "CREDENTIALS_DIRECTORY is not set") &&
+		strstr(err, "LoadCredential=uidkey:"),
+	    "credential: outside systemd: %s", err);
+	if (mkdtemp(dir) != NULL) {
+		snprintf(key, sizeof key, "%s/uidkey", dir);
+		f = fopen(key, "w");
+		fputs("0123456789abcdef0123456789abcdef\n", f);
+		fclose(f);
+		chmod(key, 0400);
+		setenv("CREDENTIALS_DIRECTORY", dir, 1);
+		cf = config_load(conf, err, sizeof err);
+		ok(cf != NULL && cf->policy.uid_key_len == 32,
+		    "uid_key_file = credential:uidkey reads "
+		    "$CREDENTIALS_DIRECTORY/uidkey");
+		config_free(cf);
+		unsetenv("CREDENTIALS_DIRECTORY");
+		remove(key);
+		rmdir(dir);
+	}
+	remove(conf);
+}
+
 int
 main(void)
 {
@@ -220,5 +262,6 @@ main(void)
 	test_bad();
 	test_multi();
 	test_load();
+	test_credential();
 	return done_testing();
 }
