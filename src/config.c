@@ -755,7 +755,8 @@ check_backend(struct parser *p, size_t i)
 	if (src->n_domains == 0)
 		return fail(p,
 		    "[%s] needs 'domain': without it none of its users "
-		    "can become a local user",
+		    "can become a local user; set it to your logins' domain "
+		    "(domain = example.com makes alice@example.com \"alice\")",
 		    bc->name);
 	if (!template_ok(src->home) || !template_ok(src->shell))
 		return fail(p,
