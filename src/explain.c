@@ -162,6 +162,66 @@ fetched(const struct tsnss_fetch_result *res, void *arg)
 		event_base_loopexit(e->d->base, NULL);
 }
 
+/*
+ * The login a local name (no '@') stands for: the one holding its claim
+ * on this host, else the one the policy names so from what the backends
+ * report now.  NULL, with the reason printed, if none does.
+ */
+static char *
+login_of_name(struct explain *e, const char *name)
+{
+	struct policy_input in[POLICY_MAX_SOURCES] = {{NULL, 0}};
+	struct localdb *local = localdb_load("/etc/passwd", "/etc/group");
+	char err[512], *login = NULL;
+	struct claims *cl = claims_load(e->d->cf->cache_dir, err, sizeof err);
+	const char *owner = claims_name_owner(cl, name);
+	struct policy_result *r;
+	size_t i;
+
+	for (i = 0; i < e->d->cf->policy.n_sources; i++)
+		if (e->answer[i] != NULL)
+			in[i] = (struct policy_input){
+			    e->answer[i]->ids, e->answer[i]->n};
+	r = policy_apply_claimed(&e->d->cf->policy, local, cl, in);
+	for (i = 0; owner == NULL && i < r->n_users; i++)
+		if (strcmp(r->users[i].name, name) == 0)
+			owner = r->users[i].login;
+	if (owner != NULL) {
+		fprintf(e->out, "name:    %s is %s's\n", name, owner);
+		login = xstrdup(owner);
+	} else if (localdb_has_user(local, name))
+		fprintf(e->out,
+		    "name:    %s is a local account (/etc/passwd), not a "
+		    "tailnet user's\n",
+		    name);
+	else
+		fprintf(e->out,
+		    "name:    no login has the name %s, or would have it "
+		    "now\n",
+		    name);
+	policy_result_free(r);
+	claims_free(cl);
+	localdb_free(local);
+	return login;
+}
+
+/* Every backend has answered: a local name to its login, then judge. */
+static void
+judge_named(struct explain *e)
+{
+	char *login;
+
+	if (strchr(e->login, '@') != NULL) {
+		judge_all(e);
+		return;
+	}
+	if ((login = login_of_name(e, e->login)) == NULL)
+		return; /* e->rc stays 1 */
+	e->login = login;
+	judge_all(e);
+	free(login);
+}
+
 int
 explain_login(struct tsnssd *d, const char *login, FILE *out)
 {
@@ -182,7 +242,7 @@ explain_login(struct tsnssd *d, const char *login, FILE *out)
 	}
 	if (e.pending > 0)
 		event_base_dispatch(d->base);
-	judge_all(&e);
+	judge_named(&e);
 	for (i = 0; i < d->cf->n_backends; i++)
 		idlist_free(e.answer[i]);
 	free(lower);

@@ -58,7 +58,7 @@ usage(FILE *f)
 	    "  -d, --debug         log every fetch and every decision\n"
 	    "  -c, --config FILE   read FILE (default %s)\n"
 	    "  -t, --check-config  check the configuration and exit\n"
-	    "  -x, --explain LOGIN print what LOGIN becomes, or why not\n"
+	    "  -x, --explain WHO   what a login (or a local name) becomes, or why not\n"
 	    "  -V, --version       print the version and exit\n"
 	    "  -h, --help          print this help and exit\n",
 	    TSNSSD_CONFIG_PATH);

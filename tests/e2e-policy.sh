@@ -1,7 +1,8 @@
 #!/bin/sh
 # e2e-policy.sh - the identity policy through real glibc NSS: several
 # domains, name and UID clashes, local accounts, overrides, groups,
-# enumeration off, --explain and the range warnings of -t.
+# enumeration off, --explain (of a login and of a local name) and the
+# range warnings of -t.
 . "$top_srcdir/tests/lib.sh"
 enter_namespace "$@"
 ALICE=346538631
@@ -82,6 +83,15 @@ like "$out" "groups:  frank\($fuid\) tailnet\(50000\) admins\(50001\)" \
 out=$("$top_builddir/src/tsnssd" -c "$T/tailscale-nss.conf" --explain alice@example.com)
 like "$out" "refused: uid $ALICE belongs to a local account" \
 	"--explain prints the rule that refused"
+out=$("$top_builddir/src/tsnssd" -c "$T/tailscale-nss.conf" --explain frank)
+like "$out" "name:    frank is frank@example.com's\n[\s\S]*passwd:  frank:\*:$fuid:" \
+	"--explain takes a local name: the login holding it, and what it becomes"
+out=$("$top_builddir/src/tsnssd" -c "$T/tailscale-nss.conf" --explain root)
+like "$?:$out" "^1:name:    root is a local account" \
+	"--explain of a local account's name says so"
+out=$("$top_builddir/src/tsnssd" -c "$T/tailscale-nss.conf" --explain nobody-here)
+like "$?:$out" "^1:name:    no login has the name nobody-here" \
+	"--explain of a name nobody has says so"
 stop_tsnssd
 
 # enumeration off
