@@ -36,7 +36,6 @@
 #include <event2/event.h>
 
 #include "config.h"
-#include "control.h"
 #include "listener.h"
 #include "log.h"
 #include "protocol.h"
@@ -66,6 +65,7 @@ struct conn {
 
 struct listener {
 	struct tsnssd *d;
+	listener_control_fn control;
 	struct event *ev; /* the listening socket is readable */
 	int fd;
 	char *path;
@@ -311,8 +311,7 @@ conn_read(struct bufferevent *bev, void *arg)
 		conn_free(c);
 		return;
 	}
-	if (control_is_control(&h)) {
-		control_answer(c->l->d, &h, key, c->uid, out);
+	if (c->l->control(c->l->d, &h, key, c->uid, out)) {
 		conn_reply(c);
 		return;
 	}
@@ -502,7 +501,8 @@ bind_socket(const char *path, char *err, size_t errlen)
 }
 
 struct listener *
-listener_new(struct tsnssd *d, char *err, size_t errlen)
+listener_new(
+    struct tsnssd *d, listener_control_fn control, char *err, size_t errlen)
 {
 	struct listener *l;
 	int fd;
@@ -512,6 +512,7 @@ listener_new(struct tsnssd *d, char *err, size_t errlen)
 		return NULL;
 	l = xcalloc(1, sizeof *l);
 	l->d = d;
+	l->control = control;
 	l->path = xstrdup(d->cf->socket_path);
 	TAILQ_INIT(&l->conns);
 	l->fd = fd;

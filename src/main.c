@@ -27,6 +27,7 @@
 #include "backend.h"
 #include "cache.h"
 #include "config.h"
+#include "control.h"
 #include "explain.h"
 #include "identcheck.h"
 #include "listener.h"
@@ -58,7 +59,8 @@ usage(FILE *f)
 	    "  -d, --debug         log every fetch and every decision\n"
 	    "  -c, --config FILE   read FILE (default %s)\n"
 	    "  -t, --check-config  check the configuration and exit\n"
-	    "  -x, --explain WHO   what a login (or a local name) becomes, or why not\n"
+	    "  -x, --explain WHO   what a login (or a local name) becomes, or "
+	    "why not\n"
 	    "  -V, --version       print the version and exit\n"
 	    "  -h, --help          print this help and exit\n",
 	    TSNSSD_CONFIG_PATH);
@@ -198,7 +200,7 @@ start_listening(struct tsnssd *d)
 
 	if (d->listener != NULL)
 		return;
-	d->listener = listener_new(d, err, sizeof err);
+	d->listener = listener_new(d, control_handle, err, sizeof err);
 	if (d->listener == NULL) {
 		log_err("%s", err);
 		event_base_loopbreak(d->base);
