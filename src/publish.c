@@ -137,13 +137,13 @@ write_file(const char *path, const struct snapshot *s, char *err, size_t errlen)
 	return fd;
 }
 
-int
-publisher_publish(struct publisher *p, struct snapshot *s, unsigned *failed,
+/* publisher_publish() with the lock held; returns with it released. */
+static int
+publish_locked(struct publisher *p, struct snapshot *s, unsigned *failed,
     char *err, size_t errlen)
 {
 	int fd, old;
 
-	pthread_mutex_lock(&p->lock);
 	*failed = p->failures;
 	old = p->fd >= 0 ? p->fd : open_left_behind(p->path);
 	fd = write_file(p->path, s, err, errlen);
@@ -163,11 +163,37 @@ publisher_publish(struct publisher *p, struct snapshot *s, unsigned *failed,
 }
 
 int
+publisher_publish(struct publisher *p, struct snapshot *s, unsigned *failed,
+    char *err, size_t errlen)
+{
+	pthread_mutex_lock(&p->lock);
+	return publish_locked(p, s, failed, err, errlen);
+}
+
+/*
+ * Never waits for the lock: the loop must not block on the worker's
+ * write of a large file, and the worker's publish, newer, decides.
+ */
+int
+publisher_republish(struct publisher *p, struct snapshot *s, unsigned *failed,
+    char *err, size_t errlen)
+{
+	if (pthread_mutex_trylock(&p->lock) != 0)
+		return 1;
+	if (p->failures == 0) {
+		pthread_mutex_unlock(&p->lock);
+		return 1;
+	}
+	return publish_locked(p, s, failed, err, errlen);
+}
+
+int
 publisher_failing(struct publisher *p)
 {
 	int failing;
 
-	pthread_mutex_lock(&p->lock);
+	if (pthread_mutex_trylock(&p->lock) != 0)
+		return 0; /* a publish is under way: its end tells */
 	failing = p->failures > 0;
 	pthread_mutex_unlock(&p->lock);
 	return failing;

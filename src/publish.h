@@ -20,7 +20,16 @@ struct publisher *publisher_new(const char *path);
  */
 int publisher_publish(struct publisher *p, struct snapshot *s, unsigned *failed,
     char *err, size_t errlen);
-/* Whether the last publish failed (and no withdraw came since). */
+/*
+ * The same, only if the last publish failed (and no withdraw came since)
+ * and no other thread is publishing now; 1 if it did nothing.
+ */
+int publisher_republish(struct publisher *p, struct snapshot *s,
+    unsigned *failed, char *err, size_t errlen);
+/*
+ * Whether the last publish failed (and no withdraw came since); 0 while
+ * another thread is publishing.  Never waits.
+ */
 int publisher_failing(struct publisher *p);
 /* Take the published file away and tell its readers (a clean stop); p may
  * be NULL. */

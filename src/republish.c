@@ -30,13 +30,13 @@ struct republisher {
 	unsigned wait_ms; /* before the next try */
 };
 
-int
-publish_logged(struct publisher *p, struct snapshot *s)
+/* rc of a publish after `failed` failures, in the log: rc again. */
+static int
+log_outcome(int rc, unsigned failed, const char *err)
 {
-	unsigned failed = 0;
-	char err[512];
-
-	if (publisher_publish(p, s, &failed, err, sizeof err) != 0) {
+	if (rc > 0)
+		return rc;
+	if (rc < 0) {
 		if (failed == 0)
 			log_warn("the NSS module's map is not in use: cannot "
 				 "publish the snapshot: %s; lookups go over "
@@ -54,16 +54,34 @@ publish_logged(struct publisher *p, struct snapshot *s)
 	return 0;
 }
 
+int
+publish_logged(struct publisher *p, struct snapshot *s)
+{
+	unsigned failed = 0;
+	char err[512];
+	int rc = publisher_publish(p, s, &failed, err, sizeof err);
+
+	return log_outcome(rc, failed, err);
+}
+
 static void
 on_retry(evutil_socket_t fd, short what, void *arg)
 {
 	struct republisher *r = arg;
 	struct tsnssd *d = r->d;
+	unsigned failed = 0;
+	char err[512];
+	int rc = 1;
 
 	(void)fd;
 	(void)what;
-	if (d->snap == NULL || !publisher_failing(d->pub) ||
-	    publish_logged(d->pub, d->snap) == 0) {
+	if (d->snap != NULL) {
+		rc = publisher_republish(
+		    d->pub, d->snap, &failed, err, sizeof err);
+		rc = log_outcome(rc, failed, err);
+	}
+	/* done, nothing to publish, or busy: the worker's publish decides */
+	if (rc >= 0) {
 		r->wait_ms = RETRY_FIRST_MS;
 		return;
 	}
