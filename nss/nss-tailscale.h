@@ -93,6 +93,12 @@ TSNSS_EXPORT enum nss_status _nss_tailscale_initgroups_dyn(const char *user,
 #define TSNSS_HINT_MS 5000
 /* With no usable map, look for one again at most this often. */
 #define TSNSS_REMAP_MS 1000
+/*
+ * With one, see this often at most (one lstat) that the path still names
+ * it: a killed tsnssd cannot mark its map superseded.  A whole number of
+ * seconds.
+ */
+#define TSNSS_RECHECK_MS 1000
 
 /* No such name can exist in tsnssd: spare it the question. */
 static inline int

@@ -36,6 +36,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "fileio.h"
 #include "listener.h"
 #include "log.h"
 #include "protocol.h"
@@ -453,21 +454,6 @@ socket_in_use(const struct sockaddr_un *sun)
 }
 
 static int
-make_parent_dir(const char *path)
-{
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	int rc = 0;
-
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-			rc = -1;
-	}
-	free(dir);
-	return rc;
-}
-
-static int
 bind_socket(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
@@ -478,7 +464,7 @@ bind_socket(const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	strcpy(sun.sun_path, path);
-	if (make_parent_dir(path) != 0) {
+	if (fileio_make_parent(path) != 0) {
 		snprintf(err, errlen, "cannot create the directory of %s: %s",
 		    path, strerror(errno));
 		return -1;

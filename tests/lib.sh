@@ -234,10 +234,12 @@ enter_namespace() {
 		mount -t tmpfs -o mode=755 tsnssd-test /run ||
 			bail "cannot mount a tmpfs on /run"
 	else
-		# Somewhere else: hide only the socket's own directory.
-		mkdir -p "$_lib_sockdir" || bail "cannot create $_lib_sockdir"
-		mount -t tmpfs -o mode=755 tsnssd-test "$_lib_sockdir" ||
-			bail "cannot mount a tmpfs on $_lib_sockdir"
+		# Somewhere else: hide the socket directory's parent, not the
+		# directory itself: the stub trusts a map only on the file
+		# system of its directory's parent.
+		mkdir -p "$_lib_top" || bail "cannot create $_lib_top"
+		mount -t tmpfs -o mode=755 tsnssd-test "$_lib_top" ||
+			bail "cannot mount a tmpfs on $_lib_top"
 	fi
 	mkdir -p "$_lib_sockdir" || bail "cannot create $_lib_sockdir"
 
