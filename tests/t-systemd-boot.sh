@@ -6,6 +6,7 @@
 # unit in systemd's search path, nsswitch.conf naming tailscale, the
 # unit enabled).  The stand-ins for tailscaled and the control-plane API
 # run as transient units (systemd-run).  Then:
+#  - make install puts nothing outside --prefix, the unit included;
 #  - during boot, before tsnssd is up, a lookup does not wait (a unit
 #    ordered before tsnssd looks a user up: a hang would hold up tsnssd
 #    and the boot, the deadlock authd had);
@@ -53,6 +54,12 @@ case $unit in
 	skip_all "the unit installs to ${unit:-nowhere}, where systemd does not look (make distcheck's prefix): nothing to boot"
 	;;
 esac
+# Everything under the prefix (PREFIX/sbin/tsnssd), the unit too.
+sbin=$(cd "$T/inst" && find . -path '*/sbin/tsnssd' | sed 's|^\.||')
+prefix=${sbin%/sbin/tsnssd}
+outside=$(cd "$T/inst" && find . ! -type d | sed 's|^\.||' |
+	grep -v "^$prefix/" | tr '\n' ' ')
+is "$outside" "" "make install puts nothing outside --prefix ($prefix)"
 
 root=$T/root
 mkdir "$T/ov" "$root"
