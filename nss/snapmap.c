@@ -5,10 +5,12 @@
  * Trust: the file is used only if it is a regular file (no symlink on
  * the last step), owned by root or by the owner of its directory, and
  * writable by nobody else; the directory is a real directory writable by
- * its owner alone, on the same file system as its parent, which only root
- * can write.  So only root or tsnssd's own user can have put it there: a
- * file system mounted over the directory (a user's own tmpfs, made in a
- * user namespace that root later enters) could be anyone's.
+ * its owner alone, part of the same mount as its parent (same device, and
+ * same mount id where the kernel gives one), which only root can write.
+ * So only root or tsnssd's own user can have put it there: a file system
+ * or a directory mounted over it (a user's own tmpfs, or a directory of
+ * theirs bind-mounted, in a user namespace that root later enters) could
+ * be anyone's.
  *
  * Freshness without a stat() per lookup: before replacing the published
  * file, tsnssd renames the new one over it and then sets `superseded` in
@@ -96,6 +98,35 @@ writable_by_others(const struct stat *st)
 	return (st->st_mode & (S_IWGRP | S_IWOTH)) != 0;
 }
 
+/*
+ * The mount a file is on (path relative to dirfd; "" for dirfd itself), or
+ * 0 when the kernel does not say (before Linux 5.8, or statx filtered):
+ * then the device alone tells a mount over the directory.
+ */
+static uint64_t
+mount_id(int dirfd, const char *path)
+{
+	struct statx sx;
+
+	if (statx(dirfd, path, AT_EMPTY_PATH, STATX_MNT_ID, &sx) != 0 ||
+	    !(sx.stx_mask & STATX_MNT_ID))
+		return 0;
+	return sx.stx_mnt_id;
+}
+
+/* Whether the directory at fd is a mount point, not part of up's mount. */
+static int
+mounted_over(int fd, const struct stat *st, dev_t up_dev, const char *up)
+{
+	uint64_t mine, theirs;
+
+	if (st->st_dev != up_dev)
+		return 1;
+	mine = mount_id(fd, "");
+	theirs = mount_id(AT_FDCWD, up);
+	return mine != 0 && theirs != 0 && mine != theirs;
+}
+
 /* The directory: its fd, or -1.  *owner is who may own the file. */
 static int
 open_dir(uid_t *owner, char *err, size_t errlen)
@@ -113,13 +144,16 @@ open_dir(uid_t *owner, char *err, size_t errlen)
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return tsnss_errf(err, errlen, "%s: %s", dir, strerror(errno));
-	if (fstat(fd, &st) != 0 || writable_by_others(&st) ||
-	    st.st_dev != up_dev) {
+	if (fstat(fd, &st) != 0 || writable_by_others(&st)) {
+		close(fd);
+		return tsnss_errf(
+		    err, errlen, "%s is writable by group or others", dir);
+	}
+	if (mounted_over(fd, &st, up_dev, up)) { /* could be anyone's */
 		close(fd);
 		return tsnss_errf(err, errlen,
-		    "%s is writable by group or others, or not on the file "
-		    "system of %s",
-		    dir, up);
+		    "%s is a mount point, not part of the mount of %s", dir,
+		    up);
 	}
 	*owner = st.st_uid;
 	return fd;
