@@ -57,7 +57,8 @@ struct mapping {
 	struct tsnss_snap v;
 	dev_t dev; /* the file mapped, to tell when the path names another */
 	ino_t ino;
-	int64_t check_ms; /* coarse_ms() at which to look at the path again */
+	int64_t stat_ms;  /* coarse_ms() at which to lstat the path again */
+	int64_t check_ms; /* that, or serve-until falling due if sooner */
 };
 
 static pthread_mutex_t map_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -242,34 +243,37 @@ expired(const struct mapping *m)
 }
 
 /*
- * When to look at m again: in TSNSS_RECHECK_MS, or when its serve-until
- * time falls due if that is sooner (then, or at once if it has passed).
+ * When a lookup must look past the flag next: at stat_ms, or when the
+ * serve-until time falls due if that is sooner (at once if it has passed).
  */
 static void
 schedule(struct mapping *m, int64_t now)
 {
-	int64_t until = m->v.h.serve_until;
+	int64_t until = m->v.h.serve_until, due;
 	struct timespec ts;
 
-	m->check_ms = now + TSNSS_RECHECK_MS;
+	m->check_ms = m->stat_ms;
 	if (until == 0)
 		return;
 	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	if (until <= (int64_t)ts.tv_sec)
+	if (until <= (int64_t)ts.tv_sec) {
 		m->check_ms = now;
-	else if (until - (int64_t)ts.tv_sec <= TSNSS_RECHECK_MS / 1000)
-		m->check_ms = now + (until - (int64_t)ts.tv_sec) * 1000 -
-			      ts.tv_nsec / 1000000;
+	} else if (until - (int64_t)ts.tv_sec <= TSNSS_RECHECK_MS / 1000) {
+		due = now + (until - (int64_t)ts.tv_sec) * 1000 -
+		      ts.tv_nsec / 1000000;
+		if (due < m->check_ms)
+			m->check_ms = due;
+	}
 }
 
-/* Not past serve-until, and still the file at the path (one lstat). */
+/* Whether the path still names the mapped file: one lstat. */
 static int
-still_published(const struct mapping *m)
+still_at_path(const struct mapping *m)
 {
 	struct stat st;
 
-	return !expired(m) && lstat(TSNSSD_MAP_PATH, &st) == 0 &&
-	       st.st_dev == m->dev && st.st_ino == m->ino;
+	return lstat(TSNSSD_MAP_PATH, &st) == 0 && st.st_dev == m->dev &&
+	       st.st_ino == m->ino;
 }
 
 /* What every lookup pays: a flag in the file and a coarse clock. */
@@ -283,8 +287,13 @@ usable(struct mapping *m)
 	now = coarse_ms();
 	if (now < m->check_ms)
 		return 1;
-	if (!still_published(m))
+	if (expired(m))
 		return 0;
+	if (now >= m->stat_ms) {
+		if (!still_at_path(m))
+			return 0;
+		m->stat_ms = now + TSNSS_RECHECK_MS;
+	}
 	schedule(m, now);
 	return 1;
 }
@@ -303,7 +312,9 @@ look_again(void)
 	for (tries = 0; tries < 3; tries++) {
 		if (map_file(&fresh, NULL, 0) != 0)
 			break;
-		schedule(&fresh, now); /* just opened: the path names it */
+		/* just opened: the path names it */
+		fresh.stat_ms = now + TSNSS_RECHECK_MS;
+		schedule(&fresh, now);
 		if (usable(&fresh)) {
 			unmap(&cur);
 			cur = fresh;
