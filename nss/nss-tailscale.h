@@ -10,8 +10,10 @@
  *
  * Where answers come from (lookup.c):
  *   1. the snapshot tsnssd publishes (snapmap.c): mapped read-only once
- *      per process, trusted only if root or tsnssd owns it; a hit or a
- *      miss there is the answer, with no IPC;
+ *      per process, trusted only if root or tsnssd owns it and its
+ *      directory is no mount point, let go within a second of the path
+ *      naming another file or none; a hit or a miss there is the answer,
+ *      with no IPC;
  *   2. without a usable map, tsnssd's socket (client.c), one request per
  *      lookup under one deadline; after a timeout or refusal, the socket
  *      is not tried again for a few seconds.

@@ -5,10 +5,12 @@
  * Trust: the file is used only if it is a regular file (no symlink on
  * the last step), owned by root or by the owner of its directory, and
  * writable by nobody else; the directory is a real directory writable by
- * its owner alone, on the same file system as its parent, which only root
- * can write.  So only root or tsnssd's own user can have put it there: a
- * file system mounted over the directory (a user's own tmpfs, made in a
- * user namespace that root later enters) could be anyone's.
+ * its owner alone, part of the same mount as its parent (same device, and
+ * same mount id where the kernel gives one), which only root can write.
+ * So only root or tsnssd's own user can have put it there: a file system
+ * or a directory mounted over it (a user's own tmpfs, or a directory of
+ * theirs bind-mounted, in a user namespace that root later enters) could
+ * be anyone's.
  *
  * Freshness without a stat() per lookup: before replacing the published
  * file, tsnssd renames the new one over it and then sets `superseded` in
@@ -55,7 +57,8 @@ struct mapping {
 	struct tsnss_snap v;
 	dev_t dev; /* the file mapped, to tell when the path names another */
 	ino_t ino;
-	int64_t check_ms; /* coarse_ms() at which to look at the path again */
+	int64_t stat_ms;  /* coarse_ms() at which to lstat the path again */
+	int64_t check_ms; /* that, or serve-until falling due if sooner */
 };
 
 static pthread_mutex_t map_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -96,6 +99,35 @@ writable_by_others(const struct stat *st)
 	return (st->st_mode & (S_IWGRP | S_IWOTH)) != 0;
 }
 
+/*
+ * The mount a file is on (path relative to dirfd; "" for dirfd itself), or
+ * 0 when the kernel does not say (before Linux 5.8, or statx filtered):
+ * then the device alone tells a mount over the directory.
+ */
+static uint64_t
+mount_id(int dirfd, const char *path)
+{
+	struct statx sx;
+
+	if (statx(dirfd, path, AT_EMPTY_PATH, STATX_MNT_ID, &sx) != 0 ||
+	    !(sx.stx_mask & STATX_MNT_ID))
+		return 0;
+	return sx.stx_mnt_id;
+}
+
+/* Whether the directory at fd is a mount point, not part of up's mount. */
+static int
+mounted_over(int fd, const struct stat *st, dev_t up_dev, const char *up)
+{
+	uint64_t mine, theirs;
+
+	if (st->st_dev != up_dev)
+		return 1;
+	mine = mount_id(fd, "");
+	theirs = mount_id(AT_FDCWD, up);
+	return mine != 0 && theirs != 0 && mine != theirs;
+}
+
 /* The directory: its fd, or -1.  *owner is who may own the file. */
 static int
 open_dir(uid_t *owner, char *err, size_t errlen)
@@ -113,13 +145,16 @@ open_dir(uid_t *owner, char *err, size_t errlen)
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return tsnss_errf(err, errlen, "%s: %s", dir, strerror(errno));
-	if (fstat(fd, &st) != 0 || writable_by_others(&st) ||
-	    st.st_dev != up_dev) {
+	if (fstat(fd, &st) != 0 || writable_by_others(&st)) {
+		close(fd);
+		return tsnss_errf(
+		    err, errlen, "%s is writable by group or others", dir);
+	}
+	if (mounted_over(fd, &st, up_dev, up)) { /* could be anyone's */
 		close(fd);
 		return tsnss_errf(err, errlen,
-		    "%s is writable by group or others, or not on the file "
-		    "system of %s",
-		    dir, up);
+		    "%s is a mount point, not part of the mount of %s", dir,
+		    up);
 	}
 	*owner = st.st_uid;
 	return fd;
@@ -208,34 +243,37 @@ expired(const struct mapping *m)
 }
 
 /*
- * When to look at m again: in TSNSS_RECHECK_MS, or when its serve-until
- * time falls due if that is sooner (then, or at once if it has passed).
+ * When a lookup must look past the flag next: at stat_ms, or when the
+ * serve-until time falls due if that is sooner (at once if it has passed).
  */
 static void
 schedule(struct mapping *m, int64_t now)
 {
-	int64_t until = m->v.h.serve_until;
+	int64_t until = m->v.h.serve_until, due;
 	struct timespec ts;
 
-	m->check_ms = now + TSNSS_RECHECK_MS;
+	m->check_ms = m->stat_ms;
 	if (until == 0)
 		return;
 	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	if (until <= (int64_t)ts.tv_sec)
+	if (until <= (int64_t)ts.tv_sec) {
 		m->check_ms = now;
-	else if (until - (int64_t)ts.tv_sec <= TSNSS_RECHECK_MS / 1000)
-		m->check_ms = now + (until - (int64_t)ts.tv_sec) * 1000 -
-			      ts.tv_nsec / 1000000;
+	} else if (until - (int64_t)ts.tv_sec <= TSNSS_RECHECK_MS / 1000) {
+		due = now + (until - (int64_t)ts.tv_sec) * 1000 -
+		      ts.tv_nsec / 1000000;
+		if (due < m->check_ms)
+			m->check_ms = due;
+	}
 }
 
-/* Not past serve-until, and still the file at the path (one lstat). */
+/* Whether the path still names the mapped file: one lstat. */
 static int
-still_published(const struct mapping *m)
+still_at_path(const struct mapping *m)
 {
 	struct stat st;
 
-	return !expired(m) && lstat(TSNSSD_MAP_PATH, &st) == 0 &&
-	       st.st_dev == m->dev && st.st_ino == m->ino;
+	return lstat(TSNSSD_MAP_PATH, &st) == 0 && st.st_dev == m->dev &&
+	       st.st_ino == m->ino;
 }
 
 /* What every lookup pays: a flag in the file and a coarse clock. */
@@ -249,8 +287,13 @@ usable(struct mapping *m)
 	now = coarse_ms();
 	if (now < m->check_ms)
 		return 1;
-	if (!still_published(m))
+	if (expired(m))
 		return 0;
+	if (now >= m->stat_ms) {
+		if (!still_at_path(m))
+			return 0;
+		m->stat_ms = now + TSNSS_RECHECK_MS;
+	}
 	schedule(m, now);
 	return 1;
 }
@@ -269,7 +312,9 @@ look_again(void)
 	for (tries = 0; tries < 3; tries++) {
 		if (map_file(&fresh, NULL, 0) != 0)
 			break;
-		schedule(&fresh, now); /* just opened: the path names it */
+		/* just opened: the path names it */
+		fresh.stat_ms = now + TSNSS_RECHECK_MS;
+		schedule(&fresh, now);
 		if (usable(&fresh)) {
 			unmap(&cur);
 			cur = fresh;

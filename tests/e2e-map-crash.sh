@@ -91,7 +91,8 @@ tsnssd_pid=
 ln "$map" "$run/killed" # another name for the old file, to read its flag
 is "$(superseded "$run/killed")" 0 "the killed tsnssd's map is not superseded"
 start_tsnssd
-wait_for test "$(superseded "$run/killed")" = 1
+marked() { [ "$(superseded "$1")" = 1 ]; }
+wait_for marked "$run/killed"
 is "$(superseded "$run/killed")" 1 \
 	"the next tsnssd marks the map it finds superseded"
 rm -f "$run/killed"

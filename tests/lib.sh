@@ -235,8 +235,8 @@ enter_namespace() {
 			bail "cannot mount a tmpfs on /run"
 	else
 		# Somewhere else: hide the socket directory's parent, not the
-		# directory itself: the stub trusts a map only on the file
-		# system of its directory's parent.
+		# directory itself: the stub does not trust a map whose
+		# directory is a mount point.
 		mkdir -p "$_lib_top" || bail "cannot create $_lib_top"
 		mount -t tmpfs -o mode=755 tsnssd-test "$_lib_top" ||
 			bail "cannot mount a tmpfs on $_lib_top"
