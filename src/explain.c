@@ -17,6 +17,7 @@
 #include "localdb.h"
 #include "policy.h"
 #include "tsnssd.h"
+#include "variants.h"
 #include "xmalloc.h"
 
 struct explain {
@@ -53,6 +54,41 @@ print_groups(
 	fprintf(out, "\n");
 }
 
+/* The variants r gives u: other names that reach the same UID. */
+static void
+print_variants(const struct policy_config *pc, const struct policy_result *r,
+    const struct policy_user *u, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_variants; i++)
+		if (&r->users[r->variants[i].user] == u)
+			fprintf(out, "variant: %s ([variant %s])\n",
+			    r->variants[i].name,
+			    pc->variants[r->variants[i].rule].suffix);
+}
+
+/* A name that is a variant: whose, from which section, as what entry. */
+static int
+explain_variant(const struct policy_config *pc, const struct policy_result *r,
+    const char *name, FILE *out)
+{
+	const struct policy_variant *v = variants_find(r, name);
+	const struct policy_user *u;
+
+	if (v == NULL)
+		return 1;
+	u = &r->users[v->user];
+	fprintf(out,
+	    "variant: %s is another name for %s (%s), from [variant %s]; "
+	    "getpwuid and enumeration show %s\n",
+	    name, u->name, u->login, pc->variants[v->rule].suffix, u->name);
+	fprintf(out, "passwd:  %s:*:%" PRIu32 ":%" PRIu32 ":%s:%s:%s\n", name,
+	    u->uid, u->gid, u->gecos, v->home ? v->home : u->home,
+	    v->shell ? v->shell : u->shell);
+	return 0;
+}
+
 static void
 judge(struct explain *e, const struct policy_input *in)
 {
@@ -80,8 +116,11 @@ judge(struct explain *e, const struct policy_input *in)
 		    "passwd:  %s:*:%" PRIu32 ":%" PRIu32 ":%s:%s:%s\n", u->name,
 		    u->uid, u->gid, u->gecos, u->home, u->shell);
 		print_groups(r, u, e->out);
+		print_variants(&e->d->cf->policy, r, u, e->out);
 	}
 	e->rc = u != NULL ? 0 : 1;
+	if (u == NULL && strchr(e->login, '@') == NULL)
+		e->rc = explain_variant(&e->d->cf->policy, r, e->login, e->out);
 	policy_result_free(r);
 	claims_free(cl);
 	localdb_free(local);
@@ -130,7 +169,7 @@ judge_all(struct explain *e)
 			memcpy(ids[i], e->answer[i]->ids, k * sizeof **ids);
 		in[i] = (struct policy_input){ids[i], k};
 	}
-	if (present == 0) {
+	if (present == 0 && at != NULL) {
 		i = (size_t)(home - pc->sources);
 		ids[i][in[i].n++] = (struct tsnss_identity){
 		    .id = INT64_MAX, .login = e->login, .display_name = ""};

@@ -75,6 +75,14 @@ is "$(getent passwd bob-host)" \
 	"bob-host is a local account: the variant is refused"
 check "tsnssd says why" grep -q "bob-host: refused:.*local account" \
 	"$T/tsnssd.log"
+explain() { "$top_builddir/src/tsnssd" -c "$T/tailscale-nss.conf" --explain "$1" 2>&1; }
+like "$(explain alice-host)" \
+	"variant: alice-host is another name for alice \(alice@example.com\), from \[variant -host\]" \
+	"--explain alice-host: whose name it is, and from where"
+like "$(explain alice@example.com)" "variant: alice-host \(\[variant -host\]\)" \
+	"--explain alice@example.com lists her variants"
+like "$(explain bob-host)" "variant of bob@example.com \(\[variant -host\]\) refused: 'bob-host' is a local account" \
+	"--explain bob-host: why bob has no variant"
 check "carol is not a member: no carol-host" sh -c '! getent passwd carol-host'
 is "$(login carol-host true; echo $?)" 255 "ssh carol-host@host is refused"
 
