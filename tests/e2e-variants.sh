@@ -86,5 +86,15 @@ like "$(explain bob-host)" "variant of bob@example.com \(\[variant -host\]\) ref
 check "carol is not a member: no carol-host" sh -c '! getent passwd carol-host'
 is "$(login carol-host true; echo $?)" 255 "ssh carol-host@host is refused"
 
+# without the map, the socket answers: variants yes, [program] no
+rm -f "$(dirname "$TSNSSD_SOCKET_PATH")/snapshot"
+is "$(getent passwd alice-host)" \
+	"alice-host:*:$ALICE:$ALICE:Alice:/home/alice:/bin/sh" \
+	"no map: tsnssd's socket answers alice-host too"
+is "$(id -G alice-host)" "$(id -G alice)" "and her groups"
+is "$(/run/views/getent-ctr passwd alice)" \
+	"alice:*:$ALICE:$ALICE:Alice:/home/alice:/bin/bash" \
+	"no map: [program] does not apply (as documented)"
+
 stop_tsnssd
 done_testing
