@@ -161,6 +161,14 @@ int tsnss_snap_probe(struct tsnss_snap_header *h, char *err, size_t errlen);
  * small) or EINVAL (a bad member, or uid or gid 0: never handed out).
  * The struct is written only on success.
  */
+/* Room for a [program]'s expanded fields, on the caller's stack. */
+struct tsnss_program_space {
+	char home[1024], shell[1024];
+};
+/* u as the calling executable's [program] section shows it, if any. */
+void tsnss_program_apply(const struct tsnss_snap *v, struct tsnss_pw *u,
+    struct tsnss_program_space *sp);
+
 int tsnss_fill_pw(
     const struct tsnss_pw *src, struct passwd *pw, char *buf, size_t buflen);
 /* member(ctx, i, out) gives the i-th member; -1 makes the entry EINVAL. */

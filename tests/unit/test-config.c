@@ -255,6 +255,60 @@ test_credential(void)
 	remove(conf);
 }
 
+/* [program PATH] and [variant SUFFIX]. */
+static void
+test_views(void)
+{
+	static const char base[] = "[tailscale]\ndomain = example.com\n";
+	char text[512], err[512];
+	struct config *cf;
+
+	snprintf(text, sizeof text,
+	    "%s[program /usr/sbin/sshd]\nshell = /usr/local/bin/ctr %%u\n"
+	    "[variant -host]\nshell = /bin/bash\n"
+	    "[variant .nonfs]\nhome = /var/tmp/%%u\nmembers = bob, "
+	    "role:admin\n",
+	    base);
+	cf = parse(text, err, sizeof err);
+	ok(cf != NULL, "[program] and [variant] accepted (%s)", err);
+	if (cf != NULL) {
+		is_int(cf->policy.n_programs, 1, "one program");
+		is_str(
+		    cf->policy.programs[0].path, "/usr/sbin/sshd", "its path");
+		ok(cf->policy.programs[0].home == NULL, "home left alone");
+		is_int(cf->policy.n_variants, 2, "two variants");
+		is_str(cf->policy.variants[1].suffix, ".nonfs", "a suffix");
+		is_int(cf->policy.variants[1].who.n_members, 2, "its members");
+		is_int(cf->policy.variants[0].who.n_members, 0,
+		    "no members: everyone");
+	}
+	config_free(cf);
+	snprintf(
+	    text, sizeof text, "%s[program sshd]\nshell = /bin/sh\n", base);
+	bad(text, "an absolute path is needed", "a relative [program]");
+	snprintf(text, sizeof text, "%s[program /usr/sbin/sshd]\n", base);
+	bad(text, "sets neither shell nor home", "an empty [program]");
+	snprintf(text, sizeof text,
+	    "%s[program /bin/x]\nshell=/bin/sh\n[program /bin/x]\n", base);
+	bad(text, "is given twice", "a [program] twice");
+	snprintf(
+	    text, sizeof text, "%s[program /bin/x]\nshell = /b/%%z\n", base);
+	bad(text, "know only", "an unknown escape in a [program]");
+	snprintf(
+	    text, sizeof text, "%s[program /bin/x]\nmembers = bob\n", base);
+	bad(text, "unknown key 'members' in [program", "members in [program]");
+	snprintf(text, sizeof text, "%s[variant -Host]\n", base);
+	bad(text, "a suffix is 1 to", "an upper-case suffix");
+	snprintf(text, sizeof text, "%s[variant a:b]\n", base);
+	bad(text, "a suffix is 1 to", "a ':' in a suffix");
+	snprintf(text, sizeof text, "%s[variant -abcdefghijklmnopq]\n", base);
+	bad(text, "a suffix is 1 to", "a suffix of 17 bytes");
+	snprintf(text, sizeof text, "%s[variant -h]\n[variant -h]\n", base);
+	bad(text, "is given twice", "a [variant] twice");
+	snprintf(text, sizeof text, "%s[variant -h]\nmembers = 9lives\n", base);
+	bad(text, "is neither a login", "bad members in a [variant]");
+}
+
 int
 main(void)
 {
@@ -263,5 +317,6 @@ main(void)
 	test_multi();
 	test_load();
 	test_credential();
+	test_views();
 	return done_testing();
 }
