@@ -68,7 +68,8 @@ keep_claims(const struct build_input *in, const struct policy_result *pr)
 
 	if (in->claims != NULL && claims_take(in->claims, pr) > 0 &&
 	    in->cache_dir != NULL &&
-	    claims_save(in->claims, in->cache_dir, err, sizeof err) != 0)
+	    claims_save(
+		in->claims, in->cache_dir, in->max_state, err, sizeof err) != 0)
 		log_err("cannot record who owns which name and uid: %s", err);
 }
 
@@ -98,28 +99,58 @@ build(const struct build_input *in)
 	return s;
 }
 
-static void
-store(const struct build_input *in, struct snapshot *s)
+/*
+ * The answers themselves, for the policy to be applied at start.  One
+ * that would be over max_state_bytes could not be read back: -1, and the
+ * build is refused rather than served only until the next restart.
+ */
+static int
+store_answers(const struct build_input *in)
 {
 	char err[512];
 	size_t i;
+	int rc = 0;
 
-	if (in->cache_dir != NULL &&
-	    cache_save(in->cache_dir, s, err, sizeof err) != 0)
-		log_warn("cannot persist the snapshot: %s", err);
-	/* the answers themselves, for the policy to be applied at start */
-	for (i = 0; in->cache_dir != NULL && i < in->pc->n_sources; i++)
-		if (in->at[i] != 0 &&
+	for (i = 0; in->cache_dir != NULL && i < in->pc->n_sources; i++) {
+		if (in->at[i] == 0 ||
 		    idstore_save(in->cache_dir, in->pc->sources[i].name,
-			in->in[i].ids, in->in[i].n, in->at[i], err,
-			sizeof err) != 0)
-			log_warn("cannot persist the answer of [%s]: %s",
-			    in->pc->sources[i].name, err);
+			in->in[i].ids, in->in[i].n, in->at[i], in->max_state,
+			err, sizeof err) == 0)
+			continue;
+		log_err("cannot persist the answer of [%s]: %s",
+		    in->pc->sources[i].name, err);
+		if (strstr(err, "over max_state_bytes") != NULL)
+			rc = -1;
+	}
+	return rc;
+}
+
+/* -1: too large to persist, so not to be served either. */
+static int
+store(const struct build_input *in, struct snapshot *s)
+{
+	char err[512];
+
+	if (in->cache_dir != NULL && s->len > in->max_state) {
+		log_err("the snapshot would be %zu bytes, over max_state_bytes "
+			"(%zu); refused, keeping the last good one",
+		    s->len, in->max_state);
+		return -1;
+	}
+	if (store_answers(in) != 0) {
+		log_err("an answer is too large to persist (max_state_bytes); "
+			"refused, keeping the last good snapshot");
+		return -1;
+	}
+	if (in->cache_dir != NULL &&
+	    cache_save(in->cache_dir, s, in->max_state, err, sizeof err) != 0)
+		log_warn("cannot persist the snapshot: %s", err);
 	if (in->pub != NULL && publisher_publish(in->pub, s, err, sizeof err))
 		log_warn(
 		    "cannot publish the snapshot for the NSS module: %s", err);
 	else if (in->pub != NULL)
 		snapshot_use_file(s, publisher_fd(in->pub));
+	return 0;
 }
 
 static void *
@@ -129,8 +160,10 @@ work(void *arg)
 	ssize_t n;
 
 	b->out = build(&b->in);
-	if (b->out != NULL)
-		store(&b->in, b->out);
+	if (b->out != NULL && store(&b->in, b->out) != 0) {
+		snapshot_free(b->out);
+		b->out = NULL;
+	}
 #ifdef HAVE_MALLOC_TRIM
 	/*
 	 * The policy result of a large tailnet was just freed; glibc keeps

@@ -28,6 +28,7 @@ struct backend_config {
 };
 
 #define CONFIG_DEFAULT_TTL 60 /* for a plugin that suggests none */
+#define CONFIG_DEFAULT_MAX_STATE (256u << 20)
 
 struct config {
 	char *path;
@@ -40,6 +41,8 @@ struct config {
 	unsigned max_clients;
 	unsigned client_timeout_ms;
 	unsigned enumerate; /* answer getpwent/getgrent */
+	/* the bound on every file under cache_dir, for writer and reader */
+	unsigned max_state_bytes;
 
 	/* the backend sections, in file order; policy.sources[i] is the
 	 * identity part of backends[i] */

@@ -58,7 +58,8 @@ judge(struct explain *e, const struct policy_input *in)
 {
 	struct localdb *local = localdb_load("/etc/passwd", "/etc/group");
 	char err[512];
-	struct claims *cl = claims_load(e->d->cf->cache_dir, err, sizeof err);
+	struct claims *cl = claims_load(
+	    e->d->cf->cache_dir, e->d->cf->max_state_bytes, err, sizeof err);
 	struct policy_result *r =
 	    policy_apply_claimed(&e->d->cf->policy, local, cl, in);
 	const struct policy_user *u = policy_find_user(r, e->login);

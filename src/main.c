@@ -349,8 +349,9 @@ static int
 load_persisted(struct tsnssd *d)
 {
 	char err[512];
-	struct snapshot *s = cache_load(d->cf->cache_dir,
-	    policy_fingerprint(&d->cf->policy), err, sizeof err);
+	struct snapshot *s =
+	    cache_load(d->cf->cache_dir, policy_fingerprint(&d->cf->policy),
+		d->cf->max_state_bytes, err, sizeof err);
 
 	if (s == NULL) {
 		if (err[0] != '\0')

@@ -292,10 +292,12 @@ source_restore(struct source *s, char *err, size_t errlen)
 	time_t at;
 	unsigned ms = conf(s)->max_stale;
 
-	l = idstore_load(dir, s->name, &at, err, errlen);
+	l = idstore_load(
+	    dir, s->name, s->d->cf->max_state_bytes, &at, err, errlen);
 	/* before there could be several backends, the one had no suffix */
 	if (l == NULL && err[0] == '\0' && s->d->cf->n_backends == 1)
-		l = idstore_load(dir, NULL, &at, err, errlen);
+		l = idstore_load(
+		    dir, NULL, s->d->cf->max_state_bytes, &at, err, errlen);
 	if (l == NULL)
 		return -1;
 	if (ms != 0 && time(NULL) - at > (time_t)ms) {

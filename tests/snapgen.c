@@ -65,7 +65,8 @@ main(int argc, char **argv)
 		cf->backends[0].max_stale ? now + cf->backends[0].max_stale : 0,
 		1, policy_fingerprint(&cf->policy), 0,
 		localdb_files_hash("/etc/passwd", "/etc/group")});
-	if (s == NULL || cache_save(cf->cache_dir, s, err, sizeof err) != 0) {
+	if (s == NULL || cache_save(cf->cache_dir, s, cf->max_state_bytes, err,
+			     sizeof err) != 0) {
 		fprintf(stderr, "snapgen: %s\n", s ? err : "build failed");
 		return 1;
 	}
