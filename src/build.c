@@ -73,32 +73,6 @@ keep_claims(const struct build_input *in, const struct policy_result *pr)
 		log_err("cannot record who owns which name and uid: %s", err);
 }
 
-static struct snapshot *
-build(const struct build_input *in)
-{
-	/* hashed first: files changing meanwhile make it stale, not wrong */
-	struct snap_meta meta = in->meta;
-	struct localdb *local;
-	struct policy_result *pr;
-	struct snapshot *s;
-	size_t i, n = 0;
-
-	for (i = 0; i < in->pc->n_sources; i++)
-		n += in->in[i].n;
-	meta.local_hash = localdb_files_hash(in->passwd, in->group);
-	local = localdb_load(in->passwd, in->group);
-	pr = policy_apply_claimed(in->pc, local, in->claims, in->in);
-	log_decisions(pr);
-	keep_claims(in, pr);
-	s = snapshot_build(pr, &meta);
-	log_debug("snapshot %" PRIu64 ": %zu users, %zu groups from %zu "
-		  "identities",
-	    in->meta.generation, pr->n_users, pr->n_groups, n);
-	policy_result_free(pr);
-	localdb_free(local);
-	return s;
-}
-
 /*
  * The answers themselves, for the policy to be applied at start.  One
  * that would be over max_state_bytes could not be read back: -1, and the
@@ -125,12 +99,13 @@ store_answers(const struct build_input *in)
 	return rc;
 }
 
-/* -1: too large to persist, so not to be served either. */
+/*
+ * -1: the build is too large to persist, so it is not served either (it
+ * would be gone at the next start), and nothing it hands out is owned.
+ */
 static int
-store(const struct build_input *in, struct snapshot *s)
+store_first(const struct build_input *in, const struct snapshot *s)
 {
-	char err[512];
-
 	if (in->cache_dir != NULL && s->len > in->max_state) {
 		log_err("the snapshot would be %zu bytes, over max_state_bytes "
 			"(%zu); refused, keeping the last good one",
@@ -142,6 +117,46 @@ store(const struct build_input *in, struct snapshot *s)
 			"refused, keeping the last good snapshot");
 		return -1;
 	}
+	return 0;
+}
+
+static struct snapshot *
+build(const struct build_input *in)
+{
+	/* hashed first: files changing meanwhile make it stale, not wrong */
+	struct snap_meta meta = in->meta;
+	struct localdb *local;
+	struct policy_result *pr;
+	struct snapshot *s;
+	size_t i, n = 0;
+
+	for (i = 0; i < in->pc->n_sources; i++)
+		n += in->in[i].n;
+	meta.local_hash = localdb_files_hash(in->passwd, in->group);
+	local = localdb_load(in->passwd, in->group);
+	pr = policy_apply_claimed(in->pc, local, in->claims, in->in);
+	log_decisions(pr);
+	s = snapshot_build(pr, &meta);
+	if (s != NULL && store_first(in, s) != 0) {
+		snapshot_free(s);
+		s = NULL;
+	} else if (s != NULL) {
+		keep_claims(in, pr);
+	}
+	log_debug("snapshot %" PRIu64 ": %zu users, %zu groups from %zu "
+		  "identities",
+	    in->meta.generation, pr->n_users, pr->n_groups, n);
+	policy_result_free(pr);
+	localdb_free(local);
+	return s;
+}
+
+/* The snapshot itself, and for the NSS module. */
+static void
+store(const struct build_input *in, struct snapshot *s)
+{
+	char err[512];
+
 	if (in->cache_dir != NULL &&
 	    cache_save(in->cache_dir, s, in->max_state, err, sizeof err) != 0)
 		log_warn("cannot persist the snapshot: %s", err);
@@ -150,7 +165,6 @@ store(const struct build_input *in, struct snapshot *s)
 		    "cannot publish the snapshot for the NSS module: %s", err);
 	else if (in->pub != NULL)
 		snapshot_use_file(s, publisher_fd(in->pub));
-	return 0;
 }
 
 static void *
@@ -160,10 +174,8 @@ work(void *arg)
 	ssize_t n;
 
 	b->out = build(&b->in);
-	if (b->out != NULL && store(&b->in, b->out) != 0) {
-		snapshot_free(b->out);
-		b->out = NULL;
-	}
+	if (b->out != NULL)
+		store(&b->in, b->out);
 #ifdef HAVE_MALLOC_TRIM
 	/*
 	 * The policy result of a large tailnet was just freed; glibc keeps

@@ -1,0 +1,62 @@
+#!/bin/sh
+# e2e-state-limit.sh - issue 17, hole 5 (second half): idstore_save wrote
+# answers of any size while recfile_read took back at most 64 MiB, so a
+# large tailnet was served until the next start and then silently
+# unloadable.  Now one bound, max_state_bytes, holds for the writer and the
+# reader of every persisted file: an answer over it is refused when it is
+# written, and the last good snapshot is kept.  Here at a small bound; the
+# 100k-user case is in make bench (tests/bench.sh).
+. "$top_srcdir/tests/lib.sh"
+enter_namespace "$@"
+ctl="$top_builddir/src/tsnssctl"
+
+python3 "$top_srcdir/tests/tailnet.py" -o "$T/tailnet.json" \
+	--user "101:alice@example.com:Alice"
+start_fake_tailscaled "$T/tailnet.json"
+write_config --daemon "max_state_bytes = 4096" "ttl = 5"
+check "tsnssd -t accepts max_state_bytes" \
+	"$top_builddir/src/tsnssd" -t -c "$T/tailscale-nss.conf"
+start_tsnssd
+check "a small tailnet is served" getent passwd alice
+wait_for test -s "$T/cache/identities.tailscale"
+size=$(wc -c <"$T/cache/identities.tailscale")
+check "its answer is persisted, within the bound ($size bytes)" test "$size" -le 4096
+
+# the tailnet grows past what may be persisted
+python3 "$top_srcdir/tests/tailnet.py" -o "$T/tailnet.json" \
+	--user "101:alice@example.com:Alice" --user "102:bob@example.com:Bob" \
+	--random 300
+wait_for grep -q "over max_state_bytes" "$T/tsnssd.log"
+like "$(cat "$T/tsnssd.log")" \
+	"[0-9]+ bytes, over max_state_bytes \(4096\)[;)]? *refused" \
+	"an answer too large to persist is refused when written, and says why"
+is "$(getent passwd bob)" "" "and is not served either"
+check "the last good snapshot still is" getent passwd alice
+size=$(wc -c <"$T/cache/identities.tailscale")
+check "nothing over the bound was written ($size bytes)" test "$size" -le 4096
+for f in "$T/cache"/*; do
+	n=$(wc -c <"$f")
+	[ "$n" -le 4096 ] || fail "$f is $n bytes, over the bound"
+done
+stop_tsnssd
+
+# every file on disk is read back at the next start
+stop_fake_tailscaled
+start_tsnssd
+check "after a restart, the persisted answer is served" getent passwd alice
+if grep -q "rejected" "$T/tsnssd.log"; then
+	fail "nothing persisted is rejected at the next start"
+	_lib_tail "$T/tsnssd.log"
+else
+	pass "nothing persisted is rejected at the next start"
+fi
+stop_tsnssd
+
+# a file over the bound (written by another config) is refused on reading
+write_config --daemon "max_state_bytes = 4096" "ttl = 5"
+head -c 5000 /dev/zero >"$T/cache/claims"
+start_tsnssd
+like "$(cat "$T/tsnssd.log")" "claims: rejected: 5000 bytes \(max_state_bytes is 4096\)" \
+	"a claims file over the bound is refused on reading"
+stop_tsnssd
+done_testing
