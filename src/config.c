@@ -592,7 +592,7 @@ start_backend(struct parser *p, const char *name)
 	bc->name = xstrdup(name);
 	bc->line = p->line;
 	bc->max_stale = 7 * 86400;
-	bc->refresh_on_miss = 5;
+	bc->refresh_on_miss = CONFIG_UNSET;
 	pc->sources =
 	    xreallocarray(pc->sources, pc->n_sources + 1, sizeof *pc->sources);
 	src = &pc->sources[pc->n_sources++];
