@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -521,6 +522,11 @@ main(int argc, char **argv)
 	char err[1024];
 	int rc;
 
+	/*
+	 * It holds secrets (API keys, uid_key_file): no core file, and no
+	 * other process of its uid reads its memory through /proc or ptrace.
+	 */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	parse_args(argc, argv, &o);
 	if (o.check_only)
 		return check_config(o.config_path);
