@@ -60,6 +60,32 @@ like "$((after - before))" '^[0-4]$' \
 like "$("$ctl" status)" "misses held back: +[1-9][0-9]*" \
 	"tsnssctl status counts the misses held back"
 like "$(cat "$T/tsnssd.log")" "rate limited" "the log says it is rate limited"
+
+# --- nor a Retry-After --------------------------------------------------------------
+set_api_mode normal
+sleep 5 # tsnssctl refresh: once per 5 s per caller
+"$ctl" refresh >/dev/null
+wait_for sh -c "tail -n 5 '$T/tsnssd.log' | grep -q 'refresh works again'"
+set_api_mode "429 60"
+sleep 5
+n=$(grep -c 'refresh failed' "$T/tsnssd.log")
+"$ctl" refresh >/dev/null
+wait_for sh -c "[ \$(grep -c 'refresh failed' '$T/tsnssd.log') -gt $n ]"
+like "$(cat "$T/tsnssd.log")" "rate limited.*Retry-After 60 s" \
+	"a 429's Retry-After is logged"
+before=$(calls)
+i=0
+while [ $i -lt 25 ]; do
+	getent passwd "zy$i" >/dev/null
+	sleep 0.3
+	i=$((i + 1))
+done
+"$ctl" refresh >/dev/null # root's own refresh, 5 s on: no call either
+sleep 1
+is "$(($(calls) - before))" 0 \
+	"8 s of misses, back-off retries and a refresh within Retry-After: no call"
+like "$("$ctl" status)" "failing: .*Retry-After" \
+	"tsnssctl status says the API asked to wait"
 set_api_mode normal
 stop_tsnssd
 done_testing
