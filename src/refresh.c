@@ -64,6 +64,16 @@ any_answer(const struct refresh *r)
 	return 0;
 }
 
+/*
+ * An answer to apply the policy to, and claims to apply it with: else the
+ * snapshot in hand is all there is, and goes when it no longer holds.
+ */
+static int
+can_build(const struct refresh *r)
+{
+	return any_answer(r) && !claims_untrusted(r->claims);
+}
+
 /* The earliest moment past which one of the answers must not be served. */
 static time_t
 serve_until(const struct refresh *r)
@@ -205,15 +215,16 @@ build_done(struct snapshot *s, void *arg)
 }
 
 /*
- * Served from a persisted snapshot with no answer in hand: past its
- * serve-until it goes, as the answers it was built from would have.
+ * Served from a persisted snapshot with no answer in hand (or untrusted
+ * claims, so nothing is built): past its serve-until it goes, as the
+ * answers it was built from would have.
  */
 static void
 check_snapshot_age(struct refresh *r)
 {
 	struct snapshot *s = r->d->snap;
 
-	if (s == NULL || any_answer(r) || s->h->serve_until == 0 ||
+	if (s == NULL || can_build(r) || s->h->serve_until == 0 ||
 	    time(NULL) <= (time_t)s->h->serve_until)
 		return;
 	log_err("the snapshot is past its serve-until time and no backend "
@@ -254,14 +265,15 @@ reapply(struct refresh *r)
 {
 	struct snapshot *s = r->d->snap;
 
-	if (any_answer(r)) {
+	if (can_build(r)) {
 		rebuild(r);
 		return;
 	}
 	if (s != NULL &&
 	    s->h->policy != policy_fingerprint(&r->d->cf->policy)) {
 		log_warn("the identity policy changed and there is no backend "
-			 "answer to rebuild from; dropping the snapshot");
+			 "answer to rebuild from (or the claims are "
+			 "untrusted); dropping the snapshot");
 		swap_snapshot(r->d, NULL);
 	}
 }
@@ -284,7 +296,7 @@ on_local_change(void *arg)
 {
 	struct refresh *r = arg;
 
-	if (any_answer(r) && !claims_untrusted(r->claims)) {
+	if (can_build(r)) {
 		rebuild(r);
 		return;
 	}
