@@ -57,6 +57,16 @@ restart_with "identities with a flipped byte"
 rm -f "$T/cache/$ids"
 restart_with "identities gone"
 
+# identities over the bound on what tsnssd reads back (max_state_bytes)
+cp "$T/identities.good" "$T/cache/$ids"
+head -c 5000 /dev/zero | tr '\0' ' ' >>"$T/cache/$ids"
+write_config --daemon "max_state_bytes = 4096" "[group admins]" "gid = 50001" \
+	"members = carol@example.com, alice@example.com"
+restart_with "identities too large"
+like "$(cat "$T/tsnssd.log")" "$ids: rejected: [0-9]+ bytes \(max_state_bytes is 4096\)" \
+	"identities too large: the log says why"
+write_config "[group admins]" "gid = 50001" "members = carol@example.com, alice@example.com"
+
 # and once a backend answers, carol is still the local one and alice is back
 cp "$T/identities.good" "$T/cache/$ids"
 start_fake_tailscaled "$T/tailnet.json"
