@@ -60,17 +60,29 @@ log_decisions(const struct policy_result *pr)
 	}
 }
 
-/* What this build hands out is owned from now on (claims.h). */
-static void
+/*
+ * What this build hands out is owned from now on (claims.h).  -1 if the
+ * claims would be over max_state_bytes: owned in hand but not on disk,
+ * they would be lost at the next start, so the build is refused and the
+ * claims held closed (refresh.c) until root raises the bound or resets.
+ */
+static int
 keep_claims(const struct build_input *in, const struct policy_result *pr)
 {
 	char err[512];
 
-	if (in->claims != NULL && claims_take(in->claims, pr) > 0 &&
-	    in->cache_dir != NULL &&
+	if (in->claims == NULL || claims_take(in->claims, pr) == 0 ||
+	    in->cache_dir == NULL ||
 	    claims_save(
-		in->claims, in->cache_dir, in->max_state, err, sizeof err) != 0)
-		log_err("cannot record who owns which name and uid: %s", err);
+		in->claims, in->cache_dir, in->max_state, err, sizeof err) == 0)
+		return 0;
+	log_err("cannot record who owns which name and uid: %s", err);
+	if (strstr(err, "over max_state_bytes") == NULL)
+		return 0;
+	claims_distrust(in->claims);
+	log_err("refusing this build: raise max_state_bytes and send SIGHUP, "
+		"or reset the claims with tsnssctl forget --all");
+	return -1;
 }
 
 /*
@@ -137,11 +149,9 @@ build(const struct build_input *in)
 	pr = policy_apply_claimed(in->pc, local, in->claims, in->in);
 	log_decisions(pr);
 	s = snapshot_build(pr, &meta);
-	if (s != NULL && store_first(in, s) != 0) {
+	if (s != NULL && (store_first(in, s) != 0 || keep_claims(in, pr))) {
 		snapshot_free(s);
 		s = NULL;
-	} else if (s != NULL) {
-		keep_claims(in, pr);
 	}
 	log_debug("snapshot %" PRIu64 ": %zu users, %zu groups from %zu "
 		  "identities",

@@ -207,6 +207,12 @@ claims_untrusted(const struct claims *c)
 	return c->untrusted;
 }
 
+void
+claims_distrust(struct claims *c)
+{
+	c->untrusted = 1;
+}
+
 int
 claims_save(const struct claims *c, const char *dir, size_t max, char *err,
     size_t errlen)

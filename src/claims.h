@@ -29,6 +29,8 @@ struct claims *claims_load(
     const char *dir, size_t max, char *err, size_t errlen);
 /* Nothing may be handed out: claims_load could not trust the file. */
 int claims_untrusted(const struct claims *c);
+/* What is in hand differs from the file, which cannot take it: the same. */
+void claims_distrust(struct claims *c);
 /* Refused (-1) for an untrusted set, or over max bytes. */
 int claims_save(const struct claims *c, const char *dir, size_t max, char *err,
     size_t errlen);

@@ -52,6 +52,31 @@ else
 fi
 stop_tsnssd
 
+# claims that would outgrow the bound: the build that would add to them is
+# refused (the newcomer gets nothing), never claims lost at the next start
+python3 - "$T/cache/claims" <<'PY'
+import sys
+body = "".join("uid %d gone%04d@example.com\n" % (200000 + i, i) for i in range(125))
+h = 14695981039346656037
+for c in body.encode():
+    h = ((h ^ c) * 1099511628211) % (1 << 64)
+with open(sys.argv[1], "w") as f:
+    f.write("tsnssd-claims-1 %d %016x\n%s" % (len(body), h, body))
+PY
+python3 "$top_srcdir/tests/tailnet.py" -o "$T/tailnet.json" \
+	--user "101:alice@example.com:Alice" --user "103:carol@example.com:Carol"
+start_fake_tailscaled "$T/tailnet.json"
+start_tsnssd
+wait_for grep -q "claims: refused" "$T/tsnssd.log"
+like "$(cat "$T/tsnssd.log")" "claims: refused: [0-9]+ bytes, over max_state_bytes \(4096\)" \
+	"claims that would outgrow the bound are refused when written"
+is "$(getent passwd carol)" "" "and the newcomer they were for is not served"
+like "$("$ctl" status)" "claims: *untrusted" "the claims are held closed until root acts"
+stop_tsnssd
+stop_fake_tailscaled
+check "the claims on disk are still readable" grep -q "gone0124@example.com" "$T/cache/claims"
+rm -f "$T/cache/claims"
+
 # a file over the bound (written by another config) is refused on reading
 write_config --daemon "max_state_bytes = 4096" "ttl = 5"
 head -c 5000 /dev/zero >"$T/cache/claims"
