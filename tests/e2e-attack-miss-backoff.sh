@@ -22,6 +22,7 @@ write_config --section tailscale-api "url = $api_url" \
 	"api_key_file = $T/api.key" "timeout_ms = 500"
 start_tsnssd
 check "alice resolves" getent passwd alice
+wait_for sh -c "'$ctl' status | grep -Eq 'refresh on miss: +at most every 300 s'"
 like "$("$ctl" status)" "refresh on miss: +at most every 300 s" \
 	"the API backend's refresh_on_miss defaults to its ttl (300 s)"
 before=$(calls)
@@ -57,6 +58,7 @@ after=$(calls)
 # the back-off after a failure is 1, 2, 4, 8 s: in 12 s, at most 4 tries
 like "$((after - before))" '^[0-4]$' \
 	"12 s of misses during a 429 back-off: no more calls than the back-off allows ($((after - before)))"
+wait_for sh -c "'$ctl' status | grep -Eq 'misses held back: +[1-9][0-9]*'"
 like "$("$ctl" status)" "misses held back: +[1-9][0-9]*" \
 	"tsnssctl status counts the misses held back"
 like "$(cat "$T/tsnssd.log")" "rate limited" "the log says it is rate limited"
@@ -84,6 +86,7 @@ done
 sleep 1
 is "$(($(calls) - before))" 0 \
 	"8 s of misses, back-off retries and a refresh within Retry-After: no call"
+wait_for sh -c "'$ctl' status | grep -Eq 'failing: .*Retry-After'"
 like "$("$ctl" status)" "failing: .*Retry-After" \
 	"tsnssctl status says the API asked to wait"
 set_api_mode normal

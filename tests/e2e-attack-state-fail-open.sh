@@ -40,6 +40,7 @@ sleep 2 # a fetch has come back by now
 is "$(getent passwd bob)" "" "corrupt claims: the newcomer bob gets no name or UID"
 like "$(cat "$T/tsnssd.log")" "claims.*rejected.*forget --all" \
 	"the log says the claims are untrusted and how to reset them"
+wait_for sh -c "'$ctl' status | grep -Eq 'claims: *untrusted'"
 like "$("$ctl" status)" "claims: *untrusted" "tsnssctl status says so"
 check "the corrupt claims file is kept where it is" test -s "$T/cache/claims"
 setpriv --reuid=65534 --regid=65534 --clear-groups "$ctl" forget --all \
@@ -57,6 +58,7 @@ stop_tsnssd
 flip "$T/cache/claims"
 start_tsnssd
 sleep 2
+wait_for sh -c "'$ctl' status | grep -Eq 'claims: *untrusted'"
 like "$("$ctl" status)" "claims: *untrusted" "corrupt again: untrusted at start"
 stop_tsnssd
 is "$(ls "$T/cache" | grep -c '^claims\.bad')" 0 \

@@ -71,6 +71,7 @@ wait_for grep -q "claims: refused" "$T/tsnssd.log"
 like "$(cat "$T/tsnssd.log")" "claims: refused: [0-9]+ bytes, over max_state_bytes \(4096\)" \
 	"claims that would outgrow the bound are refused when written"
 is "$(getent passwd carol)" "" "and the newcomer they were for is not served"
+wait_for sh -c "'$ctl' status | grep -q 'claims: *untrusted'"
 like "$("$ctl" status)" "claims: *untrusted" "the claims are held closed until root acts"
 stop_tsnssd
 stop_fake_tailscaled
