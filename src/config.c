@@ -108,6 +108,7 @@ static const struct key_spec user_keys[] = {
 static const struct key_spec group_keys[] = {
     {"gid", K_UINT, GOFF(gid), 1000, 2147483646},
     {"members", K_MEMBERS, 0, 0, 0},
+    {"extend", K_BOOL, GOFF(extend), 0, 1},
     {NULL, 0, 0, 0, 0},
 };
 
@@ -682,6 +683,25 @@ listed(const struct policy_config *pc, const char *domain)
 	return 0;
 }
 
+/*
+ * An extended local group takes its gid from /etc/group (tsnssd -t and
+ * the policy check that it is local); root is never extended, whatever
+ * its gid.
+ */
+static int
+check_extended(struct parser *p, const struct static_group *g)
+{
+	if (g->gid != 0)
+		return fail(p,
+		    "[group %s]: extend = yes takes no gid (it is the local "
+		    "group's)",
+		    g->name);
+	if (strcmp(g->name, "root") == 0)
+		return fail(
+		    p, "[group root]: the root group is never extended");
+	return 0;
+}
+
 /* What [user] and [group] sections need of each other and of the rest. */
 static int
 check_sections(struct parser *p)
@@ -691,6 +711,11 @@ check_sections(struct parser *p)
 
 	for (i = 0; i < pc->n_groups; i++) {
 		p->line = pc->groups[i].line;
+		if (pc->groups[i].extend) {
+			if (check_extended(p, &pc->groups[i]) != 0)
+				return -1;
+			continue;
+		}
 		if (pc->groups[i].gid == 0)
 			return fail(
 			    p, "[group %s] needs a gid", pc->groups[i].name);
@@ -726,6 +751,11 @@ check_sections(struct parser *p)
 	if (pc->primary_group && find_group(pc, pc->primary_group) == NULL)
 		return fail(p, "primary_group '%s' has no [group %s] section",
 		    pc->primary_group, pc->primary_group);
+	if (pc->primary_group && find_group(pc, pc->primary_group)->extend)
+		return fail(p,
+		    "primary_group '%s' is an extended local group; "
+		    "a primary group must be tsnssd's own",
+		    pc->primary_group);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "explain.h"
 #include "idlist.h"
 #include "localdb.h"
+#include "localgroups.h"
 #include "policy.h"
 #include "tsnssd.h"
 #include "xmalloc.h"
@@ -53,6 +54,36 @@ print_groups(
 	fprintf(out, "\n");
 }
 
+/* The local groups (extend = yes) the user joins, and which give power. */
+static void
+print_extended(const struct policy_config *pc, const struct policy_result *r,
+    const struct policy_user *u, FILE *out)
+{
+	const char *priv;
+	size_t i, j, k;
+
+	fprintf(out, "extended local groups:");
+	for (i = 0; i < pc->n_groups; i++) {
+		if (!pc->groups[i].extend)
+			continue;
+		for (j = 0; j < r->n_groups; j++) {
+			const struct policy_group *g = &r->groups[j];
+
+			if (strcmp(g->name, pc->groups[i].name) != 0)
+				continue;
+			for (k = 0; k < g->n_members; k++)
+				if (strcmp(g->members[k], u->name) == 0)
+					break;
+			if (k == g->n_members)
+				continue;
+			priv = localgroups_privileged(g->name);
+			fprintf(out, " %s(%" PRIu32 ")%s", g->name, g->gid,
+			    priv ? "[privileged]" : "");
+		}
+	}
+	fprintf(out, "\n");
+}
+
 static void
 judge(struct explain *e, const struct policy_input *in)
 {
@@ -80,6 +111,7 @@ judge(struct explain *e, const struct policy_input *in)
 		    "passwd:  %s:*:%" PRIu32 ":%" PRIu32 ":%s:%s:%s\n", u->name,
 		    u->uid, u->gid, u->gecos, u->home, u->shell);
 		print_groups(r, u, e->out);
+		print_extended(&e->d->cf->policy, r, u, e->out);
 	}
 	e->rc = u != NULL ? 0 : 1;
 	policy_result_free(r);

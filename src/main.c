@@ -29,6 +29,7 @@
 #include "config.h"
 #include "explain.h"
 #include "identcheck.h"
+#include "localgroups.h"
 #include "listener.h"
 #include "localdb.h"
 #include "log.h"
@@ -315,6 +316,8 @@ check_config(const char *path)
 	nscd_check("/etc/nscd.conf", warn_stderr, NULL);
 	local = localdb_load("/etc/passwd", "/etc/group");
 	rc = identcheck(cf, local, warn_stderr, NULL, err, sizeof err);
+	if (rc == 0)
+		localgroups_describe(&cf->policy, local, stdout);
 	localdb_free(local);
 	if (rc != 0)
 		fprintf(stderr, "tsnssd: %s\n", err);

@@ -36,6 +36,11 @@ struct static_group {
 	size_t n_members;
 	int all_users; /* members = *: every tailnet user */
 	unsigned line;
+	/*
+	 * extend = yes: NAME is a group in /etc/group, gid stays 0 here and
+	 * is the local group's (localgroups.h); only tsnssd users are added.
+	 */
+	unsigned extend;
 };
 
 /* clash_names: the name a later domain's login gets instead of none. */
