@@ -16,6 +16,7 @@
 #include "idlist.h"
 #include "localdb.h"
 #include "localgroups.h"
+#include "subid.h"
 #include "policy.h"
 #include "tsnssd.h"
 #include "xmalloc.h"
@@ -84,6 +85,18 @@ print_extended(const struct policy_config *pc, const struct policy_result *r,
 	fprintf(out, "\n");
 }
 
+/* The login's sticky subordinate range, if it holds one here. */
+static void
+describe_subids(struct explain *e, const char *login)
+{
+	char err[512];
+	struct subid_claims *sc =
+	    subid_claims_load(e->d->cf->cache_dir, err, sizeof err);
+
+	subid_claims_describe(sc, login, e->out);
+	subid_claims_free(sc);
+}
+
 static void
 judge(struct explain *e, const struct policy_input *in)
 {
@@ -99,6 +112,7 @@ judge(struct explain *e, const struct policy_input *in)
 	if (err[0] != '\0')
 		fprintf(e->out, "note:    %s\n", err);
 	claims_describe(cl, e->login, e->out);
+	describe_subids(e, e->login);
 	for (i = 0; i < r->n_decisions; i++)
 		if (strcmp(r->decisions[i].login, e->login) == 0)
 			fprintf(e->out, "result:  %s: %s\n",

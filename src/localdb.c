@@ -179,6 +179,28 @@ localdb_has_gid(const struct localdb *db, uint32_t gid)
 	return has_id(&db->gids, gid);
 }
 
+/* Whether a sorted set holds an id in [first, last]. */
+static int
+any_in(const struct idset *is, uint32_t first, uint32_t last)
+{
+	size_t lo = 0, hi = is->n, mid;
+
+	while (lo < hi) { /* the first id >= first */
+		mid = lo + (hi - lo) / 2;
+		if (is->ids[mid] < first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < is->n && is->ids[lo] <= last;
+}
+
+int
+localdb_any_id_in(const struct localdb *db, uint32_t first, uint32_t last)
+{
+	return any_in(&db->uids, first, last) || any_in(&db->gids, first, last);
+}
+
 int
 localdb_group_gid(const struct localdb *db, const char *name, uint32_t *gid)
 {

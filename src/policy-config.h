@@ -85,7 +85,19 @@ struct policy_config {
 	size_t n_overrides;
 	struct static_group *groups;
 	size_t n_groups;
+	/*
+	 * Subordinate ids (subid.h): who gets a range (subid_members, its
+	 * name unused; none given: nobody), how many ids each, and the
+	 * span they come from (subid_range = FIRST-LAST; 0 0 unset).
+	 */
+	struct static_group subid;
+	uint32_t subid_count;
+	uint32_t subid_range[2];
 };
+
+/* Whether subid_members names anyone. */
+#define POLICY_SUBIDS_ON(pc)                                                   \
+	((pc)->subid.n_members > 0 || (pc)->subid.all_users)
 
 /*
  * The names useradd accepts by default, plus dots: a lower-case letter or

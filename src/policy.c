@@ -1046,6 +1046,10 @@ policy_apply_claimed(const struct policy_config *pc,
 	refuse_uid_clashes(pc, c, n);
 	make_users(pc, c, n, r);
 	add_static_groups(pc, local, c, n, r);
+	if (POLICY_SUBIDS_ON(pc)) { /* ranged later: subid_assign() */
+		resolve_members(pc, &pc->subid, c, n, r, &r->subid_members);
+		localgroups_keep_users(&r->subid_members, r);
+	}
 	m = group_members(c, n, r, &nm);
 	tailnet_groups_add(pc, local, m, nm, r);
 	free(m);
@@ -1078,6 +1082,14 @@ policy_result_free(struct policy_result *r)
 		free(r->decisions[i].login);
 		free(r->decisions[i].why);
 	}
+	for (i = 0; i < r->subid_members.n_members; i++)
+		free(r->subid_members.members[i]);
+	free(r->subid_members.members);
+	for (i = 0; i < r->n_subids; i++) {
+		free(r->subids[i].name);
+		free(r->subids[i].login);
+	}
+	free(r->subids);
 	free(r->users);
 	free(r->groups);
 	free(r->decisions);

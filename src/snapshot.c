@@ -195,6 +195,33 @@ fill_groups(struct builder *b, struct tsnss_snap_header *h,
 	free(tmp);
 }
 
+static size_t
+subid_strings_size(const struct policy_result *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->n_subids; i++)
+		n += strlen(r->subids[i].name) + 1;
+	return n;
+}
+
+/* Subordinate ranges, already sorted by name (subid_assign). */
+static void
+fill_subids(struct builder *b, struct tsnss_snap_header *h,
+    const struct policy_result *r)
+{
+	struct tsnss_snap_subid *ss =
+	    (struct tsnss_snap_subid *)(b->buf + h->subids);
+	size_t i;
+
+	for (i = 0; i < r->n_subids; i++) {
+		ss[i].name = put_str(b, r->subids[i].name);
+		ss[i].uid = r->subids[i].uid;
+		ss[i].start = r->subids[i].start;
+		ss[i].count = r->subids[i].count;
+	}
+}
+
 static void *
 sorted_ptrs(const void *base, size_t n, size_t size,
     int (*cmp)(const void *, const void *))
@@ -235,6 +262,11 @@ snapshot_build(const struct policy_result *r, const struct snap_meta *meta)
 	at += n_members * sizeof(uint32_t);
 	h->user_gids = (uint32_t)at;
 	at += n_members * sizeof(uint32_t); /* at most one per membership */
+	if (r->n_subids > 0) {
+		h->subids = (uint32_t)at;
+		at += r->n_subids * sizeof(struct tsnss_snap_subid);
+		nstr += subid_strings_size(r);
+	}
 	h->strings = (uint32_t)at;
 	size = ALIGN4(at + nstr + 1); /* + 1: the area ends in NUL */
 
@@ -254,6 +286,7 @@ snapshot_build(const struct policy_result *r, const struct snap_meta *meta)
 	h->n_users = (uint32_t)r->n_users;
 	h->n_groups = (uint32_t)r->n_groups;
 	h->n_members = (uint32_t)n_members;
+	h->n_subids = (uint32_t)r->n_subids;
 
 	users =
 	    sorted_ptrs(r->users, r->n_users, sizeof *r->users, cmp_user_ptr);
@@ -261,6 +294,7 @@ snapshot_build(const struct policy_result *r, const struct snap_meta *meta)
 	    r->groups, r->n_groups, sizeof *r->groups, cmp_group_ptr);
 	fill_users(&b, h, users, m, n_members);
 	fill_groups(&b, h, groups);
+	fill_subids(&b, h, r);
 	free(users);
 	free(groups);
 	free(m);

@@ -29,37 +29,9 @@ cat >"$T/nsswitch.conf" <<-EOF2
 	hosts: files
 EOF2
 
-within() {
-	_secs=$1
-	shift
-	_t0=$(date +%s%N)
-	_end=$((_t0 + _secs * _lib_slow * 1000000000))
-	while :; do
-		if "$@" >/dev/null 2>&1; then
-			took=$((($(date +%s%N) - _t0) / 1000000))
-			return 0
-		fi
-		[ "$(date +%s%N)" -lt "$_end" ] || break
-		sleep 0.05
-	done
-	took=timeout
-	return 1
-}
 
-# tailnet USER... [--groups=ID:G1,G2]...
-tailnet() {
-	_args=
-	for _u in "$@"; do
-		case $_u in
-		--groups=*) _args="$_args '$_u'" ;;
-		*) _args="$_args --user '$_u'" ;;
-		esac
-	done
-	eval python3 "\"$top_srcdir/tests/tailnet.py\"" -o "\"$T/tailnet.json\"" \
-		--version 1.102.3 --self alice@example.com $_args
-}
 
-tailnet "101:alice@example.com:Alice" "102:bob@example.com:Bob" \
+write_tailnet "101:alice@example.com:Alice" "102:bob@example.com:Bob" \
 	"103:carol@example.com:Carol" --groups=101:group:eng \
 	--groups=103:group:eng
 start_fake_tailscaled "$T/tailnet.json"
@@ -123,20 +95,20 @@ refused "extend with a gid" "takes no gid" \
 	"[group adm]" "extend = yes" "gid = 5000"
 
 # --- revocation ----------------------------------------------------------
-tailnet "101:alice@example.com:Alice" "102:bob@example.com:Bob" \
+write_tailnet "101:alice@example.com:Alice" "102:bob@example.com:Bob" \
 	"103:carol@example.com:Carol" --groups=103:group:eng
 within 2 sh -c "id alice | grep -q groups= && ! id alice | grep -q '(docker)'"
 is "$took" "${took#timeout}" \
 	"leaving group:eng drops docker from id alice within 2 s (${took} ms)"
 is "$(getent group docker)" "docker:x:$DOCKER:localbob" \
 	"and from getent group docker"
-tailnet "101:alice@example.com:Alice" "103:carol@example.com:Carol"
+write_tailnet "101:alice@example.com:Alice" "103:carol@example.com:Carol"
 within 2 sh -c "! getent -s tailscale group sudo | grep -q bob"
 is "$took" "${took#timeout}" \
 	"leaving the tailnet drops bob from sudo within 2 s (${took} ms)"
 
 # --- the gid follows /etc/group ------------------------------------------
-tailnet "101:alice@example.com:Alice" --groups=101:group:eng
+write_tailnet "101:alice@example.com:Alice" --groups=101:group:eng
 within 2 sh -c "id alice | grep -q '$DOCKER(docker)'"
 is "$took" "${took#timeout}" "alice is back in docker (${took} ms)"
 sed "s/^docker:x:$DOCKER:/docker:x:4799:/" "$T/group" >"$T/group.new"

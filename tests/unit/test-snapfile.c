@@ -121,9 +121,8 @@ test_version(const struct snapshot *s)
 
 	((struct tsnss_snap_header *)p)->version = TSNSS_SNAP_VERSION - 1;
 	ok(tsnss_snap_open(&v, p, s->len, err, sizeof err) != 0 &&
-		strstr(err, "snapshot version 2, want 3") != NULL,
-	    "a version 2 file (the layout before local_hash) is refused: %s",
-	    err);
+		strstr(err, "snapshot version 3, want 4") != NULL,
+	    "a version 3 file (the layout before subids) is refused: %s", err);
 	free(p);
 }
 
