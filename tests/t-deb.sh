@@ -226,7 +226,8 @@ check "nsswitch.conf: no other change" cmp "$T/nsswitch.want" "$root/etc/nsswitc
 [ -e "$T/nsswitch.want" ] && ! cmp -s "$T/nsswitch.want" "$root/etc/nsswitch.conf" &&
 	diag "$(diff "$T/nsswitch.want" "$root/etc/nsswitch.conf")"
 inroot dpkg -L libnss-tailscale tsnssd >"$T/files" 2>&1
-for f in "/usr/lib/$arch/libnss_tailscale.so.2" /usr/sbin/tsnssd \
+for f in "/usr/lib/$arch/libnss_tailscale.so.2" \
+	"/usr/lib/$arch/libsubid_tailscale.so" /usr/sbin/tsnssd \
 	/usr/sbin/tsnssctl "/usr/lib/$arch/tsnssd/tailscale.so" \
 	/lib/systemd/system/tsnssd.service /usr/share/man/man8/nss_tailscale.8.gz \
 	/usr/share/man/man8/tsnssd.8.gz /usr/share/man/man5/tailscale-nss.conf.5.gz \
