@@ -69,7 +69,7 @@ in
 + builtins.concatStringsSep "," (map (p: p.name) (drv.nativeBuildInputs ++ drv.buildInputs))
 EOF
 cat >"$T/eval-module.nix" <<'EOF'
-{ nixdir, enable, createHome }:
+{ nixdir, enable, createHome, mergeLocalGroups ? false }:
 let
   lib = rec {
     mkOption = o: o;
@@ -98,7 +98,7 @@ let
     };
   };
   cfg = {
-    inherit enable createHome;
+    inherit enable createHome mergeLocalGroups;
     package = "tsnssd-package";
     settings = {
       tailscale.domain = [ "example.com" ];
@@ -141,11 +141,15 @@ if command -v nix-instantiate >/dev/null; then
 		"nix/package.nix: version $version, built with autoreconfHook, pkg-config, libevent, json-c, curl, openssl, systemd"
 	got=$(nixeval "$T/eval-module.nix" --arg nixdir "$top_srcdir/nix" \
 		--arg enable true --arg createHome true)
-	is "$got" '{"conf":{"group admins":{"gid":5000,"members":["role:admin"]},"tailscale":{"domain":["example.com"],"shell":"/run/current-system/sw/bin/bash"},"tailscale-api":{"domain":["example.com"],"shell":"/bin/sh"}},"etc":{"store":"tailscale-nss.conf","value":{"group admins":{"gid":5000,"members":["role:admin"]},"tailscale":{"domain":["example.com"],"shell":"/run/current-system/sw/bin/bash"},"tailscale-api":{"domain":["example.com"],"shell":"/bin/sh"}}},"group":["tailscale"],"mkhomedir":["login","sshd","su"],"nssModules":["tsnssd-package"],"options":["createHome","enable","package","settings"],"passwd":["tailscale"],"unit":["tsnssd-package"],"wantedBy":["multi-user.target"]}' \
+	is "$got" '{"conf":{"group admins":{"gid":5000,"members":["role:admin"]},"tailscale":{"domain":["example.com"],"shell":"/run/current-system/sw/bin/bash"},"tailscale-api":{"domain":["example.com"],"shell":"/bin/sh"}},"etc":{"store":"tailscale-nss.conf","value":{"group admins":{"gid":5000,"members":["role:admin"]},"tailscale":{"domain":["example.com"],"shell":"/run/current-system/sw/bin/bash"},"tailscale-api":{"domain":["example.com"],"shell":"/bin/sh"}}},"group":["tailscale"],"mkhomedir":["login","sshd","su"],"nssModules":["tsnssd-package"],"options":["createHome","enable","mergeLocalGroups","package","settings"],"passwd":["tailscale"],"unit":["tsnssd-package"],"wantedBy":["multi-user.target"]}' \
 		"nix/module.nix enabled: settings to /etc/tailscale-nss.conf, a shell NixOS has for a backend section without one (not for [group]), the module in nssModules, tailscale for passwd and group, the unit, pam_mkhomedir"
 	got=$(nixeval "$T/eval-module.nix" --arg nixdir "$top_srcdir/nix" \
 		--arg enable true --arg createHome false)
 	like "$got" '"mkhomedir":\[\]' "nix/module.nix: no pam_mkhomedir unless createHome"
+	got=$(nixeval "$T/eval-module.nix" --arg nixdir "$top_srcdir/nix" \
+		--arg enable true --arg createHome false --arg mergeLocalGroups true)
+	like "$got" '"group":\["\[SUCCESS=merge\] tailscale"\]' \
+		"nix/module.nix: mergeLocalGroups gives group: files [SUCCESS=merge] tailscale"
 	got=$(nixeval "$T/eval-module.nix" --arg nixdir "$top_srcdir/nix" \
 		--arg enable false --arg createHome true)
 	like "$got" '"conf":null,.*"group":\[\],"mkhomedir":\[\],"nssModules":\[\],.*"passwd":\[\],"unit":\[\],"wantedBy":\[\]' \
@@ -154,6 +158,7 @@ else
 	for what in "parse nix/package.nix" "parse nix/module.nix" \
 		"evaluate nix/package.nix" "evaluate nix/module.nix enabled" \
 		"evaluate nix/module.nix without createHome" \
+		"evaluate nix/module.nix with mergeLocalGroups" \
 		"evaluate nix/module.nix disabled"; do
 		skip "$what" "nix-instantiate not installed (apt-get install nix-bin)"
 	done
