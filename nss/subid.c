@@ -111,6 +111,24 @@ owner_is(const char *field, const char *name, const char *uidstr)
 	       (uidstr[0] != '\0' && strcmp(field, uidstr) == 0);
 }
 
+/*
+ * The next line of f into line; one longer than the buffer is skipped
+ * whole (a piece of it must not pass for a line of its own).  0 at EOF.
+ */
+static int
+next_line(FILE *f, char *line, size_t len)
+{
+	int c;
+
+	while (fgets(line, (int)len, f) != NULL) {
+		if (strchr(line, '\n') != NULL || feof(f))
+			return 1;
+		while ((c = getc(f)) != EOF && c != '\n')
+			;
+	}
+	return 0;
+}
+
 static FILE *
 open_db(enum subid_type t)
 {
@@ -142,8 +160,8 @@ file_ranges(const char *owner, enum subid_type t, struct list *l)
 	if (f == NULL)
 		return errno == ENOENT ? 0 : -1;
 	uid_string(owner, uidstr, sizeof uidstr);
-	while (rc == 0 && lines++ < MAX_LINES &&
-	       fgets(line, sizeof line, f) != NULL)
+	while (
+	    rc == 0 && lines++ < MAX_LINES && next_line(f, line, sizeof line))
 		if (parse_line(line, &who, &r.start, &r.count) &&
 		    owner_is(who, owner, uidstr))
 			rc = push(l, &r);
@@ -249,8 +267,8 @@ file_owners(unsigned long id, enum subid_type t, struct list *l)
 
 	if (f == NULL)
 		return errno == ENOENT ? 0 : -1;
-	while (rc == 0 && lines++ < MAX_LINES &&
-	       fgets(line, sizeof line, f) != NULL) {
+	while (
+	    rc == 0 && lines++ < MAX_LINES && next_line(f, line, sizeof line)) {
 		if (!parse_line(line, &who, &start, &n) || id < start ||
 		    id - start >= n)
 			continue;

@@ -196,6 +196,15 @@ subid_claims_load(const char *dir, char *err, size_t errlen)
 
 /* --- /etc/subuid and /etc/subgid ------------------------------------------ */
 
+static void
+skip_rest(FILE *f, size_t *taken)
+{
+	int c;
+
+	while ((c = getc(f)) != EOF && c != '\n')
+		(*taken)++;
+}
+
 /* "OWNER:START:COUNT" lines; anything else is skipped, as shadow does. */
 static void
 load_file(struct subid_spans *s, const char *path)
@@ -210,6 +219,10 @@ load_file(struct subid_spans *s, const char *path)
 	while (s->n < SUBID_MAX_SPANS && fgets(line, sizeof line, f) != NULL) {
 		if ((taken += strlen(line)) > SUBID_FILE_MAX_BYTES)
 			break;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			skip_rest(f, &taken); /* not a piece taken for a line */
+			continue;
+		}
 		if ((p = strchr(line, ':')) == NULL)
 			continue;
 		errno = 0;

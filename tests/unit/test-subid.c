@@ -154,18 +154,19 @@ static void
 test_hostile(void)
 {
 	struct subid_spans *s;
-	char line[64], big[5000];
+	char line[64], big[700];
 
 	hostile_claims("garbage\n", "no header");
 	hostile_claims("tsnssd-subids-1 999 0\nx 1 1\n", "a bad checksum");
 	write_file(path[2], "a:1:2:3\n:::\nb:-5:10\nc:10:0\n"
 			    "d:99999999999999999999:1\ne:5\nf:abc:def\n");
-	memset(big, 'x', sizeof big - 1);
-	big[sizeof big - 1] = '\0';
+	/* a long line whose tail alone would pass for a good one */
+	memset(big, 'x', 600);
+	snprintf(big + 600, sizeof big - 600, "a:1000:10\n");
 	write_file(path[3], big);
 	s = subid_spans_load(path[2], path[3]);
 	ok(!subid_spans_overlap(s, 0, 4294967295u, line, sizeof line),
-	    "malformed /etc/subuid lines and a 5000-byte line give no span");
+	    "malformed /etc/subuid lines and an over-long line give no span");
 	subid_spans_free(s);
 	s = subid_spans_load("/nonexistent/a", "/nonexistent/b");
 	ok(!subid_spans_overlap(s, 0, 4294967295u, line, sizeof line),
