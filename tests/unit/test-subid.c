@@ -81,7 +81,7 @@ test_assign(void)
 	struct subid_claims *c = subid_claims_new();
 	struct policy_result *r = result(first, 4);
 	size_t added, full;
-	char err[256];
+	char err[256] = "";
 
 	full = subid_assign(&pc, local, etc, c, r, &added);
 	is_int(start_of(r, "ann"), FIRST, "the first member: the first range");
