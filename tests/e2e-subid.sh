@@ -143,9 +143,30 @@ like "$(cat "$T/cache/subids")" "alice\\@example.com $FIRST 65536" \
 check "tsnssctl forget alice@example.com" "$ctl" forget alice@example.com
 like "$(cat "$T/cache/subids")" "^(?!.*alice)" "forget releases her range"
 
+# --- running out -----------------------------------------------------------
+# Room for three ranges: alice's, free again, and carol's and dave's.
+stop_tsnssd
+write_config "ttl = 3600" "refresh_on_miss = 0" "uid_max = 1879048191" \
+	"subid_members = group:eng" \
+	"subid_range = $FIRST-$((FIRST + 3 * 65536 - 1))"
+write_tailnet "102:bob@example.com:Bob" "103:carol@example.com:Carol" \
+	"104:dave@example.com:Dave" "105:eve@example.com:Eve" \
+	"106:frank@example.com:Frank" --groups=103:group:eng \
+	--groups=104:group:eng --groups=105:group:eng --groups=106:group:eng
+start_tsnssd
+wait_for sh -c "getsubids eve | grep -q eve"
+is "$(getsubids eve 2>&1)" "0: eve $FIRST 65536" "eve gets the range alice left"
+like "$(getsubids frank 2>&1)" "^(?!.*[0-9]: frank)" "the range is full: frank gets none"
+write_tailnet "102:bob@example.com:Bob" "103:carol@example.com:Carol" \
+	"104:dave@example.com:Dave" "105:eve@example.com:Eve" \
+	"106:frank@example.com:Frank Other" --groups=103:group:eng \
+	--groups=104:group:eng --groups=105:group:eng --groups=106:group:eng
+wait_for sh -c "getent passwd frank | grep -q 'Frank Other'"
+is "$(grep -c 'is full' "$T/tsnssd.log")" 1 "tsnssd logs it once, over two builds"
+
 # --- tsnssd -t -----------------------------------------------------------
 out=$("$top_builddir/src/tsnssd" -t --config "$T/tailscale-nss.conf" 2>&1)
-like "$out" "room for 4096 ranges of 65536" \
+like "$out" "room for 3 ranges of 65536" \
 	"-t warns that more members are possible than ranges"
 bad() { # WHAT REGEX LINE...
 	_what=$1
