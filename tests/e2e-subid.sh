@@ -70,6 +70,16 @@ like "$(getsubids bob 2>&1)" "^(?!.*[0-9]: bob)" \
 # --- newuidmap / newgidmap -------------------------------------------------
 # Where unprivileged users may not make user namespaces (a sysctl), there
 # is nothing for newuidmap to map into: those checks are skipped, named.
+# refused MSG CMD...: ok if CMD fails
+refused() {
+	_msg=$1
+	shift
+	if "$@" >>"$T/refused.out" 2>&1; then
+		fail "$_msg"
+	else
+		pass "$_msg"
+	fi
+}
 maps() {
 	mkdir -m 1777 "$T/run"
 	# userns FILE: a user namespace alice makes, in the background, its pid
@@ -95,18 +105,10 @@ maps() {
 		"0 $GID 1;1 $FIRST 65536;" "and /proc/PID/gid_map says so"
 	userns "$T/run/ns2"
 	pid2=$(cat "$T/run/ns2")
-	if runuser -u alice -- newuidmap "$pid2" 0 "$ALICE" 1 1 300000 65536 \
-		>"$T/refused.out" 2>&1; then
-		fail "newuidmap refuses localsub's range to alice"
-	else
-		pass "newuidmap refuses localsub's range to alice"
-	fi
-	if runuser -u alice -- newuidmap "$pid2" 0 "$ALICE" 1 1 $((FIRST + 65536)) 1 \
-		>>"$T/refused.out" 2>&1; then
-		fail "newuidmap refuses an id past her range"
-	else
-		pass "newuidmap refuses an id past her range"
-	fi
+	refused "newuidmap refuses localsub's range to alice" \
+		runuser -u alice -- newuidmap "$pid2" 0 "$ALICE" 1 1 300000 65536
+	refused "newuidmap refuses an id past her range" \
+		runuser -u alice -- newuidmap "$pid2" 0 "$ALICE" 1 1 $((FIRST + 65536)) 1
 	is "$(cat "/proc/$pid2/uid_map")" "" "nothing was mapped"
 }
 if runuser -u alice -- unshare --user true 2>/dev/null; then
