@@ -124,6 +124,14 @@ policy_fingerprint(const struct policy_config *pc)
 	for (i = 0; i < pc->n_clash_names; i++)
 		h = mix(
 		    mix(h, pc->clash_names[i].domain), pc->clash_names[i].tmpl);
+	if (POLICY_SUBIDS_ON(pc)) { /* unset: fingerprints as before */
+		h = mix_u32(
+		    mix_u32(mix_u32(h, pc->subid_count), pc->subid_range[0]),
+		    pc->subid_range[1]);
+		h = mix_u32(h, pc->subid.all_users);
+		for (j = 0; j < pc->subid.n_members; j++)
+			h = mix(h, pc->subid.members[j]);
+	}
 	/* a new key is new UIDs; the key itself is not recoverable from h */
 	if (pc->uid_key != NULL)
 		h = mix_u32(h, uidkey_hash(pc->uid_key, pc->uid_key_len,
