@@ -56,9 +56,12 @@ add(struct nameset *ns, struct idset *is, const char *name, uint32_t id)
 	is->ids[is->n++] = id;
 }
 
+/* qsort of NULL is undefined even for none: an empty file has no sets. */
 static void
 sort_sets(struct nameset *ns, struct idset *is)
 {
+	if (ns->n == 0)
+		return;
 	qsort(ns->names, ns->n, sizeof *ns->names, cmp_name);
 	qsort(is->ids, is->n, sizeof *is->ids, cmp_id);
 }
