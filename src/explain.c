@@ -16,8 +16,8 @@
 #include "idlist.h"
 #include "localdb.h"
 #include "localgroups.h"
-#include "subid.h"
 #include "policy.h"
+#include "subid.h"
 #include "tsnssd.h"
 #include "xmalloc.h"
 

@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "claims.h"
-#include "policy.h"
 #include "localgroups.h"
+#include "policy.h"
 #include "tailnet-groups.h"
 #include "uidkey.h"
 #include "xmalloc.h"
