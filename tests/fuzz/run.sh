@@ -19,7 +19,7 @@ daemon="$src/src/xmalloc.c $src/src/log.c"
 # what the policy needs: keyed UIDs and the claims it consults
 policy="$src/src/policy.c $src/src/policy-config.c $src/src/uidkey.c \
 	$src/common/snapfile.c \
-	$src/src/claims.c \
+	$src/src/claims.c $src/src/localgroups.c \
 	$src/src/recfile.c $src/src/fileio.c $src/src/localdb.c \
 	$(pkg-config --libs libcrypto)"
 
