@@ -38,6 +38,9 @@ struct jscan {
 	struct jscan_ops ops;
 	void *arg;
 	size_t max_value;
+	size_t max_depth; /* at most MAX_DEPTH */
+	int one_doc;	  /* a single document: nothing but blanks after it */
+	int doc_done;	  /* ... and it has ended */
 	struct level lv[MAX_DEPTH];
 	size_t depth; /* open containers */
 	char keys[JSCAN_MAX_PATH][JSCAN_KEY_MAX + 1];
@@ -80,7 +83,15 @@ jscan_new(const struct jscan_ops *ops, void *arg, size_t max_value)
 	s->ops = *ops;
 	s->arg = arg;
 	s->max_value = max_value;
+	s->max_depth = MAX_DEPTH;
 	return s;
+}
+
+void
+jscan_limit(struct jscan *s, size_t max_depth, int one_document)
+{
+	s->max_depth = max_depth < MAX_DEPTH ? max_depth : MAX_DEPTH;
+	s->one_doc = one_document;
 }
 
 void
@@ -88,6 +99,7 @@ jscan_reset(struct jscan *s)
 {
 	s->depth = 0;
 	s->in_str = s->esc = s->str_is_key = s->in_lit = 0;
+	s->doc_done = 0;
 	s->capturing = 0;
 	s->cap_len = 0;
 	s->offset = 0;
@@ -159,6 +171,8 @@ value_end(struct jscan *s)
 	}
 	if (s->depth == 0 && s->ops.end(s->arg) != 0)
 		return fail(s, "the document was refused");
+	if (s->depth == 0)
+		s->doc_done = s->one_doc;
 	return 0;
 }
 
@@ -215,8 +229,9 @@ open_container(struct jscan *s, char c)
 	if (begin_value(s, c) < 0)
 		return -1;
 	descend = !s->capturing && s->want_descend;
-	if (s->depth >= MAX_DEPTH)
-		return fail(s, "JSON nested deeper than %d", MAX_DEPTH);
+	if (s->depth >= s->max_depth)
+		return fail(s, "JSON nested too deep (more than %zu levels)",
+		    s->max_depth);
 	l = &s->lv[s->depth++];
 	l->array = c == '[';
 	l->expect = c == '[' ? ARR_FIRST : OBJ_FIRST;
@@ -358,6 +373,12 @@ byte(struct jscan *s, char c)
 	case '\n':
 	case '\r':
 		return s->capturing ? append(s, &c, 1) : 0;
+	default:
+		if (s->doc_done)
+			return fail(s, "trailing data after the JSON document");
+		break;
+	}
+	switch (c) {
 	case '{':
 	case '[':
 		return open_container(s, c);

@@ -80,6 +80,11 @@ struct ts_plugin {
 	tsnss_fetch_done_fn *done;
 	void *done_arg;
 	int busy;
+	/* the status answer of the poll under way, read as it arrives */
+	struct ts_status_parser *parser;
+	size_t got;	   /* bytes of it so far */
+	int too_big;	   /* past max_answer_bytes */
+	char bad[256];	   /* why the parser refused it, or "" */
 	size_t n_skipped;  /* odd profiles at the last fetch, */
 	char *skip_reason; /* and why the first was left out */
 };
@@ -309,33 +314,80 @@ report_status(struct ts_plugin *p, const struct ts_status *st)
 	report_users(p, st);
 }
 
+/*
+ * The status answer as it arrives (from inside libcurl): counted against
+ * max_answer_bytes, and parsed at once, so it is never held whole.
+ */
+static int
+on_status_data(const char *data, size_t len, void *arg)
+{
+	struct ts_plugin *p = arg;
+
+	if (len > p->max_bytes - p->got) {
+		p->too_big = 1;
+		return -1;
+	}
+	p->got += len;
+	return ts_status_parser_feed(
+	    p->parser, data, len, p->bad, sizeof p->bad);
+}
+
+/* The parsed answer, or NULL with why not in detail. */
+static struct ts_status *
+poll_result(struct ts_plugin *p, const struct httpreq_reply *reply,
+    char *detail, size_t len)
+{
+	struct ts_status *st = NULL;
+	char err[256];
+
+	if (p->too_big)
+		snprintf(detail, len,
+		    "answer larger than %zu bytes from tailscaled at %s "
+		    "(max_answer_bytes)",
+		    p->max_bytes, p->socket);
+	else if (p->bad[0] != '\0')
+		snprintf(detail, len, "malformed status JSON: %s", p->bad);
+	else if (reply->error != NULL)
+		snprintf(detail, len, "%s", reply->error);
+	else if (ts_status_parser_finish(p->parser, &st, err, sizeof err) < 0)
+		snprintf(detail, len, "malformed status JSON: %s", err);
+	ts_status_parser_free(p->parser);
+	p->parser = NULL;
+	return st;
+}
+
+/* Hand back what parsing a large answer took (report() may free p). */
+static void
+trim_heap(void)
+{
+#ifdef HAVE_MALLOC_TRIM
+	malloc_trim(0);
+#endif
+}
+
 static void
 on_reply(const struct httpreq_reply *reply, void *arg)
 {
 	struct ts_plugin *p = arg;
 	struct ts_status *st;
-	char err[256], detail[300], state[64], tailnet[128];
+	char detail[600], state[64], tailnet[128];
 
-	if (reply->error != NULL) {
-		report(p, TSNSS_FETCH_ERROR, reply->error, NULL, 0);
-		return;
-	}
-	if (ts_status_parse(reply->body, reply->len, &st, err, sizeof err) <
-	    0) {
-		snprintf(
-		    detail, sizeof detail, "malformed status JSON: %s", err);
+	st = poll_result(p, reply, detail, sizeof detail);
+	if (st == NULL) {
 		report(p, TSNSS_FETCH_ERROR, detail, NULL, 0);
+		trim_heap();
 		return;
 	}
 	p->host.log(LOG_DEBUG,
 	    "tailscale: fetched %zu bytes from %s: BackendState %s, "
 	    "%zu user profiles, tailnet %s",
-	    reply->len, p->socket,
+	    p->got, p->socket,
 	    printable(st->backend_state, state, sizeof state), st->n_users,
 	    st->tailnet ? printable(st->tailnet, tailnet, sizeof tailnet)
 			: "(none)");
 	report_status(p, st);
 	ts_status_free(st);
+	trim_heap();
 }
 
 /* --- fetching ------------------------------------------------------------ */
@@ -362,7 +414,13 @@ start(struct ts_plugin *p)
 		    p->socket);
 		return -1;
 	}
-	if (localapi_get(p->api, STATUS_PATH, on_reply, p) < 0) {
+	ts_status_parser_free(p->parser);
+	p->got = 0;
+	p->too_big = 0;
+	p->bad[0] = '\0';
+	if ((p->parser = ts_status_parser_new()) == NULL ||
+	    localapi_stream(p->api, STATUS_PATH, on_status_data, on_reply, p) <
+		0) {
 		snprintf(p->defer_why, sizeof p->defer_why,
 		    "cannot start a request to tailscaled at %s "
 		    "(out of memory?)",
@@ -652,6 +710,7 @@ ts_free(void *state)
 		event_free(p->deliver);
 	if (p->defer != NULL)
 		event_free(p->defer);
+	ts_status_parser_free(p->parser);
 	free(p->skip_reason);
 	free(p->socket);
 	free(p);
