@@ -27,6 +27,8 @@ struct http_request {
 	/* POSTed as x-www-form-urlencoded, or NULL; its answer is wiped too */
 	const char *form;
 	const char *what; /* the URL as errors name it, without a query */
+	/* a 200 answer's body goes here as it arrives, not kept; or NULL */
+	httpreq_sink_fn *sink;
 };
 
 /*

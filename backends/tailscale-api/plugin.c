@@ -63,8 +63,13 @@ struct api_plugin {
 	tsnss_fetch_done_fn *done;
 	void *done_arg;
 	int busy;
-	int retried; /* this fetch already re-authenticated after a 401 */
-	char *token; /* the OAuth access token, or NULL */
+	/* the users answer under way, read as it arrives */
+	struct api_users_parser *parser;
+	size_t got;    /* bytes of it so far */
+	int too_big;   /* past max_answer_bytes */
+	char bad[200]; /* why the parser refused it, or "" */
+	int retried;   /* this fetch already re-authenticated after a 401 */
+	char *token;   /* the OAuth access token, or NULL */
 	time_t token_expiry; /* CLOCK_MONOTONIC seconds */
 	long token_life;
 	long last_status;      /* of the last request; 0 none */
@@ -385,13 +390,38 @@ cannot_start(struct api_plugin *p, const char *url)
 	return -1;
 }
 
+/*
+ * The users answer as it arrives (from inside libcurl): counted against
+ * max_answer_bytes and parsed at once, so it is never held whole.
+ */
+static int
+on_users_data(const char *data, size_t len, void *arg)
+{
+	struct api_plugin *p = arg;
+
+	if (len > p->max_bytes - p->got) {
+		p->too_big = 1;
+		return -1;
+	}
+	p->got += len;
+	return api_users_parser_feed(
+	    p->parser, data, len, p->bad, sizeof p->bad);
+}
+
 static int
 get_users(struct api_plugin *p, const char *bearer)
 {
-	struct http_request req = {
-	    .url = p->users_url, .bearer = bearer, .what = p->users_url};
+	struct http_request req = {.url = p->users_url,
+	    .bearer = bearer,
+	    .what = p->users_url,
+	    .sink = on_users_data};
 
-	if (http_start(p->http, &req, on_users, p) < 0)
+	api_users_parser_free(p->parser);
+	p->got = 0;
+	p->too_big = 0;
+	p->bad[0] = '\0';
+	if ((p->parser = api_users_parser_new()) == NULL ||
+	    http_start(p->http, &req, on_users, p) < 0)
 		return cannot_start(p, p->users_url);
 	return 0;
 }
@@ -513,12 +543,39 @@ report_empty(struct api_plugin *p)
 	report(p, TSNSS_FETCH_NOT_READY, detail, NULL, 0);
 }
 
+/*
+ * The parsed answer, or NULL with why not in detail.  Another 2xx than
+ * 200 was kept whole (bounded by max_answer_bytes): it is read the same.
+ */
+static struct api_users *
+users_result(struct api_plugin *p, const struct httpreq_reply *reply,
+    char *detail, size_t len)
+{
+	struct api_users *u = NULL;
+
+	if (p->too_big)
+		snprintf(detail, len,
+		    "answer from %s larger than %zu bytes (max_answer_bytes)",
+		    p->users_url, p->max_bytes);
+	if (!p->too_big && p->bad[0] == '\0' && reply->len > 0)
+		api_users_parser_feed(
+		    p->parser, reply->body, reply->len, p->bad, sizeof p->bad);
+	if (!p->too_big && p->bad[0] == '\0')
+		api_users_parser_finish(p->parser, &u, p->bad, sizeof p->bad);
+	if (!p->too_big && p->bad[0] != '\0')
+		snprintf(detail, len, "malformed users JSON from %s: %s",
+		    p->users_url, p->bad);
+	api_users_parser_free(p->parser);
+	p->parser = NULL;
+	return u;
+}
+
 static void
 on_users(const struct httpreq_reply *reply, void *arg)
 {
 	struct api_plugin *p = arg;
 	struct api_users *u;
-	char why[200], detail[600];
+	char detail[600];
 
 	p->last_status = reply->status;
 	p->last_what = "users";
@@ -530,20 +587,18 @@ on_users(const struct httpreq_reply *reply, void *arg)
 			report(p, TSNSS_FETCH_ERROR, p->defer_why, NULL, 0);
 		return;
 	}
-	if (reply->error != NULL) {
+	if (reply->error != NULL && !p->too_big && p->bad[0] == '\0') {
 		report_http(p, reply);
 		return;
 	}
-	if (api_users_parse(reply->body, reply->len, &u, why, sizeof why) < 0) {
-		snprintf(detail, sizeof detail,
-		    "malformed users JSON from %s: %s", p->users_url, why);
+	if ((u = users_result(p, reply, detail, sizeof detail)) == NULL) {
 		report(p, TSNSS_FETCH_ERROR, detail, NULL, 0);
 		return;
 	}
 	p->host.log(LOG_DEBUG,
 	    "tailscale-api: %zu bytes, %zu users; left out %zu not active, "
 	    "%zu tagged-devices, %zu unreadable",
-	    reply->len, u->n, u->n_inactive, u->n_pseudo, u->n_odd);
+	    p->got + reply->len, u->n, u->n_inactive, u->n_pseudo, u->n_odd);
 	note_counts(p, u);
 	if (u->n + u->n_inactive + u->n_pseudo + u->n_odd == 0) {
 		api_users_free(u);
@@ -633,6 +688,7 @@ api_free(void *state)
 	if (p->defer != NULL)
 		event_free(p->defer);
 	drop_token(p);
+	api_users_parser_free(p->parser);
 	free(p->url);
 	free(p->tailnet);
 	free(p->users_url);
