@@ -31,6 +31,7 @@ http_start(struct httpreq_client *client, const struct http_request *req,
 	    .secret = req->form != NULL, /* the answer is a token */
 	    .https = 1,
 	    .sink = req->sink,
+	    .bounded = 1,
 	};
 	struct httpreq *r = httpreq_new(client, &spec, done, arg);
 
