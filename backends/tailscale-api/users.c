@@ -247,7 +247,8 @@ drop_duplicates(struct api_users *u)
 {
 	size_t i = 0, o = 0, j;
 
-	qsort(u->users, u->n, sizeof *u->users, by_id);
+	if (u->n > 0)
+		qsort(u->users, u->n, sizeof *u->users, by_id);
 	while (i < u->n) {
 		for (j = i + 1; j < u->n && u->users[j].id == u->users[i].id;)
 			j++;
@@ -371,12 +372,15 @@ api_users_parser_new(void)
 static void
 note_start(struct api_users_parser *p, const char *data, size_t len)
 {
-	size_t i = strspn(data, " \t\r\n");
+	size_t i = 0;
 
+	while (i < len && data[i] != '\0' && strchr(" \t\r\n", data[i]))
+		i++;
 	if (p->begun || i >= len)
 		return;
 	p->begun = 1;
-	p->not_object = strchr("[\"-0123456789tfn", data[i]) != NULL;
+	p->not_object =
+	    data[i] != '\0' && strchr("[\"-0123456789tfn", data[i]) != NULL;
 }
 
 int

@@ -617,7 +617,8 @@ ts_status_parser_finish(struct ts_status_parser *sp, struct ts_status **out,
 	}
 	if (!sp->users_seen && check_no_users(sp, err, errlen) < 0)
 		return -1;
-	qsort(st->users, st->n_users, sizeof *st->users, by_id);
+	if (st->n_users > 0)
+		qsort(st->users, st->n_users, sizeof *st->users, by_id);
 	if (check_unique(st, err, errlen) < 0)
 		return -1;
 	*out = st;
