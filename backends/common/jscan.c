@@ -293,15 +293,20 @@ begin_string(struct jscan *s)
 	return begin_value(s, '"');
 }
 
+/* A run of a key's bytes, as they are (escapes and all), kept if short. */
 static void
-key_byte(struct jscan *s, char c)
+key_bytes(struct jscan *s, const char *p, size_t n)
 {
+	size_t room = JSCAN_KEY_MAX - s->key_len;
+
 	if (s->depth > JSCAN_MAX_PATH)
 		return;
-	if (s->key_len < JSCAN_KEY_MAX)
-		s->keys[s->depth - 1][s->key_len++] = c;
-	else
+	if (n > room) {
 		s->key_cut = 1;
+		n = room;
+	}
+	memcpy(s->keys[s->depth - 1] + s->key_len, p, n);
+	s->key_len += n;
 }
 
 static int
@@ -321,28 +326,34 @@ end_string(struct jscan *s)
 	return 0;
 }
 
-/* Inside a string: consume a run; returns bytes used or -1. */
+/*
+ * Inside a string: consume a run; returns bytes used or -1.  The loop is
+ * the scanner's hottest (most of an answer is strings): it only looks
+ * for the end, escapes and control bytes, and the run is kept after.
+ */
 static long
 string_run(struct jscan *s, const char *p, size_t n)
 {
 	size_t i;
+	int esc = s->esc;
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 
-		if (s->esc) {
-			s->esc = 0;
-		} else if (c == '\\') {
-			s->esc = 1;
-		} else if (c == '"') {
+		if (esc)
+			esc = 0;
+		else if (c == '\\')
+			esc = 1;
+		else if (c == '"')
 			break;
-		} else if (c < 0x20) {
+		else if (c < 0x20) {
 			s->offset += i;
 			return fail(s, "a control byte in a string");
 		}
-		if (s->str_is_key)
-			key_byte(s, (char)c);
 	}
+	s->esc = esc;
+	if (s->str_is_key)
+		key_bytes(s, p, i);
 	if (s->capturing && append(s, p, i) < 0)
 		return -1;
 	if (i < n && end_string(s) < 0)
@@ -355,6 +366,26 @@ is_lit(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
 	       (c >= 'A' && c <= 'Z') || c == '.' || c == '+' || c == '-';
+}
+
+static int
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * Blanks between tokens mean nothing, even in a captured value (a literal
+ * they end has ended already): skipped as a run, never captured.
+ */
+static long
+blank_run(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && is_blank(p[i]))
+		i++;
+	return (long)i;
 }
 
 static int
@@ -416,6 +447,13 @@ jscan_feed(
 			used = string_run(s, data + i, len - i);
 			if (used < 0)
 				return -1;
+			i += (size_t)used;
+			s->offset += (unsigned long long)used;
+			continue;
+		}
+		if (!s->in_lit && is_blank(data[i])) {
+			/* indentation, most of a pretty answer's bytes */
+			used = blank_run(data + i, len - i);
 			i += (size_t)used;
 			s->offset += (unsigned long long)used;
 			continue;
