@@ -5,6 +5,10 @@
 #include "autoconfig.h"
 #endif
 
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
+
 #include <event2/event.h>
 
 #include "fetch.h"
@@ -92,4 +96,19 @@ fetch_clear(struct fetch *f)
 	if (f->defer != NULL)
 		event_free(f->defer);
 	f->defer = NULL;
+}
+
+void
+fetch_trim(void)
+{
+#ifdef HAVE_MALLOC_TRIM
+	malloc_trim(0);
+#endif
+}
+
+void
+fetch_fail(struct fetch *f, const char *why)
+{
+	fetch_end(f, TSNSS_FETCH_ERROR, why, NULL, 0);
+	fetch_trim(); /* f may be gone: touched no more */
 }

@@ -67,6 +67,16 @@ struct tsnss_fetch_result fetch_result(enum tsnss_fetch_status status,
 void fetch_end(struct fetch *f, enum tsnss_fetch_status status,
     const char *detail, const struct tsnss_identity *ids, size_t n);
 
+/* fetch_end() with TSNSS_FETCH_ERROR and why, then fetch_trim(). */
+void fetch_fail(struct fetch *f, const char *why);
+
+/*
+ * After a large answer was parsed and handed over (or refused): give the
+ * memory its parsing freed back to the system, which glibc keeps else,
+ * at every poll when nothing new is built (the daemon trims after a build).
+ */
+void fetch_trim(void);
+
 /* Free what f holds (not f): a pending failure is not reported. */
 void fetch_clear(struct fetch *f);
 

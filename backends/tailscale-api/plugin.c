@@ -525,7 +525,7 @@ on_users(const struct httpreq_reply *reply, void *arg)
 		return;
 	}
 	if ((u = users_result(p, reply, detail, sizeof detail)) == NULL) {
-		fetch_end(&p->fetch, TSNSS_FETCH_ERROR, detail, NULL, 0);
+		fetch_fail(&p->fetch, detail);
 		return;
 	}
 	p->host.log(LOG_DEBUG,
@@ -539,6 +539,7 @@ on_users(const struct httpreq_reply *reply, void *arg)
 		return;
 	}
 	report_users(p, u);
+	fetch_trim(); /* p may be gone: touched no more */
 }
 
 static int

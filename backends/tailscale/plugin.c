@@ -263,24 +263,29 @@ poll_result(struct ts_plugin *p, const struct httpreq_reply *reply,
 {
 	struct ts_status *st = NULL;
 
-	if (p->bad[0] == '\0' && reply->error != NULL)
-		snprintf(detail, len, "%s", reply->error);
-	else if (p->bad[0] == '\0')
+	if (p->bad[0] == '\0' && reply->error == NULL)
 		ts_status_parser_finish(p->parser, &st, p->bad, sizeof p->bad);
-	if (p->bad[0] != '\0')
-		snprintf(detail, len, "malformed status JSON: %s", p->bad);
 	ts_status_parser_free(p->parser);
 	p->parser = NULL;
+	if (p->bad[0] != '\0')
+		snprintf(detail, len, "malformed status JSON: %s", p->bad);
+	else if (st == NULL)
+		snprintf(detail, len, "%s", reply->error);
 	return st;
 }
 
-/* Hand back what parsing a large answer took (fetch_end() may free p). */
 static void
-trim_heap(void)
+log_fetched(struct ts_plugin *p, size_t bytes, const struct ts_status *st)
 {
-#ifdef HAVE_MALLOC_TRIM
-	malloc_trim(0);
-#endif
+	char state[64], tailnet[128];
+
+	p->host.log(LOG_DEBUG,
+	    "tailscale: fetched %zu bytes from %s: BackendState %s, "
+	    "%zu user profiles, tailnet %s",
+	    bytes, p->socket, printable(st->backend_state, state, sizeof state),
+	    st->n_users,
+	    st->tailnet ? printable(st->tailnet, tailnet, sizeof tailnet)
+			: "(none)");
 }
 
 static void
@@ -288,24 +293,16 @@ on_reply(const struct httpreq_reply *reply, void *arg)
 {
 	struct ts_plugin *p = arg;
 	struct ts_status *st;
-	char detail[600], state[64], tailnet[128];
+	char detail[600];
 
-	st = poll_result(p, reply, detail, sizeof detail);
-	if (st == NULL) {
-		fetch_end(&p->fetch, TSNSS_FETCH_ERROR, detail, NULL, 0);
-		trim_heap();
+	if ((st = poll_result(p, reply, detail, sizeof detail)) == NULL) {
+		fetch_fail(&p->fetch, detail);
 		return;
 	}
-	p->host.log(LOG_DEBUG,
-	    "tailscale: fetched %zu bytes from %s: BackendState %s, "
-	    "%zu user profiles, tailnet %s",
-	    reply->received, p->socket,
-	    printable(st->backend_state, state, sizeof state), st->n_users,
-	    st->tailnet ? printable(st->tailnet, tailnet, sizeof tailnet)
-			: "(none)");
+	log_fetched(p, reply->received, st);
 	report_status(p, st);
 	ts_status_free(st);
-	trim_heap();
+	fetch_trim(); /* p may be gone: touched no more */
 }
 
 /* --- fetching ------------------------------------------------------------ */
