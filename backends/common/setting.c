@@ -65,7 +65,7 @@ setting_bool(const struct tsnss_setting *s, int *out, char *err, size_t errlen)
 }
 
 /* A copy of the value, replacing the last one. */
-static int
+int
 setting_text(const struct setting_key *k, const struct tsnss_setting *s,
     char *err, size_t errlen)
 {

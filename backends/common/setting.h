@@ -57,6 +57,10 @@ struct setting_key {
 		    4294967296L, NULL                                          \
 	}
 
+/* SETTING_TEXT or SETTING_PATH alone, for a SETTING_CALL that adds to it. */
+int setting_text(const struct setting_key *k, const struct tsnss_setting *s,
+    char *err, size_t errlen);
+
 /*
  * Each setting by its key among keys[0..n_keys); a key not there is an
  * error naming [section].  0, or -1 with "line N: ..." in err.

@@ -114,6 +114,16 @@ set_type(void *to, const struct tsnss_setting *s, char *err, size_t errlen)
 	return -1;
 }
 
+/* Where a secret is: api_key_file, oauth_secret_file. */
+static int
+set_secret(void *to, const struct tsnss_setting *s, char *err, size_t errlen)
+{
+	const struct setting_key path = {
+	    .key = s->key, .type = SETTING_PATH, .to = to};
+
+	return setting_text(&path, s, err, errlen);
+}
+
 /* Its own keys, and the transfer's: where each value goes in p. */
 static int
 apply_settings(struct api_plugin *p, const struct tsnss_setting *settings,
@@ -122,9 +132,10 @@ apply_settings(struct api_plugin *p, const struct tsnss_setting *settings,
 	const struct setting_key keys[] = {
 	    {"url", SETTING_CALL, p, .call = set_url},
 	    {"tailnet", SETTING_TEXT, .to = &p->tailnet},
-	    {"api_key_file", SETTING_PATH, .to = &p->key_file},
+	    {"api_key_file", SETTING_CALL, &p->key_file, .call = set_secret},
 	    {"oauth_client_id", SETTING_TEXT, .to = &p->client_id},
-	    {"oauth_secret_file", SETTING_PATH, .to = &p->secret_file},
+	    {"oauth_secret_file", SETTING_CALL, &p->secret_file,
+		.call = set_secret},
 	    {"user_type", SETTING_CALL, p, .call = set_type},
 	    SETTING_TRANSFER_KEYS(&p->timeout_ms, &p->max_bytes),
 	};
