@@ -34,8 +34,8 @@ Faults: --mode-file holds one word, read on every users request (missing
 or empty: normal): 401, 403, 429, 500 (that status, the spec's error body
 {"message": ...}), hang (never answer), garbage (200, "<html>not json"),
 truncated (a Content-Length the body never reaches, then close), huge (a
-chunked 200 of well-formed users without end until the client goes away,
-at most 256 MiB), revoke (every access token issued so far stops working, as if
+chunked 200 of JSON that is well-formed so far and never ends, until the
+client goes away, at most 256 MiB), revoke (every access token issued so far stops working, as if
 revoked, before the request is checked - once per writing of the mode
 file; then a normal answer).
 
@@ -201,12 +201,13 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         log(f"GET {self.path} huge {auth}")
-        # well-formed users without end: only a bound on size stops them
-        entry = b'{"id":"%d","loginName":"u%d@example.com","status":"active"},'
+        # JSON that is well-formed so far and never ends (a string that
+        # does not close): only a bound on size stops it, and a streaming
+        # reader passes over it at once
+        chunk = b"x" * 65536
         try:
-            self.wfile.write(b"a\r\n{\"users\":[\r\n")
-            for n in range(0, (256 << 20) // 64, 1000):
-                chunk = b"".join(entry % (i, i) for i in range(n + 1, n + 1001))
+            self.wfile.write(b"16\r\n{\"users\":[],\"filler\":\"\r\n")
+            for _ in range((256 << 20) // len(chunk)):
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
         except OSError:
             pass
