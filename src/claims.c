@@ -30,9 +30,10 @@ struct uid_claim {
 
 struct claims {
 	struct name_claim *names;
-	size_t n_names;
+	size_t n_names, cap_names; /* allocated: grown by half, not by one */
 	struct uid_claim *uids;
-	size_t n_uids;
+	size_t n_uids, cap_uids;
+	int untrusted; /* the file failed its check: fail closed */
 };
 
 static int
@@ -60,16 +61,9 @@ claims_new(void)
 void
 claims_free(struct claims *c)
 {
-	size_t i;
-
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->n_names; i++) {
-		free(c->names[i].name);
-		free(c->names[i].login);
-	}
-	for (i = 0; i < c->n_uids; i++)
-		free(c->uids[i].login);
+	claims_forget_all(c);
 	free(c->names);
 	free(c->uids);
 	free(c);
@@ -100,7 +94,11 @@ claims_uid_owner(const struct claims *c, uint32_t uid)
 static void
 add_name(struct claims *c, const char *name, const char *login)
 {
-	c->names = xreallocarray(c->names, c->n_names + 1, sizeof *c->names);
+	if (c->n_names == c->cap_names) {
+		c->cap_names += c->cap_names / 2 + 64;
+		c->names =
+		    xreallocarray(c->names, c->cap_names, sizeof *c->names);
+	}
 	c->names[c->n_names].name = xstrdup(name);
 	c->names[c->n_names++].login = xstrdup(login);
 }
@@ -108,7 +106,10 @@ add_name(struct claims *c, const char *name, const char *login)
 static void
 add_uid(struct claims *c, uint32_t uid, const char *login)
 {
-	c->uids = xreallocarray(c->uids, c->n_uids + 1, sizeof *c->uids);
+	if (c->n_uids == c->cap_uids) {
+		c->cap_uids += c->cap_uids / 2 + 64;
+		c->uids = xreallocarray(c->uids, c->cap_uids, sizeof *c->uids);
+	}
 	c->uids[c->n_uids].uid = uid;
 	c->uids[c->n_uids++].login = xstrdup(login);
 }
@@ -118,6 +119,25 @@ sort_claims(struct claims *c)
 {
 	qsort(c->names, c->n_names, sizeof *c->names, by_name);
 	qsort(c->uids, c->n_uids, sizeof *c->uids, by_uid);
+}
+
+/* A variant's name is its user's login's, as the user's own name is. */
+static size_t
+take_variants(struct claims *c, const struct policy_result *r)
+{
+	char *need = xcalloc(r->n_variants + 1, 1);
+	size_t i, added = 0;
+
+	for (i = 0; i < r->n_variants; i++)
+		need[i] = claims_name_owner(c, r->variants[i].name) == NULL;
+	for (i = 0; i < r->n_variants; i++)
+		if (need[i]) {
+			add_name(c, r->variants[i].name,
+			    r->users[r->variants[i].user].login);
+			added++;
+		}
+	free(need);
+	return added;
 }
 
 size_t
@@ -141,9 +161,24 @@ claims_take(struct claims *c, const struct policy_result *r)
 		added += (need[i] & 1) + (need[i] >> 1);
 	}
 	free(need);
+	added += take_variants(c, r);
 	if (added > 0)
 		sort_claims(c);
 	return added;
+}
+
+void
+claims_forget_all(struct claims *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_names; i++) {
+		free(c->names[i].name);
+		free(c->names[i].login);
+	}
+	for (i = 0; i < c->n_uids; i++)
+		free(c->uids[i].login);
+	c->n_names = c->n_uids = 0;
 }
 
 size_t
@@ -194,11 +229,30 @@ claims_describe(const struct claims *c, const char *login, FILE *out)
 }
 
 int
-claims_save(const struct claims *c, const char *dir, char *err, size_t errlen)
+claims_untrusted(const struct claims *c)
+{
+	return c->untrusted;
+}
+
+void
+claims_distrust(struct claims *c)
+{
+	c->untrusted = 1;
+}
+
+int
+claims_save(const struct claims *c, const char *dir, size_t max, char *err,
+    size_t errlen)
 {
 	char *buf = NULL, num[16];
 	size_t len = 0, cap = 0, i;
 	int rc;
+
+	if (c->untrusted) { /* the file is for root to repair or reset */
+		snprintf(err, errlen, "%s/%s is untrusted; not written over",
+		    dir, CLAIMS_FILE);
+		return -1;
+	}
 
 	recfile_put(&buf, &len, &cap, "", 0);
 	for (i = 0; i < c->n_names; i++) {
@@ -217,7 +271,7 @@ claims_save(const struct claims *c, const char *dir, char *err, size_t errlen)
 		recfile_put(&buf, &len, &cap, "\n", 0);
 	}
 	rc = recfile_write(
-	    dir, CLAIMS_FILE, CLAIMS_MAGIC, buf, len, err, errlen);
+	    dir, CLAIMS_FILE, CLAIMS_MAGIC, buf, len, max, err, errlen);
 	free(buf);
 	return rc;
 }
@@ -249,48 +303,64 @@ parse_line(struct claims *c, char *line)
 	return 0;
 }
 
-/* Keep an untrusted file for a human instead of writing over it. */
-static void
-set_aside(const char *dir, char *err, size_t errlen)
+/*
+ * Without its claims tsnssd cannot tell whose a name or UID is: none is
+ * handed out until root repairs the file or resets it.  It stays where
+ * it is, so that a restart is no way around that.
+ */
+static struct claims *
+untrusted(struct claims *c, char *err, size_t errlen)
 {
-	char from[PATH_MAX], to[PATH_MAX];
 	size_t n = strlen(err);
 
-	snprintf(from, sizeof from, "%s/%s", dir, CLAIMS_FILE);
-	snprintf(to, sizeof to, "%s/%s.bad-%lld", dir, CLAIMS_FILE,
-	    (long long)time(NULL));
-	if (rename(from, to) == 0)
-		snprintf(err + n, errlen - n, "; kept as %s", to);
+	claims_free(c);
+	c = claims_new();
+	c->untrusted = 1;
+	snprintf(err + n, errlen - n,
+	    "; no new name or uid is handed out until root repairs it or "
+	    "resets it (tsnssctl forget --all)");
+	return c;
 }
 
 struct claims *
-claims_load(const char *dir, char *err, size_t errlen)
+claims_load(const char *dir, size_t max, char *err, size_t errlen)
 {
 	struct claims *c = claims_new();
 	char *body, *line, *save = NULL;
 	size_t len;
 
-	body = recfile_read(dir, CLAIMS_FILE, CLAIMS_MAGIC, CLAIMS_MAX_BYTES,
-	    &len, err, errlen);
-	if (body == NULL) {
-		if (*err != '\0' && strstr(err, "rejected") != NULL)
-			set_aside(dir, err, errlen);
-		return c;
-	}
+	body = recfile_read(
+	    dir, CLAIMS_FILE, CLAIMS_MAGIC, max, &len, err, errlen);
+	if (body == NULL)
+		return *err != '\0' ? untrusted(c, err, errlen) : c;
 	for (line = strtok_r(body, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (parse_line(c, line) != 0) {
 			snprintf(err, errlen,
-			    "%s/%s: rejected: a malformed "
-			    "line",
-			    dir, CLAIMS_FILE);
-			set_aside(dir, err, errlen);
-			claims_free(c);
-			c = claims_new();
+			    "%s/%s: rejected: a malformed line", dir,
+			    CLAIMS_FILE);
+			c = untrusted(c, err, errlen);
 			break;
 		}
 	}
 	free(body);
 	sort_claims(c);
 	return c;
+}
+
+int
+claims_reset(
+    struct claims *c, const char *dir, size_t max, char *err, size_t errlen)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	struct claims empty = {0};
+
+	/* the old file, for a human who wants to see what was there */
+	snprintf(from, sizeof from, "%s/%s", dir, CLAIMS_FILE);
+	snprintf(to, sizeof to, "%s/%s.old-%lld", dir, CLAIMS_FILE,
+	    (long long)time(NULL));
+	(void)rename(from, to);
+	claims_forget_all(c);
+	c->untrusted = 0;
+	return claims_save(&empty, dir, max, err, errlen);
 }

@@ -19,6 +19,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "credential.h"
+#include "snapfile.h"
+#include "template.h"
 #include "uidkey.h"
 #include "xmalloc.h"
 
@@ -33,7 +36,9 @@ enum key_type {
 	K_NAME,
 	K_MEMBERS,
 	K_OPEN,
-	K_CLASH
+	K_CLASH,
+	K_SECRET, /* an absolute path or credential:NAME */
+	K_RANGE
 };
 
 struct key_spec {
@@ -56,6 +61,7 @@ static const struct key_spec daemon_keys[] = {
     {"max_clients", K_UINT, OFF(max_clients), 1, 65536},
     {"client_timeout_ms", K_UINT, OFF(client_timeout_ms), 10, 60000},
     {"enumerate", K_BOOL, OFF(enumerate), 0, 1},
+    {"max_state_bytes", K_UINT, OFF(max_state_bytes), 4096, 1u << 30},
     {NULL, 0, 0, 0, 0},
 };
 
@@ -84,9 +90,12 @@ static const struct key_spec source_keys[] = {
 static const struct key_spec policy_keys[] = {
     {"primary_group", K_NAME, POFF(primary_group), 0, 0},
     {"group_prefix", K_NAME, POFF(group_prefix), 0, 0},
-    {"uid_key_file", K_PATH, POFF(uid_key_file), 0, 0},
+    {"uid_key_file", K_SECRET, POFF(uid_key_file), 0, 0},
     {"open_domain", K_OPEN, 0, 0, 0},
     {"clash_names", K_CLASH, 0, 0, 0},
+    {"subid_members", K_MEMBERS, POFF(subid), 0, 0},
+    {"subid_count", K_UINT, POFF(subid_count), 1, 1u << 30},
+    {"subid_range", K_RANGE, POFF(subid_range), 1, 2147483647},
     {NULL, 0, 0, 0, 0},
 };
 
@@ -108,6 +117,23 @@ static const struct key_spec user_keys[] = {
 static const struct key_spec group_keys[] = {
     {"gid", K_UINT, GOFF(gid), 1000, 2147483646},
     {"members", K_MEMBERS, 0, 0, 0},
+    {"extend", K_BOOL, GOFF(extend), 0, 1},
+    {NULL, 0, 0, 0, 0},
+};
+
+#define ROFF(field) offsetof(struct program_rule, field)
+#define VOFF(field) offsetof(struct variant_rule, field)
+
+static const struct key_spec program_keys[] = {
+    {"shell", K_PATH, ROFF(shell), 0, 0},
+    {"home", K_PATH, ROFF(home), 0, 0},
+    {NULL, 0, 0, 0, 0},
+};
+
+static const struct key_spec variant_keys[] = {
+    {"shell", K_PATH, VOFF(shell), 0, 0},
+    {"home", K_PATH, VOFF(home), 0, 0},
+    {"members", K_MEMBERS, VOFF(who), 0, 0},
     {NULL, 0, 0, 0, 0},
 };
 
@@ -121,7 +147,9 @@ struct parser {
 		SEC_POLICY,
 		SEC_BACKEND,
 		SEC_USER,
-		SEC_GROUP
+		SEC_GROUP,
+		SEC_PROGRAM,
+		SEC_VARIANT
 	} section;
 	/* keys already given, to refuse repeats */
 	char daemon_seen[16], policy_seen[16];
@@ -160,6 +188,8 @@ set_defaults(struct config *cf)
 	cf->max_clients = 1024;
 	cf->client_timeout_ms = 2000;
 	cf->enumerate = 1;
+	cf->max_state_bytes = CONFIG_DEFAULT_MAX_STATE;
+	cf->policy.subid_count = 65536;
 }
 
 static char *
@@ -204,6 +234,29 @@ parse_uint(
 		return fail(p, "%s must be a whole number from %lu to %lu",
 		    k->name, k->min, k->max);
 	*(unsigned *)((char *)base + k->offset) = (unsigned)n;
+	return 0;
+}
+
+/* FIRST-LAST, both within the key's bounds, FIRST <= LAST. */
+static int
+parse_range(
+    struct parser *p, void *base, const struct key_spec *k, const char *v)
+{
+	uint32_t *slot = (uint32_t *)((char *)base + k->offset);
+	unsigned long a, b;
+	char *end;
+
+	errno = 0;
+	a = strtoul(v, &end, 10);
+	if (!isdigit((unsigned char)v[0]) || *end != '-' ||
+	    !isdigit((unsigned char)end[1]))
+		return fail(p, "%s must be FIRST-LAST", k->name);
+	b = strtoul(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || a < k->min || b > k->max || a > b)
+		return fail(p, "%s must be FIRST-LAST, from %lu to %lu",
+		    k->name, k->min, k->max);
+	slot[0] = (uint32_t)a;
+	slot[1] = (uint32_t)b;
 	return 0;
 }
 
@@ -357,7 +410,10 @@ set_value(struct parser *p, void *base, const struct key_spec *k, char *v)
 	case K_CLASH:
 		return parse_clash_names(p, v);
 	case K_MEMBERS:
-		return parse_members(p, base, v);
+		return parse_members(
+		    p, (struct static_group *)((char *)base + k->offset), v);
+	case K_RANGE:
+		return parse_range(p, base, k, v);
 	case K_NAME:
 		if (!policy_valid_name(v))
 			return fail(
@@ -365,6 +421,19 @@ set_value(struct parser *p, void *base, const struct key_spec *k, char *v)
 		free(*slot);
 		*slot = xstrdup(v);
 		return 0;
+	case K_SECRET:
+		if (tsnss_is_credential(v)) {
+			if (!tsnss_credential_name_ok(v))
+				return fail(p,
+				    "%s: '%s' is not a credential name systemd "
+				    "accepts (1 to 255 bytes, no '/')",
+				    k->name,
+				    v + strlen(TSNSS_CREDENTIAL_PREFIX));
+			free(*slot);
+			*slot = xstrdup(v);
+			return 0;
+		}
+		/* FALLTHROUGH */
 	case K_PATH:
 		if (v[0] != '/')
 			return fail(p, "%s must be an absolute path", k->name);
@@ -420,6 +489,10 @@ section_label(const struct parser *p)
 		return "[policy]";
 	case SEC_USER:
 		return "[user ...]";
+	case SEC_PROGRAM:
+		return "[program ...]";
+	case SEC_VARIANT:
+		return "[variant ...]";
 	default:
 		return "[group ...]";
 	}
@@ -468,6 +541,16 @@ lookup(struct parser *p, const char *key, void **base, char **seen)
 	case SEC_GROUP:
 		if ((k = find_key(group_keys, key, &i)) != NULL)
 			*base = &pc->groups[pc->n_groups - 1],
+			*seen = &p->sec_seen[i];
+		break;
+	case SEC_PROGRAM:
+		if ((k = find_key(program_keys, key, &i)) != NULL)
+			*base = &pc->programs[pc->n_programs - 1],
+			*seen = &p->sec_seen[i];
+		break;
+	case SEC_VARIANT:
+		if ((k = find_key(variant_keys, key, &i)) != NULL)
+			*base = &pc->variants[pc->n_variants - 1],
 			*seen = &p->sec_seen[i];
 		break;
 	default:
@@ -557,6 +640,63 @@ start_group(struct parser *p, char *name)
 	return 0;
 }
 
+/* [program PATH]: the executable as the kernel names it, absolute. */
+static int
+start_program(struct parser *p, const char *path)
+{
+	struct policy_config *pc = &p->cf->policy;
+	struct program_rule *r;
+	size_t i;
+
+	if (path[0] != '/' || strlen(path) > PATH_MAX / 4 ||
+	    strpbrk(path, " \t:") != NULL)
+		return fail(
+		    p, "[program %s]: an absolute path is needed", path);
+	for (i = 0; i < pc->n_programs; i++)
+		if (strcmp(pc->programs[i].path, path) == 0)
+			return fail(p, "[program %s] is given twice", path);
+	if (pc->n_programs == TSNSS_SNAP_MAX_PROGRAMS)
+		return fail(p, "more than %u [program] sections",
+		    TSNSS_SNAP_MAX_PROGRAMS);
+	pc->programs = xreallocarray(
+	    pc->programs, pc->n_programs + 1, sizeof *pc->programs);
+	r = &pc->programs[pc->n_programs++];
+	memset(r, 0, sizeof *r);
+	r->path = xstrdup(path);
+	r->line = p->line;
+	p->section = SEC_PROGRAM;
+	return 0;
+}
+
+/* [variant SUFFIX]: what follows a user's name, as in alice-host. */
+static int
+start_variant(struct parser *p, const char *suffix)
+{
+	struct policy_config *pc = &p->cf->policy;
+	struct variant_rule *r;
+	size_t i, n = strlen(suffix);
+
+	if (n == 0 || n > POLICY_MAX_SUFFIX ||
+	    strspn(suffix, "abcdefghijklmnopqrstuvwxyz0123456789_.-") != n)
+		return fail(p,
+		    "[variant %s]: a suffix is 1 to %d of a-z 0-9 _ . -",
+		    suffix, POLICY_MAX_SUFFIX);
+	for (i = 0; i < pc->n_variants; i++)
+		if (strcmp(pc->variants[i].suffix, suffix) == 0)
+			return fail(p, "[variant %s] is given twice", suffix);
+	if (pc->n_variants == POLICY_MAX_VARIANTS)
+		return fail(
+		    p, "more than %d [variant] sections", POLICY_MAX_VARIANTS);
+	pc->variants = xreallocarray(
+	    pc->variants, pc->n_variants + 1, sizeof *pc->variants);
+	r = &pc->variants[pc->n_variants++];
+	memset(r, 0, sizeof *r);
+	r->suffix = xstrdup(suffix);
+	r->line = p->line;
+	p->section = SEC_VARIANT;
+	return 0;
+}
+
 static int
 start_once(struct parser *p, int *given, int section, const char *name)
 {
@@ -590,7 +730,7 @@ start_backend(struct parser *p, const char *name)
 	bc->name = xstrdup(name);
 	bc->line = p->line;
 	bc->max_stale = 7 * 86400;
-	bc->refresh_on_miss = 5;
+	bc->refresh_on_miss = CONFIG_UNSET;
 	pc->sources =
 	    xreallocarray(pc->sources, pc->n_sources + 1, sizeof *pc->sources);
 	src = &pc->sources[pc->n_sources++];
@@ -619,6 +759,10 @@ handle_section(struct parser *p, char *line)
 		return start_user(p, trim(name + 5));
 	if (strncmp(name, "group ", 6) == 0)
 		return start_group(p, trim(name + 6));
+	if (strncmp(name, "program ", 8) == 0)
+		return start_program(p, trim(name + 8));
+	if (strncmp(name, "variant ", 8) == 0)
+		return start_variant(p, trim(name + 8));
 	if (strcmp(name, "daemon") == 0)
 		return start_once(p, &p->daemon_given, SEC_DAEMON, name);
 	if (strcmp(name, "policy") == 0)
@@ -650,16 +794,6 @@ handle_line(struct parser *p, char *line)
 	return handle_key(p, key, value);
 }
 
-/* Only the escapes policy_expand() knows: %u %l %d %U %%. */
-static int
-template_ok(const char *t)
-{
-	for (; *t != '\0'; t++)
-		if (*t == '%' && (*++t == '\0' || strchr("uldU%", *t) == NULL))
-			return 0;
-	return 1;
-}
-
 static const struct static_group *
 find_group(const struct policy_config *pc, const char *name)
 {
@@ -682,6 +816,97 @@ listed(const struct policy_config *pc, const char *domain)
 	return 0;
 }
 
+static int
+templates_ok(const char *home, const char *shell)
+{
+	return (home == NULL || tsnss_template_valid(home)) &&
+	       (shell == NULL || tsnss_template_valid(shell));
+}
+
+/* [program] and [variant] sections. */
+static int
+check_login_views(struct parser *p)
+{
+	const struct policy_config *pc = &p->cf->policy;
+	size_t i;
+
+	for (i = 0; i < pc->n_programs; i++) {
+		const struct program_rule *r = &pc->programs[i];
+
+		p->line = r->line;
+		if (r->shell == NULL && r->home == NULL)
+			return fail(p,
+			    "[program %s] sets neither shell nor home",
+			    r->path);
+		if (!templates_ok(r->home, r->shell))
+			return fail(p, "home and shell know only %%u %%l %%d "
+				       "%%U %%%%");
+	}
+	for (i = 0; i < pc->n_variants; i++) {
+		const struct variant_rule *r = &pc->variants[i];
+
+		p->line = r->line;
+		if (!templates_ok(r->home, r->shell))
+			return fail(p, "home and shell know only %%u %%l %%d "
+				       "%%U %%%%");
+	}
+	return 0;
+}
+
+/*
+ * Subordinate ids need a range of their own: below 2^31 (systemd's
+ * UIDS-GIDS: setfsuid() and devpts break above), apart from every
+ * backend's UIDs, with room for one range at least.
+ */
+static int
+check_subids(struct parser *p)
+{
+	const struct policy_config *pc = &p->cf->policy;
+	const uint32_t *r = pc->subid_range;
+	size_t i;
+
+	p->line = 0;
+	if (!POLICY_SUBIDS_ON(pc))
+		return r[1] == 0 ? 0
+				 : fail(p, "subid_range needs subid_members");
+	if (r[1] == 0)
+		return fail(p, "subid_members needs subid_range (no default: "
+			       "see tailscale-nss.conf(5))");
+	if ((uint64_t)r[1] - r[0] + 1 < pc->subid_count)
+		return fail(p,
+		    "subid_range %u-%u has no room for one range of "
+		    "subid_count %u",
+		    r[0], r[1], pc->subid_count);
+	for (i = 0; i < pc->n_sources; i++)
+		if (r[0] <= pc->sources[i].uid_max &&
+		    pc->sources[i].uid_base <= r[1])
+			return fail(p,
+			    "subid_range %u-%u overlaps the UID range %u-%u "
+			    "of [%s]",
+			    r[0], r[1], pc->sources[i].uid_base,
+			    pc->sources[i].uid_max, pc->sources[i].name);
+	return 0;
+}
+
+/*
+ * An extended local group takes its gid from /etc/group (tsnssd -t and
+ * the policy check that it is local); root is never extended, whatever
+ * its gid.
+ */
+static int
+check_extended(struct parser *p, const struct static_group *g)
+{
+	if (g->gid != 0)
+		return fail(p,
+		    "[group %s]: extend = yes takes no gid (it is the local "
+		    "group's)",
+		    g->name);
+	if (strcmp(g->name, "root") == 0)
+		return fail(
+		    p, "[group root]: the root group is never extended");
+	return 0;
+}
+
 /* What [user] and [group] sections need of each other and of the rest. */
 static int
 check_sections(struct parser *p)
@@ -691,6 +916,11 @@ check_sections(struct parser *p)
 
 	for (i = 0; i < pc->n_groups; i++) {
 		p->line = pc->groups[i].line;
+		if (pc->groups[i].extend) {
+			if (check_extended(p, &pc->groups[i]) != 0)
+				return -1;
+			continue;
+		}
 		if (pc->groups[i].gid == 0)
 			return fail(
 			    p, "[group %s] needs a gid", pc->groups[i].name);
@@ -705,11 +935,12 @@ check_sections(struct parser *p)
 		const struct user_override *u = &pc->overrides[i];
 
 		p->line = u->line;
-		if ((u->home && !template_ok(u->home)) ||
-		    (u->shell && !template_ok(u->shell)))
+		if (!templates_ok(u->home, u->shell))
 			return fail(p, "home and shell know only %%u %%l %%d "
 				       "%%U %%%%");
 	}
+	if (check_login_views(p) != 0)
+		return -1;
 	p->line = 0;
 	for (i = 0; i < pc->n_open_domains; i++)
 		if (!listed(pc, pc->open_domains[i]))
@@ -726,6 +957,13 @@ check_sections(struct parser *p)
 	if (pc->primary_group && find_group(pc, pc->primary_group) == NULL)
 		return fail(p, "primary_group '%s' has no [group %s] section",
 		    pc->primary_group, pc->primary_group);
+	if (check_subids(p) != 0)
+		return -1;
+	if (pc->primary_group && find_group(pc, pc->primary_group)->extend)
+		return fail(p,
+		    "primary_group '%s' is an extended local group; "
+		    "a primary group must be tsnssd's own",
+		    pc->primary_group);
 	return 0;
 }
 
@@ -740,9 +978,11 @@ check_backend(struct parser *p, size_t i)
 	if (src->n_domains == 0)
 		return fail(p,
 		    "[%s] needs 'domain': without it none of its users "
-		    "can become a local user",
+		    "can become a local user; set it to your logins' domain "
+		    "(domain = example.com makes alice@example.com \"alice\")",
 		    bc->name);
-	if (!template_ok(src->home) || !template_ok(src->shell))
+	if (!tsnss_template_valid(src->home) ||
+	    !tsnss_template_valid(src->shell))
 		return fail(p,
 		    "[%s]: home and shell know only %%u %%l %%d "
 		    "%%U %%%%",

@@ -21,5 +21,10 @@ int localdb_has_user(const struct localdb *db, const char *name);
 int localdb_has_uid(const struct localdb *db, uint32_t uid);
 int localdb_has_group(const struct localdb *db, const char *name);
 int localdb_has_gid(const struct localdb *db, uint32_t gid);
+/* Whether a local uid or gid lies in [first, last]. */
+int localdb_any_id_in(const struct localdb *db, uint32_t first, uint32_t last);
+/* 1 with *gid set if /etc/group has a group name (its first line), else 0. */
+int localdb_group_gid(
+    const struct localdb *db, const char *name, uint32_t *gid);
 
 #endif

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,8 +28,11 @@
 #include "backend.h"
 #include "cache.h"
 #include "config.h"
+#include "control.h"
 #include "explain.h"
 #include "identcheck.h"
+#include "localgroups.h"
+#include "subid.h"
 #include "listener.h"
 #include "localdb.h"
 #include "log.h"
@@ -38,6 +42,7 @@
 #include "publish.h"
 #include "rangecheck.h"
 #include "refresh.h"
+#include "republish.h"
 #include "snapshot.h"
 #include "report.h"
 #include "swap.h"
@@ -58,7 +63,8 @@ usage(FILE *f)
 	    "  -d, --debug         log every fetch and every decision\n"
 	    "  -c, --config FILE   read FILE (default %s)\n"
 	    "  -t, --check-config  check the configuration and exit\n"
-	    "  -x, --explain LOGIN print what LOGIN becomes, or why not\n"
+	    "  -x, --explain WHO   what a login (or a local name) becomes, or "
+	    "why not\n"
 	    "  -V, --version       print the version and exit\n"
 	    "  -h, --help          print this help and exit\n",
 	    TSNSSD_CONFIG_PATH);
@@ -198,7 +204,7 @@ start_listening(struct tsnssd *d)
 
 	if (d->listener != NULL)
 		return;
-	d->listener = listener_new(d, err, sizeof err);
+	d->listener = listener_new(d, control_handle, err, sizeof err);
 	if (d->listener == NULL) {
 		log_err("%s", err);
 		event_base_loopbreak(d->base);
@@ -290,6 +296,18 @@ warn_log(const char *msg, void *arg)
 	log_warn("%s", msg);
 }
 
+/* subid_range against the shadow files (subid.h). */
+static int
+check_subids(const struct policy_config *pc, char *err, size_t errlen)
+{
+	struct subid_spans *etc =
+	    subid_spans_load("/etc/subuid", "/etc/subgid");
+	int rc = subid_check(pc, etc, warn_stderr, NULL, err, errlen);
+
+	subid_spans_free(etc);
+	return rc;
+}
+
 static int
 check_config(const char *path)
 {
@@ -315,6 +333,10 @@ check_config(const char *path)
 	nscd_check("/etc/nscd.conf", warn_stderr, NULL);
 	local = localdb_load("/etc/passwd", "/etc/group");
 	rc = identcheck(cf, local, warn_stderr, NULL, err, sizeof err);
+	if (rc == 0)
+		rc = check_subids(&cf->policy, err, sizeof err);
+	if (rc == 0)
+		localgroups_describe(&cf->policy, local, stdout);
 	localdb_free(local);
 	if (rc != 0)
 		fprintf(stderr, "tsnssd: %s\n", err);
@@ -341,25 +363,26 @@ refuse_shared_uid(void)
 }
 
 /*
- * The persisted snapshot, published and in hand.  With `current`, only if
- * the local account files are as they were when it was built: then it is
- * what applying the policy again would give, and can be served at once.
+ * The persisted snapshot, published and in hand, only if the local
+ * account files are as they were when it was built: then it is what
+ * applying the policy again would give, and can be served at once.
  */
 static int
-load_persisted(struct tsnssd *d, int current)
+load_persisted(struct tsnssd *d)
 {
 	char err[512];
-	struct snapshot *s = cache_load(d->cf->cache_dir,
-	    policy_fingerprint(&d->cf->policy), err, sizeof err);
+	struct snapshot *s =
+	    cache_load(d->cf->cache_dir, policy_fingerprint(&d->cf->policy),
+		d->cf->max_state_bytes, err, sizeof err);
 
 	if (s == NULL) {
 		if (err[0] != '\0')
 			log_warn("%s", err);
 		return -1;
 	}
-	if (current && (s->h->local_hash == 0 ||
-			   s->h->local_hash != localdb_files_hash("/etc/passwd",
-						   "/etc/group"))) {
+	if (s->h->local_hash == 0 ||
+	    s->h->local_hash !=
+		localdb_files_hash("/etc/passwd", "/etc/group")) {
 		log_info("local accounts changed since the persisted snapshot; "
 			 "rebuilding it before serving");
 		snapshot_free(s);
@@ -367,11 +390,7 @@ load_persisted(struct tsnssd *d, int current)
 	}
 	log_info("loaded %u users from the persisted snapshot (%lld s old)",
 	    s->h->n_users, (long long)(time(NULL) - s->h->created));
-	if (publisher_publish(d->pub, s, err, sizeof err) != 0)
-		log_warn(
-		    "cannot publish the snapshot for the NSS module: %s", err);
-	else
-		snapshot_use_file(s, publisher_fd(d->pub));
+	(void)publish_logged(d->pub, s); /* run() retries a failure */
 	swap_snapshot(d, s);
 	return 0;
 }
@@ -404,7 +423,7 @@ publish_early(struct tsnssd *d)
 {
 	hold_signals(SIG_BLOCK);
 	d->pub = publisher_new(d->cf->map_path);
-	(void)load_persisted(d, 1);
+	(void)load_persisted(d);
 }
 
 /*
@@ -480,13 +499,16 @@ run(struct tsnssd *d)
 	evtimer_add(wait, &tv);
 	raise_fd_limit(d);
 	d->on_serving = on_serving;
+	d->republish = republisher_new(d);
+	republisher_arm(d->republish); /* the persisted snapshot's publish */
 	/*
 	 * The last good answer, through today's policy and local accounts,
 	 * before anything is served: at once from the persisted snapshot if
 	 * the local accounts did not change since it was built (published
 	 * first, before even the backends were loaded; rebuilt in the
-	 * background all the same), else rebuilt first; the persisted
-	 * snapshot as it is only without a persisted answer.
+	 * background all the same), else rebuilt first.  Never the persisted
+	 * snapshot unchecked: a local account made since could be handed a
+	 * tailnet user's groups.
 	 */
 	served = d->snap != NULL;
 	d->refresh = refresh_new(d, start_listening);
@@ -495,7 +517,9 @@ run(struct tsnssd *d)
 	if (served)
 		(void)refresh_restore(d->refresh, 0);
 	else if (refresh_restore(d->refresh, 1) != 0)
-		(void)load_persisted(d, 0);
+		log_warn("no persisted snapshot or answer passes the local "
+			 "accounts check; serving nothing from disk until a "
+			 "backend answers");
 	if (d->snap != NULL)
 		start_listening(d);
 	refresh_now(d->refresh);
@@ -517,6 +541,11 @@ main(int argc, char **argv)
 	char err[1024];
 	int rc;
 
+	/*
+	 * It holds secrets (API keys, uid_key_file): no core file, and no
+	 * other process of its uid reads its memory through /proc or ptrace.
+	 */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	parse_args(argc, argv, &o);
 	if (o.check_only)
 		return check_config(o.config_path);
@@ -560,6 +589,7 @@ main(int argc, char **argv)
 out:
 	listener_free(d.listener);
 	refresh_free(d.refresh);
+	republisher_free(d.republish);
 	publisher_free(d.pub);
 	backend_free_all(d.backends, d.cf->n_backends);
 	snapshot_free(d.snap);

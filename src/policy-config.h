@@ -36,6 +36,29 @@ struct static_group {
 	size_t n_members;
 	int all_users; /* members = *: every tailnet user */
 	unsigned line;
+	/*
+	 * extend = yes: NAME is a group in /etc/group, gid stays 0 here and
+	 * is the local group's (localgroups.h); only tsnssd users are added.
+	 */
+	unsigned extend;
+};
+
+/* [program PATH]: what users look like to one executable. */
+struct program_rule {
+	char *path;
+	char *shell, *home; /* templates; NULL: left alone */
+	unsigned line;
+};
+
+#define POLICY_MAX_VARIANTS 16
+#define POLICY_MAX_SUFFIX 16
+
+/* [variant SUFFIX]: alice-host, another name for alice. */
+struct variant_rule {
+	char *suffix;
+	char *shell, *home;	 /* templates; NULL: the user's own */
+	struct static_group who; /* members; none given: every user */
+	unsigned line;
 };
 
 /* clash_names: the name a later domain's login gets instead of none. */
@@ -80,7 +103,23 @@ struct policy_config {
 	size_t n_overrides;
 	struct static_group *groups;
 	size_t n_groups;
+	struct program_rule *programs;
+	size_t n_programs;
+	struct variant_rule *variants;
+	size_t n_variants;
+	/*
+	 * Subordinate ids (subid.h): who gets a range (subid_members, its
+	 * name unused; none given: nobody), how many ids each, and the
+	 * span they come from (subid_range = FIRST-LAST; 0 0 unset).
+	 */
+	struct static_group subid;
+	uint32_t subid_count;
+	uint32_t subid_range[2];
 };
+
+/* Whether subid_members names anyone. */
+#define POLICY_SUBIDS_ON(pc)                                                   \
+	((pc)->subid.n_members > 0 || (pc)->subid.all_users)
 
 /*
  * The names useradd accepts by default, plus dots: a lower-case letter or

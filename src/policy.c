@@ -16,9 +16,12 @@
 #include <string.h>
 
 #include "claims.h"
+#include "localgroups.h"
 #include "policy.h"
 #include "tailnet-groups.h"
+#include "template.h"
 #include "uidkey.h"
+#include "variants.h"
 #include "xmalloc.h"
 
 /* One identity as one source reported it. */
@@ -115,12 +118,32 @@ policy_fingerprint(const struct policy_config *pc)
 		const struct static_group *g = &pc->groups[i];
 
 		h = mix_u32(mix_u32(mix(h, g->name), g->gid), g->all_users);
+		if (g->extend) /* unset: fingerprints as before */
+			h = mix(h, "extend");
 		for (j = 0; j < g->n_members; j++)
 			h = mix(h, g->members[j]);
 	}
 	for (i = 0; i < pc->n_clash_names; i++)
 		h = mix(
 		    mix(h, pc->clash_names[i].domain), pc->clash_names[i].tmpl);
+	for (i = 0; i < pc->n_programs; i++) /* none: fingerprints as before */
+		h = mix(mix(mix(h, pc->programs[i].path), pc->programs[i].home),
+		    pc->programs[i].shell);
+	for (i = 0; i < pc->n_variants; i++) {
+		const struct variant_rule *v = &pc->variants[i];
+
+		h = mix(mix(mix(h, v->suffix), v->home), v->shell);
+		for (j = 0; j < v->who.n_members; j++)
+			h = mix(h, v->who.members[j]);
+	}
+	if (POLICY_SUBIDS_ON(pc)) { /* unset: fingerprints as before */
+		h = mix_u32(
+		    mix_u32(mix_u32(h, pc->subid_count), pc->subid_range[0]),
+		    pc->subid_range[1]);
+		h = mix_u32(h, pc->subid.all_users);
+		for (j = 0; j < pc->subid.n_members; j++)
+			h = mix(h, pc->subid.members[j]);
+	}
 	/* a new key is new UIDs; the key itself is not recoverable from h */
 	if (pc->uid_key != NULL)
 		h = mix_u32(h, uidkey_hash(pc->uid_key, pc->uid_key_len,
@@ -208,49 +231,14 @@ policy_gecos(const char *display, char *out, size_t outlen)
 		out[o] = '\0';
 }
 
-/* Expand %u %l %d %U %% in a home or shell template; -1 if it won't fit. */
+/* A home or shell template for u; -1 if it won't fit or is unusable. */
 int
 policy_expand(const char *tmpl, const struct policy_user *u, const char *domain,
     char *out, size_t outlen)
 {
-	char num[16];
-	const char *add;
-	size_t o = 0, n;
+	struct tsnss_template_args a = {u->name, u->login, domain, u->uid};
 
-	for (; *tmpl != '\0'; tmpl++) {
-		char one[2] = {*tmpl, '\0'};
-
-		add = one;
-		if (*tmpl == '%') {
-			switch (*++tmpl) {
-			case 'u':
-				add = u->name;
-				break;
-			case 'l':
-				add = u->login;
-				break;
-			case 'd':
-				add = domain;
-				break;
-			case 'U':
-				snprintf(num, sizeof num, "%" PRIu32, u->uid);
-				add = num;
-				break;
-			case '%':
-				add = "%";
-				break;
-			default:
-				return -1;
-			}
-		}
-		n = strlen(add);
-		if (o + n >= outlen)
-			return -1;
-		memcpy(out + o, add, n);
-		o += n;
-	}
-	out[o] = '\0';
-	return 0;
+	return tsnss_template_expand(tmpl, &a, out, outlen);
 }
 
 static void __attribute__((format(printf, 2, 3)))
@@ -706,19 +694,53 @@ attr_of(const struct candidate *c, const char *key, size_t keylen)
 	return NULL;
 }
 
-/* members = KEY:VALUE: every user whose attribute KEY is VALUE. */
+/*
+ * members = group:NAME: whether a source listing the login reports it in
+ * the tailnet group NAME (group:NAME, or NAME@domain for SCIM groups).
+ */
+static int
+in_tailnet_group(
+    const struct policy_config *pc, const struct candidate *c, const char *name)
+{
+	const struct tsnss_identity *t;
+	const char *why;
+	char base[POLICY_MAX_NAME * 4];
+	size_t i, j;
+
+	for (i = 0; i < c->n_rep; i++) {
+		t = c->rep[i].t;
+		for (j = 0; c->rep[i].listed && j < t->n_groups; j++)
+			if (tailnet_group_name(pc, t->groups[j], base,
+				sizeof base, &why) != NULL &&
+			    strcmp(base, name) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * members = KEY:VALUE: every user whose attribute KEY is VALUE; the key
+ * group names a tailnet group.
+ */
 static size_t
-add_by_attr(const char *member, const struct candidate *c, size_t n,
-    const struct policy_result *r, char **out)
+add_by_attr(const struct policy_config *pc, const char *member,
+    const struct candidate *c, size_t n, const struct policy_result *r,
+    char **out)
 {
 	const char *colon = strchr(member, ':'), *v;
 	size_t i, k = 0;
+	int in;
 
 	for (i = 0; i < n; i++) {
 		if (!c[i].made)
 			continue;
-		v = attr_of(&c[i], member, (size_t)(colon - member));
-		if (v != NULL && strcasecmp(v, colon + 1) == 0)
+		if (strncmp(member, "group:", 6) == 0)
+			in = in_tailnet_group(pc, &c[i], colon + 1);
+		else
+			in = (v = attr_of(&c[i], member,
+				  (size_t)(colon - member))) != NULL &&
+			     strcasecmp(v, colon + 1) == 0;
+		if (in)
 			out[k++] = xstrdup(r->users[c[i].user].name);
 	}
 	return k;
@@ -729,8 +751,9 @@ add_by_attr(const char *member, const struct candidate *c, size_t n,
  * that attribute; unknown logins drop out.
  */
 static void
-resolve_members(const struct static_group *sg, const struct candidate *c,
-    size_t nc, const struct policy_result *r, struct policy_group *g)
+resolve_members(const struct policy_config *pc, const struct static_group *sg,
+    const struct candidate *c, size_t nc, const struct policy_result *r,
+    struct policy_group *g)
 {
 	const struct policy_user *u;
 	size_t i, n = 0, cap = sg->n_members, n_attr = 0;
@@ -742,7 +765,7 @@ resolve_members(const struct static_group *sg, const struct candidate *c,
 	for (i = 0; i < sg->n_members; i++) {
 		if (strchr(sg->members[i], ':') != NULL)
 			n += add_by_attr(
-			    sg->members[i], c, nc, r, g->members + n);
+			    pc, sg->members[i], c, nc, r, g->members + n);
 		else if (strchr(sg->members[i], '@') == NULL)
 			g->members[n++] = xstrdup(sg->members[i]);
 		else if ((u = policy_find_user(r, sg->members[i])) != NULL)
@@ -762,8 +785,8 @@ resolve_members(const struct static_group *sg, const struct candidate *c,
 	}
 }
 
-static void
-note(struct policy_result *r, const char *what, char *why)
+void
+policy_note(struct policy_result *r, const char *what, char *why)
 {
 	struct policy_decision *d;
 
@@ -774,6 +797,33 @@ note(struct policy_result *r, const char *what, char *why)
 	d->login = xstrdup(what);
 	d->accepted = 0;
 	d->why = why;
+}
+
+/*
+ * [group NAME] extend = yes: NAME with its /etc/group gid and tsnssd's
+ * users among the members (localgroups.h); refused, a decision says why.
+ */
+static void
+add_extended_group(const struct policy_config *pc, const struct localdb *local,
+    const struct static_group *sg, const struct candidate *c, size_t nc,
+    struct policy_result *r)
+{
+	struct policy_group *g;
+	const char *refused;
+	char *label;
+	uint32_t gid;
+
+	if ((refused = localgroups_gid(sg, local, &gid)) != NULL) {
+		xasprintf(&label, "[group %s]", sg->name);
+		policy_note(r, label, xstrdup(refused));
+		free(label);
+		return;
+	}
+	g = &r->groups[r->n_groups++];
+	g->name = xstrdup(sg->name);
+	g->gid = gid;
+	resolve_members(pc, sg, c, nc, r, g);
+	localgroups_keep_users(g, r);
 }
 
 /* [group] sections; one that a local group already holds is left out. */
@@ -787,6 +837,10 @@ add_static_groups(const struct policy_config *pc, const struct localdb *local,
 	for (i = 0; i < pc->n_groups; i++) {
 		const struct static_group *sg = &pc->groups[i];
 
+		if (sg->extend) {
+			add_extended_group(pc, local, sg, c, nc, r);
+			continue;
+		}
 		if (localdb_has_group(local, sg->name) ||
 		    localdb_has_gid(local, sg->gid)) {
 			xasprintf(&label, "[group %s]", sg->name);
@@ -794,13 +848,13 @@ add_static_groups(const struct policy_config *pc, const struct localdb *local,
 			    "name or gid %u is a local group in "
 			    "/etc/group",
 			    sg->gid);
-			note(r, label, why);
+			policy_note(r, label, why);
 			free(label);
 			continue;
 		}
 		r->groups[r->n_groups].name = xstrdup(sg->name);
 		r->groups[r->n_groups].gid = sg->gid;
-		resolve_members(sg, c, nc, r, &r->groups[r->n_groups++]);
+		resolve_members(pc, sg, c, nc, r, &r->groups[r->n_groups++]);
 	}
 }
 
@@ -959,6 +1013,53 @@ make_users(const struct policy_config *pc, struct candidate *c, size_t n,
 	}
 }
 
+/* [variant] sections: whom each is for, then variants.c judges names. */
+static void
+add_variants(const struct policy_config *pc, const struct localdb *local,
+    const struct claims *cl, const struct candidate *c, size_t n,
+    struct policy_result *r)
+{
+	struct policy_group *who;
+	struct static_group sg;
+	size_t i;
+
+	if (pc->n_variants == 0)
+		return;
+	who = xcalloc(pc->n_variants, sizeof *who);
+	for (i = 0; i < pc->n_variants; i++) {
+		sg = pc->variants[i].who;
+		sg.all_users = sg.all_users || sg.n_members == 0;
+		resolve_members(pc, &sg, c, n, r, &who[i]);
+	}
+	variants_add(pc, local, cl, who, r);
+	for (i = 0; i < pc->n_variants; i++) {
+		for (size_t j = 0; j < who[i].n_members; j++)
+			free(who[i].members[j]);
+		free(who[i].members);
+	}
+	free(who);
+}
+
+static char *
+strdup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static void
+add_programs(const struct policy_config *pc, struct policy_result *r)
+{
+	size_t i;
+
+	r->programs = xcalloc(pc->n_programs + 1, sizeof *r->programs);
+	for (i = 0; i < pc->n_programs; i++) {
+		r->programs[i].path = xstrdup(pc->programs[i].path);
+		r->programs[i].home = strdup_or_null(pc->programs[i].home);
+		r->programs[i].shell = strdup_or_null(pc->programs[i].shell);
+	}
+	r->n_programs = pc->n_programs;
+}
+
 struct policy_result *
 policy_apply_claimed(const struct policy_config *pc,
     const struct localdb *local, const struct claims *cl,
@@ -977,9 +1078,15 @@ policy_apply_claimed(const struct policy_config *pc,
 	refuse_uid_clashes(pc, c, n);
 	make_users(pc, c, n, r);
 	add_static_groups(pc, local, c, n, r);
+	if (POLICY_SUBIDS_ON(pc)) { /* ranged later: subid_assign() */
+		resolve_members(pc, &pc->subid, c, n, r, &r->subid_members);
+		localgroups_keep_users(&r->subid_members, r);
+	}
 	m = group_members(c, n, r, &nm);
 	tailnet_groups_add(pc, local, m, nm, r);
 	free(m);
+	add_variants(pc, local, cl, c, n, r);
+	add_programs(pc, r);
 	free(c);
 	free(rep);
 	return r;
@@ -1009,8 +1116,28 @@ policy_result_free(struct policy_result *r)
 		free(r->decisions[i].login);
 		free(r->decisions[i].why);
 	}
+	for (i = 0; i < r->n_variants; i++) {
+		free(r->variants[i].name);
+		free(r->variants[i].home);
+		free(r->variants[i].shell);
+	}
+	for (i = 0; i < r->n_programs; i++) {
+		free(r->programs[i].path);
+		free(r->programs[i].home);
+		free(r->programs[i].shell);
+	}
+	for (i = 0; i < r->subid_members.n_members; i++)
+		free(r->subid_members.members[i]);
+	free(r->subid_members.members);
+	for (i = 0; i < r->n_subids; i++) {
+		free(r->subids[i].name);
+		free(r->subids[i].login);
+	}
+	free(r->subids);
 	free(r->users);
 	free(r->groups);
 	free(r->decisions);
+	free(r->variants);
+	free(r->programs);
 	free(r);
 }

@@ -41,12 +41,32 @@ struct policy_group {
 	size_t n_members;
 };
 
+/* alice-host: another name for users[user], from [variant -host]. */
+struct policy_variant {
+	char *name;
+	size_t user;
+	size_t rule;	    /* index into pc->variants */
+	char *home, *shell; /* expanded; NULL: the user's own */
+};
+
+/* What one [program] section says, expanded by the stub per user. */
+struct policy_program {
+	char *path, *home, *shell; /* templates; NULL: left alone */
+};
+
 /* What was decided for one identity, for logs and explanations. */
 struct policy_decision {
 	int64_t id;
 	char *login;
 	int accepted;
 	char *why; /* "alice uid 123456" or the rule that refused it */
+};
+
+/* A user's subordinate ids (subid.h): [start, start + count). */
+struct policy_subid {
+	char *name, *login;
+	uint32_t uid;
+	uint32_t start, count;
 };
 
 struct policy_result {
@@ -56,6 +76,14 @@ struct policy_result {
 	size_t n_groups;
 	struct policy_decision *decisions;
 	size_t n_decisions;
+	struct policy_variant *variants; /* sorted by name */
+	size_t n_variants;
+	struct policy_program *programs;
+	size_t n_programs;
+	/* the users subid_members names (names); subid_assign() ranges them */
+	struct policy_group subid_members;
+	struct policy_subid *subids;
+	size_t n_subids;
 };
 
 struct claims;
@@ -72,6 +100,8 @@ struct policy_result *policy_apply(const struct policy_config *pc,
 int policy_primary_refused(
     const struct policy_config *pc, const struct localdb *local);
 void policy_result_free(struct policy_result *r);
+/* A refusal that is no login's (a group, a variant), for logs and -x. */
+void policy_note(struct policy_result *r, const char *what, char *why);
 /* The user a (lower-cased) login became, or NULL. */
 const struct policy_user *policy_find_user(
     const struct policy_result *r, const char *login);

@@ -25,6 +25,7 @@ struct snapshot;
 struct refresh;
 struct listener;
 struct publisher;
+struct republisher;
 
 /*
  * Counters an operator can read (SIGUSR1, tsnssctl status); every limit
@@ -39,6 +40,8 @@ struct publisher;
 	X(client_timeouts, "client timeouts")                                  \
 	X(writers_evicted, "writers evicted, not reading their replies")       \
 	X(miss_refresh_limited, "early refreshes held back")                   \
+	X(miss_backoff_held, "misses held back by a back-off")                 \
+	X(builds_held, "builds held back: the claims are untrusted")           \
 	X(refresh_ok, "refreshes that worked")                                 \
 	X(refresh_failed, "refreshes that failed")                             \
 	X(builds, "snapshots built")
@@ -56,6 +59,7 @@ struct tsnssd {
 	struct snapshot *snap; /* the snapshot in hand, NULL until the first */
 	uint64_t generation;   /* of the newest snapshot built or loaded */
 	struct publisher *pub; /* the file the NSS module maps */
+	struct republisher *republish; /* retries a failed publish of it */
 	struct refresh *refresh;
 	struct listener *listener;
 	struct stats stats;

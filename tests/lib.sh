@@ -23,6 +23,7 @@
 #            start_fake_tsapi USERS_FILE [ARGS] | api_requests REGEX
 #            write_config [--section NAME] [--daemon LINE] [LINE]...
 #            start_tsnssd [ARGS] | stop_tsnssd | wait_for CMD...
+#            write_tailnet ARG... | within SECONDS CMD...
 #
 # Variables a test may read: T (its private directory), tsnssd_pid, ts_pid.
 # Names this file uses for itself start with _lib_, so a test can use any
@@ -234,10 +235,12 @@ enter_namespace() {
 		mount -t tmpfs -o mode=755 tsnssd-test /run ||
 			bail "cannot mount a tmpfs on /run"
 	else
-		# Somewhere else: hide only the socket's own directory.
-		mkdir -p "$_lib_sockdir" || bail "cannot create $_lib_sockdir"
-		mount -t tmpfs -o mode=755 tsnssd-test "$_lib_sockdir" ||
-			bail "cannot mount a tmpfs on $_lib_sockdir"
+		# Somewhere else: hide the socket directory's parent, not the
+		# directory itself: the stub does not trust a map whose
+		# directory is a mount point.
+		mkdir -p "$_lib_top" || bail "cannot create $_lib_top"
+		mount -t tmpfs -o mode=755 tsnssd-test "$_lib_top" ||
+			bail "cannot mount a tmpfs on $_lib_top"
 	fi
 	mkdir -p "$_lib_sockdir" || bail "cannot create $_lib_sockdir"
 
@@ -507,6 +510,59 @@ stop_tsnssd() {
 	tsnssd_pid=
 }
 
+# start_sshd USER...: Debian's sshd on 127.0.0.1 with a PAM stack like
+# Debian's (with conf/pam-sshd.example's pam_mkhomedir line), key logins
+# for each USER, and the stub where glibc looks by default (sshd gives
+# the session a clean environment, without LD_LIBRARY_PATH): an overlay
+# seen only in this namespace.  Then `login USER CMD` runs CMD over ssh.
+start_sshd() {
+	[ -x /usr/sbin/sshd ] || skip_all "openssh-server is not installed"
+	command -v ssh >/dev/null || skip_all "openssh-client is not installed"
+	_lib_libc=$(ldd /bin/true | awk '/libc.so.6/ { print $3 }')
+	_lib_libdir=$(dirname "$(readlink -f "$_lib_libc")")
+	mkdir "$T/nsslib" "$T/keys"
+	cp "$top_builddir/nss/.libs/libnss_tailscale.so.2" "$T/nsslib/"
+	mount -t overlay overlay -o "lowerdir=$T/nsslib:$_lib_libdir" \
+		"$_lib_libdir" || bail "cannot overlay the stub onto $_lib_libdir"
+	{
+		echo "auth     required pam_unix.so"
+		echo "account  required pam_unix.so"
+		grep -v '^#' "$top_srcdir/conf/pam-sshd.example" | grep .
+		echo "session  required pam_unix.so"
+	} >"$T/pam-sshd"
+	mount --bind "$T/pam-sshd" /etc/pam.d/sshd
+	mkdir -p /run/sshd
+	ssh-keygen -q -t ed25519 -N '' -f "$T/hostkey"
+	ssh-keygen -q -t ed25519 -N '' -f "$T/id"
+	for _lib_u in "$@"; do
+		cp "$T/id.pub" "$T/keys/$_lib_u"
+	done
+	sshd_port=$((20000 + $$ % 20000))
+	cat >"$T/sshd_config" <<-EOT
+		Port $sshd_port
+		ListenAddress 127.0.0.1
+		HostKey $T/hostkey
+		PidFile $T/sshd.pid
+		AuthorizedKeysFile $T/keys/%u
+		StrictModes no
+		UsePAM yes
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		PermitRootLogin no
+		LogLevel VERBOSE
+	EOT
+	/usr/sbin/sshd -D -e -f "$T/sshd_config" 2>"$T/sshd.log" &
+	track_pid $!
+	wait_for grep -q "Server listening" "$T/sshd.log" ||
+		{ _lib_tail "$T/sshd.log"; bail "sshd did not start"; }
+}
+
+login() {
+	timeout 20 ssh -q -i "$T/id" -p "$sshd_port" -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		"$1@127.0.0.1" "$2" 2>>"$T/ssh.err"
+}
+
 # wait_for CMD...: until CMD succeeds (its output discarded), polling every
 # 0.1 s for up to 10 s (longer under a wrapper); the status is CMD's last.
 wait_for() {
@@ -517,4 +573,41 @@ wait_for() {
 		_lib_i=$((_lib_i - 1))
 	done
 	"$@" >/dev/null 2>&1
+}
+
+# --- tailnets and deadlines --------------------------------------------------
+
+# write_tailnet ARG...: $T/tailnet.json for the stand-in, tailscaled
+# 1.102.3 owned by alice@example.com; each ARG a user ID:LOGIN:DISPLAY or
+# --groups=ID:G1,G2 (that user's tailnet groups).
+write_tailnet() {
+	_lib_args=
+	for _lib_u in "$@"; do
+		case $_lib_u in
+		--groups=*) _lib_args="$_lib_args '$_lib_u'" ;;
+		*) _lib_args="$_lib_args --user '$_lib_u'" ;;
+		esac
+	done
+	eval python3 "\"$top_srcdir/tests/tailnet.py\"" -o "\"$T/tailnet.json\"" \
+		--version 1.102.3 --self alice@example.com $_lib_args
+}
+
+# within SECONDS CMD...: CMD succeeds within SECONDS (a correctness bound,
+# stretched under a wrapper); $took says how long it took in ms, or
+# "timeout".
+within() {
+	_lib_secs=$1
+	shift
+	_lib_t0=$(date +%s%N)
+	_lib_end=$((_lib_t0 + _lib_secs * _lib_slow * 1000000000))
+	while :; do
+		if "$@" >/dev/null 2>&1; then
+			took=$((($(date +%s%N) - _lib_t0) / 1000000))
+			return 0
+		fi
+		[ "$(date +%s%N)" -lt "$_lib_end" ] || break
+		sleep 0.05
+	done
+	took=timeout
+	return 1
 }
