@@ -665,8 +665,13 @@ stall() {
 	"$top_builddir/src/tsnssctl" status >/dev/null # resets the meter
 	mv "$T/scale2.json" "$T/scale.json"
 	_b_shown=fail
-	wait_for getent passwd zoe && _b_shown=
-	sleep 1 # the build and its swap
+	# the stand-in parses the new document first: up to two minutes here
+	_b_b0=$(status_field 'snapshots built:')
+	wait_long getent passwd zoe && _b_shown=
+	# the build and its swap, before anything else is measured
+	wait_long sh -c "[ \$(\"$top_builddir/src/tsnssctl\" status |
+		sed -n 's/^ *snapshots built: *\([0-9]*\).*/\1/p') -gt $_b_b0 ]"
+	sleep 1
 	_b_ms=$("$top_builddir/src/tsnssctl" status |
 		sed -n 's/^longest loop turn: \([0-9.]*\) ms.*/\1/p')
 	if [ -z "$_b_shown" ] && [ -n "$_b_ms" ]; then
@@ -708,7 +713,7 @@ bus_line() {
 	scale_doc "$1" "$2" "$3"
 	serve_doc
 	write_config
-	_b_what="bus, $(($1 / 1000))k users x $2 devices ($peers peers)"
+	_b_what="bus, $(($1 / 1000))k users x $2 device(s) ($peers peers)"
 	[ "$3" = 0 ] || _b_what="$_b_what, $3 groups each"
 	first_answer "$_b_what"
 	three "$_b_what" "$4" "$5" "$6"
