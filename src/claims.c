@@ -117,8 +117,11 @@ add_uid(struct claims *c, uint32_t uid, const char *login)
 static void
 sort_claims(struct claims *c)
 {
-	qsort(c->names, c->n_names, sizeof *c->names, by_name);
-	qsort(c->uids, c->n_uids, sizeof *c->uids, by_uid);
+	/* qsort of NULL is undefined even for none (UBSan says so) */
+	if (c->n_names > 0)
+		qsort(c->names, c->n_names, sizeof *c->names, by_name);
+	if (c->n_uids > 0)
+		qsort(c->uids, c->n_uids, sizeof *c->uids, by_uid);
 }
 
 /* A variant's name is its user's login's, as the user's own name is. */

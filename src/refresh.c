@@ -226,13 +226,35 @@ build_done(struct snapshot *s, void *arg)
  * claims, so nothing is built): past its serve-until it goes, as the
  * answers it was built from would have.
  */
+/*
+ * Until when s may be served: its own serve-until, but never past the
+ * max_stale the config says now (a snapshot persisted under a longer one
+ * would otherwise outlive the answers it came from by days).
+ */
+static time_t
+snapshot_serve_until(const struct refresh *r, const struct snapshot *s)
+{
+	time_t until = (time_t)s->h->serve_until, cap;
+	size_t i;
+
+	for (i = 0; i < r->d->cf->n_backends; i++) {
+		if (r->d->cf->backends[i].max_stale == 0)
+			continue;
+		cap = (time_t)s->h->created + r->d->cf->backends[i].max_stale;
+		if (until == 0 || cap < until)
+			until = cap;
+	}
+	return until;
+}
+
 static void
 check_snapshot_age(struct refresh *r)
 {
 	struct snapshot *s = r->d->snap;
+	time_t until;
 
-	if (s == NULL || can_build(r) || s->h->serve_until == 0 ||
-	    time(NULL) <= (time_t)s->h->serve_until)
+	if (s == NULL || can_build(r) || (until = snapshot_serve_until(r, s)) == 0 ||
+	    time(NULL) <= until)
 		return;
 	log_err("the snapshot is past its serve-until time and no backend "
 		"answers; dropping it");

@@ -178,9 +178,12 @@ start_fake_tailscaled "$T/tailnet.json"
 start_tsnssd
 check "max_stale: alice resolves while fresh" getent passwd alice
 set_mode http500
-wait_for grep -q "past max_stale" "$T/tsnssd.log"
-wait_for grep -q "past max_stale" "$T/tsnssd.log"
-like "$(cat "$T/tsnssd.log")" "past max_stale \(5 s\); dropping it" \
+wait_for grep -q "past max_stale\|past its serve-until" "$T/tsnssd.log"
+wait_for grep -q "past max_stale\|past its serve-until" "$T/tsnssd.log"
+# (under valgrind the restart itself may take longer than max_stale: then
+#  the persisted answer is refused at once and the snapshot goes instead)
+like "$(cat "$T/tsnssd.log")" \
+	"past max_stale \(5 s\); dropping it|past its serve-until time and no backend answers; dropping it" \
 	"max_stale: the stale snapshot is dropped, and it says so"
 if getent passwd alice >/dev/null; then
 	fail "max_stale: alice no longer resolves from a snapshot that old"
