@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "localdb.h"
+#include "reserved.h"
 #include "snapfile.h"
 #include "xmalloc.h"
 
@@ -23,6 +25,7 @@ struct nameset {
 struct localdb {
 	struct nameset users, groups;
 	struct idset uids, gids;
+	struct reserved *reserved; /* NULL: only the built-in names */
 };
 
 static int
@@ -76,6 +79,7 @@ localdb_load(const char *passwd_path, const char *group_path)
 	}
 	sort_sets(&db->users, &db->uids);
 	sort_sets(&db->groups, &db->gids);
+	db->reserved = reserved_load();
 	return db;
 }
 
@@ -104,6 +108,7 @@ localdb_free(struct localdb *db)
 	free_names(&db->groups);
 	free(db->uids.ids);
 	free(db->gids.ids);
+	reserved_free(db->reserved);
 	free(db);
 }
 
@@ -148,6 +153,24 @@ localdb_has_gid(const struct localdb *db, uint32_t gid)
 	return has_id(&db->gids, gid);
 }
 
+const char *
+localdb_reserved_name(const struct localdb *db, const char *name)
+{
+	return reserved_name(db->reserved, name);
+}
+
+const char *
+localdb_reserved_id(const struct localdb *db, uint32_t id)
+{
+	return reserved_id(db->reserved, id);
+}
+
+size_t
+localdb_skipped(const struct localdb *db)
+{
+	return reserved_skipped(db->reserved);
+}
+
 /* FNV-1a 64 over a file's bytes, on from h; 0 if it cannot be read. */
 static uint64_t
 hash_file(uint64_t h, const char *path)
@@ -170,6 +193,14 @@ uint64_t
 localdb_files_hash(const char *passwd_path, const char *group_path)
 {
 	uint64_t h = hash_file(TSNSS_FNV64_BASIS, passwd_path);
+	const char *subid[] = {RESERVED_SUBUID, RESERVED_SUBGID};
+	size_t i;
 
-	return h != 0 ? hash_file(h, group_path) : 0;
+	h = h != 0 ? hash_file(h, group_path) : 0;
+	/* the ranges too (reserved.h); either may be missing */
+	for (i = 0; h != 0 && i < 2; i++)
+		h = access(subid[i], F_OK) == 0
+			? hash_file(h, subid[i])
+			: tsnss_fnv1a64(h, (const unsigned char *)"-", 1);
+	return h;
 }

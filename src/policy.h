@@ -39,6 +39,7 @@ struct policy_group {
 	uint32_t gid;
 	char **members;
 	size_t n_members;
+	char *owner; /* a tailnet group's claims key ("group:eng"); else NULL */
 };
 
 /* What was decided for one identity, for logs and explanations. */
