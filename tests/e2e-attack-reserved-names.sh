@@ -77,4 +77,11 @@ printf 'u \0bad\n' >/run/sysusers.d/nul.conf
 out=$(explain webapp@example.com)
 like "$out" "reserved by the host: the DynamicUser= of web.service" \
 	"bad unit files beside it do not hide a good one (and do not hang tsnssd)"
+like "$("$tsnssd" -t -c "$T/tailscale-nss.conf" 2>&1)" \
+	"warning: [0-9]+ unit, sysusers.d or subuid/subgid files or lines were left out" \
+	"tsnssd -t says what was left out"
+printf '[user alice@example.com]\nname = webapp\n' >>"$T/tailscale-nss.conf"
+like "$("$tsnssd" -t -c "$T/tailscale-nss.conf" 2>&1)" \
+	"warning: .*\\[user alice@example.com\\]: name 'webapp' is reserved by the host" \
+	"tsnssd -t warns of a [user] name the host reserves"
 done_testing
