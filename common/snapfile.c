@@ -20,6 +20,10 @@
 
 typedef struct tsnss_snap_header snap_header;
 
+/* tests/e2e-map-crash.sh reads the flag of a file at this offset */
+_Static_assert(offsetof(snap_header, superseded) == 128,
+    "the superseded flag moved: update tests/e2e-map-crash.sh");
+
 int
 tsnss_errf(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -105,9 +109,16 @@ check_header(const snap_header *h, size_t len, char *err, size_t errlen)
 		h->groups, h->n_groups, sizeof(struct tsnss_snap_group), end) ||
 	    !region_ok(h->gid_index, h->n_groups, 4, end) ||
 	    !region_ok(h->members, h->n_members, 4, end) ||
-	    !region_ok(h->user_gids, h->n_user_gids, 4, end))
+	    !region_ok(h->user_gids, h->n_user_gids, 4, end) ||
+	    !region_ok(h->variants, h->n_variants,
+		sizeof(struct tsnss_snap_variant), end) ||
+	    !region_ok(h->programs, h->n_programs,
+		sizeof(struct tsnss_snap_program), end))
 		return tsnss_errf(
 		    err, errlen, "a table lies outside the snapshot");
+	if (h->n_programs > TSNSS_SNAP_MAX_PROGRAMS)
+		return tsnss_errf(err, errlen, "%u [program] sections",
+		    (unsigned)h->n_programs);
 	return 0;
 }
 
@@ -175,6 +186,7 @@ get_user(const struct tsnss_snap *v, uint32_t i, struct tsnss_pw *out)
 	out->uid = u.uid;
 	out->gid = u.gid;
 	out->gids_first = u.gids_first;
+	out->variant = 0;
 	out->n_gids = u.n_gids;
 	return TSNSS_SNAP_FOUND;
 }
@@ -302,6 +314,91 @@ found_group(const struct tsnss_snap *v, int64_t i, struct tsnss_gr *out)
 	if (i < 0)
 		return TSNSS_SNAP_BAD;
 	return get_group(v, (uint32_t)i, out);
+}
+
+/* A string offset that may be 0 (not set): len 0 then. */
+static int
+get_opt_str(const struct tsnss_snap *v, uint32_t off, struct tsnss_str *out)
+{
+	if (off == 0) {
+		out->s = "";
+		out->len = 0;
+		return 0;
+	}
+	return get_str(v, off, out);
+}
+
+static int
+get_variant(const struct tsnss_snap *v, uint32_t i, struct tsnss_pw *out)
+{
+	struct tsnss_snap_variant r;
+	struct tsnss_str name, home, shell;
+
+	if (i >= v->h.n_variants)
+		return TSNSS_SNAP_BAD;
+	memcpy(&r, v->base + v->h.variants + (size_t)i * sizeof r, sizeof r);
+	if (get_str(v, r.name, &name) != 0 || name.len == 0 ||
+	    get_opt_str(v, r.home, &home) != 0 ||
+	    get_opt_str(v, r.shell, &shell) != 0 ||
+	    get_user(v, r.user, out) != TSNSS_SNAP_FOUND)
+		return TSNSS_SNAP_BAD;
+	out->name = name;
+	if (home.len > 0)
+		out->home = home;
+	if (shell.len > 0)
+		out->shell = shell;
+	out->variant = 1;
+	return TSNSS_SNAP_FOUND;
+}
+
+int
+tsnss_snap_login_by_name(
+    const struct tsnss_snap *v, const char *name, struct tsnss_pw *out)
+{
+	struct by_name t = {v->h.variants, v->h.n_variants,
+	    sizeof(struct tsnss_snap_variant),
+	    offsetof(struct tsnss_snap_variant, name)};
+	int64_t i;
+	int rc = tsnss_snap_user_by_name(v, name, out);
+
+	if (rc != TSNSS_SNAP_NONE || v->h.n_variants == 0)
+		return rc;
+	if ((i = search_name(v, &t, name)) == -1)
+		return TSNSS_SNAP_NONE;
+	if (i < 0)
+		return TSNSS_SNAP_BAD;
+	return get_variant(v, (uint32_t)i, out);
+}
+
+static int
+get_program(const struct tsnss_snap *v, uint32_t i, struct tsnss_prog *out)
+{
+	struct tsnss_snap_program r;
+
+	if (i >= v->h.n_programs)
+		return TSNSS_SNAP_BAD;
+	memcpy(&r, v->base + v->h.programs + (size_t)i * sizeof r, sizeof r);
+	if (get_str(v, r.path, &out->path) != 0 || out->path.len == 0 ||
+	    get_opt_str(v, r.home, &out->home) != 0 ||
+	    get_opt_str(v, r.shell, &out->shell) != 0)
+		return TSNSS_SNAP_BAD;
+	return TSNSS_SNAP_FOUND;
+}
+
+int
+tsnss_snap_program(
+    const struct tsnss_snap *v, const char *path, struct tsnss_prog *out)
+{
+	uint32_t i;
+	int rc;
+
+	for (i = 0; i < v->h.n_programs && i < TSNSS_SNAP_MAX_PROGRAMS; i++) {
+		if ((rc = get_program(v, i, out)) != TSNSS_SNAP_FOUND)
+			return rc;
+		if (strcmp(out->path.s, path) == 0)
+			return TSNSS_SNAP_FOUND;
+	}
+	return TSNSS_SNAP_NONE;
 }
 
 int
@@ -437,6 +534,35 @@ verify_groups(const struct tsnss_snap *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* Variants: readable, names strictly ascending; programs readable. */
+static int
+verify_extras(const struct tsnss_snap *v, char *err, size_t errlen)
+{
+	struct tsnss_pw u, prev = {0};
+	struct tsnss_prog p;
+	struct tsnss_snap_program r;
+	uint32_t i;
+
+	for (i = 0; i < v->h.n_variants; i++) {
+		if (get_variant(v, i, &u) != TSNSS_SNAP_FOUND)
+			return tsnss_errf(
+			    err, errlen, "variant %u: bad record", i);
+		if (i > 0 && strcmp(prev.name.s, u.name.s) >= 0)
+			return tsnss_errf(
+			    err, errlen, "variants out of order at %u", i);
+		prev = u;
+	}
+	for (i = 0; i < v->h.n_programs; i++) {
+		memcpy(&r, v->base + v->h.programs + (size_t)i * sizeof r,
+		    sizeof r);
+		if (get_program(v, i, &p) != TSNSS_SNAP_FOUND ||
+		    r.reserved != 0)
+			return tsnss_errf(
+			    err, errlen, "program %u: bad record", i);
+	}
+	return 0;
+}
+
 int
 tsnss_snap_verify(const struct tsnss_snap *v, char *err, size_t errlen)
 {
@@ -446,7 +572,8 @@ tsnss_snap_verify(const struct tsnss_snap *v, char *err, size_t errlen)
 	if (tsnss_snap_checksum(v->base, v->len) != v->h.checksum)
 		return tsnss_errf(err, errlen, "checksum mismatch");
 	if (verify_users(v, err, errlen) != 0 ||
-	    verify_groups(v, err, errlen) != 0)
+	    verify_groups(v, err, errlen) != 0 ||
+	    verify_extras(v, err, errlen) != 0)
 		return -1;
 	return 0;
 }

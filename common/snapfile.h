@@ -17,6 +17,8 @@
  *   gid_index  uint32_t[n_groups]: group numbers sorted by gid
  *   members    uint32_t[n_members]: string offsets of member names
  *   user_gids  uint32_t[n_user_gids]: supplementary gids, per user
+ *   variants   struct tsnss_snap_variant[n_variants], sorted by name
+ *   programs   struct tsnss_snap_program[n_programs]
  *   strings    NUL-terminated strings; the file's last byte is NUL
  *
  * Two checks, for two kinds of trust:
@@ -40,7 +42,13 @@
  * stub still loaded with version 2's layout must refuse the file (and ask
  * the socket), not read the checksum as the superseded flag.
  */
-#define TSNSS_SNAP_VERSION 3u
+/*
+ * 4: login variants and [program] sections, two more tables; older stubs
+ * must ask the socket rather than miss alice-host.
+ */
+#define TSNSS_SNAP_VERSION 4u
+/* [program] sections a snapshot may carry: the stub scans them linearly */
+#define TSNSS_SNAP_MAX_PROGRAMS 64u
 
 /* header flags */
 #define TSNSS_SNAP_NOENUM 0x1u /* enumerate = no: getpwent lists nobody */
@@ -58,6 +66,8 @@ struct tsnss_snap_header {
 	uint32_t users, uid_index, groups, gid_index, members, user_gids;
 	uint32_t strings;
 	uint32_t reserved; /* 0 */
+	uint32_t n_variants, variants;
+	uint32_t n_programs, programs;
 	/*
 	 * What /etc/passwd and /etc/group held when it was built: at a
 	 * restart, a snapshot whose local accounts are unchanged may be
@@ -83,6 +93,24 @@ struct tsnss_snap_user {
 	uint32_t uid, gid;
 	uint32_t name, login, gecos, home, shell; /* string offsets */
 	uint32_t gids_first, n_gids;		  /* into user_gids */
+};
+
+/*
+ * alice-host: another name for user number 'user', with its own home and
+ * shell where they are not 0.  Found by name only: getpwuid and
+ * enumeration show the user's own name.
+ */
+struct tsnss_snap_variant {
+	uint32_t name, user, home, shell;
+};
+
+/*
+ * [program PATH]: home and shell templates (string offsets; 0 where the
+ * section leaves the field alone) for lookups made by the executable at
+ * path.
+ */
+struct tsnss_snap_program {
+	uint32_t path, home, shell, reserved;
 };
 
 struct tsnss_snap_group {
@@ -114,6 +142,11 @@ struct tsnss_pw {
 	uint32_t uid, gid;
 	struct tsnss_str name, login, gecos, home, shell;
 	uint32_t gids_first, n_gids;
+	int variant; /* found by a variant's name: [program] leaves it be */
+};
+
+struct tsnss_prog {
+	struct tsnss_str path, home, shell; /* len 0: not set */
 };
 
 struct tsnss_gr {
@@ -150,6 +183,12 @@ int tsnss_snap_user_by_name(
     const struct tsnss_snap *v, const char *name, struct tsnss_pw *out);
 int tsnss_snap_user_by_uid(
     const struct tsnss_snap *v, uint32_t uid, struct tsnss_pw *out);
+/* A user by name, or else the user a variant of that name stands for. */
+int tsnss_snap_login_by_name(
+    const struct tsnss_snap *v, const char *name, struct tsnss_pw *out);
+/* The [program] section for an executable's path. */
+int tsnss_snap_program(
+    const struct tsnss_snap *v, const char *path, struct tsnss_prog *out);
 int tsnss_snap_user_at(
     const struct tsnss_snap *v, uint32_t index, struct tsnss_pw *out);
 int tsnss_snap_group_by_name(

@@ -41,6 +41,7 @@ let
     || lib.hasPrefix "group " name;
   withShell = lib.mapAttrs (name: sec: if notBackend name then sec else { inherit shell; } // sec);
   configFile = settingsFormat.generate "tailscale-nss.conf" (withShell cfg.settings);
+  loadCredential = lib.mapAttrsToList (name: path: "${name}:${path}") cfg.credentials;
 in
 {
   options.services.tsnssd = {
@@ -94,6 +95,25 @@ in
       '';
     };
 
+    credentials = lib.mkOption {
+      # str, not path: a path literal could end up copied into the store.
+      type = with lib.types; attrsOf str;
+      default = { };
+      example = {
+        "tsapi-key" = "/run/keys/tsnssd-api-key";
+      };
+      description = ''
+        Secret files handed to tsnssd as systemd credentials
+        (`LoadCredential=NAME:PATH`): the unit runs as a dynamic user,
+        which cannot read a root-only file. Refer to one in `settings` as
+        `"credential:NAME"`, for example
+        `settings."tailscale-api".api_key_file = "credential:tsapi-key"`
+        (also `oauth_secret_file`, and `policy.uid_key_file`). The file
+        stays root-owned, mode 0600, outside the Nix store (give its path
+        as a string).
+      '';
+    };
+
     createHome = lib.mkOption {
       type = lib.types.bool;
       default = false;
@@ -127,14 +147,18 @@ in
 
     # The package's unit, as tailscale.nix uses tailscaled's: Type=notify,
     # DynamicUser, RuntimeDirectory and CacheDirectory, ProtectSystem=strict,
-    # only AF_UNIX; it wants and is ordered after tailscaled.service, and
-    # comes before nss-user-lookup.target.
+    # AF_UNIX (and AF_INET/AF_INET6 for tailscale-api); it wants and is
+    # ordered after tailscaled.service, and comes before
+    # nss-user-lookup.target.
     systemd.packages = [ cfg.package ];
     systemd.services.tsnssd = {
       wantedBy = [ "multi-user.target" ];
       # tsnssd re-reads its config on SIGHUP (the unit's ExecReload) and
       # keeps the running one if the new one is bad.
       reloadTriggers = [ configFile ];
+      # A credential is copied in when the service starts, not on reload.
+      restartTriggers = [ (builtins.concatStringsSep " " loadCredential) ];
+      serviceConfig.LoadCredential = loadCredential;
     };
 
     security.pam.services = lib.mkIf cfg.createHome {

@@ -167,7 +167,7 @@ gids_from_map(const char *user, const struct gids_out *o, enum nss_status *st,
 
 	if ((v = tsnss_snap_acquire()) == NULL)
 		return -1;
-	rc = tsnss_snap_user_by_name(v, user, &u);
+	rc = tsnss_snap_login_by_name(v, user, &u);
 	*st = rc == TSNSS_SNAP_FOUND  ? NSS_STATUS_SUCCESS
 	      : rc == TSNSS_SNAP_NONE ? NSS_STATUS_NOTFOUND
 				      : NSS_STATUS_UNAVAIL;

@@ -10,8 +10,10 @@
  *
  * Where answers come from (lookup.c):
  *   1. the snapshot tsnssd publishes (snapmap.c): mapped read-only once
- *      per process, trusted only if root or tsnssd owns it; a hit or a
- *      miss there is the answer, with no IPC;
+ *      per process, trusted only if root or tsnssd owns it and its
+ *      directory is no mount point, let go within a second of the path
+ *      naming another file or none; a hit or a miss there is the answer,
+ *      with no IPC;
  *   2. without a usable map, tsnssd's socket (client.c), one request per
  *      lookup under one deadline; after a timeout or refusal, the socket
  *      is not tried again for a few seconds.
@@ -93,6 +95,12 @@ TSNSS_EXPORT enum nss_status _nss_tailscale_initgroups_dyn(const char *user,
 #define TSNSS_HINT_MS 5000
 /* With no usable map, look for one again at most this often. */
 #define TSNSS_REMAP_MS 1000
+/*
+ * With one, see this often at most (one lstat) that the path still names
+ * it: a killed tsnssd cannot mark its map superseded.  A whole number of
+ * seconds.
+ */
+#define TSNSS_RECHECK_MS 1000
 
 /* No such name can exist in tsnssd: spare it the question. */
 static inline int
@@ -153,6 +161,14 @@ int tsnss_snap_probe(struct tsnss_snap_header *h, char *err, size_t errlen);
  * small) or EINVAL (a bad member, or uid or gid 0: never handed out).
  * The struct is written only on success.
  */
+/* Room for a [program]'s expanded fields, on the caller's stack. */
+struct tsnss_program_space {
+	char home[1024], shell[1024];
+};
+/* u as the calling executable's [program] section shows it, if any. */
+void tsnss_program_apply(const struct tsnss_snap *v, struct tsnss_pw *u,
+    struct tsnss_program_space *sp);
+
 int tsnss_fill_pw(
     const struct tsnss_pw *src, struct passwd *pw, char *buf, size_t buflen);
 /* member(ctx, i, out) gives the i-th member; -1 makes the entry EINVAL. */

@@ -14,11 +14,12 @@ static int
 from_snap(const struct tsnss_snap *v, uint32_t how, const char *name,
     uint32_t id, void *ent, char *buf, size_t buflen)
 {
+	struct tsnss_program_space sp;
 	struct tsnss_pw u;
 	int rc;
 
 	if (how == TSNSS_PW_BYNAME)
-		rc = tsnss_snap_user_by_name(v, name, &u);
+		rc = tsnss_snap_login_by_name(v, name, &u);
 	else if (how == TSNSS_PW_BYUID)
 		rc = tsnss_snap_user_by_uid(v, id, &u);
 	else if (v->h.flags & TSNSS_SNAP_NOENUM)
@@ -29,6 +30,7 @@ from_snap(const struct tsnss_snap *v, uint32_t how, const char *name,
 		return ENOENT;
 	if (rc != TSNSS_SNAP_FOUND)
 		return EINVAL;
+	tsnss_program_apply(v, &u, &sp);
 	return tsnss_fill_pw(&u, ent, buf, buflen);
 }
 

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "policy.h"
 #include "publish.h"
+#include "republish.h"
 #include "xmalloc.h"
 
 struct builder {
@@ -115,11 +116,8 @@ store(const struct build_input *in, struct snapshot *s)
 			sizeof err) != 0)
 			log_warn("cannot persist the answer of [%s]: %s",
 			    in->pc->sources[i].name, err);
-	if (in->pub != NULL && publisher_publish(in->pub, s, err, sizeof err))
-		log_warn(
-		    "cannot publish the snapshot for the NSS module: %s", err);
-	else if (in->pub != NULL)
-		snapshot_use_file(s, publisher_fd(in->pub));
+	if (in->pub != NULL)
+		(void)publish_logged(in->pub, s); /* the loop retries */
 }
 
 static void *

@@ -154,6 +154,25 @@ take_groups(struct claims *c, const struct policy_result *r)
 	return added;
 }
 
+/* A variant's name is its user's login's, as the user's own name is. */
+static size_t
+take_variants(struct claims *c, const struct policy_result *r)
+{
+	char *need = xcalloc(r->n_variants + 1, 1);
+	size_t i, added = 0;
+
+	for (i = 0; i < r->n_variants; i++)
+		need[i] = claims_name_owner(c, r->variants[i].name) == NULL;
+	for (i = 0; i < r->n_variants; i++)
+		if (need[i]) {
+			add_name(c, r->variants[i].name,
+			    r->users[r->variants[i].user].login);
+			added++;
+		}
+	free(need);
+	return added;
+}
+
 size_t
 claims_take(struct claims *c, const struct policy_result *r)
 {
@@ -175,6 +194,7 @@ claims_take(struct claims *c, const struct policy_result *r)
 		added += (need[i] & 1) + (need[i] >> 1);
 	}
 	free(need);
+	added += take_variants(c, r);
 	if (added > 0)
 		sort_claims(c);
 	if ((i = take_groups(c, r)) > 0)

@@ -19,6 +19,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "credential.h"
+#include "snapfile.h"
+#include "template.h"
 #include "uidkey.h"
 #include "xmalloc.h"
 
@@ -33,7 +36,8 @@ enum key_type {
 	K_NAME,
 	K_MEMBERS,
 	K_OPEN,
-	K_CLASH
+	K_CLASH,
+	K_SECRET /* an absolute path or credential:NAME */
 };
 
 struct key_spec {
@@ -84,7 +88,7 @@ static const struct key_spec source_keys[] = {
 static const struct key_spec policy_keys[] = {
     {"primary_group", K_NAME, POFF(primary_group), 0, 0},
     {"group_prefix", K_NAME, POFF(group_prefix), 0, 0},
-    {"uid_key_file", K_PATH, POFF(uid_key_file), 0, 0},
+    {"uid_key_file", K_SECRET, POFF(uid_key_file), 0, 0},
     {"open_domain", K_OPEN, 0, 0, 0},
     {"clash_names", K_CLASH, 0, 0, 0},
     {NULL, 0, 0, 0, 0},
@@ -111,6 +115,22 @@ static const struct key_spec group_keys[] = {
     {NULL, 0, 0, 0, 0},
 };
 
+#define ROFF(field) offsetof(struct program_rule, field)
+#define VOFF(field) offsetof(struct variant_rule, field)
+
+static const struct key_spec program_keys[] = {
+    {"shell", K_PATH, ROFF(shell), 0, 0},
+    {"home", K_PATH, ROFF(home), 0, 0},
+    {NULL, 0, 0, 0, 0},
+};
+
+static const struct key_spec variant_keys[] = {
+    {"shell", K_PATH, VOFF(shell), 0, 0},
+    {"home", K_PATH, VOFF(home), 0, 0},
+    {"members", K_MEMBERS, VOFF(who), 0, 0},
+    {NULL, 0, 0, 0, 0},
+};
+
 struct parser {
 	struct config *cf;
 	const char *path;
@@ -121,7 +141,9 @@ struct parser {
 		SEC_POLICY,
 		SEC_BACKEND,
 		SEC_USER,
-		SEC_GROUP
+		SEC_GROUP,
+		SEC_PROGRAM,
+		SEC_VARIANT
 	} section;
 	/* keys already given, to refuse repeats */
 	char daemon_seen[16], policy_seen[16];
@@ -357,7 +379,8 @@ set_value(struct parser *p, void *base, const struct key_spec *k, char *v)
 	case K_CLASH:
 		return parse_clash_names(p, v);
 	case K_MEMBERS:
-		return parse_members(p, base, v);
+		return parse_members(
+		    p, (struct static_group *)((char *)base + k->offset), v);
 	case K_NAME:
 		if (!policy_valid_name(v))
 			return fail(
@@ -365,6 +388,19 @@ set_value(struct parser *p, void *base, const struct key_spec *k, char *v)
 		free(*slot);
 		*slot = xstrdup(v);
 		return 0;
+	case K_SECRET:
+		if (tsnss_is_credential(v)) {
+			if (!tsnss_credential_name_ok(v))
+				return fail(p,
+				    "%s: '%s' is not a credential name systemd "
+				    "accepts (1 to 255 bytes, no '/')",
+				    k->name,
+				    v + strlen(TSNSS_CREDENTIAL_PREFIX));
+			free(*slot);
+			*slot = xstrdup(v);
+			return 0;
+		}
+		/* FALLTHROUGH */
 	case K_PATH:
 		if (v[0] != '/')
 			return fail(p, "%s must be an absolute path", k->name);
@@ -420,6 +456,10 @@ section_label(const struct parser *p)
 		return "[policy]";
 	case SEC_USER:
 		return "[user ...]";
+	case SEC_PROGRAM:
+		return "[program ...]";
+	case SEC_VARIANT:
+		return "[variant ...]";
 	default:
 		return "[group ...]";
 	}
@@ -468,6 +508,16 @@ lookup(struct parser *p, const char *key, void **base, char **seen)
 	case SEC_GROUP:
 		if ((k = find_key(group_keys, key, &i)) != NULL)
 			*base = &pc->groups[pc->n_groups - 1],
+			*seen = &p->sec_seen[i];
+		break;
+	case SEC_PROGRAM:
+		if ((k = find_key(program_keys, key, &i)) != NULL)
+			*base = &pc->programs[pc->n_programs - 1],
+			*seen = &p->sec_seen[i];
+		break;
+	case SEC_VARIANT:
+		if ((k = find_key(variant_keys, key, &i)) != NULL)
+			*base = &pc->variants[pc->n_variants - 1],
 			*seen = &p->sec_seen[i];
 		break;
 	default:
@@ -557,6 +607,63 @@ start_group(struct parser *p, char *name)
 	return 0;
 }
 
+/* [program PATH]: the executable as the kernel names it, absolute. */
+static int
+start_program(struct parser *p, const char *path)
+{
+	struct policy_config *pc = &p->cf->policy;
+	struct program_rule *r;
+	size_t i;
+
+	if (path[0] != '/' || strlen(path) > PATH_MAX / 4 ||
+	    strpbrk(path, " \t:") != NULL)
+		return fail(
+		    p, "[program %s]: an absolute path is needed", path);
+	for (i = 0; i < pc->n_programs; i++)
+		if (strcmp(pc->programs[i].path, path) == 0)
+			return fail(p, "[program %s] is given twice", path);
+	if (pc->n_programs == TSNSS_SNAP_MAX_PROGRAMS)
+		return fail(p, "more than %u [program] sections",
+		    TSNSS_SNAP_MAX_PROGRAMS);
+	pc->programs = xreallocarray(
+	    pc->programs, pc->n_programs + 1, sizeof *pc->programs);
+	r = &pc->programs[pc->n_programs++];
+	memset(r, 0, sizeof *r);
+	r->path = xstrdup(path);
+	r->line = p->line;
+	p->section = SEC_PROGRAM;
+	return 0;
+}
+
+/* [variant SUFFIX]: what follows a user's name, as in alice-host. */
+static int
+start_variant(struct parser *p, const char *suffix)
+{
+	struct policy_config *pc = &p->cf->policy;
+	struct variant_rule *r;
+	size_t i, n = strlen(suffix);
+
+	if (n == 0 || n > POLICY_MAX_SUFFIX ||
+	    strspn(suffix, "abcdefghijklmnopqrstuvwxyz0123456789_.-") != n)
+		return fail(p,
+		    "[variant %s]: a suffix is 1 to %d of a-z 0-9 _ . -",
+		    suffix, POLICY_MAX_SUFFIX);
+	for (i = 0; i < pc->n_variants; i++)
+		if (strcmp(pc->variants[i].suffix, suffix) == 0)
+			return fail(p, "[variant %s] is given twice", suffix);
+	if (pc->n_variants == POLICY_MAX_VARIANTS)
+		return fail(
+		    p, "more than %d [variant] sections", POLICY_MAX_VARIANTS);
+	pc->variants = xreallocarray(
+	    pc->variants, pc->n_variants + 1, sizeof *pc->variants);
+	r = &pc->variants[pc->n_variants++];
+	memset(r, 0, sizeof *r);
+	r->suffix = xstrdup(suffix);
+	r->line = p->line;
+	p->section = SEC_VARIANT;
+	return 0;
+}
+
 static int
 start_once(struct parser *p, int *given, int section, const char *name)
 {
@@ -619,6 +726,10 @@ handle_section(struct parser *p, char *line)
 		return start_user(p, trim(name + 5));
 	if (strncmp(name, "group ", 6) == 0)
 		return start_group(p, trim(name + 6));
+	if (strncmp(name, "program ", 8) == 0)
+		return start_program(p, trim(name + 8));
+	if (strncmp(name, "variant ", 8) == 0)
+		return start_variant(p, trim(name + 8));
 	if (strcmp(name, "daemon") == 0)
 		return start_once(p, &p->daemon_given, SEC_DAEMON, name);
 	if (strcmp(name, "policy") == 0)
@@ -650,16 +761,6 @@ handle_line(struct parser *p, char *line)
 	return handle_key(p, key, value);
 }
 
-/* Only the escapes policy_expand() knows: %u %l %d %U %%. */
-static int
-template_ok(const char *t)
-{
-	for (; *t != '\0'; t++)
-		if (*t == '%' && (*++t == '\0' || strchr("uldU%", *t) == NULL))
-			return 0;
-	return 1;
-}
-
 static const struct static_group *
 find_group(const struct policy_config *pc, const char *name)
 {
@@ -679,6 +780,43 @@ listed(const struct policy_config *pc, const char *domain)
 	for (i = 0; i < pc->n_domains; i++)
 		if (strcmp(pc->domains[i], domain) == 0)
 			return 1;
+	return 0;
+}
+
+static int
+templates_ok(const char *home, const char *shell)
+{
+	return (home == NULL || tsnss_template_valid(home)) &&
+	       (shell == NULL || tsnss_template_valid(shell));
+}
+
+/* [program] and [variant] sections. */
+static int
+check_login_views(struct parser *p)
+{
+	const struct policy_config *pc = &p->cf->policy;
+	size_t i;
+
+	for (i = 0; i < pc->n_programs; i++) {
+		const struct program_rule *r = &pc->programs[i];
+
+		p->line = r->line;
+		if (r->shell == NULL && r->home == NULL)
+			return fail(p,
+			    "[program %s] sets neither shell nor home",
+			    r->path);
+		if (!templates_ok(r->home, r->shell))
+			return fail(p, "home and shell know only %%u %%l %%d "
+				       "%%U %%%%");
+	}
+	for (i = 0; i < pc->n_variants; i++) {
+		const struct variant_rule *r = &pc->variants[i];
+
+		p->line = r->line;
+		if (!templates_ok(r->home, r->shell))
+			return fail(p, "home and shell know only %%u %%l %%d "
+				       "%%U %%%%");
+	}
 	return 0;
 }
 
@@ -705,11 +843,12 @@ check_sections(struct parser *p)
 		const struct user_override *u = &pc->overrides[i];
 
 		p->line = u->line;
-		if ((u->home && !template_ok(u->home)) ||
-		    (u->shell && !template_ok(u->shell)))
+		if (!templates_ok(u->home, u->shell))
 			return fail(p, "home and shell know only %%u %%l %%d "
 				       "%%U %%%%");
 	}
+	if (check_login_views(p) != 0)
+		return -1;
 	p->line = 0;
 	for (i = 0; i < pc->n_open_domains; i++)
 		if (!listed(pc, pc->open_domains[i]))
@@ -740,9 +879,11 @@ check_backend(struct parser *p, size_t i)
 	if (src->n_domains == 0)
 		return fail(p,
 		    "[%s] needs 'domain': without it none of its users "
-		    "can become a local user",
+		    "can become a local user; set it to your logins' domain "
+		    "(domain = example.com makes alice@example.com \"alice\")",
 		    bc->name);
-	if (!template_ok(src->home) || !template_ok(src->shell))
+	if (!tsnss_template_valid(src->home) ||
+	    !tsnss_template_valid(src->shell))
 		return fail(p,
 		    "[%s]: home and shell know only %%u %%l %%d "
 		    "%%U %%%%",

@@ -19,8 +19,8 @@
 #include "tsnssd.h"
 #include "wire.h"
 
-int
-control_is_control(const struct tsnss_header *h)
+static int
+is_control(const struct tsnss_header *h)
 {
 	return h->code == TSNSS_CTL_STATUS || h->code == TSNSS_CTL_REFRESH ||
 	       h->code == TSNSS_CTL_FORGET;
@@ -59,9 +59,9 @@ forget(struct tsnssd *d, const unsigned char *key, size_t len,
 	return 0;
 }
 
-void
-control_answer(struct tsnssd *d, const struct tsnss_header *h,
-    const unsigned char *key, uid_t peer_uid, struct evbuffer *out)
+static void
+answer(struct tsnssd *d, const struct tsnss_header *h, const unsigned char *key,
+    uid_t peer_uid, struct evbuffer *out)
 {
 	struct evbuffer *body = evbuffer_new();
 	unsigned status = TSNSS_OK;
@@ -86,4 +86,14 @@ control_answer(struct tsnssd *d, const struct tsnss_header *h,
 	}
 	reply(out, status, body);
 	evbuffer_free(body);
+}
+
+int
+control_handle(struct tsnssd *d, const struct tsnss_header *h,
+    const unsigned char *key, uid_t peer_uid, struct evbuffer *out)
+{
+	if (!is_control(h))
+		return 0;
+	answer(d, h, key, peer_uid, out);
+	return 1;
 }

@@ -10,12 +10,12 @@ struct evbuffer;
 struct tsnss_header;
 struct tsnssd;
 
-int control_is_control(const struct tsnss_header *h);
 /*
- * Append the reply to a request with its key (h->len bytes); peer_uid is
- * the caller's, from SO_PEERCRED.
+ * If h is an operator's request, append the reply to it and its key
+ * (h->len bytes) and return 1; else return 0.  peer_uid is the caller's,
+ * from SO_PEERCRED.  The listener's listener_control_fn.
  */
-void control_answer(struct tsnssd *d, const struct tsnss_header *h,
+int control_handle(struct tsnssd *d, const struct tsnss_header *h,
     const unsigned char *key, uid_t peer_uid, struct evbuffer *out);
 
 #endif

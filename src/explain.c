@@ -17,6 +17,7 @@
 #include "localdb.h"
 #include "policy.h"
 #include "tsnssd.h"
+#include "variants.h"
 #include "xmalloc.h"
 
 struct explain {
@@ -53,6 +54,49 @@ print_groups(
 	fprintf(out, "\n");
 }
 
+/* The variants r gives u: other names that reach the same UID. */
+static void
+print_variants(const struct policy_config *pc, const struct policy_result *r,
+    const struct policy_user *u, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_variants; i++)
+		if (&r->users[r->variants[i].user] == u)
+			fprintf(out, "variant: %s ([variant %s])\n",
+			    r->variants[i].name,
+			    pc->variants[r->variants[i].rule].suffix);
+}
+
+/*
+ * A name that is a variant, or was refused as one: whose, from which
+ * section, as what entry, or why not.  Its user's login, or NULL.
+ */
+static const char *
+explain_variant(const struct policy_config *pc, const struct policy_result *r,
+    const char *name, FILE *out)
+{
+	const struct policy_variant *v = variants_find(r, name);
+	const struct policy_user *u;
+	size_t i;
+
+	for (i = 0; i < r->n_decisions; i++)
+		if (r->decisions[i].id == 0 &&
+		    strcmp(r->decisions[i].login, name) == 0)
+			fprintf(out, "result:  %s\n", r->decisions[i].why);
+	if (v == NULL)
+		return NULL;
+	u = &r->users[v->user];
+	fprintf(out,
+	    "variant: %s is another name for %s (%s), from [variant %s]; "
+	    "getpwuid and enumeration show %s\n",
+	    name, u->name, u->login, pc->variants[v->rule].suffix, u->name);
+	fprintf(out, "passwd:  %s:*:%" PRIu32 ":%" PRIu32 ":%s:%s:%s\n", name,
+	    u->uid, u->gid, u->gecos, v->home ? v->home : u->home,
+	    v->shell ? v->shell : u->shell);
+	return 0;
+}
+
 static void
 judge(struct explain *e, const struct policy_input *in)
 {
@@ -80,6 +124,7 @@ judge(struct explain *e, const struct policy_input *in)
 		    "passwd:  %s:*:%" PRIu32 ":%" PRIu32 ":%s:%s:%s\n", u->name,
 		    u->uid, u->gid, u->gecos, u->home, u->shell);
 		print_groups(r, u, e->out);
+		print_variants(&e->d->cf->policy, r, u, e->out);
 	}
 	e->rc = u != NULL ? 0 : 1;
 	policy_result_free(r);
@@ -181,7 +226,7 @@ judge_all(struct explain *e)
 			memcpy(ids[i], e->answer[i]->ids, k * sizeof **ids);
 		in[i] = (struct policy_input){ids[i], k};
 	}
-	if (!group && present == 0) {
+	if (!group && present == 0 && at != NULL) {
 		i = (size_t)(home - pc->sources);
 		ids[i][in[i].n++] = (struct tsnss_identity){
 		    .id = INT64_MAX, .login = e->login, .display_name = ""};
@@ -216,6 +261,73 @@ fetched(const struct tsnss_fetch_result *res, void *arg)
 		event_base_loopexit(e->d->base, NULL);
 }
 
+/*
+ * The login a local name (no '@') stands for: the one holding its claim
+ * on this host, else the one the policy names so from what the backends
+ * report now.  NULL, with the reason printed, if none does.
+ */
+static char *
+login_of_name(struct explain *e, const char *name)
+{
+	struct policy_input in[POLICY_MAX_SOURCES] = {{NULL, 0}};
+	struct localdb *local = localdb_load("/etc/passwd", "/etc/group");
+	char err[512], *login = NULL;
+	struct claims *cl = claims_load(e->d->cf->cache_dir, err, sizeof err);
+	const char *owner = claims_name_owner(cl, name), *variant_of;
+	struct policy_result *r;
+	size_t i;
+
+	for (i = 0; i < e->d->cf->policy.n_sources; i++)
+		if (e->answer[i] != NULL)
+			in[i] = (struct policy_input){
+			    e->answer[i]->ids, e->answer[i]->n};
+	r = policy_apply_claimed(&e->d->cf->policy, local, cl, in);
+	if ((variant_of = explain_variant(
+		 &e->d->cf->policy, r, name, e->out)) != NULL)
+		owner = variant_of;
+	for (i = 0; owner == NULL && i < r->n_users; i++)
+		if (strcmp(r->users[i].name, name) == 0)
+			owner = r->users[i].login;
+	for (i = 0; owner == NULL && i < r->n_groups; i++)
+		if (r->groups[i].owner && strcmp(r->groups[i].name, name) == 0)
+			owner = r->groups[i].owner; /* a tailnet group's key */
+	if (owner != NULL) {
+		fprintf(e->out, "name:    %s is %s's\n", name, owner);
+		login = xstrdup(owner);
+	} else if (localdb_has_user(local, name))
+		fprintf(e->out,
+		    "name:    %s is a local account (/etc/passwd), not a "
+		    "tailnet user's\n",
+		    name);
+	else
+		fprintf(e->out,
+		    "name:    no login has the name %s, or would have it "
+		    "now\n",
+		    name);
+	policy_result_free(r);
+	claims_free(cl);
+	localdb_free(local);
+	return login;
+}
+
+/* Every backend has answered: a local name to its login, then judge. */
+static void
+judge_named(struct explain *e)
+{
+	char *login;
+
+	if (strchr(e->login, '@') != NULL ||
+	    strncmp(e->login, "group:", 6) == 0) {
+		judge_all(e);
+		return;
+	}
+	if ((login = login_of_name(e, e->login)) == NULL)
+		return; /* e->rc stays 1 */
+	e->login = login;
+	judge_all(e);
+	free(login);
+}
+
 int
 explain_login(struct tsnssd *d, const char *login, FILE *out)
 {
@@ -236,7 +348,7 @@ explain_login(struct tsnssd *d, const char *login, FILE *out)
 	}
 	if (e.pending > 0)
 		event_base_dispatch(d->base);
-	judge_all(&e);
+	judge_named(&e);
 	for (i = 0; i < d->cf->n_backends; i++)
 		idlist_free(e.answer[i]);
 	free(lower);

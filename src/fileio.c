@@ -49,6 +49,24 @@ fileio_read_all(int fd, void *buf, size_t n)
 	return 0;
 }
 
+int
+fileio_make_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) == 0)
+		return chmod(dir, 0755);
+	return errno == EEXIST ? 0 : -1;
+}
+
 static int
 write_pieces(int fd, const struct iovec *iov, int iovcnt)
 {

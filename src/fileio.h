@@ -12,6 +12,11 @@ int fileio_write_all(int fd, const void *p, size_t n);
 /* 0, or -1 with errno set (EIO for an early end of file). */
 int fileio_read_all(int fd, void *p, size_t n);
 /*
+ * The directory path is in, made 0755 (whatever the umask) if it is
+ * missing; its parent must exist.  0, or -1 with errno set.
+ */
+int fileio_make_parent(const char *path);
+/*
  * Replace dir/name (dir made if missing) with the iovcnt pieces, so that
  * a reader sees the old file or the new one whole, also after a power
  * cut: a temporary file, fsync, rename, fsync of the directory.

@@ -36,7 +36,7 @@
 #include <event2/event.h>
 
 #include "config.h"
-#include "control.h"
+#include "fileio.h"
 #include "listener.h"
 #include "log.h"
 #include "protocol.h"
@@ -66,6 +66,7 @@ struct conn {
 
 struct listener {
 	struct tsnssd *d;
+	listener_control_fn control;
 	struct event *ev; /* the listening socket is readable */
 	int fd;
 	char *path;
@@ -311,8 +312,7 @@ conn_read(struct bufferevent *bev, void *arg)
 		conn_free(c);
 		return;
 	}
-	if (control_is_control(&h)) {
-		control_answer(c->l->d, &h, key, c->uid, out);
+	if (c->l->control(c->l->d, &h, key, c->uid, out)) {
 		conn_reply(c);
 		return;
 	}
@@ -454,21 +454,6 @@ socket_in_use(const struct sockaddr_un *sun)
 }
 
 static int
-make_parent_dir(const char *path)
-{
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	int rc = 0;
-
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-			rc = -1;
-	}
-	free(dir);
-	return rc;
-}
-
-static int
 bind_socket(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
@@ -479,7 +464,7 @@ bind_socket(const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	strcpy(sun.sun_path, path);
-	if (make_parent_dir(path) != 0) {
+	if (fileio_make_parent(path) != 0) {
 		snprintf(err, errlen, "cannot create the directory of %s: %s",
 		    path, strerror(errno));
 		return -1;
@@ -502,7 +487,8 @@ bind_socket(const char *path, char *err, size_t errlen)
 }
 
 struct listener *
-listener_new(struct tsnssd *d, char *err, size_t errlen)
+listener_new(
+    struct tsnssd *d, listener_control_fn control, char *err, size_t errlen)
 {
 	struct listener *l;
 	int fd;
@@ -512,6 +498,7 @@ listener_new(struct tsnssd *d, char *err, size_t errlen)
 		return NULL;
 	l = xcalloc(1, sizeof *l);
 	l->d = d;
+	l->control = control;
 	l->path = xstrdup(d->cf->socket_path);
 	TAILQ_INIT(&l->conns);
 	l->fd = fd;

@@ -27,6 +27,7 @@
 #include "backend.h"
 #include "cache.h"
 #include "config.h"
+#include "control.h"
 #include "explain.h"
 #include "identcheck.h"
 #include "listener.h"
@@ -38,6 +39,7 @@
 #include "publish.h"
 #include "rangecheck.h"
 #include "refresh.h"
+#include "republish.h"
 #include "snapshot.h"
 #include "report.h"
 #include "swap.h"
@@ -58,7 +60,8 @@ usage(FILE *f)
 	    "  -d, --debug         log every fetch and every decision\n"
 	    "  -c, --config FILE   read FILE (default %s)\n"
 	    "  -t, --check-config  check the configuration and exit\n"
-	    "  -x, --explain LOGIN print what LOGIN becomes, or why not\n"
+	    "  -x, --explain WHO   what a login (or a local name) becomes, or "
+	    "why not\n"
 	    "  -V, --version       print the version and exit\n"
 	    "  -h, --help          print this help and exit\n",
 	    TSNSSD_CONFIG_PATH);
@@ -198,7 +201,7 @@ start_listening(struct tsnssd *d)
 
 	if (d->listener != NULL)
 		return;
-	d->listener = listener_new(d, err, sizeof err);
+	d->listener = listener_new(d, control_handle, err, sizeof err);
 	if (d->listener == NULL) {
 		log_err("%s", err);
 		event_base_loopbreak(d->base);
@@ -367,11 +370,7 @@ load_persisted(struct tsnssd *d, int current)
 	}
 	log_info("loaded %u users from the persisted snapshot (%lld s old)",
 	    s->h->n_users, (long long)(time(NULL) - s->h->created));
-	if (publisher_publish(d->pub, s, err, sizeof err) != 0)
-		log_warn(
-		    "cannot publish the snapshot for the NSS module: %s", err);
-	else
-		snapshot_use_file(s, publisher_fd(d->pub));
+	(void)publish_logged(d->pub, s); /* run() retries a failure */
 	swap_snapshot(d, s);
 	return 0;
 }
@@ -480,6 +479,8 @@ run(struct tsnssd *d)
 	evtimer_add(wait, &tv);
 	raise_fd_limit(d);
 	d->on_serving = on_serving;
+	d->republish = republisher_new(d);
+	republisher_arm(d->republish); /* the persisted snapshot's publish */
 	/*
 	 * The last good answer, through today's policy and local accounts,
 	 * before anything is served: at once from the persisted snapshot if
@@ -560,6 +561,7 @@ main(int argc, char **argv)
 out:
 	listener_free(d.listener);
 	refresh_free(d.refresh);
+	republisher_free(d.republish);
 	publisher_free(d.pub);
 	backend_free_all(d.backends, d.cf->n_backends);
 	snapshot_free(d.snap);

@@ -141,5 +141,19 @@ policy_config_clear(struct policy_config *pc)
 		free_list(pc->groups[i].members, pc->groups[i].n_members);
 	}
 	free(pc->groups);
+	for (i = 0; i < pc->n_programs; i++) {
+		free(pc->programs[i].path);
+		free(pc->programs[i].shell);
+		free(pc->programs[i].home);
+	}
+	free(pc->programs);
+	for (i = 0; i < pc->n_variants; i++) {
+		free(pc->variants[i].suffix);
+		free(pc->variants[i].shell);
+		free(pc->variants[i].home);
+		free_list(pc->variants[i].who.members,
+		    pc->variants[i].who.n_members);
+	}
+	free(pc->variants);
 	memset(pc, 0, sizeof *pc);
 }

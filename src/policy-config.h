@@ -38,6 +38,24 @@ struct static_group {
 	unsigned line;
 };
 
+/* [program PATH]: what users look like to one executable. */
+struct program_rule {
+	char *path;
+	char *shell, *home; /* templates; NULL: left alone */
+	unsigned line;
+};
+
+#define POLICY_MAX_VARIANTS 16
+#define POLICY_MAX_SUFFIX 16
+
+/* [variant SUFFIX]: alice-host, another name for alice. */
+struct variant_rule {
+	char *suffix;
+	char *shell, *home;	 /* templates; NULL: the user's own */
+	struct static_group who; /* members; none given: every user */
+	unsigned line;
+};
+
 /* clash_names: the name a later domain's login gets instead of none. */
 struct clash_name {
 	char *domain;
@@ -80,6 +98,10 @@ struct policy_config {
 	size_t n_overrides;
 	struct static_group *groups;
 	size_t n_groups;
+	struct program_rule *programs;
+	size_t n_programs;
+	struct variant_rule *variants;
+	size_t n_variants;
 };
 
 /*

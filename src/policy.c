@@ -19,7 +19,9 @@
 #include "idspace.h"
 #include "policy.h"
 #include "tailnet-groups.h"
+#include "template.h"
 #include "uidkey.h"
+#include "variants.h"
 #include "xmalloc.h"
 
 /* One identity as one source reported it. */
@@ -115,6 +117,16 @@ policy_fingerprint(const struct policy_config *pc)
 	for (i = 0; i < pc->n_clash_names; i++)
 		h = mix(
 		    mix(h, pc->clash_names[i].domain), pc->clash_names[i].tmpl);
+	for (i = 0; i < pc->n_programs; i++) /* none: fingerprints as before */
+		h = mix(mix(mix(h, pc->programs[i].path), pc->programs[i].home),
+		    pc->programs[i].shell);
+	for (i = 0; i < pc->n_variants; i++) {
+		const struct variant_rule *v = &pc->variants[i];
+
+		h = mix(mix(mix(h, v->suffix), v->home), v->shell);
+		for (j = 0; j < v->who.n_members; j++)
+			h = mix(h, v->who.members[j]);
+	}
 	/* a new key is new UIDs; the key itself is not recoverable from h */
 	if (pc->uid_key != NULL)
 		h = mix_u32(h, uidkey_hash(pc->uid_key, pc->uid_key_len,
@@ -203,49 +215,14 @@ policy_gecos(const char *display, char *out, size_t outlen)
 		out[o] = '\0';
 }
 
-/* Expand %u %l %d %U %% in a home or shell template; -1 if it won't fit. */
+/* A home or shell template for u; -1 if it won't fit or is unusable. */
 int
 policy_expand(const char *tmpl, const struct policy_user *u, const char *domain,
     char *out, size_t outlen)
 {
-	char num[16];
-	const char *add;
-	size_t o = 0, n;
+	struct tsnss_template_args a = {u->name, u->login, domain, u->uid};
 
-	for (; *tmpl != '\0'; tmpl++) {
-		char one[2] = {*tmpl, '\0'};
-
-		add = one;
-		if (*tmpl == '%') {
-			switch (*++tmpl) {
-			case 'u':
-				add = u->name;
-				break;
-			case 'l':
-				add = u->login;
-				break;
-			case 'd':
-				add = domain;
-				break;
-			case 'U':
-				snprintf(num, sizeof num, "%" PRIu32, u->uid);
-				add = num;
-				break;
-			case '%':
-				add = "%";
-				break;
-			default:
-				return -1;
-			}
-		}
-		n = strlen(add);
-		if (o + n >= outlen)
-			return -1;
-		memcpy(out + o, add, n);
-		o += n;
-	}
-	out[o] = '\0';
-	return 0;
+	return tsnss_template_expand(tmpl, &a, out, outlen);
 }
 
 static void __attribute__((format(printf, 2, 3)))
@@ -738,8 +715,8 @@ resolve_members(const struct static_group *sg, const struct candidate *c,
 	}
 }
 
-static void
-note(struct policy_result *r, const char *what, char *why)
+void
+policy_note(struct policy_result *r, const char *what, char *why)
 {
 	struct policy_decision *d;
 
@@ -770,7 +747,7 @@ add_static_groups(const struct policy_config *pc, const struct localdb *local,
 			    "name or gid %u is a local group in "
 			    "/etc/group",
 			    sg->gid);
-			note(r, label, why);
+			policy_note(r, label, why);
 			free(label);
 			continue;
 		}
@@ -950,7 +927,7 @@ add_tailnet_groups(const struct policy_config *pc, struct tailnet_groups *tg,
 		memset(t, 0, sizeof *t); /* r owns it now */
 	}
 	for (i = 0; i < tg->n_refused; i++) {
-		note(r, tg->refused[i].label, tg->refused[i].why);
+		policy_note(r, tg->refused[i].label, tg->refused[i].why);
 		tg->refused[i].why = NULL;
 	}
 	tg->n_groups = 0;
@@ -980,6 +957,53 @@ make_users(const struct policy_config *pc, struct candidate *c, size_t n,
 	}
 }
 
+/* [variant] sections: whom each is for, then variants.c judges names. */
+static void
+add_variants(const struct policy_config *pc, const struct localdb *local,
+    const struct claims *cl, const struct candidate *c, size_t n,
+    struct policy_result *r)
+{
+	struct policy_group *who;
+	struct static_group sg;
+	size_t i;
+
+	if (pc->n_variants == 0)
+		return;
+	who = xcalloc(pc->n_variants, sizeof *who);
+	for (i = 0; i < pc->n_variants; i++) {
+		sg = pc->variants[i].who;
+		sg.all_users = sg.all_users || sg.n_members == 0;
+		resolve_members(&sg, c, n, r, &who[i]);
+	}
+	variants_add(pc, local, cl, who, r);
+	for (i = 0; i < pc->n_variants; i++) {
+		for (size_t j = 0; j < who[i].n_members; j++)
+			free(who[i].members[j]);
+		free(who[i].members);
+	}
+	free(who);
+}
+
+static char *
+strdup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static void
+add_programs(const struct policy_config *pc, struct policy_result *r)
+{
+	size_t i;
+
+	r->programs = xcalloc(pc->n_programs + 1, sizeof *r->programs);
+	for (i = 0; i < pc->n_programs; i++) {
+		r->programs[i].path = xstrdup(pc->programs[i].path);
+		r->programs[i].home = strdup_or_null(pc->programs[i].home);
+		r->programs[i].shell = strdup_or_null(pc->programs[i].shell);
+	}
+	r->n_programs = pc->n_programs;
+}
+
 struct policy_result *
 policy_apply_claimed(const struct policy_config *pc,
     const struct localdb *local, const struct claims *cl,
@@ -1004,6 +1028,8 @@ policy_apply_claimed(const struct policy_config *pc,
 	add_tailnet_groups(pc, tg, c, n, r);
 	tailnet_groups_free(tg);
 	idspace_clear(&s);
+	add_variants(pc, local, cl, c, n, r);
+	add_programs(pc, r);
 	free(c);
 	free(rep);
 	return r;
@@ -1034,8 +1060,20 @@ policy_result_free(struct policy_result *r)
 		free(r->decisions[i].login);
 		free(r->decisions[i].why);
 	}
+	for (i = 0; i < r->n_variants; i++) {
+		free(r->variants[i].name);
+		free(r->variants[i].home);
+		free(r->variants[i].shell);
+	}
+	for (i = 0; i < r->n_programs; i++) {
+		free(r->programs[i].path);
+		free(r->programs[i].home);
+		free(r->programs[i].shell);
+	}
 	free(r->users);
 	free(r->groups);
 	free(r->decisions);
+	free(r->variants);
+	free(r->programs);
 	free(r);
 }

@@ -42,6 +42,19 @@ struct policy_group {
 	char *owner; /* a tailnet group's claims key ("group:eng"); else NULL */
 };
 
+/* alice-host: another name for users[user], from [variant -host]. */
+struct policy_variant {
+	char *name;
+	size_t user;
+	size_t rule;	    /* index into pc->variants */
+	char *home, *shell; /* expanded; NULL: the user's own */
+};
+
+/* What one [program] section says, expanded by the stub per user. */
+struct policy_program {
+	char *path, *home, *shell; /* templates; NULL: left alone */
+};
+
 /* What was decided for one identity, for logs and explanations. */
 struct policy_decision {
 	int64_t id;
@@ -57,6 +70,10 @@ struct policy_result {
 	size_t n_groups;
 	struct policy_decision *decisions;
 	size_t n_decisions;
+	struct policy_variant *variants; /* sorted by name */
+	size_t n_variants;
+	struct policy_program *programs;
+	size_t n_programs;
 };
 
 struct claims;
@@ -73,6 +90,8 @@ struct policy_result *policy_apply(const struct policy_config *pc,
 int policy_primary_refused(
     const struct policy_config *pc, const struct localdb *local);
 void policy_result_free(struct policy_result *r);
+/* A refusal that is no login's (a group, a variant), for logs and -x. */
+void policy_note(struct policy_result *r, const char *what, char *why);
 /* The user a (lower-cased) login became, or NULL. */
 const struct policy_user *policy_find_user(
     const struct policy_result *r, const char *login);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "rangecheck.h"
@@ -11,14 +12,37 @@
 struct range {
 	unsigned long lo, hi;
 	const char *what;
+	const char *const
+	    *users; /* any of these installed: in use; NULL: always */
 };
+
+/*
+ * Only nspawn and machined hand out the container range: where neither is
+ * installed nothing can collide there, and a warning would only teach the
+ * admin to ignore warnings.
+ */
+static const char *const nspawn_users[] = {"/usr/bin/systemd-nspawn",
+    "/usr/lib/systemd/systemd-machined", "/lib/systemd/systemd-machined", NULL};
 
 /* systemd's own ranges (see systemd's UIDS-GIDS.md) */
 static const struct range systemd_ranges[] = {
-    {60001, 60513, "systemd-homed users"},
-    {61184, 65519, "systemd DynamicUser= services"},
-    {524288, 1879048191, "systemd-nspawn container UID ranges"},
+    {60001, 60513, "systemd-homed users", NULL},
+    {61184, 65519, "systemd DynamicUser= services", NULL},
+    {524288, 1879048191, "systemd-nspawn container UID ranges", nspawn_users},
 };
+
+static int
+in_use(const struct range *r)
+{
+	const char *const *p;
+
+	if (r->users == NULL)
+		return 1;
+	for (p = r->users; *p != NULL; p++)
+		if (access(*p, F_OK) == 0)
+			return 1;
+	return 0;
+}
 
 struct checker {
 	const struct policy_source *src;
@@ -113,8 +137,10 @@ range_check(const struct policy_config *pc, const char *subuid,
 			continue;
 		for (i = 0; i < sizeof systemd_ranges / sizeof *systemd_ranges;
 		     i++)
-			overlap(&ck, systemd_ranges[i].lo, systemd_ranges[i].hi,
-			    systemd_ranges[i].what);
+			if (in_use(&systemd_ranges[i]))
+				overlap(&ck, systemd_ranges[i].lo,
+				    systemd_ranges[i].hi,
+				    systemd_ranges[i].what);
 		check_subid(&ck, subuid);
 		check_subid(&ck, subgid);
 		check_passwd(&ck, passwd);

@@ -1,7 +1,8 @@
 /*
  * rangecheck.h - warn where the UID range meets ranges others hand out:
  * /etc/subuid and /etc/subgid (rootless containers take 100000 and up by
- * default), systemd's reserved ranges, and local accounts.
+ * default), systemd's reserved ranges (nspawn's only where systemd-nspawn
+ * or systemd-machined is installed), and local accounts.
  */
 #ifndef TSNSS_RANGECHECK_H
 #define TSNSS_RANGECHECK_H

@@ -167,7 +167,7 @@ find_user(const struct tsnss_snap *v, uint32_t action, const char *name,
 	switch (action) {
 	case TSNSS_PW_BYNAME:
 	case TSNSS_INITGROUPS:
-		return tsnss_snap_user_by_name(v, name, u);
+		return tsnss_snap_login_by_name(v, name, u);
 	case TSNSS_PW_BYUID:
 		return tsnss_snap_user_by_uid(v, id, u);
 	default:

@@ -98,6 +98,19 @@ build_index(uint32_t *out, struct id_sort *tmp, size_t n)
 }
 
 static size_t
+opt_len(const char *s)
+{
+	return s != NULL ? strlen(s) + 1 : 0;
+}
+
+/* An optional string: offset 0 when it is not set. */
+static uint32_t
+put_opt_str(struct builder *b, const char *s)
+{
+	return s != NULL ? put_str(b, s) : 0;
+}
+
+static size_t
 strings_size(const struct policy_result *r, size_t *n_members)
 {
 	size_t i, j, n = 0;
@@ -115,6 +128,14 @@ strings_size(const struct policy_result *r, size_t *n_members)
 			n += strlen(r->groups[i].members[j]) + 1;
 		*n_members += r->groups[i].n_members;
 	}
+	for (i = 0; i < r->n_variants; i++)
+		n += strlen(r->variants[i].name) +
+		     opt_len(r->variants[i].home) +
+		     opt_len(r->variants[i].shell) + 1;
+	for (i = 0; i < r->n_programs; i++)
+		n += strlen(r->programs[i].path) +
+		     opt_len(r->programs[i].home) +
+		     opt_len(r->programs[i].shell) + 1;
 	return n;
 }
 
@@ -195,6 +216,37 @@ fill_groups(struct builder *b, struct tsnss_snap_header *h,
 	free(tmp);
 }
 
+/*
+ * Variants (sorted by name already) point at users by their place in the
+ * sorted users table: users_at maps r's index to it.
+ */
+static void
+fill_extras(struct builder *b, const struct tsnss_snap_header *h,
+    const struct policy_result *r, const uint32_t *users_at)
+{
+	struct tsnss_snap_variant *sv =
+	    (struct tsnss_snap_variant *)(b->buf + h->variants);
+	struct tsnss_snap_program *sp =
+	    (struct tsnss_snap_program *)(b->buf + h->programs);
+	size_t i;
+
+	for (i = 0; i < r->n_variants; i++) {
+		const struct policy_variant *v = &r->variants[i];
+
+		sv[i].name = put_str(b, v->name);
+		sv[i].user = users_at[v->user];
+		sv[i].home = put_opt_str(b, v->home);
+		sv[i].shell = put_opt_str(b, v->shell);
+	}
+	for (i = 0; i < r->n_programs; i++) {
+		const struct policy_program *p = &r->programs[i];
+
+		sp[i].path = put_str(b, p->path);
+		sp[i].home = put_opt_str(b, p->home);
+		sp[i].shell = put_opt_str(b, p->shell);
+	}
+}
+
 static void *
 sorted_ptrs(const void *base, size_t n, size_t size,
     int (*cmp)(const void *, const void *))
@@ -216,7 +268,8 @@ snapshot_build(const struct policy_result *r, const struct snap_meta *meta)
 	struct membership *m;
 	struct policy_user **users;
 	struct policy_group **groups;
-	size_t n_members, at, size, nstr;
+	size_t n_members, at, size, nstr, i;
+	uint32_t *users_at;
 	char err[128];
 
 	nstr = strings_size(r, &n_members);
@@ -235,6 +288,10 @@ snapshot_build(const struct policy_result *r, const struct snap_meta *meta)
 	at += n_members * sizeof(uint32_t);
 	h->user_gids = (uint32_t)at;
 	at += n_members * sizeof(uint32_t); /* at most one per membership */
+	h->variants = (uint32_t)at;
+	at += r->n_variants * sizeof(struct tsnss_snap_variant);
+	h->programs = (uint32_t)at;
+	at += r->n_programs * sizeof(struct tsnss_snap_program);
 	h->strings = (uint32_t)at;
 	size = ALIGN4(at + nstr + 1); /* + 1: the area ends in NUL */
 
@@ -254,6 +311,8 @@ snapshot_build(const struct policy_result *r, const struct snap_meta *meta)
 	h->n_users = (uint32_t)r->n_users;
 	h->n_groups = (uint32_t)r->n_groups;
 	h->n_members = (uint32_t)n_members;
+	h->n_variants = (uint32_t)r->n_variants;
+	h->n_programs = (uint32_t)r->n_programs;
 
 	users =
 	    sorted_ptrs(r->users, r->n_users, sizeof *r->users, cmp_user_ptr);
@@ -261,6 +320,11 @@ snapshot_build(const struct policy_result *r, const struct snap_meta *meta)
 	    r->groups, r->n_groups, sizeof *r->groups, cmp_group_ptr);
 	fill_users(&b, h, users, m, n_members);
 	fill_groups(&b, h, groups);
+	users_at = xcalloc(r->n_users + 1, sizeof *users_at);
+	for (i = 0; i < r->n_users; i++)
+		users_at[users[i] - r->users] = (uint32_t)i;
+	fill_extras(&b, h, r, users_at);
+	free(users_at);
 	free(users);
 	free(groups);
 	free(m);

@@ -25,6 +25,7 @@ struct snapshot;
 struct refresh;
 struct listener;
 struct publisher;
+struct republisher;
 
 /*
  * Counters an operator can read (SIGUSR1, tsnssctl status); every limit
@@ -56,6 +57,7 @@ struct tsnssd {
 	struct snapshot *snap; /* the snapshot in hand, NULL until the first */
 	uint64_t generation;   /* of the newest snapshot built or loaded */
 	struct publisher *pub; /* the file the NSS module maps */
+	struct republisher *republish; /* retries a failed publish of it */
 	struct refresh *refresh;
 	struct listener *listener;
 	struct stats stats;

@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "credential.h"
 #include "uidkey.h"
 #include "xmalloc.h"
 
@@ -95,8 +96,8 @@ read_key(int fd, const char *path, unsigned char *buf, size_t *len, char *err,
 	return 0;
 }
 
-int
-uidkey_load(const char *path, unsigned char **key, size_t *len, char *err,
+static int
+load_file(const char *path, unsigned char **key, size_t *len, char *err,
     size_t errlen)
 {
 	unsigned char *buf;
@@ -126,4 +127,18 @@ uidkey_load(const char *path, unsigned char **key, size_t *len, char *err,
 	}
 	*key = buf;
 	return 0;
+}
+
+int
+uidkey_load(const char *value, unsigned char **key, size_t *len, char *err,
+    size_t errlen)
+{
+	char *path;
+	int rc;
+
+	if (tsnss_credential_path("uid_key_file", value, &path, err, errlen))
+		return -1;
+	rc = load_file(path, key, len, err, errlen);
+	free(path);
+	return rc;
 }

@@ -13,12 +13,13 @@
 #define UIDKEY_MAX_BYTES 4096
 
 /*
- * Read the key at path into *key (malloc'd, *len bytes; trailing white
- * space dropped).  The file must be a regular file owned by root or by
+ * Read the key at path (or, written "credential:NAME", the systemd
+ * credential: common/credential.h) into *key (malloc'd, *len bytes; trailing
+ * white space dropped).  The file must be a regular file owned by root or by
  * the user running tsnssd, not writable by its group and not readable,
  * writable or searchable by others.  -1 with err set otherwise.
  */
-int uidkey_load(const char *path, unsigned char **key, size_t *len, char *err,
+int uidkey_load(const char *value, unsigned char **key, size_t *len, char *err,
     size_t errlen);
 /* The first 32 bits (big-endian) of HMAC-SHA-256(key, s). */
 uint32_t uidkey_hash(const unsigned char *key, size_t keylen, const char *s);

@@ -49,6 +49,8 @@ like "$("$top_builddir/src/tsnssd" -c "$T/tailscale-nss.conf" --explain admins@g
 	"--explain says who owns the name"
 like "$("$top_builddir/src/tsnssd" -c "$T/tailscale-nss.conf" --explain group:admins)" \
 	"claims: +name admins, uid $ADMINS" "--explain group:admins shows the group's claims"
+like "$("$top_builddir/src/tsnssd" -c "$T/tailscale-nss.conf" --explain admins)" \
+	"name: +admins is group:admins's" "--explain admins names the group as its owner"
 
 # sticky: the group leaves the tailnet, its name and gid stay its own
 tailnet --user "500:alice@example.com:Alice" --user "100:admins@github:Mallory"

@@ -127,6 +127,27 @@ ln -s "$T/map.real" "$map"
 timeout 5 getent passwd alice >/dev/null
 is "$?" 2 "a symlink in place of the map is ignored"
 rm -f "$map"
+# A user's own tmpfs over the directory (made in a user namespace that
+# root later enters): the directory and the map are the user's, which the
+# ownership rules alone would accept.
+mount -t tmpfs -o mode=755 forged "$run" || bail "cannot mount a tmpfs on $run"
+fresh_map
+chown nobody "$run" "$map"
+timeout 5 getent passwd alice >/dev/null
+is "$?" 2 "a map on a file system mounted over its directory is ignored"
+umount "$run"
+# The same with a bind mount of a directory on /run's own file system (a
+# user's directory in a world-writable one, such as /run/screen on some
+# hosts): same device, another mount.
+mkdir -m 1777 /run/shared
+mkdir -m 755 /run/shared/mine
+mount --bind /run/shared/mine "$run" || bail "cannot bind-mount over $run"
+fresh_map
+chown nobody "$run" "$map"
+timeout 5 getent passwd alice >/dev/null
+is "$?" 2 "a map in a directory bind-mounted over its directory is ignored"
+umount "$run"
+rm -rf /run/shared
 
 # --- a lying socket: never uid 0 or gid 0 ------------------------------------------
 rm -f "$TSNSSD_SOCKET_PATH" # the killed tsnssd's, refusing connections

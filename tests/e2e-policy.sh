@@ -1,7 +1,8 @@
 #!/bin/sh
 # e2e-policy.sh - the identity policy through real glibc NSS: several
 # domains, name and UID clashes, local accounts, overrides, groups,
-# enumeration off, --explain and the range warnings of -t.
+# enumeration off, --explain (of a login and of a local name) and the
+# range warnings of -t.
 . "$top_srcdir/tests/lib.sh"
 enter_namespace "$@"
 ALICE=346538631
@@ -82,6 +83,15 @@ like "$out" "groups:  frank\($fuid\) tailnet\(50000\) admins\(50001\)" \
 out=$("$top_builddir/src/tsnssd" -c "$T/tailscale-nss.conf" --explain alice@example.com)
 like "$out" "refused: uid $ALICE belongs to a local account" \
 	"--explain prints the rule that refused"
+out=$("$top_builddir/src/tsnssd" -c "$T/tailscale-nss.conf" --explain frank)
+like "$out" "name:    frank is frank@example.com's\n[\s\S]*passwd:  frank:\*:$fuid:" \
+	"--explain takes a local name: the login holding it, and what it becomes"
+out=$("$top_builddir/src/tsnssd" -c "$T/tailscale-nss.conf" --explain root)
+like "$?:$out" "^1:name:    root is a local account" \
+	"--explain of a local account's name says so"
+out=$("$top_builddir/src/tsnssd" -c "$T/tailscale-nss.conf" --explain nobody-here)
+like "$?:$out" "^1:name:    no login has the name nobody-here" \
+	"--explain of a name nobody has says so"
 stop_tsnssd
 
 # enumeration off
@@ -120,8 +130,24 @@ write_config
 out=$("$top_builddir/src/tsnssd" -t -c "$T/tailscale-nss.conf" 2>&1)
 like "$out" "warning: \\[tailscale\\]: uid range 100000-2147483646 overlaps builder's range in /etc/subuid" \
 	"-t warns about an overlap with /etc/subuid"
-like "$out" "overlaps systemd-nspawn container UID ranges" \
-	"-t warns about systemd's reserved ranges"
 like "$out" "is OK" "and the config is still OK"
+# nspawn's range only where nspawn or machined could hand it out.
+if [ -e /usr/bin/systemd-nspawn ] || [ -e /usr/lib/systemd/systemd-machined ]; then
+	skip "-t: no nspawn warning without nspawn" "systemd-nspawn is installed here"
+else
+	is "$(printf '%s\n' "$out" | grep -c nspawn)" 0 \
+		"-t: no nspawn warning where neither systemd-nspawn nor machined is installed"
+fi
+mkdir "$T/sd-upper" "$T/sd-work"
+if mount -t overlay tsnssd-test -o "lowerdir=/usr/lib/systemd,upperdir=$T/sd-upper,workdir=$T/sd-work" \
+	/usr/lib/systemd 2>/dev/null; then
+	touch /usr/lib/systemd/systemd-machined
+	like "$("$top_builddir/src/tsnssd" -t -c "$T/tailscale-nss.conf" 2>&1)" \
+		"overlaps systemd-nspawn container UID ranges" \
+		"-t warns about nspawn's range where systemd-machined is installed"
+	umount /usr/lib/systemd
+else
+	skip "-t warns about nspawn's range with machined" "cannot mount an overlay on /usr/lib/systemd"
+fi
 
 done_testing

@@ -3,18 +3,6 @@
 # pam_mkhomedir, and tsnssd as the only source of the user.
 . "$top_srcdir/tests/lib.sh"
 enter_namespace "$@"
-sshd=/usr/sbin/sshd
-[ -x "$sshd" ] || skip_all "openssh-server is not installed"
-command -v ssh >/dev/null || skip_all "openssh-client is not installed"
-
-# sshd gives the session a clean environment (no LD_LIBRARY_PATH), so put
-# the stub where glibc looks by default - an overlay seen only in here.
-libc=$(ldd /bin/true | awk '/libc.so.6/ { print $3 }')
-libdir=$(dirname "$(readlink -f "$libc")")
-mkdir "$T/nsslib"
-cp "$top_builddir/nss/.libs/libnss_tailscale.so.2" "$T/nsslib/"
-mount -t overlay overlay -o "lowerdir=$T/nsslib:$libdir" "$libdir" ||
-	bail "cannot overlay the stub onto $libdir"
 mount -t tmpfs -o mode=755 tsnssd-homes /home # pam_mkhomedir writes here
 
 ALICE=346538631
@@ -28,46 +16,7 @@ start_fake_tailscaled "$T/tailnet.json"
 write_config "[group tailnet]" "gid = 50000" "members = *"
 start_tsnssd
 
-# A PAM stack like Debian's, with the pam_mkhomedir line that
-# conf/pam-sshd.example tells admins to add.
-{
-	echo "auth     required pam_unix.so"
-	echo "account  required pam_unix.so"
-	grep -v '^#' "$top_srcdir/conf/pam-sshd.example" | grep .
-	echo "session  required pam_unix.so"
-} >"$T/pam-sshd"
-mount --bind "$T/pam-sshd" /etc/pam.d/sshd
-
-mkdir -p /run/sshd "$T/keys"
-ssh-keygen -q -t ed25519 -N '' -f "$T/hostkey"
-ssh-keygen -q -t ed25519 -N '' -f "$T/id"
-for u in alice bob mallory tagged-devices; do
-	cp "$T/id.pub" "$T/keys/$u"
-done
-port=$((20000 + $$ % 20000))
-cat >"$T/sshd_config" <<-EOT
-	Port $port
-	ListenAddress 127.0.0.1
-	HostKey $T/hostkey
-	PidFile $T/sshd.pid
-	AuthorizedKeysFile $T/keys/%u
-	StrictModes no
-	UsePAM yes
-	PasswordAuthentication no
-	KbdInteractiveAuthentication no
-	PermitRootLogin no
-	LogLevel VERBOSE
-EOT
-"$sshd" -D -e -f "$T/sshd_config" 2>"$T/sshd.log" &
-track_pid $!
-wait_for grep -q "Server listening" "$T/sshd.log" ||
-	{ _lib_tail "$T/sshd.log"; bail "sshd did not start"; }
-
-login() {
-	timeout 20 ssh -q -i "$T/id" -p "$port" -o BatchMode=yes \
-		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-		"$1@127.0.0.1" "$2" 2>>"$T/ssh.err"
-}
+start_sshd alice bob mallory tagged-devices
 
 is "$(login alice id)" \
 	"uid=$ALICE(alice) gid=$ALICE(alice) groups=$ALICE(alice),50000(tailnet)" \

@@ -234,10 +234,12 @@ enter_namespace() {
 		mount -t tmpfs -o mode=755 tsnssd-test /run ||
 			bail "cannot mount a tmpfs on /run"
 	else
-		# Somewhere else: hide only the socket's own directory.
-		mkdir -p "$_lib_sockdir" || bail "cannot create $_lib_sockdir"
-		mount -t tmpfs -o mode=755 tsnssd-test "$_lib_sockdir" ||
-			bail "cannot mount a tmpfs on $_lib_sockdir"
+		# Somewhere else: hide the socket directory's parent, not the
+		# directory itself: the stub does not trust a map whose
+		# directory is a mount point.
+		mkdir -p "$_lib_top" || bail "cannot create $_lib_top"
+		mount -t tmpfs -o mode=755 tsnssd-test "$_lib_top" ||
+			bail "cannot mount a tmpfs on $_lib_top"
 	fi
 	mkdir -p "$_lib_sockdir" || bail "cannot create $_lib_sockdir"
 
@@ -505,6 +507,59 @@ stop_tsnssd() {
 		fi
 	fi
 	tsnssd_pid=
+}
+
+# start_sshd USER...: Debian's sshd on 127.0.0.1 with a PAM stack like
+# Debian's (with conf/pam-sshd.example's pam_mkhomedir line), key logins
+# for each USER, and the stub where glibc looks by default (sshd gives
+# the session a clean environment, without LD_LIBRARY_PATH): an overlay
+# seen only in this namespace.  Then `login USER CMD` runs CMD over ssh.
+start_sshd() {
+	[ -x /usr/sbin/sshd ] || skip_all "openssh-server is not installed"
+	command -v ssh >/dev/null || skip_all "openssh-client is not installed"
+	_lib_libc=$(ldd /bin/true | awk '/libc.so.6/ { print $3 }')
+	_lib_libdir=$(dirname "$(readlink -f "$_lib_libc")")
+	mkdir "$T/nsslib" "$T/keys"
+	cp "$top_builddir/nss/.libs/libnss_tailscale.so.2" "$T/nsslib/"
+	mount -t overlay overlay -o "lowerdir=$T/nsslib:$_lib_libdir" \
+		"$_lib_libdir" || bail "cannot overlay the stub onto $_lib_libdir"
+	{
+		echo "auth     required pam_unix.so"
+		echo "account  required pam_unix.so"
+		grep -v '^#' "$top_srcdir/conf/pam-sshd.example" | grep .
+		echo "session  required pam_unix.so"
+	} >"$T/pam-sshd"
+	mount --bind "$T/pam-sshd" /etc/pam.d/sshd
+	mkdir -p /run/sshd
+	ssh-keygen -q -t ed25519 -N '' -f "$T/hostkey"
+	ssh-keygen -q -t ed25519 -N '' -f "$T/id"
+	for _lib_u in "$@"; do
+		cp "$T/id.pub" "$T/keys/$_lib_u"
+	done
+	sshd_port=$((20000 + $$ % 20000))
+	cat >"$T/sshd_config" <<-EOT
+		Port $sshd_port
+		ListenAddress 127.0.0.1
+		HostKey $T/hostkey
+		PidFile $T/sshd.pid
+		AuthorizedKeysFile $T/keys/%u
+		StrictModes no
+		UsePAM yes
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		PermitRootLogin no
+		LogLevel VERBOSE
+	EOT
+	/usr/sbin/sshd -D -e -f "$T/sshd_config" 2>"$T/sshd.log" &
+	track_pid $!
+	wait_for grep -q "Server listening" "$T/sshd.log" ||
+		{ _lib_tail "$T/sshd.log"; bail "sshd did not start"; }
+}
+
+login() {
+	timeout 20 ssh -q -i "$T/id" -p "$sshd_port" -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		"$1@127.0.0.1" "$2" 2>>"$T/ssh.err"
 }
 
 # wait_for CMD...: until CMD succeeds (its output discarded), polling every

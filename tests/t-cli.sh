@@ -29,6 +29,20 @@ like "$out" "needs 'domain'" "-t says domain is missing"
 run "$tsnssd" --foreground -c "$T/c.conf"
 is "$rc" 1 "tsnssd refuses to start without domain"
 
+# The shipped example, unedited: fails closed, and says what to set.
+cp "$top_srcdir/conf/tailscale-nss.conf" "$T/example.conf"
+chmod 644 "$T/example.conf"
+run "$tsnssd" -t -c "$T/example.conf"
+is "$rc" 1 "-t refuses the shipped example until domain is set"
+like "$out" "\\[tailscale\\] needs 'domain'.*set it.*domain = example.com" \
+	"and says what to set"
+sed -e 's/^# domain   = example.com$/domain = example.com/' \
+	-e "s|^\\[daemon\\]\$|&\\nplugin_dir = $plugins|" \
+	"$T/example.conf" >"$T/edited.conf"
+chmod 644 "$T/edited.conf"
+run "$tsnssd" -t -c "$T/edited.conf"
+is "$rc" 0 "with its domain line uncommented, -t accepts it"
+
 conf "[tailscale]" "domain = example.com" "colour = blue"
 run "$tsnssd" -t -c "$T/c.conf"
 is "$rc" 1 "-t refuses an unknown backend key"

@@ -80,11 +80,13 @@ let
     toList = x: if builtins.isList x then x else [ x ];
     concatMapStringsSep = sep: f: l: builtins.concatStringsSep sep (map f l);
     mapAttrs = builtins.mapAttrs;
+    mapAttrsToList = f: a: map (n: f n a.${n}) (builtins.attrNames a);
     hasPrefix = p: s: builtins.substring 0 (builtins.stringLength p) s == p;
     generators.mkValueStringDefault = _: v: toString v;
     generators.mkKeyValueDefault = _: sep: k: v: "${k}${sep}${toString v}";
     types = {
       package = "package"; bool = "bool"; str = "str";
+      attrsOf = t: "attrsOf";
       listOf = t: "listOf";
       submodule = m: "submodule";
       coercedTo = a: f: b: "coercedTo";
@@ -100,9 +102,14 @@ let
   cfg = {
     inherit enable createHome;
     package = "tsnssd-package";
+    credentials = { "tsapi-key" = "/etc/tsnssd/api.key"; };
     settings = {
       tailscale.domain = [ "example.com" ];
-      "tailscale-api" = { domain = [ "example.com" ]; shell = "/bin/sh"; };
+      "tailscale-api" = {
+        domain = [ "example.com" ];
+        shell = "/bin/sh";
+        api_key_file = "credential:tsapi-key";
+      };
       "group admins" = { gid = 5000; members = [ "role:admin" ]; };
     };
   };
@@ -120,6 +127,7 @@ in
   etc = c.environment.etc."tailscale-nss.conf".source or null;
   unit = c.systemd.packages or [ ];
   wantedBy = c.systemd.services.tsnssd.wantedBy or [ ];
+  loadCredential = c.systemd.services.tsnssd.serviceConfig.LoadCredential or [ ];
   mkhomedir = builtins.attrNames (c.security.pam.services or { });
   conf = c.environment.etc."tailscale-nss.conf".source.value or null;
 }
@@ -141,14 +149,14 @@ if command -v nix-instantiate >/dev/null; then
 		"nix/package.nix: version $version, built with autoreconfHook, pkg-config, libevent, json-c, curl, openssl, systemd"
 	got=$(nixeval "$T/eval-module.nix" --arg nixdir "$top_srcdir/nix" \
 		--arg enable true --arg createHome true)
-	is "$got" '{"conf":{"group admins":{"gid":5000,"members":["role:admin"]},"tailscale":{"domain":["example.com"],"shell":"/run/current-system/sw/bin/bash"},"tailscale-api":{"domain":["example.com"],"shell":"/bin/sh"}},"etc":{"store":"tailscale-nss.conf","value":{"group admins":{"gid":5000,"members":["role:admin"]},"tailscale":{"domain":["example.com"],"shell":"/run/current-system/sw/bin/bash"},"tailscale-api":{"domain":["example.com"],"shell":"/bin/sh"}}},"group":["tailscale"],"mkhomedir":["login","sshd","su"],"nssModules":["tsnssd-package"],"options":["createHome","enable","package","settings"],"passwd":["tailscale"],"unit":["tsnssd-package"],"wantedBy":["multi-user.target"]}' \
-		"nix/module.nix enabled: settings to /etc/tailscale-nss.conf, a shell NixOS has for a backend section without one (not for [group]), the module in nssModules, tailscale for passwd and group, the unit, pam_mkhomedir"
+	is "$got" '{"conf":{"group admins":{"gid":5000,"members":["role:admin"]},"tailscale":{"domain":["example.com"],"shell":"/run/current-system/sw/bin/bash"},"tailscale-api":{"api_key_file":"credential:tsapi-key","domain":["example.com"],"shell":"/bin/sh"}},"etc":{"store":"tailscale-nss.conf","value":{"group admins":{"gid":5000,"members":["role:admin"]},"tailscale":{"domain":["example.com"],"shell":"/run/current-system/sw/bin/bash"},"tailscale-api":{"api_key_file":"credential:tsapi-key","domain":["example.com"],"shell":"/bin/sh"}}},"group":["tailscale"],"loadCredential":["tsapi-key:/etc/tsnssd/api.key"],"mkhomedir":["login","sshd","su"],"nssModules":["tsnssd-package"],"options":["createHome","credentials","enable","package","settings"],"passwd":["tailscale"],"unit":["tsnssd-package"],"wantedBy":["multi-user.target"]}' \
+		"nix/module.nix enabled: settings to /etc/tailscale-nss.conf, a shell NixOS has for a backend section without one (not for [group]), the module in nssModules, tailscale for passwd and group, the unit, its credentials as LoadCredential=, pam_mkhomedir"
 	got=$(nixeval "$T/eval-module.nix" --arg nixdir "$top_srcdir/nix" \
 		--arg enable true --arg createHome false)
 	like "$got" '"mkhomedir":\[\]' "nix/module.nix: no pam_mkhomedir unless createHome"
 	got=$(nixeval "$T/eval-module.nix" --arg nixdir "$top_srcdir/nix" \
 		--arg enable false --arg createHome true)
-	like "$got" '"conf":null,.*"group":\[\],"mkhomedir":\[\],"nssModules":\[\],.*"passwd":\[\],"unit":\[\],"wantedBy":\[\]' \
+	like "$got" '"conf":null,.*"group":\[\],"loadCredential":\[\],"mkhomedir":\[\],"nssModules":\[\],.*"passwd":\[\],"unit":\[\],"wantedBy":\[\]' \
 		"nix/module.nix disabled: wires nothing"
 else
 	for what in "parse nix/package.nix" "parse nix/module.nix" \
@@ -231,7 +239,7 @@ for f in "/usr/lib/$arch/libnss_tailscale.so.2" /usr/sbin/tsnssd \
 	/lib/systemd/system/tsnssd.service /usr/share/man/man8/nss_tailscale.8.gz \
 	/usr/share/man/man8/tsnssd.8.gz /usr/share/man/man5/tailscale-nss.conf.5.gz \
 	/usr/share/doc/tsnssd/tailscale-nss.conf \
-	/usr/share/doc/tsnssd/pam-sshd.example /usr/share/doc/tsnssd/README.Debian; do
+	/usr/share/doc/tsnssd/pam-sshd.example /usr/share/doc/tsnssd/README.Debian.gz; do
 	check "installed: $f" grep -qx "$f" "$T/files"
 done
 check "no /etc/tailscale-nss.conf is installed" test ! -e "$root/etc/tailscale-nss.conf"

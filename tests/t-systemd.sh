@@ -11,7 +11,8 @@ sed "s|^\(Exec[A-Za-z]*=\)[^ ]*/tsnssd|\1$top_builddir/src/tsnssd|" \
 for d in "Type=notify" "After=tailscaled.service" \
 	"Before=nss-user-lookup.target" "RuntimeDirectory=tsnssd" \
 	"CacheDirectory=tsnssd" "NoNewPrivileges=yes" "DynamicUser=yes" \
-	"ProtectSystem=strict"; do
+	"ProtectSystem=strict" "LimitCORE=0" \
+	"RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6"; do
 	check "the unit has $d" grep -qx "$d" "$T/tsnssd.service"
 done
 if command -v systemd-analyze >/dev/null; then

@@ -29,6 +29,7 @@
 
 #include <event2/event.h>
 
+#include "credential.h"
 #include "http.h"
 #include "oauth.h"
 #include "plugin.h"
@@ -82,9 +83,20 @@ set_str(const struct tsnss_setting *s, int path, char **out, char *err,
 {
 	char *copy;
 
-	if (s->value[0] == '\0' || (path && s->value[0] != '/')) {
+	if (s->value[0] == '\0' ||
+	    (path && s->value[0] != '/' && !tsnss_is_credential(s->value))) {
 		snprintf(err, errlen, "line %u: %s must be %s", s->line, s->key,
-		    path ? "an absolute path" : "given a value");
+		    path ? "an absolute path or credential:NAME"
+			 : "given a value");
+		return -1;
+	}
+	if (path && tsnss_is_credential(s->value) &&
+	    !tsnss_credential_name_ok(s->value)) {
+		snprintf(err, errlen,
+		    "line %u: %s: '%s' is not a credential name systemd "
+		    "accepts (1 to 255 bytes, no '/')",
+		    s->line, s->key,
+		    s->value + strlen(TSNSS_CREDENTIAL_PREFIX));
 		return -1;
 	}
 	if ((copy = strdup(s->value)) == NULL) {

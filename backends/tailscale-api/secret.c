@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "credential.h"
 #include "secret.h"
 
 void
@@ -105,8 +106,8 @@ read_all(int fd, char *buf, size_t cap, size_t *n)
 	return 0;
 }
 
-int
-secret_read(
+static int
+read_file(
     const char *key, const char *path, char **out, char *err, size_t errlen)
 {
 	char *buf = malloc(SECRET_MAX + 1);
@@ -114,7 +115,6 @@ secret_read(
 	size_t n;
 	int fd = -1;
 
-	*out = NULL;
 	if (buf == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -146,4 +146,19 @@ fail:
 	secret_wipe(buf, SECRET_MAX + 1);
 	free(buf);
 	return -1;
+}
+
+int
+secret_read(
+    const char *key, const char *value, char **out, char *err, size_t errlen)
+{
+	char *path;
+	int rc;
+
+	*out = NULL;
+	if (tsnss_credential_path(key, value, &path, err, errlen) < 0)
+		return -1;
+	rc = read_file(key, path, out, err, errlen);
+	free(path);
+	return rc;
 }

@@ -13,13 +13,14 @@
 
 /*
  * The file's one line (trailing white space dropped) into a fresh buffer
- * at *out, which secret_free() wipes.  The file must be a regular file
- * owned by root or by our effective user, with no group or other
- * permission bits.  key names the setting in errors; on error returns -1
- * and err names the file and the fix, never its content.
+ * at *out, which secret_free() wipes.  value is the file's path or
+ * "credential:NAME", the systemd credential (common/credential.h).  The file
+ * must be a regular file owned by root or by our effective user, with no group
+ * or other permission bits.  key names the setting in errors; on error returns
+ * -1 and err names the file and the fix, never its content.
  */
 int secret_read(
-    const char *key, const char *path, char **out, char *err, size_t errlen);
+    const char *key, const char *value, char **out, char *err, size_t errlen);
 
 /* Wipe and free (NULL is fine). */
 void secret_free(char *s);

@@ -431,6 +431,48 @@ test_secrets(void)
 	rmdir(dir);
 }
 
+/* credential:NAME reads $CREDENTIALS_DIRECTORY/NAME, or says why not. */
+static void
+test_credentials(void)
+{
+	char dir[] = "/tmp/test-api.XXXXXX", path[64], err[512], *s = NULL;
+
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/tsapi-key", dir);
+	write_file(path, "tskey-api-k123\n", 0400);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	ok(secret_read("api_key_file", "credential:tsapi-key", &s, err,
+	       sizeof err) < 0 &&
+		s == NULL && strstr(err, "CREDENTIALS_DIRECTORY") != NULL &&
+		strstr(err, "LoadCredential=tsapi-key:") != NULL,
+	    "credential: without $CREDENTIALS_DIRECTORY says to use "
+	    "LoadCredential=");
+	setenv("CREDENTIALS_DIRECTORY", dir, 1);
+	if (!ok(secret_read("api_key_file", "credential:tsapi-key", &s, err,
+		    sizeof err) == 0 &&
+		    s && strcmp(s, "tskey-api-k123") == 0,
+		"credential:NAME reads $CREDENTIALS_DIRECTORY/NAME"))
+		printf("#   %s\n", err);
+	secret_free(s);
+	s = NULL;
+	ok(secret_read("api_key_file", "credential:../tsapi-key", &s, err,
+	       sizeof err) < 0 &&
+		strstr(err, "credential name") != NULL,
+	    "a credential name with '/' is refused");
+	ok(secret_read("api_key_file", "credential:", &s, err, sizeof err) < 0,
+	    "an empty credential name is refused");
+	ok(secret_read(
+	       "api_key_file", "credential:other", &s, err, sizeof err) < 0 &&
+		strstr(err, "other") != NULL,
+	    "a credential systemd did not pass is named");
+	unsetenv("CREDENTIALS_DIRECTORY");
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -444,6 +486,7 @@ main(void)
 	test_oauth();
 	test_urls();
 	test_secrets();
+	test_credentials();
 	printf("1..%d\n", tap_n);
 	return tap_failed != 0;
 }

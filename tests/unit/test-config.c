@@ -3,7 +3,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "tap.h"
@@ -124,6 +126,8 @@ test_bad(void)
 	    "open_domain for an unlisted domain");
 	bad("[tailscale]\ndomain=x\nuid_key_file=key\n", "absolute",
 	    "a relative uid_key_file");
+	bad("[tailscale]\ndomain=x\nuid_key_file=credential:a/b\n",
+	    "not a credential name", "a credential name with '/'");
 	bad("[tailscale]\ndomain=x\nuid_base=100000\nuid_max=100000\n",
 	    "uid_max must be greater", "empty uid range");
 	static char longline[CONFIG_MAX_LINE + 20];
@@ -213,6 +217,98 @@ test_load(void)
 	remove("/tmp/tsnss-test-perm.conf");
 }
 
+/* uid_key_file = credential:NAME: systemd's copy, or a clear error. */
+static void
+test_credential(void)
+{
+	const char *conf = "/tmp/tsnss-test-cred.conf";
+	char dir[] = "/tmp/tsnss-test-cred.XXXXXX", key[64], err[512];
+	struct config *cf;
+	FILE *f = fopen(conf, "w");
+
+	fputs("[tailscale]\ndomain = example.com\n"
+	      "uid_key_file = credential:uidkey\n",
+	    f);
+	fclose(f);
+	chmod(conf, 0644);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	cf = config_load(conf, err, sizeof err);
+	ok(cf == NULL && strstr(err, "CREDENTIALS_DIRECTORY is not set") &&
+		strstr(err, "LoadCredential=uidkey:"),
+	    "credential: outside systemd: %s", err);
+	if (mkdtemp(dir) != NULL) {
+		snprintf(key, sizeof key, "%s/uidkey", dir);
+		f = fopen(key, "w");
+		fputs("0123456789abcdef0123456789abcdef\n", f);
+		fclose(f);
+		chmod(key, 0400);
+		setenv("CREDENTIALS_DIRECTORY", dir, 1);
+		cf = config_load(conf, err, sizeof err);
+		ok(cf != NULL && cf->policy.uid_key_len == 32,
+		    "uid_key_file = credential:uidkey reads "
+		    "$CREDENTIALS_DIRECTORY/uidkey");
+		config_free(cf);
+		unsetenv("CREDENTIALS_DIRECTORY");
+		remove(key);
+		rmdir(dir);
+	}
+	remove(conf);
+}
+
+/* [program PATH] and [variant SUFFIX]. */
+static void
+test_views(void)
+{
+	static const char base[] = "[tailscale]\ndomain = example.com\n";
+	char text[512], err[512];
+	struct config *cf;
+
+	snprintf(text, sizeof text,
+	    "%s[program /usr/sbin/sshd]\nshell = /usr/local/bin/ctr %%u\n"
+	    "[variant -host]\nshell = /bin/bash\n"
+	    "[variant .nonfs]\nhome = /var/tmp/%%u\nmembers = bob, "
+	    "role:admin\n",
+	    base);
+	cf = parse(text, err, sizeof err);
+	ok(cf != NULL, "[program] and [variant] accepted (%s)", err);
+	if (cf != NULL) {
+		is_int(cf->policy.n_programs, 1, "one program");
+		is_str(
+		    cf->policy.programs[0].path, "/usr/sbin/sshd", "its path");
+		ok(cf->policy.programs[0].home == NULL, "home left alone");
+		is_int(cf->policy.n_variants, 2, "two variants");
+		is_str(cf->policy.variants[1].suffix, ".nonfs", "a suffix");
+		is_int(cf->policy.variants[1].who.n_members, 2, "its members");
+		is_int(cf->policy.variants[0].who.n_members, 0,
+		    "no members: everyone");
+	}
+	config_free(cf);
+	snprintf(
+	    text, sizeof text, "%s[program sshd]\nshell = /bin/sh\n", base);
+	bad(text, "an absolute path is needed", "a relative [program]");
+	snprintf(text, sizeof text, "%s[program /usr/sbin/sshd]\n", base);
+	bad(text, "sets neither shell nor home", "an empty [program]");
+	snprintf(text, sizeof text,
+	    "%s[program /bin/x]\nshell=/bin/sh\n[program /bin/x]\n", base);
+	bad(text, "is given twice", "a [program] twice");
+	snprintf(
+	    text, sizeof text, "%s[program /bin/x]\nshell = /b/%%z\n", base);
+	bad(text, "know only", "an unknown escape in a [program]");
+	snprintf(
+	    text, sizeof text, "%s[program /bin/x]\nmembers = bob\n", base);
+	bad(text, "unknown key 'members' in [program", "members in [program]");
+	snprintf(text, sizeof text, "%s[variant -Host]\n", base);
+	bad(text, "a suffix is 1 to", "an upper-case suffix");
+	snprintf(text, sizeof text, "%s[variant a:b]\n", base);
+	bad(text, "a suffix is 1 to", "a ':' in a suffix");
+	snprintf(text, sizeof text, "%s[variant -abcdefghijklmnopq]\n", base);
+	bad(text, "a suffix is 1 to", "a suffix of 17 bytes");
+	snprintf(text, sizeof text, "%s[variant -h]\n[variant -h]\n", base);
+	bad(text, "is given twice", "a [variant] twice");
+	snprintf(text, sizeof text, "%s[variant -h]\nmembers = 9lives\n", base);
+	bad(text, "is neither a login", "bad members in a [variant]");
+}
+
 int
 main(void)
 {
@@ -220,5 +316,7 @@ main(void)
 	test_bad();
 	test_multi();
 	test_load();
+	test_credential();
+	test_views();
 	return done_testing();
 }

@@ -3,11 +3,14 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <stdio.h>
 
 #include "localdb.h"
 #include "claims.h"
 #include "policy.h"
 #include "uidkey.h"
+#include "variants.h"
 #include "tap.h"
 
 static struct policy_source src0 = {
@@ -396,6 +399,89 @@ test_source_clash(void)
 	localdb_free(local);
 }
 
+static int
+has_variant(const struct policy_result *r, const char *name, const char *of)
+{
+	const struct policy_variant *v = variants_find(r, name);
+
+	return v != NULL && strcmp(r->users[v->user].name, of) == 0;
+}
+
+/* [variant]: alice-host for alice, and every name rule on the way. */
+static void
+test_variants(void)
+{
+	char *domains[] = {"example.com"};
+	char *eng[] = {"alice@example.com", "bob", "carol", "erin"};
+	struct variant_rule vr[] = {
+	    {.suffix = "-host", .shell = "/bin/sh", .home = "/srv/%u"},
+	    {.suffix = "-x", .who = {.members = eng, .n_members = 4}},
+	    {.suffix = "st-host"}, /* "fro" + "st-host" = "frost-host" */
+	};
+	struct tsnss_identity ids[] = {
+	    {1, "alice@example.com", "", NULL, 0, NULL, 0},
+	    {2, "bob@example.com", "", NULL, 0, NULL, 0},
+	    {3, "bob-host@example.com", "", NULL, 0, NULL, 0},
+	    {4, "carol@example.com", "", NULL, 0, NULL, 0},
+	    {5, "dave@example.com", "", NULL, 0, NULL, 0},
+	    {6, "frost@example.com", "", NULL, 0, NULL, 0},
+	    {7, "fro@example.com", "", NULL, 0, NULL, 0},
+	};
+	struct policy_source s;
+	struct policy_config p = listing(&s, domains, 1);
+	struct claims *cl = claims_new();
+	struct policy_input in[] = {{ids, sizeof ids / sizeof *ids}};
+	struct policy_result *r;
+	const struct policy_variant *v;
+	char tmp[] = "/tmp/test-policy-passwd.XXXXXX";
+	struct localdb *local;
+	FILE *f;
+
+	f = fdopen(mkstemp(tmp), "w");
+	fputs("carol-host:x:1234:1234::/home/carol-host:/bin/sh\n", f);
+	fclose(f);
+	local = localdb_load(tmp, "/dev/null");
+	p.variants = vr;
+	p.n_variants = 3;
+	r = policy_apply_claimed(&p, local, cl, in);
+	ok(has_variant(r, "alice-host", "alice"), "alice-host is alice's");
+	v = variants_find(r, "alice-host");
+	ok(v != NULL && strcmp(v->shell, "/bin/sh") == 0 &&
+		strcmp(v->home, "/srv/alice") == 0,
+	    "with the section's shell and home, expanded for alice");
+	ok(variants_find(r, "bob-host") == NULL &&
+		refused(r, "bob-host", "tailnet user's"),
+	    "bob-host is a login's own name: bob gets no such variant");
+	ok(variants_find(r, "carol-host") == NULL &&
+		refused(r, "carol-host", "local account"),
+	    "carol-host is a local account: refused");
+	ok(has_variant(r, "dave-host", "dave"), "no members: everyone");
+	ok(has_variant(r, "alice-x", "alice") && has_variant(r, "bob-x", "bob"),
+	    "members by login and by local name");
+	ok(variants_find(r, "dave-x") == NULL, "dave is not a member of -x");
+	ok(variants_find(r, "erin-x") == NULL, "a member who is nobody: none");
+	ok(variants_find(r, "frost-host") == NULL &&
+		refused(r, "frost-host", "another variant"),
+	    "two variants that give one name: neither");
+	is_int(claims_take(cl, r), 7 * 2 + r->n_variants,
+	    "each variant claims its name for its user's login");
+	policy_result_free(r);
+	ok(claims_name_owner(cl, "alice-host") != NULL &&
+		strcmp(claims_name_owner(cl, "alice-host"),
+		    "alice@example.com") == 0,
+	    "alice-host is alice@example.com's");
+	p.n_variants = 0;
+	ids[0].login = "alice-host@example.com";
+	r = policy_apply_claimed(&p, local, cl, in);
+	ok(policy_find_user(r, "alice-host@example.com") == NULL &&
+		refused(r, "alice-host@example.com", "belongs to alice@"),
+	    "a later login cannot take a claimed variant name");
+	policy_result_free(r);
+	claims_free(cl);
+	localdb_free(local);
+	unlink(tmp);
+}
+
 static void
 test_fingerprint(void)
 {
@@ -442,5 +528,6 @@ main(void)
 	test_uid_clash();
 	test_sources();
 	test_source_clash();
+	test_variants();
 	return done_testing();
 }

@@ -33,12 +33,20 @@ sample(void)
 	    .uid_max = 2147483646,
 	    .shell = "/bin/sh",
 	    .home = "/home/%u"};
+	static struct variant_rule variants[] = {
+	    {.suffix = "-host", .shell = "/bin/bash", .line = 2}};
+	static struct program_rule programs[] = {
+	    {.path = "/usr/sbin/sshd", .shell = "/bin/ctr-%u", .line = 3}};
 	static struct policy_config pc = {.sources = &src,
 	    .n_sources = 1,
 	    .domains = domains,
 	    .n_domains = 1,
 	    .groups = groups,
-	    .n_groups = 1};
+	    .n_groups = 1,
+	    .variants = variants,
+	    .n_variants = 1,
+	    .programs = programs,
+	    .n_programs = 1};
 	struct tsnss_identity ids[] = {
 	    {3, "carol@example.com", "Carol", NULL, 0, NULL, 0},
 	    {1, "alice@example.com", "Alice", NULL, 0, NULL, 0},
@@ -61,7 +69,11 @@ exercise(const struct tsnss_snap *v)
 	struct tsnss_pw u;
 	struct tsnss_gr g;
 	struct tsnss_str m;
+	struct tsnss_prog p;
 	unsigned found = 0, i, j, id;
+
+	found += tsnss_snap_login_by_name(v, "alice-host", &u) == 0;
+	found += tsnss_snap_program(v, "/usr/sbin/sshd", &p) == 0;
 
 	for (i = 0; i < sizeof names / sizeof *names; i++) {
 		found += tsnss_snap_user_by_name(v, names[i], &u) == 0;
@@ -121,8 +133,8 @@ test_version(const struct snapshot *s)
 
 	((struct tsnss_snap_header *)p)->version = TSNSS_SNAP_VERSION - 1;
 	ok(tsnss_snap_open(&v, p, s->len, err, sizeof err) != 0 &&
-		strstr(err, "snapshot version 2, want 3") != NULL,
-	    "a version 2 file (the layout before local_hash) is refused: %s",
+		strstr(err, "snapshot version 3, want 4") != NULL,
+	    "a version 3 file (the layout before variants) is refused: %s",
 	    err);
 	free(p);
 }
@@ -183,6 +195,8 @@ test_offsets(const struct snapshot *s)
 	    offsetof(struct tsnss_snap_header, gid_index),
 	    offsetof(struct tsnss_snap_header, members),
 	    offsetof(struct tsnss_snap_header, user_gids),
+	    offsetof(struct tsnss_snap_header, variants),
+	    offsetof(struct tsnss_snap_header, programs),
 	    offsetof(struct tsnss_snap_header, strings)};
 	const uint32_t bad[] = {
 	    0, 8, (uint32_t)s->len, (uint32_t)s->len + 4, 0xfffffffcu};
@@ -215,21 +229,47 @@ test_offsets(const struct snapshot *s)
 	poke(s, h->members, 4, 1, "a member name in the header");
 	poke(s, h->gid_index, 0xffffffffu, 1, "a gid index at 2^32");
 	poke(s, s->len - 4, 0x41414141u, 0, "no final NUL");
+	poke(s, h->variants + offsetof(struct tsnss_snap_variant, user),
+	    h->n_users, 1, "a variant of a user past the table");
+	poke(s, h->variants + offsetof(struct tsnss_snap_variant, name), 0, 1,
+	    "a variant with no name");
+	poke(s, h->programs + offsetof(struct tsnss_snap_program, path),
+	    (uint32_t)s->len, 1, "a program's path past the end");
+	poke(s, offsetof(struct tsnss_snap_header, n_programs),
+	    TSNSS_SNAP_MAX_PROGRAMS + 1, 0,
+	    "more [program]s than a stub scans");
 }
 
 static void
 test_rules(const struct snapshot *s)
 {
-	struct tsnss_pw u;
+	struct tsnss_pw u, g_variant;
 	struct tsnss_gr g;
 
-	is_int(exercise(&s->v), 26, "the good file: every lookup answers");
+	is_int(exercise(&s->v), 28, "the good file: every lookup answers");
 	ok(tsnss_snap_user_by_uid(&s->v, 0, &u) == TSNSS_SNAP_NONE, "no uid 0");
 	ok(tsnss_snap_group_by_gid(&s->v, 0, &g) == TSNSS_SNAP_NONE,
 	    "no gid 0");
 	ok(tsnss_snap_group_by_name(&s->v, "staff-ts", &g) == 0 &&
 		g.n_members == 3,
 	    "members = * lists every user");
+	ok(tsnss_snap_login_by_name(&s->v, "bob-host", &u) == 0 &&
+		strcmp(u.name.s, "bob-host") == 0 && u.variant &&
+		strcmp(u.shell.s, "/bin/bash") == 0 &&
+		strcmp(u.home.s, "/home/bob") == 0,
+	    "bob-host: bob's home, the variant's shell, its own name");
+	ok(tsnss_snap_login_by_name(&s->v, "bob", &u) == 0 &&
+		tsnss_snap_login_by_name(&s->v, "bob-host", &g_variant) == 0 &&
+		u.uid == g_variant.uid && u.gid == g_variant.gid &&
+		u.n_gids == g_variant.n_gids && !u.variant,
+	    "bob-host has bob's uid, gid and groups, no more");
+	ok(tsnss_snap_user_by_uid(&s->v, u.uid, &u) == 0 &&
+		strcmp(u.name.s, "bob") == 0,
+	    "by uid, bob is bob");
+	ok(tsnss_snap_user_by_name(&s->v, "bob-host", &u) == TSNSS_SNAP_NONE,
+	    "a variant is no user of its own (not enumerated)");
+	ok(tsnss_snap_login_by_name(&s->v, "bob-hos", &u) == TSNSS_SNAP_NONE,
+	    "a prefix of a variant is nobody");
 }
 
 int
