@@ -162,6 +162,13 @@ backend_ttl(const struct backend *b)
 }
 
 int
+backend_costly(const struct backend *b)
+{
+	return TSNSS_HAS(b->plugin, struct tsnss_plugin, default_ttl) &&
+	       b->plugin->default_ttl != 0;
+}
+
+int
 backend_fetch(struct backend *b, tsnss_fetch_done_fn *done, void *arg)
 {
 	return b->plugin->fetch(b->state, done, arg);

@@ -25,6 +25,8 @@ struct backend **backend_load_all(
 void backend_free_all(struct backend **b, size_t n);
 /* Seconds between fetches: the section's ttl, else the plugin's. */
 unsigned backend_ttl(const struct backend *b);
+/* The plugin names a default ttl: a source that is costly to ask. */
+int backend_costly(const struct backend *b);
 int backend_fetch(struct backend *b, tsnss_fetch_done_fn *done, void *arg);
 /* Answers the plugin pushes unasked go to fn(result, arg). */
 void backend_on_push(struct backend *b, tsnss_fetch_done_fn *fn, void *arg);

@@ -61,16 +61,76 @@ log_decisions(const struct policy_result *pr)
 	}
 }
 
-/* What this build hands out is owned from now on (claims.h). */
-static void
+/*
+ * What this build hands out is owned from now on (claims.h).  -1 if the
+ * claims would be over max_state_bytes: owned in hand but not on disk,
+ * they would be lost at the next start, so the build is refused and the
+ * claims held closed (refresh.c) until root raises the bound or resets.
+ */
+static int
 keep_claims(const struct build_input *in, const struct policy_result *pr)
 {
 	char err[512];
 
-	if (in->claims != NULL && claims_take(in->claims, pr) > 0 &&
-	    in->cache_dir != NULL &&
-	    claims_save(in->claims, in->cache_dir, err, sizeof err) != 0)
-		log_err("cannot record who owns which name and uid: %s", err);
+	if (in->claims == NULL || claims_take(in->claims, pr) == 0 ||
+	    in->cache_dir == NULL ||
+	    claims_save(
+		in->claims, in->cache_dir, in->max_state, err, sizeof err) == 0)
+		return 0;
+	log_err("cannot record who owns which name and uid: %s", err);
+	if (strstr(err, "over max_state_bytes") == NULL)
+		return 0;
+	claims_distrust(in->claims);
+	log_err("refusing this build: raise max_state_bytes and send SIGHUP, "
+		"or reset the claims with tsnssctl forget --all");
+	return -1;
+}
+
+/*
+ * The answers themselves, for the policy to be applied at start.  One
+ * that would be over max_state_bytes could not be read back: -1, and the
+ * build is refused rather than served only until the next restart.
+ */
+static int
+store_answers(const struct build_input *in)
+{
+	char err[512];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; in->cache_dir != NULL && i < in->pc->n_sources; i++) {
+		if (in->at[i] == 0 ||
+		    idstore_save(in->cache_dir, in->pc->sources[i].name,
+			in->in[i].ids, in->in[i].n, in->at[i], in->max_state,
+			err, sizeof err) == 0)
+			continue;
+		log_err("cannot persist the answer of [%s]: %s",
+		    in->pc->sources[i].name, err);
+		if (strstr(err, "over max_state_bytes") != NULL)
+			rc = -1;
+	}
+	return rc;
+}
+
+/*
+ * -1: the build is too large to persist, so it is not served either (it
+ * would be gone at the next start), and nothing it hands out is owned.
+ */
+static int
+store_first(const struct build_input *in, const struct snapshot *s)
+{
+	if (in->cache_dir != NULL && s->len > in->max_state) {
+		log_err("the snapshot would be %zu bytes, over max_state_bytes "
+			"(%zu); refused, keeping the last good one",
+		    s->len, in->max_state);
+		return -1;
+	}
+	if (store_answers(in) != 0) {
+		log_err("an answer is too large to persist (max_state_bytes); "
+			"refused, keeping the last good snapshot");
+		return -1;
+	}
+	return 0;
 }
 
 static struct snapshot *
@@ -89,8 +149,11 @@ build(const struct build_input *in)
 	local = localdb_load(in->passwd, in->group);
 	pr = policy_apply_claimed(in->pc, local, in->claims, in->in);
 	log_decisions(pr);
-	keep_claims(in, pr);
 	s = snapshot_build(pr, &meta);
+	if (s != NULL && (store_first(in, s) != 0 || keep_claims(in, pr))) {
+		snapshot_free(s);
+		s = NULL;
+	}
 	log_debug("snapshot %" PRIu64 ": %zu users, %zu groups from %zu "
 		  "identities",
 	    in->meta.generation, pr->n_users, pr->n_groups, n);
@@ -99,23 +162,15 @@ build(const struct build_input *in)
 	return s;
 }
 
+/* The snapshot itself, and for the NSS module. */
 static void
 store(const struct build_input *in, struct snapshot *s)
 {
 	char err[512];
-	size_t i;
 
 	if (in->cache_dir != NULL &&
-	    cache_save(in->cache_dir, s, err, sizeof err) != 0)
+	    cache_save(in->cache_dir, s, in->max_state, err, sizeof err) != 0)
 		log_warn("cannot persist the snapshot: %s", err);
-	/* the answers themselves, for the policy to be applied at start */
-	for (i = 0; in->cache_dir != NULL && i < in->pc->n_sources; i++)
-		if (in->at[i] != 0 &&
-		    idstore_save(in->cache_dir, in->pc->sources[i].name,
-			in->in[i].ids, in->in[i].n, in->at[i], err,
-			sizeof err) != 0)
-			log_warn("cannot persist the answer of [%s]: %s",
-			    in->pc->sources[i].name, err);
 	if (in->pub != NULL)
 		(void)publish_logged(in->pub, s); /* the loop retries */
 }

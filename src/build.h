@@ -33,6 +33,7 @@ struct build_input {
 	time_t at[POLICY_MAX_SOURCES];
 	struct snap_meta meta;
 	const char *cache_dir; /* persist here; NULL: don't */
+	size_t max_state; /* max_state_bytes: no file under cache_dir is more */
 	/*
 	 * Who owns which name and UID on this host (claims.h): consulted by
 	 * the policy, and what the build hands out is added to it and saved

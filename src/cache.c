@@ -22,41 +22,33 @@
 #define CACHE_FILE "snapshot"
 
 int
-cache_save(const char *dir, const struct snapshot *s, char *err, size_t errlen)
+cache_save(const char *dir, const struct snapshot *s, size_t max, char *err,
+    size_t errlen)
 {
 	struct iovec iov = {s->buf, s->len};
 
+	if (s->len > max) {
+		snprintf(err, errlen,
+		    "%s/%s: refused: %zu bytes, over max_state_bytes (%zu)",
+		    dir, CACHE_FILE, s->len, max);
+		return -1;
+	}
 	return fileio_replace(dir, CACHE_FILE, &iov, 1, err, errlen);
 }
 
 struct snapshot *
-cache_load(const char *dir, uint32_t policy, char *err, size_t errlen)
+cache_load(
+    const char *dir, uint32_t policy, size_t max, char *err, size_t errlen)
 {
 	char path[PATH_MAX], why[256];
 	struct snapshot *s;
-	struct stat st;
+	size_t size;
 	int fd;
 
-	*err = '\0';
 	snprintf(path, sizeof path, "%s/%s", dir, CACHE_FILE);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		if (errno != ENOENT)
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if ((fd = fileio_open_state(path, max, &size, err, errlen)) < 0)
 		return NULL;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (st.st_uid != geteuid() && st.st_uid != 0) ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH)) || st.st_size < 1 ||
-	    (uintmax_t)st.st_size > CACHE_MAX_BYTES) {
-		snprintf(err, errlen,
-		    "%s: not a regular file of ours, or a "
-		    "bad size; ignored",
-		    path);
-		close(fd);
-		return NULL;
-	}
-	s = snapshot_map(fd, (size_t)st.st_size, why, sizeof why);
+	s = snapshot_map(fd, size, why, sizeof why);
 	close(fd);
 	if (s == NULL) {
 		snprintf(err, errlen, "%s: rejected: %s", path, why);

@@ -10,17 +10,19 @@
 
 struct snapshot;
 
-#define CACHE_MAX_BYTES (256u << 20)
-
-/* Written atomically: temporary file, fsync, rename, fsync of the dir. */
-int cache_save(
-    const char *dir, const struct snapshot *s, char *err, size_t errlen);
+/*
+ * Written atomically: temporary file, fsync, rename, fsync of the dir.
+ * Refused (-1) over max bytes (max_state_bytes), which cache_load would
+ * not read back.
+ */
+int cache_save(const char *dir, const struct snapshot *s, size_t max, char *err,
+    size_t errlen);
 /*
  * NULL with err set if absent ("" then), unreadable, corrupt, foreign, or
  * built under another identity policy than `policy` (the config changed:
  * its users could be people the new config does not admit).
  */
 struct snapshot *cache_load(
-    const char *dir, uint32_t policy, char *err, size_t errlen);
+    const char *dir, uint32_t policy, size_t max, char *err, size_t errlen);
 
 #endif

@@ -39,6 +39,7 @@ struct claims {
 	size_t n_names;
 	struct uid_claim *uids;
 	size_t n_uids;
+	int untrusted; /* the file failed its check: fail closed */
 };
 
 static int
@@ -66,16 +67,9 @@ claims_new(void)
 void
 claims_free(struct claims *c)
 {
-	size_t i;
-
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->n_names; i++) {
-		free(c->names[i].name);
-		free(c->names[i].login);
-	}
-	for (i = 0; i < c->n_uids; i++)
-		free(c->uids[i].login);
+	claims_forget_all(c);
 	free(c->names);
 	free(c->uids);
 	free(c);
@@ -202,6 +196,20 @@ claims_take(struct claims *c, const struct policy_result *r)
 	return added + i;
 }
 
+void
+claims_forget_all(struct claims *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_names; i++) {
+		free(c->names[i].name);
+		free(c->names[i].login);
+	}
+	for (i = 0; i < c->n_uids; i++)
+		free(c->uids[i].login);
+	c->n_names = c->n_uids = 0;
+}
+
 size_t
 claims_forget(struct claims *c, const char *login)
 {
@@ -250,11 +258,30 @@ claims_describe(const struct claims *c, const char *login, FILE *out)
 }
 
 int
-claims_save(const struct claims *c, const char *dir, char *err, size_t errlen)
+claims_untrusted(const struct claims *c)
+{
+	return c->untrusted;
+}
+
+void
+claims_distrust(struct claims *c)
+{
+	c->untrusted = 1;
+}
+
+int
+claims_save(const struct claims *c, const char *dir, size_t max, char *err,
+    size_t errlen)
 {
 	char *buf = NULL, num[16];
 	size_t len = 0, cap = 0, i;
 	int rc;
+
+	if (c->untrusted) { /* the file is for root to repair or reset */
+		snprintf(err, errlen, "%s/%s is untrusted; not written over",
+		    dir, CLAIMS_FILE);
+		return -1;
+	}
 
 	recfile_put(&buf, &len, &cap, "", 0);
 	for (i = 0; i < c->n_names; i++) {
@@ -273,7 +300,7 @@ claims_save(const struct claims *c, const char *dir, char *err, size_t errlen)
 		recfile_put(&buf, &len, &cap, "\n", 0);
 	}
 	rc = recfile_write(
-	    dir, CLAIMS_FILE, CLAIMS_MAGIC, buf, len, err, errlen);
+	    dir, CLAIMS_FILE, CLAIMS_MAGIC, buf, len, max, err, errlen);
 	free(buf);
 	return rc;
 }
@@ -314,64 +341,82 @@ parse_line(struct claims *c, char *line)
 	return 0;
 }
 
-/* Keep an untrusted file for a human instead of writing over it. */
-static void
-set_aside(const char *dir, char *err, size_t errlen)
+/*
+ * Without its claims tsnssd cannot tell whose a name or UID is: none is
+ * handed out until root repairs the file or resets it.  It stays where
+ * it is, so that a restart is no way around that.
+ */
+static struct claims *
+untrusted(struct claims *c, char *err, size_t errlen)
 {
-	char from[PATH_MAX], to[PATH_MAX];
 	size_t n = strlen(err);
 
-	snprintf(from, sizeof from, "%s/%s", dir, CLAIMS_FILE);
-	snprintf(to, sizeof to, "%s/%s.bad-%lld", dir, CLAIMS_FILE,
-	    (long long)time(NULL));
-	if (rename(from, to) == 0)
-		snprintf(err + n, errlen - n, "; kept as %s", to);
+	claims_free(c);
+	c = claims_new();
+	c->untrusted = 1;
+	snprintf(err + n, errlen - n,
+	    "; no new name or uid is handed out until root repairs it or "
+	    "resets it (tsnssctl forget --all)");
+	return c;
 }
 
 /* The body of a version 2 file, or else of a version 1 file. */
 static char *
-read_versioned(const char *dir, size_t *len, char *err, size_t errlen)
+read_versioned(
+    const char *dir, size_t max, size_t *len, char *err, size_t errlen)
 {
-	char *body = recfile_read(
-	    dir, CLAIMS_FILE, CLAIMS_MAGIC, CLAIMS_MAX_BYTES, len, err, errlen);
+	char *body =
+	    recfile_read(dir, CLAIMS_FILE, CLAIMS_MAGIC, max, len, err, errlen);
 	char err1[512];
 
-	if (body != NULL || strstr(err, "rejected") == NULL)
+	/* no file is no error; any other failure may be an older version */
+	if (body != NULL || err[0] == '\0')
 		return body;
-	body = recfile_read(dir, CLAIMS_FILE, CLAIMS_MAGIC_V1, CLAIMS_MAX_BYTES,
-	    len, err1, sizeof err1);
+	body = recfile_read(
+	    dir, CLAIMS_FILE, CLAIMS_MAGIC_V1, max, len, err1, sizeof err1);
 	if (body != NULL)
 		err[0] = '\0';
 	return body;
 }
 
 struct claims *
-claims_load(const char *dir, char *err, size_t errlen)
+claims_load(const char *dir, size_t max, char *err, size_t errlen)
 {
 	struct claims *c = claims_new();
 	char *body, *line, *save = NULL;
 	size_t len;
 
-	body = read_versioned(dir, &len, err, errlen);
-	if (body == NULL) {
-		if (*err != '\0' && strstr(err, "rejected") != NULL)
-			set_aside(dir, err, errlen);
-		return c;
-	}
+	body = read_versioned(dir, max, &len, err, errlen);
+	if (body == NULL)
+		return *err != '\0' ? untrusted(c, err, errlen) : c;
 	for (line = strtok_r(body, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (parse_line(c, line) != 0) {
 			snprintf(err, errlen,
-			    "%s/%s: rejected: a malformed "
-			    "line",
-			    dir, CLAIMS_FILE);
-			set_aside(dir, err, errlen);
-			claims_free(c);
-			c = claims_new();
+			    "%s/%s: rejected: a malformed line", dir,
+			    CLAIMS_FILE);
+			c = untrusted(c, err, errlen);
 			break;
 		}
 	}
 	free(body);
 	sort_claims(c);
 	return c;
+}
+
+int
+claims_reset(
+    struct claims *c, const char *dir, size_t max, char *err, size_t errlen)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	struct claims empty = {0};
+
+	/* the old file, for a human who wants to see what was there */
+	snprintf(from, sizeof from, "%s/%s", dir, CLAIMS_FILE);
+	snprintf(to, sizeof to, "%s/%s.old-%lld", dir, CLAIMS_FILE,
+	    (long long)time(NULL));
+	(void)rename(from, to);
+	claims_forget_all(c);
+	c->untrusted = 0;
+	return claims_save(&empty, dir, max, err, errlen);
 }

@@ -19,7 +19,6 @@
 #include <stdio.h>
 
 #define CLAIMS_FILE "claims"
-#define CLAIMS_MAX_BYTES (64u << 20) /* two lines a login: millions */
 
 struct claims;
 struct policy_result;
@@ -27,11 +26,24 @@ struct policy_result;
 struct claims *claims_new(void);
 /*
  * The claims on disk; an empty set if there are none.  A file that cannot
- * be trusted is renamed aside (so it is not lost) and err says so.
+ * be trusted (corrupt, over max bytes, unreadable, not ours, writable by
+ * others) gives an untrusted set, and err says so: claims fail closed.
  */
-struct claims *claims_load(const char *dir, char *err, size_t errlen);
-int claims_save(
-    const struct claims *c, const char *dir, char *err, size_t errlen);
+struct claims *claims_load(
+    const char *dir, size_t max, char *err, size_t errlen);
+/* Nothing may be handed out: claims_load could not trust the file. */
+int claims_untrusted(const struct claims *c);
+/* What is in hand differs from the file, which cannot take it: the same. */
+void claims_distrust(struct claims *c);
+/* Refused (-1) for an untrusted set, or over max bytes. */
+int claims_save(const struct claims *c, const char *dir, size_t max, char *err,
+    size_t errlen);
+/*
+ * tsnssctl forget --all: no claims, trusted again; the old file is kept
+ * as CLAIMS_FILE.old-TIME.
+ */
+int claims_reset(
+    struct claims *c, const char *dir, size_t max, char *err, size_t errlen);
 void claims_free(struct claims *c);
 
 /* The login that owns name or uid here, or NULL. */
@@ -40,6 +52,7 @@ const char *claims_uid_owner(const struct claims *c, uint32_t uid);
 /* Record what each user and tailnet group in r was given; how many
  * claims are new. */
 size_t claims_take(struct claims *c, const struct policy_result *r);
+void claims_forget_all(struct claims *c);
 /* Drop every claim of login; how many there were. */
 size_t claims_forget(struct claims *c, const char *login);
 /* "name alice, uid 346538631", or "none on this host". */

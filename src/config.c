@@ -60,6 +60,7 @@ static const struct key_spec daemon_keys[] = {
     {"max_clients", K_UINT, OFF(max_clients), 1, 65536},
     {"client_timeout_ms", K_UINT, OFF(client_timeout_ms), 10, 60000},
     {"enumerate", K_BOOL, OFF(enumerate), 0, 1},
+    {"max_state_bytes", K_UINT, OFF(max_state_bytes), 4096, 1u << 30},
     {NULL, 0, 0, 0, 0},
 };
 
@@ -182,6 +183,7 @@ set_defaults(struct config *cf)
 	cf->max_clients = 1024;
 	cf->client_timeout_ms = 2000;
 	cf->enumerate = 1;
+	cf->max_state_bytes = CONFIG_DEFAULT_MAX_STATE;
 }
 
 static char *
@@ -697,7 +699,7 @@ start_backend(struct parser *p, const char *name)
 	bc->name = xstrdup(name);
 	bc->line = p->line;
 	bc->max_stale = 7 * 86400;
-	bc->refresh_on_miss = 5;
+	bc->refresh_on_miss = CONFIG_UNSET;
 	pc->sources =
 	    xreallocarray(pc->sources, pc->n_sources + 1, sizeof *pc->sources);
 	src = &pc->sources[pc->n_sources++];

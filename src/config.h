@@ -20,14 +20,18 @@
 struct backend_config {
 	char *name; /* the section, and so PLUGIN_DIR/NAME.so */
 	unsigned line;
-	unsigned ttl;		  /* s an answer is fresh; 0: the plugin's */
-	unsigned max_stale;	  /* s an old answer is still served */
-	unsigned refresh_on_miss; /* least s between early refreshes */
+	unsigned ttl;	    /* s an answer is fresh; 0: the plugin's */
+	unsigned max_stale; /* s an old answer is still served */
+	/* least s between early refreshes; CONFIG_UNSET: see source.c */
+	unsigned refresh_on_miss;
 	struct tsnss_setting *settings; /* what the plugin itself reads */
 	size_t n_settings;
 };
 
-#define CONFIG_DEFAULT_TTL 60 /* for a plugin that suggests none */
+#define CONFIG_DEFAULT_TTL 60	 /* for a plugin that suggests none */
+#define CONFIG_UNSET 0xffffffffu /* a key the file does not set */
+#define CONFIG_DEFAULT_REFRESH_ON_MISS 5
+#define CONFIG_DEFAULT_MAX_STATE (256u << 20)
 
 struct config {
 	char *path;
@@ -40,6 +44,8 @@ struct config {
 	unsigned max_clients;
 	unsigned client_timeout_ms;
 	unsigned enumerate; /* answer getpwent/getgrent */
+	/* the bound on every file under cache_dir, for writer and reader */
+	unsigned max_state_bytes;
 
 	/* the backend sections, in file order; policy.sources[i] is the
 	 * identity part of backends[i] */

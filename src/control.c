@@ -8,6 +8,7 @@
 #include "autoconfig.h"
 
 #include <ctype.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -50,6 +51,12 @@ forget(struct tsnssd *d, const unsigned char *key, size_t len,
 		login[i] = (char)tolower(key[i]);
 	}
 	login[len] = '\0';
+	if (strcmp(login, "--all") == 0) { /* no login: it has no '@' */
+		if (refresh_forget_all(d->refresh) != 0)
+			return -1;
+		evbuffer_add_printf(body, "forget: released every claim\n");
+		return 0;
+	}
 	n = refresh_forget(d->refresh, login);
 	if (n == 0)
 		evbuffer_add_printf(

@@ -102,7 +102,8 @@ judge(struct explain *e, const struct policy_input *in)
 {
 	struct localdb *local = localdb_load("/etc/passwd", "/etc/group");
 	char err[512];
-	struct claims *cl = claims_load(e->d->cf->cache_dir, err, sizeof err);
+	struct claims *cl = claims_load(
+	    e->d->cf->cache_dir, e->d->cf->max_state_bytes, err, sizeof err);
 	struct policy_result *r =
 	    policy_apply_claimed(&e->d->cf->policy, local, cl, in);
 	const struct policy_user *u = policy_find_user(r, e->login);
@@ -141,7 +142,8 @@ judge_group(struct explain *e, const struct policy_input *in)
 {
 	struct localdb *local = localdb_load("/etc/passwd", "/etc/group");
 	char err[512], *label;
-	struct claims *cl = claims_load(e->d->cf->cache_dir, err, sizeof err);
+	struct claims *cl = claims_load(
+	    e->d->cf->cache_dir, e->d->cf->max_state_bytes, err, sizeof err);
 	struct policy_result *r =
 	    policy_apply_claimed(&e->d->cf->policy, local, cl, in);
 	const char *prefix = e->d->cf->policy.group_prefix;
@@ -272,7 +274,8 @@ login_of_name(struct explain *e, const char *name)
 	struct policy_input in[POLICY_MAX_SOURCES] = {{NULL, 0}};
 	struct localdb *local = localdb_load("/etc/passwd", "/etc/group");
 	char err[512], *login = NULL;
-	struct claims *cl = claims_load(e->d->cf->cache_dir, err, sizeof err);
+	struct claims *cl = claims_load(
+	    e->d->cf->cache_dir, e->d->cf->max_state_bytes, err, sizeof err);
 	const char *owner = claims_name_owner(cl, name), *variant_of;
 	struct policy_result *r;
 	size_t i;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,6 +11,40 @@
 #include <unistd.h>
 
 #include "fileio.h"
+
+int
+fileio_open_state(
+    const char *path, size_t max, size_t *size, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	*err = '\0';
+	if (fd < 0) {
+		if (errno != ENOENT)
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_uid != geteuid() && st.st_uid != 0) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		snprintf(err, errlen,
+		    "%s: not a regular file of ours (owner, or writable by "
+		    "others); ignored",
+		    path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_size < 1 || (uintmax_t)st.st_size > max) {
+		snprintf(err, errlen,
+		    "%s: rejected: %lld bytes (max_state_bytes is %zu)", path,
+		    (long long)st.st_size, max);
+		close(fd);
+		return -1;
+	}
+	*size = (size_t)st.st_size;
+	return fd;
+}
 
 int
 fileio_write_all(int fd, const void *buf, size_t n)

@@ -25,5 +25,13 @@ int fileio_make_parent(const char *path);
 struct iovec;
 int fileio_replace(const char *dir, const char *name, const struct iovec *iov,
     int iovcnt, char *err, size_t errlen);
+/*
+ * A state file tsnssd persisted, opened for reading only if it can be
+ * trusted as the snapshot is: a regular file, ours or root's, writable by
+ * no one else, of 1 to max bytes (*size).  The descriptor, or -1 with err
+ * set ("" when the file is absent).
+ */
+int fileio_open_state(
+    const char *path, size_t max, size_t *size, char *err, size_t errlen);
 
 #endif

@@ -75,8 +75,8 @@ file_name(const char *name, char *out, size_t len)
 
 int
 idstore_save(const char *dir, const char *name,
-    const struct tsnss_identity *ids, size_t n, time_t at, char *err,
-    size_t errlen)
+    const struct tsnss_identity *ids, size_t n, time_t at, size_t max,
+    char *err, size_t errlen)
 {
 	struct sink k = {NULL, 0, 0};
 	char *old, why[256], file[128];
@@ -89,8 +89,8 @@ idstore_save(const char *dir, const char *name,
 	for (i = 0; i < n; i++)
 		encode_one(&k, &ids[i]);
 	file_name(name, file, sizeof file);
-	old = recfile_read(dir, file, IDSTORE_MAGIC, IDSTORE_MAX_BYTES, &oldlen,
-	    why, sizeof why);
+	old = recfile_read(
+	    dir, file, IDSTORE_MAGIC, max, &oldlen, why, sizeof why);
 	/*
 	 * The same answer again: skip the write, unless the time on disk is
 	 * old enough to matter to max_stale after a restart.
@@ -100,7 +100,7 @@ idstore_save(const char *dir, const char *name,
 	if (was == NULL || now == NULL || strcmp(was, now) != 0 ||
 	    at - (time_t)strtoll(old, NULL, 10) >= IDSTORE_REWRITE_AFTER)
 		rc = recfile_write(
-		    dir, file, IDSTORE_MAGIC, k.buf, k.len, err, errlen);
+		    dir, file, IDSTORE_MAGIC, k.buf, k.len, max, err, errlen);
 	free(old);
 	free(k.buf);
 	return rc;
@@ -196,8 +196,8 @@ parse_all(char *body, struct tsnss_identity **ids, size_t *n)
 }
 
 struct idlist *
-idstore_load(
-    const char *dir, const char *name, time_t *at, char *err, size_t errlen)
+idstore_load(const char *dir, const char *name, size_t max, time_t *at,
+    char *err, size_t errlen)
 {
 	struct tsnss_fetch_result res = {sizeof res, TSNSS_FETCH_OK, NULL, NULL,
 	    0, sizeof(struct tsnss_identity)};
@@ -207,8 +207,7 @@ idstore_load(
 	size_t len, n = 0;
 
 	file_name(name, file, sizeof file);
-	body = recfile_read(
-	    dir, file, IDSTORE_MAGIC, IDSTORE_MAX_BYTES, &len, err, errlen);
+	body = recfile_read(dir, file, IDSTORE_MAGIC, max, &len, err, errlen);
 	if (body == NULL)
 		return NULL;
 	*at = (time_t)strtoll(body, &end, 10);

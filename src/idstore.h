@@ -17,21 +17,22 @@
 struct idlist;
 
 #define IDSTORE_FILE "identities"
-#define IDSTORE_MAX_BYTES (64u << 20)
 #define IDSTORE_REWRITE_AFTER 600 /* s: an unchanged answer's time on disk */
 
 /*
  * Write only when the answer differs from what the file holds.  A NULL
  * name is IDSTORE_FILE alone, as a tsnssd with one backend wrote it.
+ * Refused (-1) if the file would be over max bytes (max_state_bytes),
+ * which idstore_load would not read back.
  */
 int idstore_save(const char *dir, const char *name,
-    const struct tsnss_identity *ids, size_t n, time_t at, char *err,
-    size_t errlen);
+    const struct tsnss_identity *ids, size_t n, time_t at, size_t max,
+    char *err, size_t errlen);
 /*
  * The identities, with their groups and attributes, and when the backend
  * gave them; NULL with err set ("" if there is no file).
  */
-struct idlist *idstore_load(
-    const char *dir, const char *name, time_t *at, char *err, size_t errlen);
+struct idlist *idstore_load(const char *dir, const char *name, size_t max,
+    time_t *at, char *err, size_t errlen);
 
 #endif

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -344,25 +345,26 @@ refuse_shared_uid(void)
 }
 
 /*
- * The persisted snapshot, published and in hand.  With `current`, only if
- * the local account files are as they were when it was built: then it is
- * what applying the policy again would give, and can be served at once.
+ * The persisted snapshot, published and in hand, only if the local
+ * account files are as they were when it was built: then it is what
+ * applying the policy again would give, and can be served at once.
  */
 static int
-load_persisted(struct tsnssd *d, int current)
+load_persisted(struct tsnssd *d)
 {
 	char err[512];
-	struct snapshot *s = cache_load(d->cf->cache_dir,
-	    policy_fingerprint(&d->cf->policy), err, sizeof err);
+	struct snapshot *s =
+	    cache_load(d->cf->cache_dir, policy_fingerprint(&d->cf->policy),
+		d->cf->max_state_bytes, err, sizeof err);
 
 	if (s == NULL) {
 		if (err[0] != '\0')
 			log_warn("%s", err);
 		return -1;
 	}
-	if (current && (s->h->local_hash == 0 ||
-			   s->h->local_hash != localdb_files_hash("/etc/passwd",
-						   "/etc/group"))) {
+	if (s->h->local_hash == 0 ||
+	    s->h->local_hash !=
+		localdb_files_hash("/etc/passwd", "/etc/group")) {
 		log_info("local accounts changed since the persisted snapshot; "
 			 "rebuilding it before serving");
 		snapshot_free(s);
@@ -403,7 +405,7 @@ publish_early(struct tsnssd *d)
 {
 	hold_signals(SIG_BLOCK);
 	d->pub = publisher_new(d->cf->map_path);
-	(void)load_persisted(d, 1);
+	(void)load_persisted(d);
 }
 
 /*
@@ -486,8 +488,9 @@ run(struct tsnssd *d)
 	 * before anything is served: at once from the persisted snapshot if
 	 * the local accounts did not change since it was built (published
 	 * first, before even the backends were loaded; rebuilt in the
-	 * background all the same), else rebuilt first; the persisted
-	 * snapshot as it is only without a persisted answer.
+	 * background all the same), else rebuilt first.  Never the persisted
+	 * snapshot unchecked: a local account made since could be handed a
+	 * tailnet user's groups.
 	 */
 	served = d->snap != NULL;
 	d->refresh = refresh_new(d, start_listening);
@@ -496,7 +499,9 @@ run(struct tsnssd *d)
 	if (served)
 		(void)refresh_restore(d->refresh, 0);
 	else if (refresh_restore(d->refresh, 1) != 0)
-		(void)load_persisted(d, 0);
+		log_warn("no persisted snapshot or answer passes the local "
+			 "accounts check; serving nothing from disk until a "
+			 "backend answers");
 	if (d->snap != NULL)
 		start_listening(d);
 	refresh_now(d->refresh);
@@ -518,6 +523,11 @@ main(int argc, char **argv)
 	char err[1024];
 	int rc;
 
+	/*
+	 * It holds secrets (API keys, uid_key_file): no core file, and no
+	 * other process of its uid reads its memory through /proc or ptrace.
+	 */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	parse_args(argc, argv, &o);
 	if (o.check_only)
 		return check_config(o.config_path);

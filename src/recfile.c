@@ -22,33 +22,37 @@
 
 int
 recfile_write(const char *dir, const char *name, const char *magic,
-    const char *body, size_t len, char *err, size_t errlen)
+    const char *body, size_t len, size_t max, char *err, size_t errlen)
 {
 	char head[128];
 	int n = snprintf(head, sizeof head, "%s %zu %016" PRIx64 "\n", magic,
 	    len, tsnss_fnv1a64(TSNSS_FNV64_BASIS, body, len));
 	struct iovec iov[2] = {{head, (size_t)n}, {(void *)body, len}};
 
+	/* what could not be read back at the next start is not written */
+	if (len > max || (size_t)n > max - len) {
+		snprintf(err, errlen,
+		    "%s/%s: refused: %zu bytes, over max_state_bytes (%zu)",
+		    dir, name, (size_t)n + len, max);
+		return -1;
+	}
 	return fileio_replace(dir, name, iov, 2, err, errlen);
 }
 
-/* The whole file, at most max + 128 bytes. */
+/* The whole file, at most max bytes, if it is a state file of ours. */
 static char *
 slurp(const char *path, size_t max, size_t *got, char *err, size_t errlen)
 {
 	char *buf;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	size_t size;
+	int fd = fileio_open_state(path, max, &size, err, errlen);
 
-	if (fd < 0) {
-		if (errno != ENOENT)
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (fd < 0)
 		return NULL;
-	}
-	buf = xmalloc(max + 129);
+	buf = xmalloc(size + 1);
 	*got = 0;
-	while (*got < max + 128 &&
-	       (n = read(fd, buf + *got, max + 128 - *got)) != 0) {
+	while (*got < size && (n = read(fd, buf + *got, size - *got)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {

@@ -10,11 +10,16 @@
 
 #include <stddef.h>
 
+/*
+ * Refused (-1, err set) if the file would be over max bytes: the reader
+ * takes no more, and what is written must be readable at the next start.
+ */
 int recfile_write(const char *dir, const char *name, const char *magic,
-    const char *body, size_t len, char *err, size_t errlen);
+    const char *body, size_t len, size_t max, char *err, size_t errlen);
 /*
  * The body, NUL-terminated (*len bytes), or NULL with err set: "" when
- * the file is absent, a reason when unreadable, too large, or corrupt.
+ * the file is absent, a reason when unreadable, over max bytes, corrupt,
+ * or not a state file of ours (fileio_open_state).
  */
 char *recfile_read(const char *dir, const char *name, const char *magic,
     size_t max, size_t *len, char *err, size_t errlen);

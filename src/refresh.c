@@ -41,7 +41,8 @@ struct refresh {
 	void (*first_done)(struct tsnssd *d);
 	struct source **src; /* one per backend section, in file order */
 	size_t n_src;
-	int again; /* build again once the build under way is done */
+	int again;	 /* build again once the build under way is done */
+	int held_logged; /* held_by_claims() said so */
 	/* who owns which name and UID here; the worker adds to it */
 	struct claims *claims;
 	struct localwatch *watch; /* /etc/passwd and /etc/group */
@@ -63,6 +64,16 @@ any_answer(const struct refresh *r)
 	return 0;
 }
 
+/*
+ * An answer to apply the policy to, and claims to apply it with: else the
+ * snapshot in hand is all there is, and goes when it no longer holds.
+ */
+static int
+can_build(const struct refresh *r)
+{
+	return any_answer(r) && !claims_untrusted(r->claims);
+}
+
 /* The earliest moment past which one of the answers must not be served. */
 static time_t
 serve_until(const struct refresh *r)
@@ -78,6 +89,24 @@ serve_until(const struct refresh *r)
 	return min;
 }
 
+/*
+ * The claims could not be trusted: a build could hand a name or UID to
+ * whoever asks for it first.  The snapshot in hand is kept, and nothing
+ * new is made until root repairs the claims or resets them.
+ */
+static void
+held_by_claims(struct refresh *r)
+{
+	r->d->stats.builds_held++;
+	if (r->held_logged)
+		return;
+	r->held_logged = 1;
+	log_err("the claims are untrusted: serving the last trusted snapshot "
+		"and handing out no new name or uid; repair %s/%s and send "
+		"SIGHUP, or reset it with tsnssctl forget --all",
+	    r->d->cf->cache_dir, CLAIMS_FILE);
+}
+
 /* Build every source's answer, through the policy in force, off the loop. */
 static void
 build_all(struct refresh *r)
@@ -91,6 +120,7 @@ build_all(struct refresh *r)
 		.policy = policy_fingerprint(&d->cf->policy),
 		.flags = d->cf->enumerate ? 0 : TSNSS_SNAP_NOENUM},
 	    .cache_dir = d->cf->cache_dir,
+	    .max_state = d->cf->max_state_bytes,
 	    .claims = r->claims,
 	    .pub = d->pub,
 	    .passwd = "/etc/passwd",
@@ -99,6 +129,10 @@ build_all(struct refresh *r)
 	const struct idlist *l;
 	size_t i;
 
+	if (claims_untrusted(r->claims)) {
+		held_by_claims(r);
+		return;
+	}
 	for (i = 0; i < r->n_src; i++) {
 		l = source_pin(r->src[i]);
 		(void)source_answer(r->src[i], &in.at[i]);
@@ -181,15 +215,16 @@ build_done(struct snapshot *s, void *arg)
 }
 
 /*
- * Served from a persisted snapshot with no answer in hand: past its
- * serve-until it goes, as the answers it was built from would have.
+ * Served from a persisted snapshot with no answer in hand (or untrusted
+ * claims, so nothing is built): past its serve-until it goes, as the
+ * answers it was built from would have.
  */
 static void
 check_snapshot_age(struct refresh *r)
 {
 	struct snapshot *s = r->d->snap;
 
-	if (s == NULL || any_answer(r) || s->h->serve_until == 0 ||
+	if (s == NULL || can_build(r) || s->h->serve_until == 0 ||
 	    time(NULL) <= (time_t)s->h->serve_until)
 		return;
 	log_err("the snapshot is past its serve-until time and no backend "
@@ -230,14 +265,15 @@ reapply(struct refresh *r)
 {
 	struct snapshot *s = r->d->snap;
 
-	if (any_answer(r)) {
+	if (can_build(r)) {
 		rebuild(r);
 		return;
 	}
 	if (s != NULL &&
 	    s->h->policy != policy_fingerprint(&r->d->cf->policy)) {
 		log_warn("the identity policy changed and there is no backend "
-			 "answer to rebuild from; dropping the snapshot");
+			 "answer to rebuild from (or the claims are "
+			 "untrusted); dropping the snapshot");
 		swap_snapshot(r->d, NULL);
 	}
 }
@@ -260,14 +296,14 @@ on_local_change(void *arg)
 {
 	struct refresh *r = arg;
 
-	if (any_answer(r)) {
+	if (can_build(r)) {
 		rebuild(r);
 		return;
 	}
 	if (r->d->snap != NULL) {
-		log_warn(
-		    "local accounts changed and there is no backend "
-		    "answer to apply the policy to; dropping the snapshot");
+		log_warn("local accounts changed and there is no backend "
+			 "answer to apply the policy to (or the claims are "
+			 "untrusted); dropping the snapshot");
 		builder_wait(r->builder);
 		swap_snapshot(r->d, NULL);
 	}
@@ -356,12 +392,47 @@ refresh_forget(struct refresh *r, const char *login)
 	builder_wait(r->builder); /* the worker adds to the claims */
 	if ((n = claims_forget(r->claims, login)) == 0)
 		return 0;
-	if (claims_save(r->claims, r->d->cf->cache_dir, err, sizeof err) != 0)
+	if (claims_save(r->claims, r->d->cf->cache_dir,
+		r->d->cf->max_state_bytes, err, sizeof err) != 0)
 		log_err("cannot record who owns which name and uid: %s", err);
 	log_info("released the %zu claims of %s", n, login);
 	if (any_answer(r))
 		rebuild(r);
 	return n;
+}
+
+int
+refresh_forget_all(struct refresh *r)
+{
+	char err[512];
+
+	builder_wait(r->builder); /* the worker adds to the claims */
+	if (claims_reset(r->claims, r->d->cf->cache_dir,
+		r->d->cf->max_state_bytes, err, sizeof err) != 0) {
+		log_err("cannot reset the claims: %s", err);
+		return -1;
+	}
+	r->held_logged = 0;
+	log_info("released every claim on this host (tsnssctl forget --all)");
+	if (any_answer(r))
+		rebuild(r);
+	return 0;
+}
+
+/* Root may have repaired an untrusted claims file: read it again. */
+static void
+reload_untrusted_claims(struct refresh *r)
+{
+	char err[512];
+
+	if (!claims_untrusted(r->claims))
+		return;
+	claims_free(r->claims);
+	r->claims = claims_load(
+	    r->d->cf->cache_dir, r->d->cf->max_state_bytes, err, sizeof err);
+	if (err[0] != '\0')
+		log_err("%s", err);
+	r->held_logged = claims_untrusted(r->claims);
 }
 
 static void
@@ -403,6 +474,7 @@ refresh_reconfigure(struct refresh *r)
 				source_name(old[j])) == 0)
 				source_inherit(r->src[i], old[j]);
 	free_sources(old, n_old);
+	reload_untrusted_claims(r);
 	reapply(r);
 	refresh_now(r);
 }
@@ -412,6 +484,10 @@ refresh_describe(const struct refresh *r, struct evbuffer *b)
 {
 	size_t i;
 
+	if (claims_untrusted(r->claims))
+		evbuffer_add_printf(b,
+		    "claims:           untrusted: no new name or uid until "
+		    "repaired or reset (tsnssctl forget --all)\n");
 	for (i = 0; i < r->n_src; i++)
 		source_describe(r->src[i], b);
 }
@@ -429,7 +505,8 @@ refresh_new(struct tsnssd *d, void (*first_done)(struct tsnssd *d))
 		return NULL;
 	}
 	make_sources(r);
-	r->claims = claims_load(d->cf->cache_dir, err, sizeof err);
+	r->claims = claims_load(
+	    d->cf->cache_dir, d->cf->max_state_bytes, err, sizeof err);
 	if (err[0] != '\0')
 		log_err("%s", err);
 	r->watch = localwatch_new(

@@ -33,6 +33,8 @@ void refresh_on_miss(struct refresh *r, const char *name);
 int refresh_asked(struct refresh *r, uid_t uid);
 /* tsnssctl forget: release login's claims; how many there were. */
 size_t refresh_forget(struct refresh *r, const char *login);
+/* tsnssctl forget --all: every claim released, untrusted ones too. */
+int refresh_forget_all(struct refresh *r);
 /*
  * SIGHUP put a new config and new backends in d: keep the answers of the
  * sections kept, apply the new policy at once, and ask every backend.

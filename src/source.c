@@ -35,7 +35,9 @@ struct source {
 	void *arg;
 	struct event *timer;
 	int in_flight, tried;
-	time_t last_miss; /* when a lookup miss last asked for a fetch */
+	time_t last_miss;     /* when a lookup miss last asked for a fetch */
+	time_t backoff_until; /* no early fetch before: the last one failed */
+	uint64_t n_miss_held; /* misses that asked during a back-off */
 	time_t last_ok, last_failed;
 	unsigned retry;	  /* seconds until the next try after a failure */
 	char *last_error; /* NULL while healthy */
@@ -224,6 +226,21 @@ pushed(const struct tsnss_fetch_result *res, void *arg)
 		took_failure(s, res);
 }
 
+/*
+ * The next try after a failure, later each time up to the ttl.  Until
+ * then a miss asks in vain: it must not make the backend (a rate-limited
+ * API) be asked more often than the back-off allows.
+ */
+static void
+back_off(struct source *s)
+{
+	unsigned ttl = backend_ttl(backend(s));
+
+	schedule(s, s->retry);
+	s->backoff_until = time(NULL) + (time_t)s->retry;
+	s->retry = s->retry * 2 > ttl ? ttl : s->retry * 2;
+}
+
 static void
 fetch_done(const struct tsnss_fetch_result *res, void *arg)
 {
@@ -233,11 +250,11 @@ fetch_done(const struct tsnss_fetch_result *res, void *arg)
 	s->in_flight = 0;
 	s->tried = 1;
 	if (answer_good(s, res)) {
+		s->backoff_until = 0;
 		schedule(s, ttl * 3 / 4 ? ttl * 3 / 4 : 1);
 		took_answer(s, res);
 	} else {
-		schedule(s, s->retry);
-		s->retry = s->retry * 2 > ttl ? ttl : s->retry * 2;
+		back_off(s);
 		took_failure(s, res);
 	}
 }
@@ -250,7 +267,7 @@ source_fetch(struct source *s)
 	evtimer_del(s->timer);
 	if (backend_fetch(backend(s), fetch_done, s) != 0) {
 		log_warn("[%s]: the backend refused to start a fetch", s->name);
-		schedule(s, s->retry);
+		back_off(s);
 		return;
 	}
 	s->in_flight = 1;
@@ -263,18 +280,39 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * refresh_on_miss, or by default: for a source costly to ask (its plugin
+ * names a default ttl: the control-plane API), its ttl, so that misses
+ * cost it no more than the refreshes do; else 5 s.
+ */
+static unsigned
+miss_every(const struct source *s)
+{
+	unsigned every = conf(s)->refresh_on_miss;
+
+	if (every != CONFIG_UNSET)
+		return every;
+	return backend_costly(backend(s)) ? backend_ttl(backend(s))
+					  : CONFIG_DEFAULT_REFRESH_ON_MISS;
+}
+
+/*
  * Someone may have just joined: fetch early, but at most once per
  * refresh_on_miss seconds, so a flood of bogus names costs the backend
- * one request.
+ * one request, and never during a back-off.
  */
 void
 source_on_miss(struct source *s)
 {
-	unsigned every = conf(s)->refresh_on_miss;
+	unsigned every = miss_every(s);
 	time_t now = time(NULL);
 
 	if (every == 0 || s->in_flight)
 		return;
+	if (now < s->backoff_until) {
+		s->n_miss_held++;
+		s->d->stats.miss_backoff_held++;
+		return;
+	}
 	if (s->last_miss != 0 && now - s->last_miss < (time_t)every) {
 		s->d->stats.miss_refresh_limited++;
 		return;
@@ -292,10 +330,12 @@ source_restore(struct source *s, char *err, size_t errlen)
 	time_t at;
 	unsigned ms = conf(s)->max_stale;
 
-	l = idstore_load(dir, s->name, &at, err, errlen);
+	l = idstore_load(
+	    dir, s->name, s->d->cf->max_state_bytes, &at, err, errlen);
 	/* before there could be several backends, the one had no suffix */
 	if (l == NULL && err[0] == '\0' && s->d->cf->n_backends == 1)
-		l = idstore_load(dir, NULL, &at, err, errlen);
+		l = idstore_load(
+		    dir, NULL, s->d->cf->max_state_bytes, &at, err, errlen);
 	if (l == NULL)
 		return -1;
 	if (ms != 0 && time(NULL) - at > (time_t)ms) {
@@ -320,6 +360,8 @@ source_inherit(struct source *s, struct source *from)
 	s->last_ok = from->last_ok;
 	s->last_failed = from->last_failed;
 	s->last_miss = from->last_miss;
+	s->backoff_until = from->backoff_until;
+	s->n_miss_held = from->n_miss_held;
 	s->last_error = from->last_error;
 	from->last_error = NULL;
 	s->tried = from->tried;
@@ -349,6 +391,13 @@ source_describe(const struct source *s, struct evbuffer *b)
 	    s->answer ? s->answer->n : (size_t)0);
 	evbuffer_add_printf(
 	    b, "  ttl:              %u s\n", backend_ttl(backend(s)));
+	if (miss_every(s) == 0)
+		evbuffer_add_printf(b, "  refresh on miss:  never\n");
+	else
+		evbuffer_add_printf(b,
+		    "  refresh on miss:  at most every %u s\n", miss_every(s));
+	evbuffer_add_printf(b,
+	    "  misses held back: %" PRIu64 " (backing off)\n", s->n_miss_held);
 	describe_time(b, "last good fetch:", s->last_ok);
 	describe_time(b, "last failure:", s->last_failed);
 	evbuffer_add_printf(

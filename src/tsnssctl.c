@@ -6,6 +6,8 @@
  *   tsnssctl refresh       refresh now (root; once per 5 s per user)
  *   tsnssctl forget LOGIN  release the UID and name LOGIN owns on this
  *                          host, for another login to take (root)
+ *   tsnssctl forget --all  release every claim, also an untrusted claims
+ *                          file's, which holds back new users (root)
  *   tsnssctl lookup KEY    a user (and the group) by name or id, as the
  *                          NSS module sees it
  *   tsnssctl dump          every user and group tsnssd serves
@@ -215,7 +217,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: tsnssctl status | refresh | lookup NAME|ID | "
-			"dump | forget LOGIN\n");
+			"dump | forget LOGIN|--all\n");
 	return EXIT_USAGE;
 }
 

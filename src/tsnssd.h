@@ -40,6 +40,8 @@ struct republisher;
 	X(client_timeouts, "client timeouts")                                  \
 	X(writers_evicted, "writers evicted, not reading their replies")       \
 	X(miss_refresh_limited, "early refreshes held back")                   \
+	X(miss_backoff_held, "misses held back by a back-off")                 \
+	X(builds_held, "builds held back: the claims are untrusted")           \
 	X(refresh_ok, "refreshes that worked")                                 \
 	X(refresh_failed, "refreshes that failed")                             \
 	X(builds, "snapshots built")

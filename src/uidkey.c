@@ -50,10 +50,10 @@ check_key_file(
 		    path, (unsigned)st->st_uid);
 		return -1;
 	}
-	if (st->st_mode & (S_IRWXO | S_IWGRP)) {
+	if (st->st_mode & 077) { /* as api_key_file: its group may not */
 		snprintf(err, errlen,
-		    "uid_key_file %s: mode %03o, readable by others or "
-		    "writable by its group; run: chmod 600 %s",
+		    "uid_key_file %s: mode %03o, readable by others or open "
+		    "to its group; run: chmod 600 %s",
 		    path, (unsigned)(st->st_mode & 0777), path);
 		return -1;
 	}

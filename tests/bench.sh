@@ -431,6 +431,26 @@ start_big
 note "tsnssd, 100000 users: first refresh (start to socket) $(fmt $(($(date +%s%N) - t0))), snapshot $(wc -c <"$T/cache/snapshot") bytes, $(awk '/VmRSS/ { print $2, $3 }' /proc/"$tsnssd_pid"/status) resident"
 
 if want big; then
+	# --- state files: what a large tailnet persists, against the bound --------------
+	# tsnssd refuses a build whose files would be over max_state_bytes
+	# (default 256 MiB): 100k users in 30 tailnet groups each must fit.
+	say "state files, 100k users with 30 tailnet groups each"
+	mkdir -p "$T/stategen"
+	printf '[daemon]\ncache_dir = %s\nplugin_dir = %s\n[tailscale]\ndomain = example.com\n' \
+		"$T/stategen" "$top_builddir/backends/tailscale/.libs" >"$T/stategen.conf"
+	chmod 644 "$T/stategen.conf"
+	t0=$(date +%s%N)
+	if "$top_builddir/tests/snapgen" "$T/stategen.conf" 100000 30 >/dev/null; then
+		biggest=$(wc -c "$T/stategen/snapshot" "$T/stategen/identities.tailscale" |
+			awk '$2 != "total" && $1 > m { m = $1 } END { print m }')
+		note "state files, 100000 users x 30 tailnet groups (snapgen, $(fmt $(($(date +%s%N) - t0)))): snapshot $(wc -c <"$T/stategen/snapshot") bytes, identities $(wc -c <"$T/stategen/identities.tailscale") bytes; the largest is $((biggest * 100 / 268435456))% of max_state_bytes' default"
+	else
+		note "state files, 100000 users x 30 tailnet groups: refused (over max_state_bytes' default)"
+	fi
+	rm -rf "$T/stategen"
+fi
+
+if want big; then
 	# --- 7. enumeration ---------------------------------------------------------------
 
 	say "7. getent passwd, 100k users"

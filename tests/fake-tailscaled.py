@@ -69,6 +69,8 @@ a full SelfChange resync.  --bus-file holds a word read on every tick:
               drop the connection
   behind TOKEN  send the "fell behind" ErrMessage and end the stream
   stall TOKEN send half of a full resync line, then nothing more
+  trickle TOKEN  send a full resync line a byte every 0.1 s (never whole
+              within a bus_stall_ms of less than its length / 10 s)
   silent      new subscriptions get their headers and then nothing
 A connection acts on a cut or behind TOKEN only if it was not already
 there when it subscribed.
@@ -562,6 +564,8 @@ class Handler(socketserver.StreamRequestHandler):
                 line = resync(view, {})
                 self.send(b"%x\r\n%s" % (len(line), line[:len(line) // 2]))
                 return self.hang()
+            if ctl != seen_ctl and ctl.startswith("trickle "):
+                return self.trickle(resync(view, {}))
             if ctl != seen_ctl and ctl.startswith("behind "):
                 self.chunk(notify(view.version, ErrMessage=(
                     "IPN bus consumer fell behind; closing watch")))
@@ -649,6 +653,16 @@ class Handler(socketserver.StreamRequestHandler):
         return reply
 
     # -- faults -------------------------------------------------------------------
+
+    def trickle(self, line):
+        # One chunk, its bytes one by one: each arrives on its own.
+        if not self.send(b"%x\r\n" % len(line)):
+            return False
+        for i in range(len(line)):
+            time.sleep(0.1)
+            if not self.send(line[i:i + 1]):
+                return False
+        return self.send(b"\r\n")
 
     def hang(self):
         # Keep reading (and ignoring) so the connection stays open until the

@@ -37,7 +37,8 @@ truncated (a Content-Length the body never reaches, then close), huge (a
 chunked 200 of JSON-like filler until the client goes away, at most
 256 MiB), revoke (every access token issued so far stops working, as if
 revoked, before the request is checked - once per writing of the mode
-file; then a normal answer).
+file; then a normal answer), "429 SECONDS" (a 429 with Retry-After:
+SECONDS).
 
 --log gets one line per request: METHOD PATH STATUS AUTH, where AUTH is
 key, token, expired, basic-form, body-form, bad or none; a token request
@@ -168,6 +169,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def users(self, kind, auth):
         mode = read_word(ARGS.mode_file)
+        if mode.startswith("429 "):
+            return self.reply(429, {"message": "rate limited"}, auth,
+                              {"Retry-After": mode.split()[1]})
         if mode in ("401", "403", "429", "500"):
             msgs = {"401": "unauthorized", "403": "calling actor does not "
                     "have enough permissions to perform this function",

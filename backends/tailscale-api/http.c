@@ -22,6 +22,7 @@ http_start(struct httpreq_client *client, const struct http_request *req,
 	struct httpreq_spec spec = {
 	    .url = req->url,
 	    .what = req->what,
+	    .header = req->header,
 	    .post = req->form,
 	    .secret = req->form != NULL, /* the answer is a token */
 	    .https = 1,

@@ -26,7 +26,8 @@ struct http_request {
 	const char *bearer; /* sent as Authorization: Bearer; or NULL */
 	/* POSTed as x-www-form-urlencoded, or NULL; its answer is wiped too */
 	const char *form;
-	const char *what; /* the URL as errors name it, without a query */
+	const char *what;   /* the URL as errors name it, without a query */
+	const char *header; /* an answer's header to report, or NULL */
 };
 
 /*

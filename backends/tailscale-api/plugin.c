@@ -44,6 +44,7 @@
 #define DEFAULT_CONNECT_MS 10000
 #define DEFAULT_MAX_BYTES (64L * 1024 * 1024)
 #define TOKEN_PATH "/api/v2/oauth/token"
+#define RETRY_AFTER_MAX 3600 /* s: the most a Retry-After holds us back */
 
 struct api_plugin {
 	struct tsnss_host host;
@@ -69,6 +70,7 @@ struct api_plugin {
 	time_t token_expiry; /* CLOCK_MONOTONIC seconds */
 	long token_life;
 	long last_status;      /* of the last request; 0 none */
+	time_t quiet_until;    /* Retry-After: not asked before (monotonic) */
 	const char *last_what; /* "users" or "token" */
 	/* the counts of the last good answer, and whether there was one */
 	struct api_users counts;
@@ -400,8 +402,10 @@ cannot_start(struct api_plugin *p, const char *url)
 static int
 get_users(struct api_plugin *p, const char *bearer)
 {
-	struct http_request req = {
-	    .url = p->users_url, .bearer = bearer, .what = p->users_url};
+	struct http_request req = {.url = p->users_url,
+	    .bearer = bearer,
+	    .what = p->users_url,
+	    .header = "Retry-After"};
 
 	if (http_start(p->http, &req, on_users, p) < 0)
 		return cannot_start(p, p->users_url);
@@ -426,10 +430,45 @@ get_token(struct api_plugin *p)
 	return rc < 0 ? cannot_start(p, p->token_url) : 0;
 }
 
+/*
+ * A 429 or 503's Retry-After, in seconds (an HTTP date is not trusted: a
+ * clock apart would make it anything); bounded, so a hostile answer
+ * cannot silence the API for ever.  0 if none.
+ */
+static long
+retry_after(const struct httpreq_reply *reply)
+{
+	char *end;
+	long s;
+
+	if (reply->status != 429 && reply->status != 503)
+		return 0;
+	s = strtol(reply->header, &end, 10);
+	if (end == reply->header || *end != '\0' || s < 1)
+		return 0;
+	return s > RETRY_AFTER_MAX ? RETRY_AFTER_MAX : s;
+}
+
+/* The API asked not to be asked before then: no request, whoever asks. */
+static int
+asked_to_wait(struct api_plugin *p)
+{
+	if (now_s() >= p->quiet_until)
+		return 0;
+	snprintf(p->defer_why, sizeof p->defer_why,
+	    "rate limited: the API asked for no request for another %lld s "
+	    "(Retry-After); backing off",
+	    (long long)(p->quiet_until - now_s()));
+	return 1;
+}
+
 static int
 start(struct api_plugin *p)
 {
 	char *key = NULL;
+
+	if (asked_to_wait(p))
+		return -1;
 	int rc;
 
 	if (p->http == NULL &&
@@ -453,13 +492,20 @@ static void
 report_http(struct api_plugin *p, const struct httpreq_reply *reply)
 {
 	char detail[700];
+	long wait = retry_after(reply);
 
+	if (wait > 0)
+		p->quiet_until = now_s() + wait;
 	if (is_credentials(reply->status))
 		snprintf(detail, sizeof detail,
 		    "credentials problem: %s; the %s is wrong, expired or "
 		    "lacks the users:read scope",
 		    reply->error,
 		    p->client_id ? "OAuth client" : "key in api_key_file");
+	else if (reply->status == 429 && wait > 0)
+		snprintf(detail, sizeof detail,
+		    "rate limited: %s; Retry-After %ld s: backing off",
+		    reply->error, wait);
 	else if (reply->status == 429)
 		snprintf(detail, sizeof detail, "rate limited: %s; backing off",
 		    reply->error);

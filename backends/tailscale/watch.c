@@ -137,19 +137,30 @@ became_live(struct watch *w)
 	    w->version[0] ? w->version : "unknown", w->mask);
 }
 
+/*
+ * A message must be whole within stall_ms of its first byte: the timer
+ * starts when one does, not again on each chunk of it, or a trickle of a
+ * byte at a time would hold a half message forever.
+ */
 static int
 on_bytes(const char *data, size_t len, void *arg)
 {
 	struct watch *w = arg;
+	struct bus_counts before, after;
+	int was_mid = bus_mid_message(w->bus);
 	char err[200];
 
+	bus_counts(w->bus, &before);
 	if (bus_feed(w->bus, data, len, err, sizeof err) < 0) {
 		snprintf(w->why, sizeof w->why,
 		    "unusable data on the IPN bus: %s", err);
 		return -1;
 	}
+	bus_counts(w->bus, &after);
 	if (bus_mid_message(w->bus)) {
-		arm(w->stall_ev, w->ws.stall_ms);
+		/* a new message began in this chunk */
+		if (!was_mid || after.messages != before.messages)
+			arm(w->stall_ev, w->ws.stall_ms);
 		return 0;
 	}
 	evtimer_del(w->stall_ev);

@@ -164,16 +164,16 @@ test_cache(struct snapshot *s)
 		ok(0, "mkdtemp");
 		return;
 	}
-	t = cache_load(dir, 7, err, sizeof err);
+	t = cache_load(dir, 7, 1u << 20, err, sizeof err);
 	ok(t == NULL && err[0] == '\0', "no cache file: quietly nothing");
-	ok(cache_save(dir, s, err, sizeof err) == 0, "cache saved");
-	t = cache_load(dir, 7, err, sizeof err);
+	ok(cache_save(dir, s, 1u << 20, err, sizeof err) == 0, "cache saved");
+	t = cache_load(dir, 7, 1u << 20, err, sizeof err);
 	ok(t != NULL && t->len == s->len && !memcmp(t->buf, s->buf, s->len),
 	    "cache loads back identical");
 	if (t != NULL)
 		test_use_file(t, dir);
 	snapshot_free(t);
-	t = cache_load(dir, 8, err, sizeof err);
+	t = cache_load(dir, 8, 1u << 20, err, sizeof err);
 	ok(t == NULL && strstr(err, "another identity policy"),
 	    "a cache built under another policy is rejected");
 	snprintf(path, sizeof path, "%s/snapshot", dir);
@@ -181,13 +181,13 @@ test_cache(struct snapshot *s)
 	fseek(f, 100, SEEK_SET);
 	fputc('X', f);
 	fclose(f);
-	t = cache_load(dir, 7, err, sizeof err);
+	t = cache_load(dir, 7, 1u << 20, err, sizeof err);
 	ok(t == NULL && strstr(err, "rejected") != NULL,
 	    "corrupt cache rejected");
 	f = fopen(path, "w");
 	fputs("#!/bin/sh\necho foreign file\n", f);
 	fclose(f);
-	t = cache_load(dir, 7, err, sizeof err);
+	t = cache_load(dir, 7, 1u << 20, err, sizeof err);
 	ok(t == NULL && err[0] != '\0', "foreign file rejected");
 	unlink(path);
 	rmdir(dir);
