@@ -263,6 +263,24 @@ read_sysusers(struct reserved *r, const char *dir, const char *file)
 	free(buf);
 }
 
+/* Whether dir is one of seen[0..*n) (/lib is /usr/lib on merged-/usr
+ * systems); if not, it is added. */
+static int
+seen_before(const char *dir, struct stat *seen, size_t *n, size_t max)
+{
+	struct stat st;
+	size_t i;
+
+	if (stat(dir, &st) != 0)
+		return 1; /* missing: nothing to read */
+	for (i = 0; i < *n; i++)
+		if (seen[i].st_dev == st.st_dev && seen[i].st_ino == st.st_ino)
+			return 1;
+	if (*n < max)
+		seen[(*n)++] = st;
+	return 0;
+}
+
 /* Each entry of dir, at most RESERVED_MAX_FILES; a missing dir is empty. */
 static void
 read_dir(struct reserved *r, const char *dir,
@@ -376,11 +394,15 @@ reserved_load_from(const char *const *unit_dirs,
     const char *const *sysusers_dirs, const char *subuid, const char *subgid)
 {
 	struct reserved *r = xcalloc(1, sizeof *r);
+	struct stat seen[16];
+	size_t n_seen = 0;
 
 	for (; unit_dirs && *unit_dirs; unit_dirs++)
-		read_dir(r, *unit_dirs, read_unit);
-	for (; sysusers_dirs && *sysusers_dirs; sysusers_dirs++)
-		read_dir(r, *sysusers_dirs, read_sysusers);
+		if (!seen_before(*unit_dirs, seen, &n_seen, 16))
+			read_dir(r, *unit_dirs, read_unit);
+	for (n_seen = 0; sysusers_dirs && *sysusers_dirs; sysusers_dirs++)
+		if (!seen_before(*sysusers_dirs, seen, &n_seen, 16))
+			read_dir(r, *sysusers_dirs, read_sysusers);
 	if (subuid != NULL)
 		read_subid(r, subuid);
 	if (subgid != NULL)
