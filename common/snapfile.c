@@ -21,7 +21,7 @@
 typedef struct tsnss_snap_header snap_header;
 
 /* tests/e2e-map-crash.sh reads the flag of a file at this offset */
-_Static_assert(offsetof(snap_header, superseded) == 128,
+_Static_assert(offsetof(snap_header, superseded) == 136,
     "the superseded flag moved: update tests/e2e-map-crash.sh");
 
 int
@@ -113,7 +113,9 @@ check_header(const snap_header *h, size_t len, char *err, size_t errlen)
 	    !region_ok(h->variants, h->n_variants,
 		sizeof(struct tsnss_snap_variant), end) ||
 	    !region_ok(h->programs, h->n_programs,
-		sizeof(struct tsnss_snap_program), end))
+		sizeof(struct tsnss_snap_program), end) ||
+	    (h->n_subids > 0 && !region_ok(h->subids, h->n_subids,
+				    sizeof(struct tsnss_snap_subid), end)))
 		return tsnss_errf(
 		    err, errlen, "a table lies outside the snapshot");
 	if (h->n_programs > TSNSS_SNAP_MAX_PROGRAMS)
@@ -476,6 +478,49 @@ tsnss_snap_user_gid(
 	return u32_at(v, v->h.user_gids, u->gids_first + i);
 }
 
+/* A range is checked whole before anyone sees it: no 0, nothing past 2^31. */
+static int
+get_subid(const struct tsnss_snap *v, uint32_t i, struct tsnss_snap_subid *out)
+{
+	struct tsnss_snap_subid r;
+	struct tsnss_str name;
+
+	if (i >= v->h.n_subids)
+		return TSNSS_SNAP_BAD;
+	memcpy(&r, v->base + v->h.subids + (size_t)i * sizeof r, sizeof r);
+	if (r.uid == 0 || r.start == 0 || r.count == 0 ||
+	    (uint64_t)r.start + r.count > 2147483648u ||
+	    get_str(v, r.name, &name) != 0)
+		return TSNSS_SNAP_BAD;
+	*out = r;
+	return TSNSS_SNAP_FOUND;
+}
+
+int
+tsnss_snap_subid_by_name(
+    const struct tsnss_snap *v, const char *name, struct tsnss_snap_subid *out)
+{
+	struct by_name t = {v->h.subids, v->h.n_subids,
+	    sizeof(struct tsnss_snap_subid),
+	    offsetof(struct tsnss_snap_subid, name)};
+	int64_t i = v->h.n_subids ? search_name(v, &t, name) : -1;
+
+	if (i == -1)
+		return TSNSS_SNAP_NONE;
+	if (i < 0)
+		return TSNSS_SNAP_BAD;
+	return get_subid(v, (uint32_t)i, out);
+}
+
+int
+tsnss_snap_subid_at(
+    const struct tsnss_snap *v, uint32_t index, struct tsnss_snap_subid *out)
+{
+	if (index >= v->h.n_subids)
+		return TSNSS_SNAP_NONE;
+	return get_subid(v, index, out);
+}
+
 /* --- the whole-file check ------------------------------------------------ */
 
 /* Users: every record readable, names strictly ascending, uids too. */
@@ -563,6 +608,27 @@ verify_extras(const struct tsnss_snap *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* Ranges: every record readable, names strictly ascending. */
+static int
+verify_subids(const struct tsnss_snap *v, char *err, size_t errlen)
+{
+	struct tsnss_snap_subid r;
+	const char *prev = NULL, *name;
+	uint32_t i;
+
+	for (i = 0; i < v->h.n_subids; i++) {
+		if (get_subid(v, i, &r) != TSNSS_SNAP_FOUND)
+			return tsnss_errf(
+			    err, errlen, "subid range %u: bad record", i);
+		name = (const char *)v->base + r.name;
+		if (prev != NULL && strcmp(prev, name) >= 0)
+			return tsnss_errf(
+			    err, errlen, "subid ranges out of order at %u", i);
+		prev = name;
+	}
+	return 0;
+}
+
 int
 tsnss_snap_verify(const struct tsnss_snap *v, char *err, size_t errlen)
 {
@@ -573,7 +639,8 @@ tsnss_snap_verify(const struct tsnss_snap *v, char *err, size_t errlen)
 		return tsnss_errf(err, errlen, "checksum mismatch");
 	if (verify_users(v, err, errlen) != 0 ||
 	    verify_groups(v, err, errlen) != 0 ||
-	    verify_extras(v, err, errlen) != 0)
+	    verify_extras(v, err, errlen) != 0 ||
+	    verify_subids(v, err, errlen) != 0)
 		return -1;
 	return 0;
 }

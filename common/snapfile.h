@@ -17,6 +17,7 @@
  *   gid_index  uint32_t[n_groups]: group numbers sorted by gid
  *   members    uint32_t[n_members]: string offsets of member names
  *   user_gids  uint32_t[n_user_gids]: supplementary gids, per user
+ *   subids     struct tsnss_snap_subid[n_subids], sorted by name
  *   variants   struct tsnss_snap_variant[n_variants], sorted by name
  *   programs   struct tsnss_snap_program[n_programs]
  *   strings    NUL-terminated strings; the file's last byte is NUL
@@ -43,8 +44,10 @@
  * the socket), not read the checksum as the superseded flag.
  */
 /*
- * 4: login variants and [program] sections, two more tables; older stubs
- * must ask the socket rather than miss alice-host.
+ * 4: the subids table (subordinate id ranges, libsubid_tailscale.so)
+ * took the place of a reserved field, and login variants and [program]
+ * sections came as two more tables; a version 3 reader must not take
+ * n_subids for its reserved 0, nor miss alice-host.
  */
 #define TSNSS_SNAP_VERSION 4u
 /* [program] sections a snapshot may carry: the stub scans them linearly */
@@ -65,6 +68,7 @@ struct tsnss_snap_header {
 	uint32_t n_users, n_groups, n_members, n_user_gids;
 	uint32_t users, uid_index, groups, gid_index, members, user_gids;
 	uint32_t strings;
+	uint32_t n_subids, subids;
 	uint32_t reserved; /* 0 */
 	uint32_t n_variants, variants;
 	uint32_t n_programs, programs;
@@ -117,6 +121,16 @@ struct tsnss_snap_group {
 	uint32_t gid;
 	uint32_t name;			   /* string offset */
 	uint32_t members_first, n_members; /* into members */
+};
+
+/*
+ * A user's subordinate ids: uids and gids [start, start + count), never
+ * 0, ending at or below 2^31.
+ */
+struct tsnss_snap_subid {
+	uint32_t name; /* string offset: the user's name */
+	uint32_t uid;  /* the user's */
+	uint32_t start, count;
 };
 
 /*
@@ -197,6 +211,13 @@ int tsnss_snap_group_by_gid(
     const struct tsnss_snap *v, uint32_t gid, struct tsnss_gr *out);
 int tsnss_snap_group_at(
     const struct tsnss_snap *v, uint32_t index, struct tsnss_gr *out);
+
+/* A user's subordinate range: FOUND, NONE (it has none) or BAD. */
+int tsnss_snap_subid_by_name(
+    const struct tsnss_snap *v, const char *name, struct tsnss_snap_subid *out);
+/* The index-th range (index < n_subids): FOUND or BAD; NONE past the end. */
+int tsnss_snap_subid_at(
+    const struct tsnss_snap *v, uint32_t index, struct tsnss_snap_subid *out);
 
 /* The i-th member of g (i < g->n_members): 0, or -1 if the file is bad. */
 int tsnss_snap_member(const struct tsnss_snap *v, const struct tsnss_gr *g,

@@ -114,6 +114,18 @@ in
       '';
     };
 
+    mergeLocalGroups = lib.mkOption {
+      type = lib.types.bool;
+      default = false;
+      description = ''
+        Whether the group line reads `files [SUCCESS=merge] tailscale`, so
+        that `getent group docker` lists a local group's own members and
+        the tailnet users a `"group docker"` section with `extend = true`
+        adds (tailscale-nss.conf(5)). initgroups gives them the gid
+        either way.
+      '';
+    };
+
     createHome = lib.mkOption {
       type = lib.types.bool;
       default = false;
@@ -142,7 +154,7 @@ in
     # a local account always wins a name.
     system.nssDatabases = {
       passwd = [ "tailscale" ];
-      group = [ "tailscale" ];
+      group = [ (if cfg.mergeLocalGroups then "[SUCCESS=merge] tailscale" else "tailscale") ];
     };
 
     # The package's unit, as tailscale.nix uses tailscaled's: Type=notify,

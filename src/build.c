@@ -31,6 +31,7 @@
 #include "policy.h"
 #include "publish.h"
 #include "republish.h"
+#include "subid.h"
 #include "xmalloc.h"
 
 struct builder {
@@ -133,6 +134,34 @@ store_first(const struct build_input *in, const struct snapshot *s)
 	return 0;
 }
 
+/* Subordinate ranges for the members, sticky from now on (subid.h). */
+static void
+keep_subids(const struct build_input *in, const struct localdb *local,
+    struct policy_result *pr)
+{
+	struct subid_spans *etc;
+	size_t added, full;
+	char err[512];
+
+	if (in->subids == NULL || !POLICY_SUBIDS_ON(in->pc))
+		return;
+	etc = subid_spans_load(in->subuid, in->subgid);
+	full = subid_assign(in->pc, local, etc, in->subids, pr, &added);
+	subid_spans_free(etc);
+	if (added > 0 && in->cache_dir != NULL &&
+	    subid_claims_save(in->subids, in->cache_dir, in->max_state, err,
+		sizeof err) != 0)
+		log_err(
+		    "cannot record who owns which subordinate ids: %s", err);
+	if (full > 0 && in->subid_full_logged != NULL &&
+	    !*in->subid_full_logged) {
+		log_warn("subid_range %" PRIu32 "-%" PRIu32
+			 " is full: %zu members get no subordinate ids",
+		    in->pc->subid_range[0], in->pc->subid_range[1], full);
+		*in->subid_full_logged = 1;
+	}
+}
+
 static struct snapshot *
 build(const struct build_input *in)
 {
@@ -149,6 +178,7 @@ build(const struct build_input *in)
 	local = localdb_load(in->passwd, in->group);
 	pr = policy_apply_claimed(in->pc, local, in->claims, in->in);
 	log_decisions(pr);
+	keep_subids(in, local, pr);
 	s = snapshot_build(pr, &meta);
 	if (s != NULL && (store_first(in, s) != 0 || keep_claims(in, pr))) {
 		snapshot_free(s);

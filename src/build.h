@@ -16,6 +16,7 @@
 #include "snapshot.h"
 
 struct claims;
+struct subid_claims;
 struct event_base;
 struct policy_config;
 struct publisher;
@@ -42,6 +43,14 @@ struct build_input {
 	struct claims *claims;
 	struct publisher *pub;	    /* publish here; NULL: don't */
 	const char *passwd, *group; /* the local account files */
+	/*
+	 * Subordinate ids (subid.h): their sticky claims, added to and saved
+	 * like the others (NULL: no ranges); the shadow files; and whether
+	 * "subid_range is full" was logged (so it is, once).
+	 */
+	struct subid_claims *subids;
+	const char *subuid, *subgid;
+	int *subid_full_logged;
 };
 
 /* Runs on the loop; takes ownership of s. */

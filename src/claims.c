@@ -36,9 +36,9 @@ struct uid_claim {
 
 struct claims {
 	struct name_claim *names;
-	size_t n_names;
+	size_t n_names, cap_names; /* allocated: grown by half, not by one */
 	struct uid_claim *uids;
-	size_t n_uids;
+	size_t n_uids, cap_uids;
 	int untrusted; /* the file failed its check: fail closed */
 };
 
@@ -100,7 +100,11 @@ claims_uid_owner(const struct claims *c, uint32_t uid)
 static void
 add_name(struct claims *c, const char *name, const char *login)
 {
-	c->names = xreallocarray(c->names, c->n_names + 1, sizeof *c->names);
+	if (c->n_names == c->cap_names) {
+		c->cap_names += c->cap_names / 2 + 64;
+		c->names =
+		    xreallocarray(c->names, c->cap_names, sizeof *c->names);
+	}
 	c->names[c->n_names].name = xstrdup(name);
 	c->names[c->n_names++].login = xstrdup(login);
 }
@@ -108,7 +112,10 @@ add_name(struct claims *c, const char *name, const char *login)
 static void
 add_uid(struct claims *c, uint32_t uid, const char *login)
 {
-	c->uids = xreallocarray(c->uids, c->n_uids + 1, sizeof *c->uids);
+	if (c->n_uids == c->cap_uids) {
+		c->cap_uids += c->cap_uids / 2 + 64;
+		c->uids = xreallocarray(c->uids, c->cap_uids, sizeof *c->uids);
+	}
 	c->uids[c->n_uids].uid = uid;
 	c->uids[c->n_uids++].login = xstrdup(login);
 }

@@ -37,7 +37,8 @@ enum key_type {
 	K_MEMBERS,
 	K_OPEN,
 	K_CLASH,
-	K_SECRET /* an absolute path or credential:NAME */
+	K_SECRET, /* an absolute path or credential:NAME */
+	K_RANGE
 };
 
 struct key_spec {
@@ -92,6 +93,9 @@ static const struct key_spec policy_keys[] = {
     {"uid_key_file", K_SECRET, POFF(uid_key_file), 0, 0},
     {"open_domain", K_OPEN, 0, 0, 0},
     {"clash_names", K_CLASH, 0, 0, 0},
+    {"subid_members", K_MEMBERS, POFF(subid), 0, 0},
+    {"subid_count", K_UINT, POFF(subid_count), 1, 1u << 30},
+    {"subid_range", K_RANGE, POFF(subid_range), 1, 2147483647},
     {NULL, 0, 0, 0, 0},
 };
 
@@ -113,6 +117,7 @@ static const struct key_spec user_keys[] = {
 static const struct key_spec group_keys[] = {
     {"gid", K_UINT, GOFF(gid), 1000, 2147483646},
     {"members", K_MEMBERS, 0, 0, 0},
+    {"extend", K_BOOL, GOFF(extend), 0, 1},
     {NULL, 0, 0, 0, 0},
 };
 
@@ -184,6 +189,7 @@ set_defaults(struct config *cf)
 	cf->client_timeout_ms = 2000;
 	cf->enumerate = 1;
 	cf->max_state_bytes = CONFIG_DEFAULT_MAX_STATE;
+	cf->policy.subid_count = 65536;
 }
 
 static char *
@@ -228,6 +234,29 @@ parse_uint(
 		return fail(p, "%s must be a whole number from %lu to %lu",
 		    k->name, k->min, k->max);
 	*(unsigned *)((char *)base + k->offset) = (unsigned)n;
+	return 0;
+}
+
+/* FIRST-LAST, both within the key's bounds, FIRST <= LAST. */
+static int
+parse_range(
+    struct parser *p, void *base, const struct key_spec *k, const char *v)
+{
+	uint32_t *slot = (uint32_t *)((char *)base + k->offset);
+	unsigned long a, b;
+	char *end;
+
+	errno = 0;
+	a = strtoul(v, &end, 10);
+	if (!isdigit((unsigned char)v[0]) || *end != '-' ||
+	    !isdigit((unsigned char)end[1]))
+		return fail(p, "%s must be FIRST-LAST", k->name);
+	b = strtoul(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || a < k->min || b > k->max || a > b)
+		return fail(p, "%s must be FIRST-LAST, from %lu to %lu",
+		    k->name, k->min, k->max);
+	slot[0] = (uint32_t)a;
+	slot[1] = (uint32_t)b;
 	return 0;
 }
 
@@ -383,6 +412,8 @@ set_value(struct parser *p, void *base, const struct key_spec *k, char *v)
 	case K_MEMBERS:
 		return parse_members(
 		    p, (struct static_group *)((char *)base + k->offset), v);
+	case K_RANGE:
+		return parse_range(p, base, k, v);
 	case K_NAME:
 		if (!policy_valid_name(v))
 			return fail(
@@ -822,6 +853,60 @@ check_login_views(struct parser *p)
 	return 0;
 }
 
+/*
+ * Subordinate ids need a range of their own: below 2^31 (systemd's
+ * UIDS-GIDS: setfsuid() and devpts break above), apart from every
+ * backend's UIDs, with room for one range at least.
+ */
+static int
+check_subids(struct parser *p)
+{
+	const struct policy_config *pc = &p->cf->policy;
+	const uint32_t *r = pc->subid_range;
+	size_t i;
+
+	p->line = 0;
+	if (!POLICY_SUBIDS_ON(pc))
+		return r[1] == 0 ? 0
+				 : fail(p, "subid_range needs subid_members");
+	if (r[1] == 0)
+		return fail(p, "subid_members needs subid_range (no default: "
+			       "see tailscale-nss.conf(5))");
+	if ((uint64_t)r[1] - r[0] + 1 < pc->subid_count)
+		return fail(p,
+		    "subid_range %u-%u has no room for one range of "
+		    "subid_count %u",
+		    r[0], r[1], pc->subid_count);
+	for (i = 0; i < pc->n_sources; i++)
+		if (r[0] <= pc->sources[i].uid_max &&
+		    pc->sources[i].uid_base <= r[1])
+			return fail(p,
+			    "subid_range %u-%u overlaps the UID range %u-%u "
+			    "of [%s]",
+			    r[0], r[1], pc->sources[i].uid_base,
+			    pc->sources[i].uid_max, pc->sources[i].name);
+	return 0;
+}
+
+/*
+ * An extended local group takes its gid from /etc/group (tsnssd -t and
+ * the policy check that it is local); root is never extended, whatever
+ * its gid.
+ */
+static int
+check_extended(struct parser *p, const struct static_group *g)
+{
+	if (g->gid != 0)
+		return fail(p,
+		    "[group %s]: extend = yes takes no gid (it is the local "
+		    "group's)",
+		    g->name);
+	if (strcmp(g->name, "root") == 0)
+		return fail(
+		    p, "[group root]: the root group is never extended");
+	return 0;
+}
+
 /* What [user] and [group] sections need of each other and of the rest. */
 static int
 check_sections(struct parser *p)
@@ -831,6 +916,11 @@ check_sections(struct parser *p)
 
 	for (i = 0; i < pc->n_groups; i++) {
 		p->line = pc->groups[i].line;
+		if (pc->groups[i].extend) {
+			if (check_extended(p, &pc->groups[i]) != 0)
+				return -1;
+			continue;
+		}
 		if (pc->groups[i].gid == 0)
 			return fail(
 			    p, "[group %s] needs a gid", pc->groups[i].name);
@@ -867,6 +957,13 @@ check_sections(struct parser *p)
 	if (pc->primary_group && find_group(pc, pc->primary_group) == NULL)
 		return fail(p, "primary_group '%s' has no [group %s] section",
 		    pc->primary_group, pc->primary_group);
+	if (check_subids(p) != 0)
+		return -1;
+	if (pc->primary_group && find_group(pc, pc->primary_group)->extend)
+		return fail(p,
+		    "primary_group '%s' is an extended local group; "
+		    "a primary group must be tsnssd's own",
+		    pc->primary_group);
 	return 0;
 }
 

@@ -15,7 +15,9 @@
 #include "explain.h"
 #include "idlist.h"
 #include "localdb.h"
+#include "localgroups.h"
 #include "policy.h"
+#include "subid.h"
 #include "tsnssd.h"
 #include "variants.h"
 #include "xmalloc.h"
@@ -94,7 +96,50 @@ explain_variant(const struct policy_config *pc, const struct policy_result *r,
 	fprintf(out, "passwd:  %s:*:%" PRIu32 ":%" PRIu32 ":%s:%s:%s\n", name,
 	    u->uid, u->gid, u->gecos, v->home ? v->home : u->home,
 	    v->shell ? v->shell : u->shell);
-	return 0;
+	return u->login;
+}
+
+/* The local groups (extend = yes) the user joins, and which give power. */
+static void
+print_extended(const struct policy_config *pc, const struct policy_result *r,
+    const struct policy_user *u, FILE *out)
+{
+	const char *priv;
+	size_t i, j, k;
+
+	fprintf(out, "extended local groups:");
+	for (i = 0; i < pc->n_groups; i++) {
+		if (!pc->groups[i].extend)
+			continue;
+		for (j = 0; j < r->n_groups; j++) {
+			const struct policy_group *g = &r->groups[j];
+
+			if (strcmp(g->name, pc->groups[i].name) != 0)
+				continue;
+			for (k = 0; k < g->n_members; k++)
+				if (strcmp(g->members[k], u->name) == 0)
+					break;
+			if (k == g->n_members)
+				continue;
+			priv = localgroups_privileged(g->name);
+			fprintf(out, " %s(%" PRIu32 ")%s", g->name, g->gid,
+			    priv ? "[privileged]" : "");
+		}
+	}
+	fprintf(out, "\n");
+}
+
+/* The login's sticky subordinate range, if it holds one here. */
+static void
+describe_subids(struct explain *e, const char *login)
+{
+	char err[512];
+	struct subid_claims *sc =
+	    subid_claims_load(
+		e->d->cf->cache_dir, e->d->cf->max_state_bytes, err, sizeof err);
+
+	subid_claims_describe(sc, login, e->out);
+	subid_claims_free(sc);
 }
 
 static void
@@ -113,6 +158,7 @@ judge(struct explain *e, const struct policy_input *in)
 	if (err[0] != '\0')
 		fprintf(e->out, "note:    %s\n", err);
 	claims_describe(cl, e->login, e->out);
+	describe_subids(e, e->login);
 	for (i = 0; i < r->n_decisions; i++)
 		if (strcmp(r->decisions[i].login, e->login) == 0)
 			fprintf(e->out, "result:  %s: %s\n",
@@ -126,6 +172,7 @@ judge(struct explain *e, const struct policy_input *in)
 		    u->uid, u->gid, u->gecos, u->home, u->shell);
 		print_groups(r, u, e->out);
 		print_variants(&e->d->cf->policy, r, u, e->out);
+		print_extended(&e->d->cf->policy, r, u, e->out);
 	}
 	e->rc = u != NULL ? 0 : 1;
 	policy_result_free(r);

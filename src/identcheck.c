@@ -8,6 +8,7 @@
 #include "config.h"
 #include "identcheck.h"
 #include "localdb.h"
+#include "localgroups.h"
 #include "policy.h"
 
 /*
@@ -104,6 +105,8 @@ identcheck(const struct config *cf, const struct localdb *local,
 
 	warn_domains(pc, warn, arg);
 	warn_reserved(cf, local, warn, arg);
+	if (localgroups_check(pc, local, err, errlen) != 0)
+		return -1;
 	if (!policy_primary_refused(pc, local))
 		return 0;
 	for (i = 0; i < pc->n_groups; i++)

@@ -22,10 +22,18 @@ struct nameset {
 	size_t n;
 };
 
+/* A local group's name and gid together, for extended groups. */
+struct named_gid {
+	char *name;
+	uint32_t gid;
+};
+
 struct localdb {
 	struct nameset users, groups;
 	struct idset uids, gids;
-	struct reserved *reserved; /* NULL: only the built-in names */
+	struct reserved *reserved;    /* NULL: only the built-in names */
+	struct named_gid *group_gids; /* sorted by name */
+	size_t n_group_gids;
 };
 
 static int
@@ -51,11 +59,29 @@ add(struct nameset *ns, struct idset *is, const char *name, uint32_t id)
 	is->ids[is->n++] = id;
 }
 
+/* qsort of NULL is undefined even for none: an empty file has no sets. */
 static void
 sort_sets(struct nameset *ns, struct idset *is)
 {
+	if (ns->n == 0)
+		return;
 	qsort(ns->names, ns->n, sizeof *ns->names, cmp_name);
 	qsort(is->ids, is->n, sizeof *is->ids, cmp_id);
+}
+
+/* The first line for a name wins, as for getgrnam() from files. */
+static void
+add_named_gid(struct localdb *db, const char *name, uint32_t gid)
+{
+	size_t i;
+
+	for (i = 0; i < db->n_group_gids; i++)
+		if (strcmp(db->group_gids[i].name, name) == 0)
+			return;
+	db->group_gids = xreallocarray(
+	    db->group_gids, db->n_group_gids + 1, sizeof *db->group_gids);
+	db->group_gids[db->n_group_gids].name = xstrdup(name);
+	db->group_gids[db->n_group_gids++].gid = gid;
 }
 
 /* A missing file is an empty one: a minimal container may lack /etc/group. */
@@ -73,13 +99,18 @@ localdb_load(const char *passwd_path, const char *group_path)
 		fclose(f);
 	}
 	if ((f = fopen(group_path, "re")) != NULL) {
-		while ((gr = fgetgrent(f)) != NULL)
+		while ((gr = fgetgrent(f)) != NULL) {
 			add(&db->groups, &db->gids, gr->gr_name, gr->gr_gid);
+			add_named_gid(db, gr->gr_name, gr->gr_gid);
+		}
 		fclose(f);
 	}
 	sort_sets(&db->users, &db->uids);
 	sort_sets(&db->groups, &db->gids);
 	db->reserved = reserved_load();
+	if (db->n_group_gids > 0)
+		qsort(db->group_gids, db->n_group_gids, sizeof *db->group_gids,
+		    cmp_name);
 	return db;
 }
 
@@ -109,6 +140,9 @@ localdb_free(struct localdb *db)
 	free(db->uids.ids);
 	free(db->gids.ids);
 	reserved_free(db->reserved);
+	for (size_t i = 0; i < db->n_group_gids; i++)
+		free(db->group_gids[i].name);
+	free(db->group_gids);
 	free(db);
 }
 
@@ -169,6 +203,44 @@ size_t
 localdb_skipped(const struct localdb *db)
 {
 	return reserved_skipped(db->reserved);
+}
+
+/* Whether a sorted set holds an id in [first, last]. */
+static int
+any_in(const struct idset *is, uint32_t first, uint32_t last)
+{
+	size_t lo = 0, hi = is->n, mid;
+
+	while (lo < hi) { /* the first id >= first */
+		mid = lo + (hi - lo) / 2;
+		if (is->ids[mid] < first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < is->n && is->ids[lo] <= last;
+}
+
+int
+localdb_any_id_in(const struct localdb *db, uint32_t first, uint32_t last)
+{
+	return any_in(&db->uids, first, last) || any_in(&db->gids, first, last);
+}
+
+int
+localdb_group_gid(const struct localdb *db, const char *name, uint32_t *gid)
+{
+	const struct named_gid *g;
+
+	if (db->n_group_gids == 0)
+		return 0;
+	/* struct named_gid starts with its name, as cmp_name expects */
+	g = bsearch(&name, db->group_gids, db->n_group_gids,
+	    sizeof *db->group_gids, cmp_name);
+	if (g == NULL)
+		return 0;
+	*gid = g->gid;
+	return 1;
 }
 
 /* FNV-1a 64 over a file's bytes, on from h; 0 if it cannot be read. */

@@ -31,5 +31,10 @@ const char *localdb_reserved_name(const struct localdb *db, const char *name);
 const char *localdb_reserved_id(const struct localdb *db, uint32_t id);
 /* Reserved-name files and lines over a bound or malformed, left out. */
 size_t localdb_skipped(const struct localdb *db);
+/* Whether a local uid or gid lies in [first, last]. */
+int localdb_any_id_in(const struct localdb *db, uint32_t first, uint32_t last);
+/* 1 with *gid set if /etc/group has a group name (its first line), else 0. */
+int localdb_group_gid(
+    const struct localdb *db, const char *name, uint32_t *gid);
 
 #endif

@@ -31,6 +31,8 @@
 #include "control.h"
 #include "explain.h"
 #include "identcheck.h"
+#include "localgroups.h"
+#include "subid.h"
 #include "listener.h"
 #include "localdb.h"
 #include "log.h"
@@ -294,6 +296,18 @@ warn_log(const char *msg, void *arg)
 	log_warn("%s", msg);
 }
 
+/* subid_range against the shadow files (subid.h). */
+static int
+check_subids(const struct policy_config *pc, char *err, size_t errlen)
+{
+	struct subid_spans *etc =
+	    subid_spans_load("/etc/subuid", "/etc/subgid");
+	int rc = subid_check(pc, etc, warn_stderr, NULL, err, errlen);
+
+	subid_spans_free(etc);
+	return rc;
+}
+
 static int
 check_config(const char *path)
 {
@@ -319,6 +333,10 @@ check_config(const char *path)
 	nscd_check("/etc/nscd.conf", warn_stderr, NULL);
 	local = localdb_load("/etc/passwd", "/etc/group");
 	rc = identcheck(cf, local, warn_stderr, NULL, err, sizeof err);
+	if (rc == 0)
+		rc = check_subids(&cf->policy, err, sizeof err);
+	if (rc == 0)
+		localgroups_describe(&cf->policy, local, stdout);
 	localdb_free(local);
 	if (rc != 0)
 		fprintf(stderr, "tsnssd: %s\n", err);

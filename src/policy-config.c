@@ -136,6 +136,7 @@ policy_config_clear(struct policy_config *pc)
 		free(pc->overrides[i].home);
 	}
 	free(pc->overrides);
+	free_list(pc->subid.members, pc->subid.n_members);
 	for (i = 0; i < pc->n_groups; i++) {
 		free(pc->groups[i].name);
 		free_list(pc->groups[i].members, pc->groups[i].n_members);

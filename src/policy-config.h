@@ -36,6 +36,11 @@ struct static_group {
 	size_t n_members;
 	int all_users; /* members = *: every tailnet user */
 	unsigned line;
+	/*
+	 * extend = yes: NAME is a group in /etc/group, gid stays 0 here and
+	 * is the local group's (localgroups.h); only tsnssd users are added.
+	 */
+	unsigned extend;
 };
 
 /* [program PATH]: what users look like to one executable. */
@@ -102,7 +107,19 @@ struct policy_config {
 	size_t n_programs;
 	struct variant_rule *variants;
 	size_t n_variants;
+	/*
+	 * Subordinate ids (subid.h): who gets a range (subid_members, its
+	 * name unused; none given: nobody), how many ids each, and the
+	 * span they come from (subid_range = FIRST-LAST; 0 0 unset).
+	 */
+	struct static_group subid;
+	uint32_t subid_count;
+	uint32_t subid_range[2];
 };
+
+/* Whether subid_members names anyone. */
+#define POLICY_SUBIDS_ON(pc)                                                   \
+	((pc)->subid.n_members > 0 || (pc)->subid.all_users)
 
 /*
  * The names useradd accepts by default, plus dots: a lower-case letter or

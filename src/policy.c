@@ -17,6 +17,7 @@
 
 #include "claims.h"
 #include "idspace.h"
+#include "localgroups.h"
 #include "policy.h"
 #include "tailnet-groups.h"
 #include "template.h"
@@ -111,6 +112,8 @@ policy_fingerprint(const struct policy_config *pc)
 		const struct static_group *g = &pc->groups[i];
 
 		h = mix_u32(mix_u32(mix(h, g->name), g->gid), g->all_users);
+		if (g->extend) /* unset: fingerprints as before */
+			h = mix(h, "extend");
 		for (j = 0; j < g->n_members; j++)
 			h = mix(h, g->members[j]);
 	}
@@ -126,6 +129,14 @@ policy_fingerprint(const struct policy_config *pc)
 		h = mix(mix(mix(h, v->suffix), v->home), v->shell);
 		for (j = 0; j < v->who.n_members; j++)
 			h = mix(h, v->who.members[j]);
+	}
+	if (POLICY_SUBIDS_ON(pc)) { /* unset: fingerprints as before */
+		h = mix_u32(
+		    mix_u32(mix_u32(h, pc->subid_count), pc->subid_range[0]),
+		    pc->subid_range[1]);
+		h = mix_u32(h, pc->subid.all_users);
+		for (j = 0; j < pc->subid.n_members; j++)
+			h = mix(h, pc->subid.members[j]);
 	}
 	/* a new key is new UIDs; the key itself is not recoverable from h */
 	if (pc->uid_key != NULL)
@@ -659,19 +670,53 @@ attr_of(const struct candidate *c, const char *key, size_t keylen)
 	return NULL;
 }
 
-/* members = KEY:VALUE: every user whose attribute KEY is VALUE. */
+/*
+ * members = group:NAME: whether a source listing the login reports it in
+ * the tailnet group NAME (group:NAME, or NAME@domain for SCIM groups).
+ */
+static int
+in_tailnet_group(
+    const struct policy_config *pc, const struct candidate *c, const char *name)
+{
+	const struct tsnss_identity *t;
+	const char *why;
+	char base[POLICY_MAX_NAME * 4];
+	size_t i, j;
+
+	for (i = 0; i < c->n_rep; i++) {
+		t = c->rep[i].t;
+		for (j = 0; c->rep[i].listed && j < t->n_groups; j++)
+			if (tailnet_group_name(pc, t->groups[j], base,
+				sizeof base, &why) != NULL &&
+			    strcmp(base, name) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * members = KEY:VALUE: every user whose attribute KEY is VALUE; the key
+ * group names a tailnet group.
+ */
 static size_t
-add_by_attr(const char *member, const struct candidate *c, size_t n,
-    const struct policy_result *r, char **out)
+add_by_attr(const struct policy_config *pc, const char *member,
+    const struct candidate *c, size_t n, const struct policy_result *r,
+    char **out)
 {
 	const char *colon = strchr(member, ':'), *v;
 	size_t i, k = 0;
+	int in;
 
 	for (i = 0; i < n; i++) {
 		if (!c[i].made)
 			continue;
-		v = attr_of(&c[i], member, (size_t)(colon - member));
-		if (v != NULL && strcasecmp(v, colon + 1) == 0)
+		if (strncmp(member, "group:", 6) == 0)
+			in = in_tailnet_group(pc, &c[i], colon + 1);
+		else
+			in = (v = attr_of(&c[i], member,
+				  (size_t)(colon - member))) != NULL &&
+			     strcasecmp(v, colon + 1) == 0;
+		if (in)
 			out[k++] = xstrdup(r->users[c[i].user].name);
 	}
 	return k;
@@ -682,8 +727,9 @@ add_by_attr(const char *member, const struct candidate *c, size_t n,
  * that attribute; unknown logins drop out.
  */
 static void
-resolve_members(const struct static_group *sg, const struct candidate *c,
-    size_t nc, const struct policy_result *r, struct policy_group *g)
+resolve_members(const struct policy_config *pc, const struct static_group *sg,
+    const struct candidate *c, size_t nc, const struct policy_result *r,
+    struct policy_group *g)
 {
 	const struct policy_user *u;
 	size_t i, n = 0, cap = sg->n_members, n_attr = 0;
@@ -695,7 +741,7 @@ resolve_members(const struct static_group *sg, const struct candidate *c,
 	for (i = 0; i < sg->n_members; i++) {
 		if (strchr(sg->members[i], ':') != NULL)
 			n += add_by_attr(
-			    sg->members[i], c, nc, r, g->members + n);
+			    pc, sg->members[i], c, nc, r, g->members + n);
 		else if (strchr(sg->members[i], '@') == NULL)
 			g->members[n++] = xstrdup(sg->members[i]);
 		else if ((u = policy_find_user(r, sg->members[i])) != NULL)
@@ -729,6 +775,33 @@ policy_note(struct policy_result *r, const char *what, char *why)
 	d->why = why;
 }
 
+/*
+ * [group NAME] extend = yes: NAME with its /etc/group gid and tsnssd's
+ * users among the members (localgroups.h); refused, a decision says why.
+ */
+static void
+add_extended_group(const struct policy_config *pc, const struct localdb *local,
+    const struct static_group *sg, const struct candidate *c, size_t nc,
+    struct policy_result *r)
+{
+	struct policy_group *g;
+	const char *refused;
+	char *label;
+	uint32_t gid;
+
+	if ((refused = localgroups_gid(sg, local, &gid)) != NULL) {
+		xasprintf(&label, "[group %s]", sg->name);
+		policy_note(r, label, xstrdup(refused));
+		free(label);
+		return;
+	}
+	g = &r->groups[r->n_groups++];
+	g->name = xstrdup(sg->name);
+	g->gid = gid;
+	resolve_members(pc, sg, c, nc, r, g);
+	localgroups_keep_users(g, r);
+}
+
 /* [group] sections; one that a local group already holds is left out. */
 static void
 add_static_groups(const struct policy_config *pc, const struct localdb *local,
@@ -740,6 +813,10 @@ add_static_groups(const struct policy_config *pc, const struct localdb *local,
 	for (i = 0; i < pc->n_groups; i++) {
 		const struct static_group *sg = &pc->groups[i];
 
+		if (sg->extend) {
+			add_extended_group(pc, local, sg, c, nc, r);
+			continue;
+		}
 		if (localdb_has_group(local, sg->name) ||
 		    localdb_has_gid(local, sg->gid)) {
 			xasprintf(&label, "[group %s]", sg->name);
@@ -753,7 +830,7 @@ add_static_groups(const struct policy_config *pc, const struct localdb *local,
 		}
 		r->groups[r->n_groups].name = xstrdup(sg->name);
 		r->groups[r->n_groups].gid = sg->gid;
-		resolve_members(sg, c, nc, r, &r->groups[r->n_groups++]);
+		resolve_members(pc, sg, c, nc, r, &r->groups[r->n_groups++]);
 	}
 }
 
@@ -973,7 +1050,7 @@ add_variants(const struct policy_config *pc, const struct localdb *local,
 	for (i = 0; i < pc->n_variants; i++) {
 		sg = pc->variants[i].who;
 		sg.all_users = sg.all_users || sg.n_members == 0;
-		resolve_members(&sg, c, n, r, &who[i]);
+		resolve_members(pc, &sg, c, n, r, &who[i]);
 	}
 	variants_add(pc, local, cl, who, r);
 	for (i = 0; i < pc->n_variants; i++) {
@@ -1025,6 +1102,10 @@ policy_apply_claimed(const struct policy_config *pc,
 	refuse_uid_clashes(pc, c, n);
 	make_users(pc, c, n, r);
 	add_static_groups(pc, local, c, n, r);
+	if (POLICY_SUBIDS_ON(pc)) { /* ranged later: subid_assign() */
+		resolve_members(pc, &pc->subid, c, n, r, &r->subid_members);
+		localgroups_keep_users(&r->subid_members, r);
+	}
 	add_tailnet_groups(pc, tg, c, n, r);
 	tailnet_groups_free(tg);
 	idspace_clear(&s);
@@ -1070,6 +1151,14 @@ policy_result_free(struct policy_result *r)
 		free(r->programs[i].home);
 		free(r->programs[i].shell);
 	}
+	for (i = 0; i < r->subid_members.n_members; i++)
+		free(r->subid_members.members[i]);
+	free(r->subid_members.members);
+	for (i = 0; i < r->n_subids; i++) {
+		free(r->subids[i].name);
+		free(r->subids[i].login);
+	}
+	free(r->subids);
 	free(r->users);
 	free(r->groups);
 	free(r->decisions);

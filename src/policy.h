@@ -63,6 +63,13 @@ struct policy_decision {
 	char *why; /* "alice uid 123456" or the rule that refused it */
 };
 
+/* A user's subordinate ids (subid.h): [start, start + count). */
+struct policy_subid {
+	char *name, *login;
+	uint32_t uid;
+	uint32_t start, count;
+};
+
 struct policy_result {
 	struct policy_user *users;
 	size_t n_users;
@@ -74,6 +81,10 @@ struct policy_result {
 	size_t n_variants;
 	struct policy_program *programs;
 	size_t n_programs;
+	/* the users subid_members names (names); subid_assign() ranges them */
+	struct policy_group subid_members;
+	struct policy_subid *subids;
+	size_t n_subids;
 };
 
 struct claims;

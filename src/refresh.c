@@ -18,6 +18,7 @@
 #include "backend.h"
 #include "build.h"
 #include "claims.h"
+#include "subid.h"
 #include "config.h"
 #include "idlist.h"
 #include "idstore.h"
@@ -45,6 +46,8 @@ struct refresh {
 	int held_logged; /* held_by_claims() said so */
 	/* who owns which name and UID here; the worker adds to it */
 	struct claims *claims;
+	struct subid_claims *subids; /* subordinate ranges (subid.h) */
+	int subid_full_logged;
 	struct localwatch *watch; /* /etc/passwd and /etc/group */
 	struct {
 		uid_t uid;
@@ -125,6 +128,10 @@ build_all(struct refresh *r)
 	    .pub = d->pub,
 	    .passwd = "/etc/passwd",
 	    .group = "/etc/group",
+	    .subids = r->subids,
+	    .subuid = "/etc/subuid",
+	    .subgid = "/etc/subgid",
+	    .subid_full_logged = &r->subid_full_logged,
 	};
 	const struct idlist *l;
 	size_t i;
@@ -383,6 +390,23 @@ refresh_asked(struct refresh *r, uid_t uid)
 	return 0;
 }
 
+/* A forgotten login's subordinate range goes too (subid.h). */
+static size_t
+forget_subids(struct refresh *r, const char *login)
+{
+	char err[512];
+
+	if (subid_claims_forget(r->subids, login) == 0)
+		return 0;
+	if (subid_claims_save(r->subids, r->d->cf->cache_dir,
+		r->d->cf->max_state_bytes, err, sizeof err))
+		log_err(
+		    "cannot record who owns which subordinate ids: %s", err);
+	log_info("released the subordinate ids of %s", login);
+	r->subid_full_logged = 0;
+	return 1;
+}
+
 size_t
 refresh_forget(struct refresh *r, const char *login)
 {
@@ -390,9 +414,11 @@ refresh_forget(struct refresh *r, const char *login)
 	size_t n;
 
 	builder_wait(r->builder); /* the worker adds to the claims */
-	if ((n = claims_forget(r->claims, login)) == 0)
+	if (forget_subids(r, login) + (n = claims_forget(r->claims, login)) ==
+	    0)
 		return 0;
-	if (claims_save(r->claims, r->d->cf->cache_dir,
+	if (n > 0 &&
+	    claims_save(r->claims, r->d->cf->cache_dir,
 		r->d->cf->max_state_bytes, err, sizeof err) != 0)
 		log_err("cannot record who owns which name and uid: %s", err);
 	log_info("released the %zu claims of %s", n, login);
@@ -412,6 +438,10 @@ refresh_forget_all(struct refresh *r)
 		log_err("cannot reset the claims: %s", err);
 		return -1;
 	}
+	if (subid_claims_reset(r->subids, r->d->cf->cache_dir,
+		r->d->cf->max_state_bytes, err, sizeof err) != 0)
+		log_err("cannot reset the subordinate id claims: %s", err);
+	r->subid_full_logged = 0;
 	r->held_logged = 0;
 	log_info("released every claim on this host (tsnssctl forget --all)");
 	if (any_answer(r))
@@ -509,6 +539,10 @@ refresh_new(struct tsnssd *d, void (*first_done)(struct tsnssd *d))
 	    d->cf->cache_dir, d->cf->max_state_bytes, err, sizeof err);
 	if (err[0] != '\0')
 		log_err("%s", err);
+	r->subids = subid_claims_load(
+	    d->cf->cache_dir, d->cf->max_state_bytes, err, sizeof err);
+	if (err[0] != '\0')
+		log_err("%s", err);
 	r->watch = localwatch_new(
 	    d->base, "/etc/passwd", "/etc/group", on_local_change, r);
 	return r;
@@ -523,5 +557,6 @@ refresh_free(struct refresh *r)
 	free_sources(r->src, r->n_src);
 	localwatch_free(r->watch);
 	claims_free(r->claims);
+	subid_claims_free(r->subids);
 	free(r);
 }

@@ -247,6 +247,33 @@ fill_extras(struct builder *b, const struct tsnss_snap_header *h,
 	}
 }
 
+static size_t
+subid_strings_size(const struct policy_result *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->n_subids; i++)
+		n += strlen(r->subids[i].name) + 1;
+	return n;
+}
+
+/* Subordinate ranges, already sorted by name (subid_assign). */
+static void
+fill_subids(struct builder *b, struct tsnss_snap_header *h,
+    const struct policy_result *r)
+{
+	struct tsnss_snap_subid *ss =
+	    (struct tsnss_snap_subid *)(b->buf + h->subids);
+	size_t i;
+
+	for (i = 0; i < r->n_subids; i++) {
+		ss[i].name = put_str(b, r->subids[i].name);
+		ss[i].uid = r->subids[i].uid;
+		ss[i].start = r->subids[i].start;
+		ss[i].count = r->subids[i].count;
+	}
+}
+
 static void *
 sorted_ptrs(const void *base, size_t n, size_t size,
     int (*cmp)(const void *, const void *))
@@ -292,6 +319,11 @@ snapshot_build(const struct policy_result *r, const struct snap_meta *meta)
 	at += r->n_variants * sizeof(struct tsnss_snap_variant);
 	h->programs = (uint32_t)at;
 	at += r->n_programs * sizeof(struct tsnss_snap_program);
+	if (r->n_subids > 0) {
+		h->subids = (uint32_t)at;
+		at += r->n_subids * sizeof(struct tsnss_snap_subid);
+		nstr += subid_strings_size(r);
+	}
 	h->strings = (uint32_t)at;
 	size = ALIGN4(at + nstr + 1); /* + 1: the area ends in NUL */
 
@@ -313,6 +345,7 @@ snapshot_build(const struct policy_result *r, const struct snap_meta *meta)
 	h->n_members = (uint32_t)n_members;
 	h->n_variants = (uint32_t)r->n_variants;
 	h->n_programs = (uint32_t)r->n_programs;
+	h->n_subids = (uint32_t)r->n_subids;
 
 	users =
 	    sorted_ptrs(r->users, r->n_users, sizeof *r->users, cmp_user_ptr);
@@ -325,6 +358,7 @@ snapshot_build(const struct policy_result *r, const struct snap_meta *meta)
 		users_at[users[i] - r->users] = (uint32_t)i;
 	fill_extras(&b, h, r, users_at);
 	free(users_at);
+	fill_subids(&b, h, r);
 	free(users);
 	free(groups);
 	free(m);

@@ -16,7 +16,8 @@
 # seconds the SIGSTOP listing may take before it is cut short,
 # BENCH_RESTARTS (default 5) restarts for the restart figure, BENCH_ONLY
 # one part only: small (the 10k-user rows), big (the 100k-user rows but
-# the restart), restart, or bus (the IPN bus at scale).
+# the restart), restart, bus (the IPN bus at scale), or local (extended
+# local groups and subordinate ids).
 top_srcdir=$1
 top_builddir=$2
 export top_srcdir top_builddir
@@ -598,5 +599,87 @@ if want bus; then
 	echo "The longest turn of the event loop (its CPU) while one user joins"
 	echo "(goal: blocked at most 10 ms at once at 100k users):"
 	printf '%s' "$stalls"
+fi
+# === extended local groups and subordinate ids (BENCH_ONLY=local) ============
+
+# subids_wall SUBUID N: ns per `getsubids alice`, N runs in a mount
+# namespace of their own where SUBUID is /etc/subuid.
+subids_wall() {
+	_b_t0=$(date +%s%N)
+	unshare -m --propagation private /bin/sh -c '
+		mount --bind "$1" /etc/subuid || exit 99
+		i=0
+		while [ $i -lt "$2" ]; do
+			getsubids alice >/dev/null || exit 98
+			i=$((i + 1))
+		done' sh "$1" "$2" || {
+		echo fail
+		return
+	}
+	echo $((($(date +%s%N) - _b_t0) / $2))
+}
+
+bench_local() {
+	say "11. extended local groups and subordinate ids"
+	: >"$table" # a table of its own: the main one is printed already
+	: >"$notes"
+	[ -z "$tsnssd_pid" ] || _lib_end 5 "$tsnssd_pid"
+	tsnssd_pid=
+	stop_fake_tailscaled
+	# three local groups alice joins through tsnssd; for nss_files, the
+	# same groups naming her
+	{ cat /etc/group && for g in 1 2 3; do echo "xloc$g:x:6100$g:"; done; } \
+		>"$T/group-ext"
+	mount --bind "$T/group-ext" /etc/group || bail "cannot mount $T/group-ext"
+	write_tailnet "101:alice@example.com:Alice" "102:bob@example.com:Bob"
+	set_mode normal # an earlier part may have left it hung
+	set_bus normal
+	start_fake_tailscaled "$T/tailnet.json"
+	mkdir -p "$T/cache-local" # not the 100k users another part persisted
+	write_config --daemon "cache_dir = $T/cache-local" \
+		"ttl = 86400" "uid_max = 1879048191" "subid_members = *" "subid_range = 1879048192-2147483647" \
+		"[group xloc1]" "extend = yes" "members = alice@example.com" \
+		"[group xloc2]" "extend = yes" "members = alice@example.com" \
+		"[group xloc3]" "extend = yes" "members = alice@example.com"
+	start_tsnssd
+	nss "files tailscale" "files tailscale"
+	_b_alice=$(getent passwd alice) || bail "tsnssd does not serve alice"
+	_b_uid=$(echo "$_b_alice" | cut -d: -f3)
+	{ cat /etc/passwd && echo "$_b_alice"; } >"$T/passwd-ext"
+	{ cat /etc/group && echo "alice:x:$_b_uid:" &&
+		for g in 1 2 3; do echo "xloc$g:x:6100$g:alice"; done; } \
+		>"$T/group-ext-alice"
+	use_files "$T/passwd-ext" "$T/group-ext-alice"
+	nss files files
+	f=$(median lookup grouplist alice 4)
+	real_files
+	nss "files tailscale" "files [SUCCESS=merge] tailscale"
+	t=$(median lookup grouplist alice 4)
+	ratio "getgrouplist, 3 extended local groups vs the same in /etc/group" \
+		"$f" "$t" 1.5
+
+	if ! command -v getsubids >/dev/null || [ ! -e /etc/subuid ]; then
+		note "no getsubids or /etc/subuid (uidmap): no subordinate-id row"
+		umount /etc/group
+		print_table
+		return 0
+	fi
+	{ for i in $(seq 26); do echo "sys$i:$((100000 + i * 65536)):65536"; done &&
+		echo "alice:300000:65536"; } >"$T/subuid-alice"
+	: >"$T/subuid-empty"
+	nss "files tailscale" "files tailscale"
+	f=$(for i in $(seq "$REPS"); do subids_wall "$T/subuid-alice" 50; done | median_of)
+	printf 'passwd: files tailscale\ngroup: files tailscale\nsubid: tailscale\n' \
+		>"$T/nsswitch.conf"
+	t=$(for i in $(seq "$REPS"); do subids_wall "$T/subuid-empty" 50; done | median_of)
+	ratio "getsubids (a process each): subid: tailscale vs files /etc/subuid" \
+		"$f" "$t" 1
+	umount /etc/group
+	echo
+	print_table
+}
+
+if want local; then
+	bench_local
 fi
 exit 0

@@ -29,24 +29,6 @@ tailnet() {
 		--version "$_v" --self alice@example.com --tagged 1 $_args
 }
 
-# within SECONDS CMD...: CMD succeeds within SECONDS (a correctness bound:
-# the 2 s, stretched under valgrind); says how long it took.
-within() {
-	_secs=$1
-	shift
-	_t0=$(date +%s%N)
-	_end=$((_t0 + _secs * _lib_slow * 1000000000))
-	while :; do
-		if "$@" >/dev/null 2>&1; then
-			took=$(( ($(date +%s%N) - _t0) / 1000000 ))
-			return 0
-		fi
-		[ "$(date +%s%N)" -lt "$_end" ] || break
-		sleep 0.05
-	done
-	took=timeout
-	return 1
-}
 gone() { ! getent passwd "$1"; }
 # builds: snapshots built so far, as --debug logs them
 builds() { grep -cE 'snapshot [0-9]+: [0-9]+ users' "$T/tsnssd.log"; }

@@ -16,10 +16,10 @@ requests() {
 	"$top_builddir/src/tsnssctl" status | sed -n 's/^requests: //p'
 }
 
-# The superseded flag of a snapshot file (common/snapfile.h: offset 128,
+# The superseded flag of a snapshot file (common/snapfile.h: offset 136,
 # which a static assertion in common/snapfile.c keeps).
 superseded() {
-	od -An -t u4 -j 128 -N 4 "$1" | tr -d ' '
+	od -An -t u4 -j 136 -N 4 "$1" | tr -d ' '
 }
 
 python3 "$top_srcdir/tests/tailnet.py" -o "$T/tailnet.json" \

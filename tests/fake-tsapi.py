@@ -34,8 +34,8 @@ Faults: --mode-file holds one word, read on every users request (missing
 or empty: normal): 401, 403, 429, 500 (that status, the spec's error body
 {"message": ...}), hang (never answer), garbage (200, "<html>not json"),
 truncated (a Content-Length the body never reaches, then close), huge (a
-chunked 200 of JSON-like filler until the client goes away, at most
-256 MiB), revoke (every access token issued so far stops working, as if
+chunked 200 of JSON that is well-formed so far and never ends, until the
+client goes away, at most 256 MiB), revoke (every access token issued so far stops working, as if
 revoked, before the request is checked - once per writing of the mode
 file; then a normal answer), "429 SECONDS" (a 429 with Retry-After:
 SECONDS).
@@ -205,8 +205,12 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         log(f"GET {self.path} huge {auth}")
-        chunk = b'{"users":[' + b'{"loginName":"x@example.com"},' * 2000
+        # JSON that is well-formed so far and never ends (a string that
+        # does not close): only a bound on size stops it, and a streaming
+        # reader passes over it at once
+        chunk = b"x" * 65536
         try:
+            self.wfile.write(b"16\r\n{\"users\":[],\"filler\":\"\r\n")
             for _ in range((256 << 20) // len(chunk)):
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
         except OSError:

@@ -23,6 +23,7 @@
 #            start_fake_tsapi USERS_FILE [ARGS] | api_requests REGEX
 #            write_config [--section NAME] [--daemon LINE] [LINE]...
 #            start_tsnssd [ARGS] | stop_tsnssd | wait_for CMD...
+#            write_tailnet ARG... | within SECONDS CMD...
 #
 # Variables a test may read: T (its private directory), tsnssd_pid, ts_pid.
 # Names this file uses for itself start with _lib_, so a test can use any
@@ -572,4 +573,41 @@ wait_for() {
 		_lib_i=$((_lib_i - 1))
 	done
 	"$@" >/dev/null 2>&1
+}
+
+# --- tailnets and deadlines --------------------------------------------------
+
+# write_tailnet ARG...: $T/tailnet.json for the stand-in, tailscaled
+# 1.102.3 owned by alice@example.com; each ARG a user ID:LOGIN:DISPLAY or
+# --groups=ID:G1,G2 (that user's tailnet groups).
+write_tailnet() {
+	_lib_args=
+	for _lib_u in "$@"; do
+		case $_lib_u in
+		--groups=*) _lib_args="$_lib_args '$_lib_u'" ;;
+		*) _lib_args="$_lib_args --user '$_lib_u'" ;;
+		esac
+	done
+	eval python3 "\"$top_srcdir/tests/tailnet.py\"" -o "\"$T/tailnet.json\"" \
+		--version 1.102.3 --self alice@example.com $_lib_args
+}
+
+# within SECONDS CMD...: CMD succeeds within SECONDS (a correctness bound,
+# stretched under a wrapper); $took says how long it took in ms, or
+# "timeout".
+within() {
+	_lib_secs=$1
+	shift
+	_lib_t0=$(date +%s%N)
+	_lib_end=$((_lib_t0 + _lib_secs * _lib_slow * 1000000000))
+	while :; do
+		if "$@" >/dev/null 2>&1; then
+			took=$((($(date +%s%N) - _lib_t0) / 1000000))
+			return 0
+		fi
+		[ "$(date +%s%N)" -lt "$_lib_end" ] || break
+		sleep 0.05
+	done
+	took=timeout
+	return 1
 }

@@ -69,7 +69,7 @@ in
 + builtins.concatStringsSep "," (map (p: p.name) (drv.nativeBuildInputs ++ drv.buildInputs))
 EOF
 cat >"$T/eval-module.nix" <<'EOF'
-{ nixdir, enable, createHome }:
+{ nixdir, enable, createHome, mergeLocalGroups ? false }:
 let
   lib = rec {
     mkOption = o: o;
@@ -100,7 +100,7 @@ let
     };
   };
   cfg = {
-    inherit enable createHome;
+    inherit enable createHome mergeLocalGroups;
     package = "tsnssd-package";
     credentials = { "tsapi-key" = "/etc/tsnssd/api.key"; };
     settings = {
@@ -149,11 +149,15 @@ if command -v nix-instantiate >/dev/null; then
 		"nix/package.nix: version $version, built with autoreconfHook, pkg-config, libevent, json-c, curl, openssl, systemd"
 	got=$(nixeval "$T/eval-module.nix" --arg nixdir "$top_srcdir/nix" \
 		--arg enable true --arg createHome true)
-	is "$got" '{"conf":{"group admins":{"gid":5000,"members":["role:admin"]},"tailscale":{"domain":["example.com"],"shell":"/run/current-system/sw/bin/bash"},"tailscale-api":{"api_key_file":"credential:tsapi-key","domain":["example.com"],"shell":"/bin/sh"}},"etc":{"store":"tailscale-nss.conf","value":{"group admins":{"gid":5000,"members":["role:admin"]},"tailscale":{"domain":["example.com"],"shell":"/run/current-system/sw/bin/bash"},"tailscale-api":{"api_key_file":"credential:tsapi-key","domain":["example.com"],"shell":"/bin/sh"}}},"group":["tailscale"],"loadCredential":["tsapi-key:/etc/tsnssd/api.key"],"mkhomedir":["login","sshd","su"],"nssModules":["tsnssd-package"],"options":["createHome","credentials","enable","package","settings"],"passwd":["tailscale"],"unit":["tsnssd-package"],"wantedBy":["multi-user.target"]}' \
+	is "$got" '{"conf":{"group admins":{"gid":5000,"members":["role:admin"]},"tailscale":{"domain":["example.com"],"shell":"/run/current-system/sw/bin/bash"},"tailscale-api":{"api_key_file":"credential:tsapi-key","domain":["example.com"],"shell":"/bin/sh"}},"etc":{"store":"tailscale-nss.conf","value":{"group admins":{"gid":5000,"members":["role:admin"]},"tailscale":{"domain":["example.com"],"shell":"/run/current-system/sw/bin/bash"},"tailscale-api":{"api_key_file":"credential:tsapi-key","domain":["example.com"],"shell":"/bin/sh"}}},"group":["tailscale"],"loadCredential":["tsapi-key:/etc/tsnssd/api.key"],"mkhomedir":["login","sshd","su"],"nssModules":["tsnssd-package"],"options":["createHome","credentials","enable","mergeLocalGroups","package","settings"],"passwd":["tailscale"],"unit":["tsnssd-package"],"wantedBy":["multi-user.target"]}' \
 		"nix/module.nix enabled: settings to /etc/tailscale-nss.conf, a shell NixOS has for a backend section without one (not for [group]), the module in nssModules, tailscale for passwd and group, the unit, its credentials as LoadCredential=, pam_mkhomedir"
 	got=$(nixeval "$T/eval-module.nix" --arg nixdir "$top_srcdir/nix" \
 		--arg enable true --arg createHome false)
 	like "$got" '"mkhomedir":\[\]' "nix/module.nix: no pam_mkhomedir unless createHome"
+	got=$(nixeval "$T/eval-module.nix" --arg nixdir "$top_srcdir/nix" \
+		--arg enable true --arg createHome false --arg mergeLocalGroups true)
+	like "$got" '"group":\["\[SUCCESS=merge\] tailscale"\]' \
+		"nix/module.nix: mergeLocalGroups gives group: files [SUCCESS=merge] tailscale"
 	got=$(nixeval "$T/eval-module.nix" --arg nixdir "$top_srcdir/nix" \
 		--arg enable false --arg createHome true)
 	like "$got" '"conf":null,.*"group":\[\],"loadCredential":\[\],"mkhomedir":\[\],"nssModules":\[\],.*"passwd":\[\],"unit":\[\],"wantedBy":\[\]' \
@@ -162,6 +166,7 @@ else
 	for what in "parse nix/package.nix" "parse nix/module.nix" \
 		"evaluate nix/package.nix" "evaluate nix/module.nix enabled" \
 		"evaluate nix/module.nix without createHome" \
+		"evaluate nix/module.nix with mergeLocalGroups" \
 		"evaluate nix/module.nix disabled"; do
 		skip "$what" "nix-instantiate not installed (apt-get install nix-bin)"
 	done
@@ -234,7 +239,8 @@ check "nsswitch.conf: no other change" cmp "$T/nsswitch.want" "$root/etc/nsswitc
 [ -e "$T/nsswitch.want" ] && ! cmp -s "$T/nsswitch.want" "$root/etc/nsswitch.conf" &&
 	diag "$(diff "$T/nsswitch.want" "$root/etc/nsswitch.conf")"
 inroot dpkg -L libnss-tailscale tsnssd >"$T/files" 2>&1
-for f in "/usr/lib/$arch/libnss_tailscale.so.2" /usr/sbin/tsnssd \
+for f in "/usr/lib/$arch/libnss_tailscale.so.2" \
+	"/usr/lib/$arch/libsubid_tailscale.so" /usr/sbin/tsnssd \
 	/usr/sbin/tsnssctl "/usr/lib/$arch/tsnssd/tailscale.so" \
 	/lib/systemd/system/tsnssd.service /usr/share/man/man8/nss_tailscale.8.gz \
 	/usr/share/man/man8/tsnssd.8.gz /usr/share/man/man5/tailscale-nss.conf.5.gz \

@@ -35,6 +35,8 @@ struct httpreq {
 	char *what;
 	char *want;	       /* the answer's header to report, or NULL */
 	httpreq_sink_fn *sink; /* a stream: where a 200's body goes */
+	int bounded;	       /* the sink gets max_bytes at most */
+	size_t given;	       /* bytes the sink got */
 	struct event *resume;  /* a paused stream goes on at the next turn */
 	char *body;	       /* NUL-terminated */
 	size_t len, cap;
@@ -155,7 +157,12 @@ give(struct httpreq *r, const char *data, size_t n)
 		evtimer_add(r->resume, &now);
 		return CURL_WRITEFUNC_PAUSE; /* given again on resume */
 	}
+	if (r->bounded && n > c->lim.max_bytes - r->given) {
+		r->too_big = 1;
+		return 0;
+	}
 	c->turn_used += n;
+	r->given += n;
 	if (r->sink(data, n, r->arg) == 0)
 		return n;
 	r->sink_refused = 1;
@@ -236,6 +243,7 @@ static int
 copy_spec(struct httpreq *r, const struct httpreq_spec *spec)
 {
 	r->sink = spec->sink;
+	r->bounded = spec->bounded;
 	r->secret = spec->secret;
 	r->what = strdup(spec->what != NULL ? spec->what : spec->url);
 	if (r->what == NULL)
@@ -296,7 +304,7 @@ setup(struct httpreq *r)
 	/* a redirect could carry the request, or a token, elsewhere */
 	HTTPREQ_SET(r, CURLOPT_FOLLOWLOCATION, 0L);
 	/* Refuses a too-long Content-Length before reading any of it. */
-	if (r->sink == NULL)
+	if (r->sink == NULL || r->bounded)
 		HTTPREQ_SET(
 		    r, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)lim->max_bytes);
 	if (r->want != NULL) {
@@ -345,6 +353,7 @@ on_done(CURL *easy, CURLcode code, const char *why, void *arg)
 	reply.code = code;
 	reply.body = r->body != NULL ? r->body : "";
 	reply.len = r->len;
+	reply.received = r->len + r->given;
 	reply.header = r->header;
 	reply.limits = &c->lim;
 	reply.what = r->what;

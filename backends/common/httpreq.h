@@ -28,7 +28,7 @@ struct httpreq;
 struct httpreq_limits {
 	long timeout_ms;  /* a whole request; 0: no bound (a stream) */
 	long connect_ms;  /* its connection */
-	size_t max_bytes; /* a body that is kept (not one given to a sink) */
+	size_t max_bytes; /* a body that is kept, or a bounded sink's */
 	size_t
 	    turn_bytes; /* given to sinks per turn of the loop; 0: no bound */
 };
@@ -39,6 +39,7 @@ struct httpreq_reply {
 	long status;	  /* HTTP status, 0 if there was no answer */
 	const char *body; /* the bytes kept, NUL-terminated; never NULL */
 	size_t len;
+	size_t received;    /* the body's bytes, kept or given to a sink */
 	const char *header; /* the value of spec.header in the answer, or "" */
 	/* NULL when all went well; else the client's sentence for the admin */
 	const char *error;
@@ -71,6 +72,7 @@ struct httpreq_spec {
 	const char *header;    /* an answer's header to report, e.g. "Date" */
 	const char *post;      /* POSTed as given, or NULL; wiped at the end */
 	httpreq_sink_fn *sink; /* a 200 answer's body goes here, not kept */
+	int bounded;	       /* ... at most max_bytes of it (not a stream) */
 	int secret;	       /* the answer holds a secret: wipe it */
 	int https;	       /* https too (TLS 1.2 or later), not only http */
 };

@@ -14,6 +14,11 @@
 #include "http.h"
 
 #define EXCERPT 160
+/*
+ * A streamed answer's bytes handed to its sink in one turn of the loop,
+ * at most, as for the LocalAPI: 100k users are tens of MB to parse.
+ */
+#define TURN_BYTES (256u * 1024)
 
 int
 http_start(struct httpreq_client *client, const struct http_request *req,
@@ -26,6 +31,8 @@ http_start(struct httpreq_client *client, const struct http_request *req,
 	    .post = req->form,
 	    .secret = req->form != NULL, /* the answer is a token */
 	    .https = 1,
+	    .sink = req->sink,
+	    .bounded = 1,
 	};
 	struct httpreq *r = httpreq_new(client, &spec, done, arg);
 
@@ -75,6 +82,7 @@ http_new(
 	    .timeout_ms = timeout_ms,
 	    .connect_ms = connect_ms,
 	    .max_bytes = max_bytes,
+	    .turn_bytes = TURN_BYTES,
 	};
 
 	return httpreq_client_new(base, &lim, describe, NULL);

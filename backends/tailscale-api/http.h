@@ -28,6 +28,8 @@ struct http_request {
 	const char *form;
 	const char *what;   /* the URL as errors name it, without a query */
 	const char *header; /* an answer's header to report, or NULL */
+	/* a 200 answer's body goes here as it arrives, not kept; or NULL */
+	httpreq_sink_fn *sink;
 };
 
 /*

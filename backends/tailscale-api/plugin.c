@@ -30,6 +30,7 @@
 #include <event2/event.h>
 
 #include "credential.h"
+#include "fetch.h"
 #include "http.h"
 #include "oauth.h"
 #include "plugin.h"
@@ -60,13 +61,14 @@ struct api_plugin {
 	size_t max_bytes;
 	/* made at the first fetch: init does no I/O */
 	struct httpreq_client *http;
-	struct event *defer;
-	char defer_why[300];
-	tsnss_fetch_done_fn *done;
-	void *done_arg;
-	int busy;
-	int retried; /* this fetch already re-authenticated after a 401 */
-	char *token; /* the OAuth access token, or NULL */
+	struct fetch fetch; /* the one under way */
+	/* the users answer under way, read as it arrives */
+	struct api_users_parser *parser;
+	size_t got;    /* bytes of it so far */
+	int too_big;   /* past max_answer_bytes */
+	char bad[200]; /* why the parser refused it, or "" */
+	int retried;   /* this fetch already re-authenticated after a 401 */
+	char *token;   /* the OAuth access token, or NULL */
 	time_t token_expiry; /* CLOCK_MONOTONIC seconds */
 	long token_life;
 	long last_status;      /* of the last request; 0 none */
@@ -80,40 +82,9 @@ struct api_plugin {
 /* --- settings ------------------------------------------------------------ */
 
 static int
-set_str(const struct tsnss_setting *s, int path, char **out, char *err,
-    size_t errlen)
+set_url(void *to, const struct tsnss_setting *s, char *err, size_t errlen)
 {
-	char *copy;
-
-	if (s->value[0] == '\0' ||
-	    (path && s->value[0] != '/' && !tsnss_is_credential(s->value))) {
-		snprintf(err, errlen, "line %u: %s must be %s", s->line, s->key,
-		    path ? "an absolute path or credential:NAME"
-			 : "given a value");
-		return -1;
-	}
-	if (path && tsnss_is_credential(s->value) &&
-	    !tsnss_credential_name_ok(s->value)) {
-		snprintf(err, errlen,
-		    "line %u: %s: '%s' is not a credential name systemd "
-		    "accepts (1 to 255 bytes, no '/')",
-		    s->line, s->key,
-		    s->value + strlen(TSNSS_CREDENTIAL_PREFIX));
-		return -1;
-	}
-	if ((copy = strdup(s->value)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	free(*out);
-	*out = copy;
-	return 0;
-}
-
-static int
-set_url(struct api_plugin *p, const struct tsnss_setting *s, char *err,
-    size_t errlen)
-{
+	struct api_plugin *p = to;
 	char why[300], *u = api_url_check(s->value, why, sizeof why);
 
 	if (u == NULL) {
@@ -130,9 +101,9 @@ set_url(struct api_plugin *p, const struct tsnss_setting *s, char *err,
  * of the API answers type=all with no users, so it needs member.
  */
 static int
-set_type(struct api_plugin *p, const struct tsnss_setting *s, char *err,
-    size_t errlen)
+set_type(void *to, const struct tsnss_setting *s, char *err, size_t errlen)
 {
+	struct api_plugin *p = to;
 	static const char *const types[] = {"all", "member", "shared"};
 	size_t i;
 
@@ -146,30 +117,46 @@ set_type(struct api_plugin *p, const struct tsnss_setting *s, char *err,
 	return -1;
 }
 
+/*
+ * Where a secret is: api_key_file, oauth_secret_file.  An absolute path,
+ * or credential:NAME, which systemd's LoadCredential= hands over.
+ */
 static int
-apply_setting(struct api_plugin *p, const struct tsnss_setting *s, char *err,
-    size_t errlen)
+set_secret(void *to, const struct tsnss_setting *s, char *err, size_t errlen)
 {
-	if (strcmp(s->key, "url") == 0)
-		return set_url(p, s, err, errlen);
-	if (strcmp(s->key, "tailnet") == 0)
-		return set_str(s, 0, &p->tailnet, err, errlen);
-	if (strcmp(s->key, "api_key_file") == 0)
-		return set_str(s, 1, &p->key_file, err, errlen);
-	if (strcmp(s->key, "oauth_client_id") == 0)
-		return set_str(s, 0, &p->client_id, err, errlen);
-	if (strcmp(s->key, "oauth_secret_file") == 0)
-		return set_str(s, 1, &p->secret_file, err, errlen);
-	if (strcmp(s->key, "user_type") == 0)
-		return set_type(p, s, err, errlen);
-	if (strcmp(s->key, "timeout_ms") == 0)
-		return setting_long(s, 10, 600000, &p->timeout_ms, err, errlen);
-	if (strcmp(s->key, "max_answer_bytes") == 0)
-		return setting_size(
-		    s, 4096, 4294967296L, &p->max_bytes, err, errlen);
-	snprintf(err, errlen, "line %u: unknown key '%s' in [tailscale-api]",
-	    s->line, s->key);
-	return -1;
+	const int cred = tsnss_is_credential(s->value);
+	const struct setting_key key = {.key = s->key,
+	    .type = cred ? SETTING_TEXT : SETTING_PATH,
+	    .to = to};
+
+	if (cred && !tsnss_credential_name_ok(s->value)) {
+		snprintf(err, errlen,
+		    "line %u: %s: '%s' is not a credential name systemd "
+		    "accepts (1 to 255 bytes, no '/')",
+		    s->line, s->key, s->value + strlen(TSNSS_CREDENTIAL_PREFIX));
+		return -1;
+	}
+	return setting_text(&key, s, err, errlen);
+}
+
+/* Its own keys, and the transfer's: where each value goes in p. */
+static int
+apply_settings(struct api_plugin *p, const struct tsnss_setting *settings,
+    size_t n, char *err, size_t errlen)
+{
+	const struct setting_key keys[] = {
+	    {"url", SETTING_CALL, p, .call = set_url},
+	    {"tailnet", SETTING_TEXT, .to = &p->tailnet},
+	    {"api_key_file", SETTING_CALL, &p->key_file, .call = set_secret},
+	    {"oauth_client_id", SETTING_TEXT, .to = &p->client_id},
+	    {"oauth_secret_file", SETTING_CALL, &p->secret_file,
+		.call = set_secret},
+	    {"user_type", SETTING_CALL, p, .call = set_type},
+	    SETTING_TRANSFER_KEYS(&p->timeout_ms, &p->max_bytes),
+	};
+
+	return settings_apply(keys, sizeof keys / sizeof keys[0],
+	    "tailscale-api", settings, n, err, errlen);
 }
 
 /* Exactly one way to authenticate, and its secret file must be safe. */
@@ -238,19 +225,11 @@ make_urls(struct api_plugin *p, char *err, size_t errlen)
 
 static void api_free(void *state);
 
-static void
-quiet(int priority, const char *fmt, ...)
-{
-	(void)priority;
-	(void)fmt;
-}
-
 static void *
 api_init(const struct tsnss_host *host, const struct tsnss_setting *settings,
     size_t n_settings, char *err, size_t errlen)
 {
 	struct api_plugin *p = calloc(1, sizeof *p);
-	size_t i;
 
 	if (p == NULL || (p->url = strdup(DEFAULT_URL)) == NULL ||
 	    (p->tailnet = strdup(DEFAULT_TAILNET)) == NULL) {
@@ -258,16 +237,12 @@ api_init(const struct tsnss_host *host, const struct tsnss_setting *settings,
 		api_free(p);
 		return NULL;
 	}
-	p->host = *host;
-	if (p->host.log == NULL)
-		p->host.log = quiet;
+	fetch_host(&p->host, host);
 	p->timeout_ms = DEFAULT_TIMEOUT_MS;
 	p->max_bytes = DEFAULT_MAX_BYTES;
 	p->user_type = "all";
-	for (i = 0; i < n_settings; i++)
-		if (apply_setting(p, &settings[i], err, errlen) < 0)
-			goto fail;
-	if (check_auth(p, err, errlen) < 0 || make_urls(p, err, errlen) < 0)
+	if (apply_settings(p, settings, n_settings, err, errlen) < 0 ||
+	    check_auth(p, err, errlen) < 0 || make_urls(p, err, errlen) < 0)
 		goto fail;
 	return p;
 fail:
@@ -276,22 +251,6 @@ fail:
 }
 
 /* --- results ------------------------------------------------------------- */
-
-/* The last thing a fetch does: done may free p. */
-static void
-report(struct api_plugin *p, enum tsnss_fetch_status status, const char *detail,
-    const struct tsnss_identity *ids, size_t n)
-{
-	struct tsnss_fetch_result res = {.size = sizeof res,
-	    .status = status,
-	    .detail = detail,
-	    .ids = ids,
-	    .n_ids = n,
-	    .id_size = sizeof(struct tsnss_identity)};
-
-	p->busy = 0;
-	p->done(&res, p->done_arg);
-}
 
 static size_t
 user_attrs(const struct api_user *u, struct tsnss_attr *a)
@@ -317,7 +276,8 @@ report_users(struct api_plugin *p, struct api_users *u)
 		free(ids);
 		free(attrs);
 		api_users_free(u);
-		report(p, TSNSS_FETCH_ERROR, "out of memory", NULL, 0);
+		fetch_end(
+		    &p->fetch, TSNSS_FETCH_ERROR, "out of memory", NULL, 0);
 		return;
 	}
 	for (i = 0; i < u->n; i++) {
@@ -327,7 +287,7 @@ report_users(struct api_plugin *p, struct api_users *u)
 		ids[i].attrs = &attrs[3 * i];
 		ids[i].n_attrs = user_attrs(&u->users[i], &attrs[3 * i]);
 	}
-	report(p, TSNSS_FETCH_OK, NULL, ids, u->n);
+	fetch_end(&p->fetch, TSNSS_FETCH_OK, NULL, ids, u->n);
 	free(ids);
 	free(attrs);
 	api_users_free(u);
@@ -394,9 +354,22 @@ static void on_token(const struct httpreq_reply *reply, void *arg);
 static int
 cannot_start(struct api_plugin *p, const char *url)
 {
-	snprintf(p->defer_why, sizeof p->defer_why,
+	snprintf(p->fetch.why, sizeof p->fetch.why,
 	    "cannot start a request to %s (out of memory?)", url);
 	return -1;
+}
+
+/*
+ * The users answer as it arrives (from inside libcurl, bounded there by
+ * max_answer_bytes): parsed at once, so it is never held whole.
+ */
+static int
+on_users_data(const char *data, size_t len, void *arg)
+{
+	struct api_plugin *p = arg;
+
+	return api_users_parser_feed(
+	    p->parser, data, len, p->bad, sizeof p->bad);
 }
 
 static int
@@ -405,9 +378,13 @@ get_users(struct api_plugin *p, const char *bearer)
 	struct http_request req = {.url = p->users_url,
 	    .bearer = bearer,
 	    .what = p->users_url,
-	    .header = "Retry-After"};
+	    .header = "Retry-After",
+	    .sink = on_users_data};
 
-	if (http_start(p->http, &req, on_users, p) < 0)
+	api_users_parser_free(p->parser);
+	p->bad[0] = '\0';
+	if ((p->parser = api_users_parser_new()) == NULL ||
+	    http_start(p->http, &req, on_users, p) < 0)
 		return cannot_start(p, p->users_url);
 	return 0;
 }
@@ -420,7 +397,7 @@ get_token(struct api_plugin *p)
 	int rc;
 
 	if (secret_read("oauth_secret_file", p->secret_file, &secret,
-		p->defer_why, sizeof p->defer_why) < 0)
+		p->fetch.why, sizeof p->fetch.why) < 0)
 		return -1;
 	form = oauth_form(p->client_id, secret);
 	secret_free(secret);
@@ -455,7 +432,7 @@ asked_to_wait(struct api_plugin *p)
 {
 	if (now_s() >= p->quiet_until)
 		return 0;
-	snprintf(p->defer_why, sizeof p->defer_why,
+	snprintf(p->fetch.why, sizeof p->fetch.why,
 	    "rate limited: the API asked for no request for another %lld s "
 	    "(Retry-After); backing off",
 	    (long long)(p->quiet_until - now_s()));
@@ -474,14 +451,14 @@ start(struct api_plugin *p)
 	if (p->http == NULL &&
 	    (p->http = http_new(p->host.base, p->timeout_ms, DEFAULT_CONNECT_MS,
 		 p->max_bytes)) == NULL) {
-		snprintf(p->defer_why, sizeof p->defer_why,
+		snprintf(p->fetch.why, sizeof p->fetch.why,
 		    "cannot set up libcurl to reach %s", p->url);
 		return -1;
 	}
 	if (p->client_id != NULL)
 		return token_fresh(p) ? get_users(p, p->token) : get_token(p);
-	if (secret_read("api_key_file", p->key_file, &key, p->defer_why,
-		sizeof p->defer_why) < 0)
+	if (secret_read("api_key_file", p->key_file, &key, p->fetch.why,
+		sizeof p->fetch.why) < 0)
 		return -1;
 	rc = get_users(p, key);
 	secret_free(key);
@@ -514,7 +491,7 @@ report_http(struct api_plugin *p, const struct httpreq_reply *reply)
 		    reply->error);
 	else
 		snprintf(detail, sizeof detail, "%s", reply->error);
-	report(p, TSNSS_FETCH_ERROR, detail, NULL, 0);
+	fetch_end(&p->fetch, TSNSS_FETCH_ERROR, detail, NULL, 0);
 }
 
 static void
@@ -532,7 +509,7 @@ on_token(const struct httpreq_reply *reply, void *arg)
 		    "credentials problem: the OAuth client was refused (%s); "
 		    "check oauth_client_id and oauth_secret_file",
 		    reply->error);
-		report(p, TSNSS_FETCH_ERROR, detail, NULL, 0);
+		fetch_end(&p->fetch, TSNSS_FETCH_ERROR, detail, NULL, 0);
 		return;
 	}
 	if (reply->error != NULL) {
@@ -543,7 +520,7 @@ on_token(const struct httpreq_reply *reply, void *arg)
 	if (oauth_parse(reply->body, reply->len, &p->token, &life, why,
 		sizeof why) < 0) {
 		snprintf(detail, sizeof detail, "%s: %s", p->token_url, why);
-		report(p, TSNSS_FETCH_ERROR, detail, NULL, 0);
+		fetch_end(&p->fetch, TSNSS_FETCH_ERROR, detail, NULL, 0);
 		return;
 	}
 	p->token_life = life;
@@ -551,7 +528,7 @@ on_token(const struct httpreq_reply *reply, void *arg)
 	p->host.log(LOG_DEBUG,
 	    "tailscale-api: got an access token valid for %ld s", life);
 	if (get_users(p, p->token) < 0)
-		report(p, TSNSS_FETCH_ERROR, p->defer_why, NULL, 0);
+		fetch_end(&p->fetch, TSNSS_FETCH_ERROR, p->fetch.why, NULL, 0);
 }
 
 /*
@@ -568,7 +545,30 @@ report_empty(struct api_plugin *p)
 	    "%s listed no users at all; check tailnet and user_type "
 	    "(headscale needs user_type = member)",
 	    p->users_url);
-	report(p, TSNSS_FETCH_NOT_READY, detail, NULL, 0);
+	fetch_end(&p->fetch, TSNSS_FETCH_NOT_READY, detail, NULL, 0);
+}
+
+/*
+ * The parsed answer, or NULL with why not in detail.  Another 2xx than
+ * 200 was kept whole (bounded by max_answer_bytes): it is read the same.
+ */
+static struct api_users *
+users_result(struct api_plugin *p, const struct httpreq_reply *reply,
+    char *detail, size_t len)
+{
+	struct api_users *u = NULL;
+
+	if (p->bad[0] == '\0' && reply->len > 0)
+		api_users_parser_feed(
+		    p->parser, reply->body, reply->len, p->bad, sizeof p->bad);
+	if (p->bad[0] == '\0')
+		api_users_parser_finish(p->parser, &u, p->bad, sizeof p->bad);
+	if (p->bad[0] != '\0')
+		snprintf(detail, len, "malformed users JSON from %s: %s",
+		    p->users_url, p->bad);
+	api_users_parser_free(p->parser);
+	p->parser = NULL;
+	return u;
 }
 
 static void
@@ -576,7 +576,7 @@ on_users(const struct httpreq_reply *reply, void *arg)
 {
 	struct api_plugin *p = arg;
 	struct api_users *u;
-	char why[200], detail[600];
+	char detail[600];
 
 	p->last_status = reply->status;
 	p->last_what = "users";
@@ -585,23 +585,22 @@ on_users(const struct httpreq_reply *reply, void *arg)
 		p->retried = 1;
 		drop_token(p);
 		if (get_token(p) < 0)
-			report(p, TSNSS_FETCH_ERROR, p->defer_why, NULL, 0);
+			fetch_end(&p->fetch, TSNSS_FETCH_ERROR, p->fetch.why,
+			    NULL, 0);
 		return;
 	}
-	if (reply->error != NULL) {
+	if (reply->error != NULL && p->bad[0] == '\0') {
 		report_http(p, reply);
 		return;
 	}
-	if (api_users_parse(reply->body, reply->len, &u, why, sizeof why) < 0) {
-		snprintf(detail, sizeof detail,
-		    "malformed users JSON from %s: %s", p->users_url, why);
-		report(p, TSNSS_FETCH_ERROR, detail, NULL, 0);
+	if ((u = users_result(p, reply, detail, sizeof detail)) == NULL) {
+		fetch_fail(&p->fetch, detail);
 		return;
 	}
 	p->host.log(LOG_DEBUG,
 	    "tailscale-api: %zu bytes, %zu users; left out %zu not active, "
 	    "%zu tagged-devices, %zu unreadable",
-	    reply->len, u->n, u->n_inactive, u->n_pseudo, u->n_odd);
+	    reply->received, u->n, u->n_inactive, u->n_pseudo, u->n_odd);
 	note_counts(p, u);
 	if (u->n + u->n_inactive + u->n_pseudo + u->n_odd == 0) {
 		api_users_free(u);
@@ -609,28 +608,7 @@ on_users(const struct httpreq_reply *reply, void *arg)
 		return;
 	}
 	report_users(p, u);
-}
-
-static void
-on_defer(evutil_socket_t fd, short events, void *arg)
-{
-	(void)fd;
-	(void)events;
-	report(arg, TSNSS_FETCH_ERROR, ((struct api_plugin *)arg)->defer_why,
-	    NULL, 0);
-}
-
-/* A fetch that cannot start still ends in a callback from the loop. */
-static int
-defer_failure(struct api_plugin *p)
-{
-	struct timeval now = {0, 0};
-
-	if (p->defer == NULL)
-		p->defer = evtimer_new(p->host.base, on_defer, p);
-	if (p->defer == NULL || evtimer_add(p->defer, &now) < 0)
-		return -1;
-	return 0;
+	fetch_trim(); /* p may be gone: touched no more */
 }
 
 static int
@@ -638,14 +616,11 @@ api_fetch(void *state, tsnss_fetch_done_fn *done, void *arg)
 {
 	struct api_plugin *p = state;
 
-	if (p->busy || p->host.base == NULL)
+	if (fetch_begin(&p->fetch, p->host.base, done, arg) < 0)
 		return -1;
-	p->done = done;
-	p->done_arg = arg;
 	p->retried = 0;
-	if (start(p) < 0 && defer_failure(p) < 0)
+	if (start(p) < 0 && fetch_fail_soon(&p->fetch) < 0)
 		return -1;
-	p->busy = 1;
 	return 0;
 }
 
@@ -687,10 +662,10 @@ api_free(void *state)
 
 	if (p == NULL)
 		return;
+	fetch_clear(&p->fetch);
 	httpreq_client_free(p->http);
-	if (p->defer != NULL)
-		event_free(p->defer);
 	drop_token(p);
+	api_users_parser_free(p->parser);
 	free(p->url);
 	free(p->tailnet);
 	free(p->users_url);
@@ -701,14 +676,5 @@ api_free(void *state)
 	free(p);
 }
 
-__attribute__((visibility("default")))
-const struct tsnss_plugin tsnss_plugin = {
-    .abi_version = TSNSS_PLUGIN_ABI_VERSION,
-    .name = "tailscale-api",
-    .init = api_init,
-    .fetch = api_fetch,
-    .free = api_free,
-    .size = sizeof(struct tsnss_plugin),
-    .describe = api_describe,
-    .default_ttl = 300, /* the whole user list, from a rate-limited API */
-};
+FETCH_PLUGIN("tailscale-api", api,
+    300 /* the whole user list, from a rate-limited API */);

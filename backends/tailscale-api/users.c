@@ -1,8 +1,11 @@
 /*
- * users.c - the control-plane API's user list, read with json-c.
+ * users.c - the control-plane API's user list, read as it arrives:
+ * jscan (shared with the tailscale backend) cuts it into entries, json-c
+ * reads each entry.  100k users are tens of MB of JSON, never held whole.
  *
- * Every bound is explicit: the body is already capped by the transfer
- * (max_answer_bytes), json-c's nesting depth is capped here, and a field
+ * Every bound is explicit: the body is capped by the plugin as it
+ * arrives (max_answer_bytes), the nesting depth and an entry's size are
+ * capped here, and a field
  * of the wrong type or with an embedded NUL makes its entry odd, never
  * the whole answer wrong: one strange user must not hide everyone else.
  */
@@ -17,6 +20,7 @@
 
 #include <json-c/json.h>
 
+#include "jscan.h"
 #include "users.h"
 
 /* {"users":[{...}]} needs 3 levels; leave room for unknown members. */
@@ -24,6 +28,8 @@
 #define PSEUDO_USER "tagged-devices"
 #define LOGIN_MAX 256 /* bytes, as the tailscale backend's */
 #define WORD_MAX 64   /* role, status, type */
+/* one entry of users, at most: a user is a few hundred bytes */
+#define ENTRY_MAX (64u * 1024)
 
 int
 api_parse_id(const char *s, size_t len, int64_t *out)
@@ -241,7 +247,8 @@ drop_duplicates(struct api_users *u)
 {
 	size_t i = 0, o = 0, j;
 
-	qsort(u->users, u->n, sizeof *u->users, by_id);
+	if (u->n > 0)
+		qsort(u->users, u->n, sizeof *u->users, by_id);
 	while (i < u->n) {
 		for (j = i + 1; j < u->n && u->users[j].id == u->users[i].id;)
 			j++;
@@ -258,87 +265,186 @@ drop_duplicates(struct api_users *u)
 	u->n = o;
 }
 
-static struct json_object *
-parse_json(const char *body, size_t len, char *err, size_t errlen)
-{
-	struct json_tokener *tok = json_tokener_new_ex(MAX_DEPTH);
-	struct json_object *doc = NULL;
-	enum json_tokener_error e;
+/*
+ * The parser of one answer: jscan follows the document, each entry of
+ * users is captured (bounded by ENTRY_MAX) and read with json-c on its
+ * own, so the list is never held whole.  Errors found in a callback wait
+ * in err until jscan_feed() returns.
+ */
+struct api_users_parser {
+	struct jscan *scan;
+	struct json_tokener *tok;
+	struct api_users *u;
+	size_t cap;	/* u->users allocated */
+	int begun;	/* a byte other than a blank came */
+	int ended;	/* the document closed */
+	int lists;	/* "users" arrays met */
+	int not_object; /* the document is a JSON value, not an object */
+	char err[200];	/* a refusal from a callback, or "" */
+};
 
-	if (tok == NULL || len > (size_t)INT32_MAX) {
-		snprintf(err, errlen, "out of memory or answer too large");
-		goto out;
-	}
-	doc = json_tokener_parse_ex(tok, body, (int)len);
-	e = json_tokener_get_error(tok);
-	if (doc == NULL || e != json_tokener_success) {
-		snprintf(err, errlen, "%s",
-		    e == json_tokener_continue || e == json_tokener_success
-			? "the JSON ends early"
-			: json_tokener_error_desc(e));
-		json_object_put(doc);
-		doc = NULL;
-	} else if (json_tokener_get_parse_end(tok) != len &&
-		   strspn(body + json_tokener_get_parse_end(tok), " \t\r\n") !=
-		       len - json_tokener_get_parse_end(tok)) {
-		snprintf(err, errlen, "data after the JSON document");
-		json_object_put(doc);
-		doc = NULL;
-	}
-out:
-	if (tok != NULL)
-		json_tokener_free(tok);
-	return doc;
+static int
+grow(struct api_users_parser *p)
+{
+	size_t cap = p->cap ? p->cap * 2 : 64;
+	struct api_user *a;
+
+	if (p->u->n < p->cap)
+		return 0;
+	if (cap > SIZE_MAX / sizeof *a ||
+	    (a = realloc(p->u->users, cap * sizeof *a)) == NULL)
+		return -1;
+	p->u->users = a;
+	p->cap = cap;
+	return 0;
 }
 
 static int
-fill(struct api_users *u, struct json_object *list, char *err, size_t errlen)
+on_value(const struct jscan_path *path, const char *buf, size_t len, void *arg)
 {
-	size_t i, n = json_object_array_length(list);
+	struct api_users_parser *p = arg;
+	struct json_object *o;
+	enum json_tokener_error e;
+	int rc;
 
-	u->users = calloc(n ? n : 1, sizeof *u->users);
-	if (u->users == NULL) {
-		snprintf(err, errlen, "out of memory");
+	(void)path;
+	json_tokener_reset(p->tok);
+	/* with its NUL, which ends a bare number */
+	o = json_tokener_parse_ex(p->tok, buf, (int)len + 1);
+	e = json_tokener_get_error(p->tok);
+	if (o == NULL && e != json_tokener_success) {
+		snprintf(p->err, sizeof p->err, "an entry of users: %s",
+		    json_tokener_error_desc(e));
 		return -1;
 	}
-	for (i = 0; i < n; i++)
-		if (add_entry(u, json_object_array_get_idx(list, i)) < 0) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-	drop_duplicates(u);
+	if ((rc = grow(p)) == 0)
+		rc = add_entry(p->u, o);
+	if (rc < 0)
+		snprintf(p->err, sizeof p->err, "out of memory");
+	json_object_put(o);
+	return rc;
+}
+
+static enum jscan_want
+on_select(const struct jscan_path *path, char first, void *arg)
+{
+	struct api_users_parser *p = arg;
+
+	if (path->depth == 2)
+		return JSCAN_CAPTURE;
+	if (path->depth != 1 || strcmp(path->key[0], "users") != 0)
+		return JSCAN_SKIP;
+	if (first != '[')
+		return JSCAN_SKIP;
+	if (++p->lists > 1)
+		snprintf(p->err, sizeof p->err, "two \"users\" arrays");
+	return JSCAN_DESCEND;
+}
+
+static int
+on_end(void *arg)
+{
+	((struct api_users_parser *)arg)->ended = 1;
 	return 0;
+}
+
+struct api_users_parser *
+api_users_parser_new(void)
+{
+	static const struct jscan_ops ops = {on_select, on_value, on_end};
+	struct api_users_parser *p = calloc(1, sizeof *p);
+
+	if (p == NULL)
+		return NULL;
+	p->u = calloc(1, sizeof *p->u);
+	p->scan = jscan_new(&ops, p, ENTRY_MAX);
+	p->tok = json_tokener_new_ex(MAX_DEPTH);
+	if (p->u == NULL || p->scan == NULL || p->tok == NULL) {
+		api_users_parser_free(p);
+		return NULL;
+	}
+	jscan_limit(p->scan, MAX_DEPTH, 1);
+	json_tokener_set_flags(p->tok, JSON_TOKENER_STRICT);
+	return p;
+}
+
+/* A JSON value that is not an object: a well-formed answer of no users. */
+static void
+note_start(struct api_users_parser *p, const char *data, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && data[i] != '\0' && strchr(" \t\r\n", data[i]))
+		i++;
+	if (p->begun || i >= len)
+		return;
+	p->begun = 1;
+	p->not_object =
+	    data[i] != '\0' && strchr("[\"-0123456789tfn", data[i]) != NULL;
+}
+
+int
+api_users_parser_feed(struct api_users_parser *p, const char *data, size_t len,
+    char *err, size_t errlen)
+{
+	char why[200];
+
+	note_start(p, data, len);
+	if (p->not_object) {
+		snprintf(err, errlen, "no \"users\" array in the answer");
+		return -1;
+	}
+	if (jscan_feed(p->scan, data, len, why, sizeof why) == 0 &&
+	    p->err[0] == '\0')
+		return 0;
+	snprintf(err, errlen, "%s", p->err[0] != '\0' ? p->err : why);
+	return -1;
+}
+
+int
+api_users_parser_finish(struct api_users_parser *p, struct api_users **out,
+    char *err, size_t errlen)
+{
+	*out = NULL;
+	if (!p->ended) {
+		snprintf(err, errlen, "the JSON ends early");
+		return -1;
+	}
+	if (p->lists == 0) {
+		snprintf(err, errlen, "no \"users\" array in the answer");
+		return -1;
+	}
+	drop_duplicates(p->u);
+	*out = p->u;
+	p->u = NULL;
+	return 0;
+}
+
+void
+api_users_parser_free(struct api_users_parser *p)
+{
+	if (p == NULL)
+		return;
+	jscan_free(p->scan);
+	if (p->tok != NULL)
+		json_tokener_free(p->tok);
+	api_users_free(p->u);
+	free(p);
 }
 
 int
 api_users_parse(const char *body, size_t len, struct api_users **out, char *err,
     size_t errlen)
 {
-	struct json_object *doc, *list;
-	struct api_users *u = NULL;
+	struct api_users_parser *p = api_users_parser_new();
 	int rc = -1;
 
 	*out = NULL;
-	if ((doc = parse_json(body, len, err, errlen)) == NULL)
-		return -1;
-	if (!json_object_is_type(doc, json_type_object) ||
-	    !json_object_object_get_ex(doc, "users", &list) ||
-	    !json_object_is_type(list, json_type_array)) {
-		snprintf(err, errlen, "no \"users\" array in the answer");
-		goto out;
-	}
-	if ((u = calloc(1, sizeof *u)) == NULL) {
+	if (p == NULL)
 		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	if (fill(u, list, err, errlen) < 0)
-		goto out;
-	*out = u;
-	u = NULL;
-	rc = 0;
-out:
-	api_users_free(u);
-	json_object_put(doc);
+	else if (api_users_parser_feed(p, body, len, err, errlen) == 0)
+		rc = api_users_parser_finish(p, out, err, errlen);
+	api_users_parser_free(p);
 	return rc;
 }
 

@@ -54,13 +54,13 @@ setup(const struct localapi *la, struct httpreq *r)
 }
 
 static int
-start(struct localapi *la, const char *path, httpreq_sink_fn *sink,
+start(struct localapi *la, const char *path, httpreq_sink_fn *sink, int bounded,
     httpreq_done_fn *done, void *arg)
 {
 	size_t urllen = sizeof "http://" LOCALAPI_HOST + strlen(path);
 	/* Tailscale-Version: for choosing the bus mask */
 	struct httpreq_spec spec = {
-	    .header = "Tailscale-Version", .sink = sink};
+	    .header = "Tailscale-Version", .sink = sink, .bounded = bounded};
 	struct httpreq *r;
 	char *url;
 
@@ -80,14 +80,21 @@ int
 localapi_get(
     struct localapi *la, const char *path, httpreq_done_fn *done, void *arg)
 {
-	return start(la, path, NULL, done, arg);
+	return start(la, path, NULL, 0, done, arg);
+}
+
+int
+localapi_get_sunk(struct localapi *la, const char *path, httpreq_sink_fn *sink,
+    httpreq_done_fn *done, void *arg)
+{
+	return start(la, path, sink, 1, done, arg);
 }
 
 int
 localapi_stream(struct localapi *la, const char *path, httpreq_sink_fn *sink,
     httpreq_done_fn *done, void *arg)
 {
-	return start(la, path, sink, done, arg);
+	return start(la, path, sink, 0, done, arg);
 }
 
 /* --- what went wrong, in words ------------------------------------------- */

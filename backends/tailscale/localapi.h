@@ -44,6 +44,14 @@ int localapi_get(
     struct localapi *la, const char *path, httpreq_done_fn *done, void *arg);
 
 /*
+ * As localapi_get(), but a 200 body goes to sink as it arrives, bounded
+ * by max_bytes as a kept one is, and is not kept: for a large answer
+ * that is parsed as it comes.
+ */
+int localapi_get_sunk(struct localapi *la, const char *path,
+    httpreq_sink_fn *sink, httpreq_done_fn *done, void *arg);
+
+/*
  * Start a GET whose 200 body goes to sink as it arrives, at most 256 KiB
  * a turn of the loop (any other answer's body is kept, for the error);
  * done is called at its end.

@@ -32,6 +32,7 @@
 #include <event2/event.h>
 
 #include "bus.h"
+#include "fetch.h"
 #include "localapi.h"
 #include "plugin.h"
 #include "setting.h"
@@ -46,6 +47,8 @@
 #define DEFAULT_TIMEOUT_MS 30000
 #define DEFAULT_MAX_BYTES (512L * 1024 * 1024)
 #define DEFAULT_CONNECT_MS 2000 /* a unix socket connects at once or never */
+/* sizeof sockaddr_un.sun_path, which has no name of its own */
+#define UNIX_PATH_MAX ((long)sizeof(((struct sockaddr_un *)0)->sun_path))
 #define STATUS_PATH "/localapi/v0/status"
 /* The owner of every tagged device: never a person. */
 #define TAGGED_DEVICES "tagged-devices"
@@ -75,71 +78,35 @@ struct ts_plugin {
 	char derived_why[128];
 	struct event *answer; /* answers a fetch from the bus, from the loop */
 	struct localapi *api; /* made at the first fetch: init does no I/O */
-	struct event *defer;  /* reports a fetch that could not start */
-	char defer_why[256];
-	tsnss_fetch_done_fn *done;
-	void *done_arg;
-	int busy;
+	struct fetch fetch;   /* the one under way */
+	/* the status answer of the poll under way, read as it arrives */
+	struct ts_status_parser *parser;
+	size_t got;	   /* bytes of it so far */
+	int too_big;	   /* past max_answer_bytes */
+	char bad[256];	   /* why the parser refused it, or "" */
 	size_t n_skipped;  /* odd profiles at the last fetch, */
 	char *skip_reason; /* and why the first was left out */
 };
 
 /* --- settings ------------------------------------------------------------ */
 
+/* Its own keys, and the transfer's: where each value goes in p. */
 static int
-set_socket(struct ts_plugin *p, const struct tsnss_setting *s, char *err,
-    size_t errlen)
+apply_settings(struct ts_plugin *p, const struct tsnss_setting *settings,
+    size_t n, char *err, size_t errlen)
 {
-	struct sockaddr_un sa;
-	char *copy;
+	const struct setting_key keys[] = {
+	    {"socket", SETTING_PATH, &p->socket, 0, UNIX_PATH_MAX, NULL},
+	    SETTING_TRANSFER_KEYS(&p->timeout_ms, &p->max_bytes),
+	    {"ipn_bus", SETTING_BOOL, &p->use_bus, 0, 0, NULL},
+	    {"bus_first_ms", SETTING_LONG, &p->ws.first_ms, 100, 600000, NULL},
+	    {"bus_stall_ms", SETTING_LONG, &p->ws.stall_ms, 100, 600000, NULL},
+	    {"bus_idle_s", SETTING_LONG, &p->ws.idle_s, 1, 86400, NULL},
+	    {"bus_retry_s", SETTING_LONG, &p->ws.retry_s, 1, 86400, NULL},
+	};
 
-	if (s->value[0] != '/') {
-		snprintf(err, errlen,
-		    "line %u: socket must be an absolute path", s->line);
-		return -1;
-	}
-	if (strlen(s->value) >= sizeof sa.sun_path) {
-		snprintf(err, errlen,
-		    "line %u: socket path is longer than %zu bytes", s->line,
-		    sizeof sa.sun_path - 1);
-		return -1;
-	}
-	copy = strdup(s->value);
-	if (copy == NULL) {
-		snprintf(err, errlen, "line %u: out of memory", s->line);
-		return -1;
-	}
-	free(p->socket);
-	p->socket = copy;
-	return 0;
-}
-
-static int
-apply_setting(struct ts_plugin *p, const struct tsnss_setting *s, char *err,
-    size_t errlen)
-{
-	if (strcmp(s->key, "socket") == 0)
-		return set_socket(p, s, err, errlen);
-	if (strcmp(s->key, "timeout_ms") == 0)
-		return setting_long(s, 10, 600000, &p->timeout_ms, err, errlen);
-	if (strcmp(s->key, "max_answer_bytes") == 0)
-		return setting_size(
-		    s, 4096, 4294967296L, &p->max_bytes, err, errlen);
-	if (strcmp(s->key, "ipn_bus") == 0)
-		return setting_bool(s, &p->use_bus, err, errlen);
-	if (strcmp(s->key, "bus_first_ms") == 0)
-		return setting_long(
-		    s, 100, 600000, &p->ws.first_ms, err, errlen);
-	if (strcmp(s->key, "bus_stall_ms") == 0)
-		return setting_long(
-		    s, 100, 600000, &p->ws.stall_ms, err, errlen);
-	if (strcmp(s->key, "bus_idle_s") == 0)
-		return setting_long(s, 1, 86400, &p->ws.idle_s, err, errlen);
-	if (strcmp(s->key, "bus_retry_s") == 0)
-		return setting_long(s, 1, 86400, &p->ws.retry_s, err, errlen);
-	snprintf(err, errlen, "line %u: unknown key '%s' in [tailscale]",
-	    s->line, s->key);
-	return -1;
+	return settings_apply(keys, sizeof keys / sizeof keys[0], "tailscale",
+	    settings, n, err, errlen);
 }
 
 /* Checked here so that `tsnssd -t` catches it, not the first fetch. */
@@ -158,27 +125,8 @@ check_libcurl(char *err, size_t errlen)
 static void ts_free(void *state);
 
 static void
-quiet(int priority, const char *fmt, ...)
+set_defaults(struct ts_plugin *p)
 {
-	(void)priority;
-	(void)fmt;
-}
-
-static void *
-ts_init(const struct tsnss_host *host, const struct tsnss_setting *settings,
-    size_t n_settings, char *err, size_t errlen)
-{
-	struct ts_plugin *p = calloc(1, sizeof *p);
-	size_t i;
-
-	if (p == NULL || (p->socket = strdup(DEFAULT_SOCKET)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		free(p);
-		return NULL;
-	}
-	p->host = *host;
-	if (p->host.log == NULL)
-		p->host.log = quiet;
 	p->timeout_ms = DEFAULT_TIMEOUT_MS;
 	p->max_bytes = DEFAULT_MAX_BYTES;
 	p->use_bus = 1;
@@ -188,10 +136,23 @@ ts_init(const struct tsnss_host *host, const struct tsnss_setting *settings,
 	p->ws.stall_ms = 15000;
 	p->ws.idle_s = 60;
 	p->ws.retry_s = 600;
-	for (i = 0; i < n_settings; i++)
-		if (apply_setting(p, &settings[i], err, errlen) < 0)
-			goto fail;
-	if (check_libcurl(err, errlen) < 0)
+}
+
+static void *
+ts_init(const struct tsnss_host *host, const struct tsnss_setting *settings,
+    size_t n_settings, char *err, size_t errlen)
+{
+	struct ts_plugin *p = calloc(1, sizeof *p);
+
+	if (p == NULL || (p->socket = strdup(DEFAULT_SOCKET)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(p);
+		return NULL;
+	}
+	fetch_host(&p->host, host);
+	set_defaults(p);
+	if (apply_settings(p, settings, n_settings, err, errlen) < 0 ||
+	    check_libcurl(err, errlen) < 0)
 		goto fail;
 	return p;
 fail:
@@ -200,34 +161,6 @@ fail:
 }
 
 /* --- results ------------------------------------------------------------- */
-
-static struct tsnss_fetch_result
-result(enum tsnss_fetch_status status, const char *detail,
-    const struct tsnss_identity *ids, size_t n_ids)
-{
-	struct tsnss_fetch_result res = {.size = sizeof res,
-	    .status = status,
-	    .detail = detail,
-	    .ids = ids,
-	    .n_ids = n_ids,
-	    .id_size = sizeof *ids};
-
-	return res;
-}
-
-/*
- * The last thing a fetch does: done may start the next fetch or free the
- * plugin, so p is not touched afterwards.
- */
-static void
-report(struct ts_plugin *p, enum tsnss_fetch_status status, const char *detail,
-    const struct tsnss_identity *ids, size_t n_ids)
-{
-	struct tsnss_fetch_result res = result(status, detail, ids, n_ids);
-
-	p->busy = 0;
-	p->done(&res, p->done_arg);
-}
 
 /* Wire text in a log line or detail: short and printable. */
 static const char *
@@ -249,7 +182,8 @@ report_users(struct ts_plugin *p, const struct ts_status *st)
 	size_t i, n = 0;
 
 	if (ids == NULL) {
-		report(p, TSNSS_FETCH_ERROR, "out of memory", NULL, 0);
+		fetch_end(
+		    &p->fetch, TSNSS_FETCH_ERROR, "out of memory", NULL, 0);
 		return;
 	}
 	for (i = 0; i < st->n_users; i++) {
@@ -269,7 +203,7 @@ report_users(struct ts_plugin *p, const struct ts_status *st)
 		ids[n].n_groups = u->n_groups;
 		n++;
 	}
-	report(p, TSNSS_FETCH_OK, NULL, ids, n);
+	fetch_end(&p->fetch, TSNSS_FETCH_OK, NULL, ids, n);
 	free(ids);
 }
 
@@ -303,10 +237,55 @@ report_status(struct ts_plugin *p, const struct ts_status *st)
 	if (strcmp(st->backend_state, "Running") != 0) {
 		snprintf(detail, sizeof detail, "tailscaled BackendState is %s",
 		    state);
-		report(p, TSNSS_FETCH_NOT_READY, detail, NULL, 0);
+		fetch_end(&p->fetch, TSNSS_FETCH_NOT_READY, detail, NULL, 0);
 		return;
 	}
 	report_users(p, st);
+}
+
+/*
+ * The status answer as it arrives (from inside libcurl, bounded there
+ * by max_answer_bytes): parsed at once, so it is never held whole.
+ */
+static int
+on_status_data(const char *data, size_t len, void *arg)
+{
+	struct ts_plugin *p = arg;
+
+	return ts_status_parser_feed(
+	    p->parser, data, len, p->bad, sizeof p->bad);
+}
+
+/* The parsed answer, or NULL with why not in detail. */
+static struct ts_status *
+poll_result(struct ts_plugin *p, const struct httpreq_reply *reply,
+    char *detail, size_t len)
+{
+	struct ts_status *st = NULL;
+
+	if (p->bad[0] == '\0' && reply->error == NULL)
+		ts_status_parser_finish(p->parser, &st, p->bad, sizeof p->bad);
+	ts_status_parser_free(p->parser);
+	p->parser = NULL;
+	if (p->bad[0] != '\0')
+		snprintf(detail, len, "malformed status JSON: %s", p->bad);
+	else if (st == NULL)
+		snprintf(detail, len, "%s", reply->error);
+	return st;
+}
+
+static void
+log_fetched(struct ts_plugin *p, size_t bytes, const struct ts_status *st)
+{
+	char state[64], tailnet[128];
+
+	p->host.log(LOG_DEBUG,
+	    "tailscale: fetched %zu bytes from %s: BackendState %s, "
+	    "%zu user profiles, tailnet %s",
+	    bytes, p->socket, printable(st->backend_state, state, sizeof state),
+	    st->n_users,
+	    st->tailnet ? printable(st->tailnet, tailnet, sizeof tailnet)
+			: "(none)");
 }
 
 static void
@@ -314,41 +293,19 @@ on_reply(const struct httpreq_reply *reply, void *arg)
 {
 	struct ts_plugin *p = arg;
 	struct ts_status *st;
-	char err[256], detail[300], state[64], tailnet[128];
+	char detail[600];
 
-	if (reply->error != NULL) {
-		report(p, TSNSS_FETCH_ERROR, reply->error, NULL, 0);
+	if ((st = poll_result(p, reply, detail, sizeof detail)) == NULL) {
+		fetch_fail(&p->fetch, detail);
 		return;
 	}
-	if (ts_status_parse(reply->body, reply->len, &st, err, sizeof err) <
-	    0) {
-		snprintf(
-		    detail, sizeof detail, "malformed status JSON: %s", err);
-		report(p, TSNSS_FETCH_ERROR, detail, NULL, 0);
-		return;
-	}
-	p->host.log(LOG_DEBUG,
-	    "tailscale: fetched %zu bytes from %s: BackendState %s, "
-	    "%zu user profiles, tailnet %s",
-	    reply->len, p->socket,
-	    printable(st->backend_state, state, sizeof state), st->n_users,
-	    st->tailnet ? printable(st->tailnet, tailnet, sizeof tailnet)
-			: "(none)");
+	log_fetched(p, reply->received, st);
 	report_status(p, st);
 	ts_status_free(st);
+	fetch_trim(); /* p may be gone: touched no more */
 }
 
 /* --- fetching ------------------------------------------------------------ */
-
-static void
-on_defer(evutil_socket_t fd, short events, void *arg)
-{
-	struct ts_plugin *p = arg;
-
-	(void)fd;
-	(void)events;
-	report(p, TSNSS_FETCH_ERROR, p->defer_why, NULL, 0);
-}
 
 static int
 start(struct ts_plugin *p)
@@ -357,35 +314,22 @@ start(struct ts_plugin *p)
 		p->api = localapi_new(p->host.base, p->socket, p->timeout_ms,
 		    p->ws.connect_ms, p->max_bytes);
 	if (p->api == NULL) {
-		snprintf(p->defer_why, sizeof p->defer_why,
+		snprintf(p->fetch.why, sizeof p->fetch.why,
 		    "cannot set up libcurl to reach tailscaled at %s",
 		    p->socket);
 		return -1;
 	}
-	if (localapi_get(p->api, STATUS_PATH, on_reply, p) < 0) {
-		snprintf(p->defer_why, sizeof p->defer_why,
+	ts_status_parser_free(p->parser);
+	p->bad[0] = '\0';
+	if ((p->parser = ts_status_parser_new()) == NULL ||
+	    localapi_get_sunk(
+		p->api, STATUS_PATH, on_status_data, on_reply, p) < 0) {
+		snprintf(p->fetch.why, sizeof p->fetch.why,
 		    "cannot start a request to tailscaled at %s "
 		    "(out of memory?)",
 		    p->socket);
 		return -1;
 	}
-	return 0;
-}
-
-/*
- * A fetch that cannot start still ends in a callback from the loop, never
- * from inside fetch().  The event is ours, not event_base_once()'s, so
- * that ts_free() can cancel it.
- */
-static int
-defer_failure(struct ts_plugin *p)
-{
-	struct timeval now = {0, 0};
-
-	if (p->defer == NULL)
-		p->defer = evtimer_new(p->host.base, on_defer, p);
-	if (p->defer == NULL || evtimer_add(p->defer, &now) < 0)
-		return -1;
 	return 0;
 }
 
@@ -418,7 +362,7 @@ static void
 push(struct ts_plugin *p, enum tsnss_fetch_status status, const char *detail,
     const struct tsnss_identity *ids, size_t n)
 {
-	struct tsnss_fetch_result res = result(status, detail, ids, n);
+	struct tsnss_fetch_result res = fetch_result(status, detail, ids, n);
 
 	if (TSNSS_HAS(&p->host, struct tsnss_host, push_arg) &&
 	    p->host.push != NULL)
@@ -443,7 +387,7 @@ trim(struct ts_plugin *p)
 #endif
 }
 
-/* After a fetch was answered from the bus (report() may free p). */
+/* After a fetch was answered from the bus (fetch_end() may free p). */
 static void
 on_trim(evutil_socket_t fd, short events, void *arg)
 {
@@ -532,9 +476,9 @@ on_deliver(evutil_socket_t fd, short events, void *arg)
 		n = 0;
 	if (p->answering) {
 		p->answering = 0;
-		/* the daemon takes its copy in report(): free ours after */
+		/* the daemon takes its copy in fetch_end(): free ours after */
 		evtimer_add(p->trim_ev, &now);
-		report(p, st, p->derived_why, ids, n);
+		fetch_end(&p->fetch, st, p->derived_why, ids, n);
 		return; /* p may be gone */
 	}
 	push(p, st, p->derived_why, ids, n);
@@ -558,8 +502,8 @@ on_bus_down(void *arg, const char *why, int fallback)
 	if (!p->waiting)
 		return;
 	p->waiting = 0;
-	if (start(p) < 0 && defer_failure(p) < 0)
-		report(p, TSNSS_FETCH_ERROR, p->defer_why, NULL, 0);
+	if (start(p) < 0 && fetch_fail_soon(&p->fetch) < 0)
+		fetch_end(&p->fetch, TSNSS_FETCH_ERROR, p->fetch.why, NULL, 0);
 }
 
 /* A fetch while the bus is live: answered from what it said, at once. */
@@ -611,13 +555,11 @@ ts_fetch(void *state, tsnss_fetch_done_fn *done, void *arg)
 {
 	struct ts_plugin *p = state;
 
-	if (p->busy || p->host.base == NULL)
+	if (fetch_begin(&p->fetch, p->host.base, done, arg) < 0)
 		return -1;
-	p->done = done;
-	p->done_arg = arg;
-	if (!fetch_from_bus(p) && start(p) < 0 && defer_failure(p) < 0)
+	if (!fetch_from_bus(p) && start(p) < 0 &&
+	    fetch_fail_soon(&p->fetch) < 0)
 		return -1;
-	p->busy = 1;
 	return 0;
 }
 
@@ -650,20 +592,11 @@ ts_free(void *state)
 		event_free(p->derive);
 	if (p->deliver != NULL)
 		event_free(p->deliver);
-	if (p->defer != NULL)
-		event_free(p->defer);
+	fetch_clear(&p->fetch);
+	ts_status_parser_free(p->parser);
 	free(p->skip_reason);
 	free(p->socket);
 	free(p);
 }
 
-__attribute__((visibility("default")))
-const struct tsnss_plugin tsnss_plugin = {
-    .abi_version = TSNSS_PLUGIN_ABI_VERSION,
-    .name = "tailscale",
-    .init = ts_init,
-    .fetch = ts_fetch,
-    .free = ts_free,
-    .size = sizeof(struct tsnss_plugin),
-    .describe = ts_describe,
-};
+FETCH_PLUGIN("tailscale", ts, 0);

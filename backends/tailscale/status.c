@@ -3,8 +3,10 @@
  *
  * Only BackendState, CurrentTailnet.Name and the User profiles matter
  * here; every other field is ignored so that new tailscaled versions do
- * not break us.  See status.h for what fails a document and what only
- * drops one profile.
+ * not break us.  The answer is read as it arrives (jscan.c, as the IPN
+ * bus is): at 100k users it is ~140 MB, mostly peers, and a json-c tree
+ * of it took 900 MB.  See status.h for what fails a document and what
+ * only drops one profile.
  */
 #ifdef HAVE_CONFIG_H
 #include "autoconfig.h"
@@ -12,20 +14,19 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
-#include <json-c/json_object_iterator.h>
 
+#include "jscan.h"
 #include "status.h"
 
 /*
- * Strict JSON (no trailing commas, leading zeros...), but trailing bytes
- * are checked by hand so that the error can say what went wrong.
+ * A captured value in strict JSON (no leading zeros, valid UTF-8...); it
+ * is followed by its NUL, which ends a bare number.
  */
 #ifdef JSON_TOKENER_VALIDATE_UTF8
 #define TOKENER_FLAGS                                                          \
@@ -63,74 +64,26 @@ is_blank(const char *p, size_t len)
 	return 1;
 }
 
-static size_t
-parse_end(struct json_tokener *tok)
-{
-#if JSON_C_VERSION_NUM >= ((0 << 16) | (15 << 8))
-	return json_tokener_get_parse_end(tok);
-#else
-	return (size_t)tok->char_offset;
-#endif
-}
-
-/* json-c calls a UTF-8 sequence cut by the end of input invalid. */
-static int
-cut_short(enum json_tokener_error jerr, size_t end, size_t len)
-{
-	if (jerr == json_tokener_continue)
-		return 1;
-#ifdef JSON_TOKENER_VALIDATE_UTF8
-	if (jerr == json_tokener_error_parse_utf8_string && end >= len)
-		return 1;
-#endif
-	return 0;
-}
-
+/*
+ * One captured value (a profile, BackendState...), whole and followed by
+ * its NUL, which ends a bare number or literal: NULL with err set if it
+ * is not strict JSON, NULL with err empty if it is JSON null.
+ */
 static struct json_object *
-parse_json(const char *buf, size_t len, char *err, size_t errlen)
+parse_value(struct json_tokener *tok, const char *buf, size_t len,
+    const char *what, char *err, size_t errlen)
 {
-	struct json_tokener *tok;
-	struct json_object *root;
+	struct json_object *o;
 	enum json_tokener_error jerr;
-	size_t end;
 
-	if (is_blank(buf, len)) {
-		set_err(err, errlen, "empty answer");
-		return NULL;
-	}
-	if (len > INT_MAX) {
-		set_err(err, errlen, "answer of %zu bytes is too large", len);
-		return NULL;
-	}
-	tok = json_tokener_new_ex(TS_STATUS_MAX_DEPTH);
-	if (tok == NULL) {
-		set_err(err, errlen, "out of memory");
-		return NULL;
-	}
-	json_tokener_set_flags(tok, TOKENER_FLAGS);
-	root = json_tokener_parse_ex(tok, buf, (int)len);
+	err[0] = '\0';
+	json_tokener_reset(tok);
+	o = json_tokener_parse_ex(tok, buf, (int)len + 1);
 	jerr = json_tokener_get_error(tok);
-	end = parse_end(tok);
-	json_tokener_free(tok);
-	if (root == NULL && cut_short(jerr, end, len)) {
-		set_err(err, errlen,
-		    "truncated JSON: the document is "
-		    "incomplete after %zu bytes",
-		    len);
-		return NULL;
-	}
-	if (root == NULL) {
-		set_err(err, errlen, "bad JSON at byte %zu: %s", end,
+	if (o == NULL && jerr != json_tokener_success)
+		set_err(err, errlen, "bad JSON in %s: %s", what,
 		    json_tokener_error_desc(jerr));
-		return NULL;
-	}
-	if (end > len || !is_blank(buf + end, len - end)) {
-		json_object_put(root);
-		set_err(err, errlen,
-		    "trailing data after the JSON document at byte %zu", end);
-		return NULL;
-	}
-	return root;
+	return o;
 }
 
 /* A JSON null counts as absent: Go writes nil maps and pointers so. */
@@ -294,6 +247,30 @@ ts_groups(struct json_object *profile, char ***groups, size_t *n)
 	return 0;
 }
 
+/*
+ * The parser of one answer.  jscan follows the document's structure;
+ * only the values kept are captured, each small, and read with json-c:
+ * BackendState, Version, CurrentTailnet, and each User profile.  Peers
+ * are skipped one by one and only counted.  Errors found in a callback
+ * wait in err until jscan_feed() returns.
+ */
+struct ts_status_parser {
+	struct jscan *scan;
+	struct json_tokener *tok;
+	struct ts_status *st;
+	size_t cap;	 /* st->users allocated */
+	size_t fed;	 /* bytes so far */
+	int begun;	 /* a byte other than a blank came */
+	int ended;	 /* the document closed */
+	int state_bad;	 /* BackendState is there but not a string */
+	int users_seen;	 /* a User map began */
+	char users_type; /* first byte of a User that is no map, or 0 */
+	int peers_seen;	 /* a Peer map began */
+	char peers_type; /* first byte of a Peer that is no map, or 0 */
+	size_t n_peers;
+	char err[256]; /* a refusal from a callback, or "" */
+};
+
 static int
 skip_user(struct ts_status *st, const char *key, const char *why)
 {
@@ -308,11 +285,29 @@ skip_user(struct ts_status *st, const char *key, const char *why)
 	return st->skip_reason != NULL ? 0 : -1;
 }
 
+/* Room for one more user: the list grows as the profiles arrive. */
 static int
-add_user(struct ts_status *st, const char *key, struct json_object *profile,
-    char *err, size_t errlen)
+grow_users(struct ts_status_parser *sp)
 {
-	struct ts_user *u = &st->users[st->n_users];
+	size_t cap = sp->cap ? sp->cap * 2 : 64;
+	struct ts_user *u;
+
+	if (sp->st->n_users < sp->cap)
+		return 0;
+	if (cap > SIZE_MAX / sizeof *u ||
+	    (u = realloc(sp->st->users, cap * sizeof *u)) == NULL)
+		return -1;
+	sp->st->users = u;
+	sp->cap = cap;
+	return 0;
+}
+
+static int
+add_user(struct ts_status_parser *sp, const char *key,
+    struct json_object *profile, char *err, size_t errlen)
+{
+	struct ts_status *st = sp->st;
+	struct ts_user *u;
 	struct json_object *login;
 	const char *display, *why;
 	char k[KEY_SHOWN + 4];
@@ -322,6 +317,12 @@ add_user(struct ts_status *st, const char *key, struct json_object *profile,
 		    show_key(key, k, sizeof k));
 		return -1;
 	}
+	if (grow_users(sp) < 0) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	u = &st->users[st->n_users];
+	memset(u, 0, sizeof *u);
 	if (user_id(key, profile, &u->id, err, errlen) < 0)
 		return -1;
 	login = field(profile, "LoginName");
@@ -353,8 +354,8 @@ by_id(const void *a, const void *b)
 }
 
 /*
- * Each key equals its ID and JSON keys are unique, so this cannot fire,
- * unless a key hides a NUL ("1\u0000x") that C strings cut away.
+ * Each key equals its ID, so this cannot fire unless a key hides a NUL
+ * ("1\u0000x") that C strings cut away, or the document has two User maps.
  */
 static int
 check_unique(const struct ts_status *st, char *err, size_t errlen)
@@ -371,121 +372,284 @@ check_unique(const struct ts_status *st, char *err, size_t errlen)
 	return 0;
 }
 
+/* What json-c would call a value that begins with this byte. */
+static const char *
+type_name(char first)
+{
+	switch (first) {
+	case '{':
+		return "object";
+	case '[':
+		return "array";
+	case '"':
+		return "string";
+	case 't':
+	case 'f':
+		return "boolean";
+	default:
+		return "number";
+	}
+}
+
 /* No User map at all is only believable when there is nobody to own. */
 static int
-check_no_users(struct json_object *root, const struct ts_status *st, char *err,
-    size_t errlen)
+check_no_users(const struct ts_status_parser *sp, char *err, size_t errlen)
 {
-	struct json_object *peers = field(root, "Peer");
-
-	if (strcmp(st->backend_state, "Running") != 0 || peers == NULL)
+	if (strcmp(sp->st->backend_state, "Running") != 0)
 		return 0;
-	if (!json_object_is_type(peers, json_type_object)) {
+	if (sp->peers_type != 0) {
 		set_err(err, errlen, "User is missing and Peer is a %s",
-		    json_type_to_name(json_object_get_type(peers)));
+		    type_name(sp->peers_type));
 		return -1;
 	}
-	if (json_object_object_length(peers) != 0) {
-		set_err(err, errlen, "User is missing but Peer lists %d nodes",
-		    json_object_object_length(peers));
+	if (sp->n_peers != 0) {
+		set_err(err, errlen, "User is missing but Peer lists %zu nodes",
+		    sp->n_peers);
 		return -1;
 	}
 	return 0;
 }
 
-static int
-parse_users(
-    struct json_object *root, struct ts_status *st, char *err, size_t errlen)
+/* A JSON key as jscan kept it (escapes and all), decoded as json-c would. */
+static void
+decode_key(struct json_tokener *tok, const char *raw, char *out, size_t len)
 {
-	struct json_object *users = field(root, "User");
-	struct json_object_iterator it, end;
-	size_t n;
+	char quoted[JSCAN_KEY_MAX + 4];
+	struct json_object *o;
 
-	if (users == NULL)
-		return check_no_users(root, st, err, errlen);
-	if (!json_object_is_type(users, json_type_object)) {
-		set_err(err, errlen, "User is a %s, not an object",
-		    json_type_to_name(json_object_get_type(users)));
+	snprintf(out, len, "%s", raw);
+	if (strchr(raw, '\\') == NULL)
+		return;
+	snprintf(quoted, sizeof quoted, "\"%s\"", raw);
+	json_tokener_reset(tok);
+	o = json_tokener_parse_ex(tok, quoted, (int)strlen(quoted) + 1);
+	if (o != NULL && json_object_is_type(o, json_type_string))
+		snprintf(out, len, "%s", json_object_get_string(o));
+	json_object_put(o);
+}
+
+/* A string at the top level: NULL (absent), a copy, or -1 out of memory. */
+static int
+top_string(struct json_object *o, char **out)
+{
+	char *copy = NULL;
+
+	if (o != NULL && json_object_is_type(o, json_type_string) &&
+	    (copy = strdup(json_object_get_string(o))) == NULL)
 		return -1;
+	free(*out);
+	*out = copy;
+	return 0;
+}
+
+/* BackendState, Version or CurrentTailnet; the last one given counts. */
+static int
+top_value(struct ts_status_parser *sp, const char *k, struct json_object *o)
+{
+	struct ts_status *st = sp->st;
+	struct json_object *name = NULL;
+
+	if (strcmp(k, "BackendState") == 0) {
+		sp->state_bad =
+		    o != NULL && !json_object_is_type(o, json_type_string);
+		return top_string(o, &st->backend_state);
 	}
-	n = (size_t)json_object_object_length(users);
-	st->users = calloc(n ? n : 1, sizeof *st->users);
-	if (st->users == NULL) {
-		set_err(err, errlen, "out of memory");
-		return -1;
-	}
-	it = json_object_iter_begin(users);
-	end = json_object_iter_end(users);
-	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
-		if (add_user(st, json_object_iter_peek_name(&it),
-			json_object_iter_peek_value(&it), err, errlen) < 0)
-			return -1;
-	qsort(st->users, st->n_users, sizeof *st->users, by_id);
-	return check_unique(st, err, errlen);
+	if (strcmp(k, "Version") == 0)
+		return top_string(o, &st->version);
+	if (o != NULL && json_object_is_type(o, json_type_object))
+		name = field(o, "Name");
+	return top_string(name, &st->tailnet);
 }
 
 static int
-parse_root(
-    struct json_object *root, struct ts_status *st, char *err, size_t errlen)
+on_value(const struct jscan_path *p, const char *buf, size_t len, void *arg)
 {
-	struct json_object *state, *tailnet;
-	const char *name;
+	struct ts_status_parser *sp = arg;
+	char key[JSCAN_KEY_MAX + 1], what[KEY_SHOWN + 16];
+	struct json_object *o;
+	int rc;
 
-	if (!json_object_is_type(root, json_type_object)) {
-		set_err(err, errlen, "the document is a %s, not an object",
-		    json_type_to_name(json_object_get_type(root)));
+	if (p->depth == 2) {
+		decode_key(sp->tok, p->key[1], key, sizeof key);
+		snprintf(what, sizeof what, "User[\"%s\"]",
+		    show_key(key, (char[KEY_SHOWN + 4]){0}, KEY_SHOWN + 4));
+	} else {
+		snprintf(what, sizeof what, "%s", p->key[0]);
+	}
+	o = parse_value(sp->tok, buf, len, what, sp->err, sizeof sp->err);
+	if (o == NULL && sp->err[0] != '\0')
+		return -1;
+	if (p->depth == 2)
+		rc = add_user(sp, key, o, sp->err, sizeof sp->err);
+	else if ((rc = top_value(sp, p->key[0], o)) < 0)
+		set_err(sp->err, sizeof sp->err, "out of memory");
+	json_object_put(o);
+	return rc;
+}
+
+/* User and Peer are maps, or null; anything else is noted. */
+static enum jscan_want
+select_map(int *seen, char *type, char first, char *err, size_t errlen)
+{
+	if (first == 'n')
+		return JSCAN_SKIP;
+	if (*seen || *type != 0) {
+		set_err(err, errlen, "the document has User or Peer twice");
+		return JSCAN_SKIP;
+	}
+	if (first != '{') {
+		*type = first;
+		return JSCAN_SKIP;
+	}
+	*seen = 1;
+	return JSCAN_DESCEND;
+}
+
+static enum jscan_want
+on_select(const struct jscan_path *p, char first, void *arg)
+{
+	struct ts_status_parser *sp = arg;
+	const char *k = p->key[0];
+
+	if (p->depth == 2 && strcmp(k, "Peer") == 0) {
+		sp->n_peers++;
+		return JSCAN_SKIP;
+	}
+	if (p->depth == 2)
+		return JSCAN_CAPTURE; /* a User profile */
+	if (p->depth != 1)
+		return JSCAN_SKIP;
+	if (strcmp(k, "User") == 0)
+		return select_map(&sp->users_seen, &sp->users_type, first,
+		    sp->err, sizeof sp->err);
+	if (strcmp(k, "Peer") == 0)
+		return select_map(&sp->peers_seen, &sp->peers_type, first,
+		    sp->err, sizeof sp->err);
+	if (strcmp(k, "BackendState") == 0 || strcmp(k, "Version") == 0 ||
+	    strcmp(k, "CurrentTailnet") == 0)
+		return JSCAN_CAPTURE;
+	return JSCAN_SKIP;
+}
+
+static int
+on_end(void *arg)
+{
+	((struct ts_status_parser *)arg)->ended = 1;
+	return 0;
+}
+
+struct ts_status_parser *
+ts_status_parser_new(void)
+{
+	static const struct jscan_ops ops = {on_select, on_value, on_end};
+	struct ts_status_parser *sp = calloc(1, sizeof *sp);
+
+	if (sp == NULL)
+		return NULL;
+	sp->st = calloc(1, sizeof *sp->st);
+	sp->scan = jscan_new(&ops, sp, TS_STATUS_MAX_VALUE);
+	sp->tok = json_tokener_new_ex(TS_STATUS_MAX_DEPTH);
+	if (sp->st == NULL || sp->scan == NULL || sp->tok == NULL) {
+		ts_status_parser_free(sp);
+		return NULL;
+	}
+	jscan_limit(sp->scan, TS_STATUS_MAX_DEPTH, 1);
+	json_tokener_set_flags(sp->tok, TOKENER_FLAGS);
+	return sp;
+}
+
+int
+ts_status_parser_feed(struct ts_status_parser *sp, const char *data, size_t len,
+    char *err, size_t errlen)
+{
+	char why[200];
+
+	if (!sp->begun)
+		sp->begun = !is_blank(data, len);
+	sp->fed += len;
+	if (jscan_feed(sp->scan, data, len, why, sizeof why) == 0 &&
+	    sp->err[0] == '\0')
+		return 0;
+	if (sp->err[0] != '\0')
+		set_err(err, errlen, "%s", sp->err);
+	else
+		set_err(err, errlen, "bad JSON: %s", why);
+	return -1;
+}
+
+static int
+check_state(const struct ts_status_parser *sp, char *err, size_t errlen)
+{
+	if (!sp->ended) {
+		if (!sp->begun)
+			set_err(err, errlen, "empty answer");
+		else
+			set_err(err, errlen,
+			    "truncated JSON: the document is incomplete after "
+			    "%zu bytes",
+			    sp->fed);
 		return -1;
 	}
-	state = field(root, "BackendState");
-	if (state == NULL || !json_object_is_type(state, json_type_string)) {
+	if (sp->st->backend_state == NULL) {
 		set_err(err, errlen,
-		    state == NULL ? "no BackendState"
-				  : "BackendState is not a string");
+		    sp->state_bad ? "BackendState is not a string"
+				  : "no BackendState");
 		return -1;
 	}
-	st->backend_state = strdup(json_object_get_string(state));
-	tailnet = field(root, "CurrentTailnet");
-	name = tailnet != NULL && json_object_is_type(tailnet, json_type_object)
-		   ? string_field(tailnet, "Name")
-		   : NULL;
-	st->tailnet = name != NULL ? strdup(name) : NULL;
-	name = string_field(root, "Version");
-	st->version = name != NULL ? strdup(name) : NULL;
-	if (st->backend_state == NULL || (name != NULL && !st->version) ||
-	    (tailnet != NULL && string_field(tailnet, "Name") &&
-		!st->tailnet)) {
-		set_err(err, errlen, "out of memory");
+	return 0;
+}
+
+int
+ts_status_parser_finish(struct ts_status_parser *sp, struct ts_status **out,
+    char *err, size_t errlen)
+{
+	struct ts_status *st = sp->st;
+
+	*out = NULL;
+	if (check_state(sp, err, errlen) < 0)
+		return -1;
+	if (sp->users_type != 0) {
+		set_err(err, errlen, "User is a %s, not an object",
+		    type_name(sp->users_type));
 		return -1;
 	}
-	return parse_users(root, st, err, errlen);
+	if (!sp->users_seen && check_no_users(sp, err, errlen) < 0)
+		return -1;
+	if (st->n_users > 0)
+		qsort(st->users, st->n_users, sizeof *st->users, by_id);
+	if (check_unique(st, err, errlen) < 0)
+		return -1;
+	*out = st;
+	sp->st = NULL;
+	return 0;
+}
+
+void
+ts_status_parser_free(struct ts_status_parser *sp)
+{
+	if (sp == NULL)
+		return;
+	jscan_free(sp->scan);
+	if (sp->tok != NULL)
+		json_tokener_free(sp->tok);
+	ts_status_free(sp->st);
+	free(sp);
 }
 
 int
 ts_status_parse(const char *buf, size_t len, struct ts_status **out, char *err,
     size_t errlen)
 {
-	struct json_object *root;
-	struct ts_status *st;
-	int rc;
+	struct ts_status_parser *sp = ts_status_parser_new();
+	int rc = -1;
 
 	*out = NULL;
-	root = parse_json(buf, len, err, errlen);
-	if (root == NULL)
-		return -1;
-	st = calloc(1, sizeof *st);
-	if (st == NULL) {
-		json_object_put(root);
+	if (sp == NULL)
 		set_err(err, errlen, "out of memory");
-		return -1;
-	}
-	rc = parse_root(root, st, err, errlen);
-	json_object_put(root);
-	if (rc < 0) {
-		ts_status_free(st);
-		return -1;
-	}
-	*out = st;
-	return 0;
+	else if (ts_status_parser_feed(sp, buf, len, err, errlen) == 0)
+		rc = ts_status_parser_finish(sp, out, err, errlen);
+	ts_status_parser_free(sp);
+	return rc;
 }
 
 void

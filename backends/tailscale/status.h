@@ -2,6 +2,10 @@
  * status.h - parse tailscaled's answer to GET /localapi/v0/status.
  *
  * Pure parsing, no I/O, so it can be unit-tested and fuzzed on its own.
+ * The answer is parsed as it arrives (ts_status_parser_feed()), never held
+ * whole: memory grows with the users kept, not with the document, and
+ * one value (a profile) is bounded by TS_STATUS_MAX_VALUE.  Fields that
+ * are not read (Peer, Self...) are checked for structure only.
  *
  * What fails the whole document, and what only drops one user:
  *  - Anything that says the document is not what we think it is fails it:
@@ -26,6 +30,8 @@
 #define TS_LOGIN_MAX 256 /* bytes */
 /* JSON nesting: a real answer needs ~6, plus what CapMap values carry */
 #define TS_STATUS_MAX_DEPTH 64
+/* one BackendState, CurrentTailnet or User profile, at most */
+#define TS_STATUS_MAX_VALUE (4u << 20)
 
 struct ts_user {
 	int64_t id;	    /* 1 .. INT64_MAX - 1 */
@@ -64,6 +70,17 @@ void ts_groups_free(char **groups, size_t n);
 
 int ts_status_parse(const char *buf, size_t len, struct ts_status **out,
     char *err, size_t errlen);
+
+/* The same, in pieces as they arrive: new, feed..., finish, free. */
+struct ts_status_parser;
+struct ts_status_parser *ts_status_parser_new(void);
+/* 0, or -1 with a sentence in err: the answer is refused, stop feeding. */
+int ts_status_parser_feed(struct ts_status_parser *sp, const char *data,
+    size_t len, char *err, size_t errlen);
+/* The end of the answer: as ts_status_parse(); *out is the caller's. */
+int ts_status_parser_finish(struct ts_status_parser *sp, struct ts_status **out,
+    char *err, size_t errlen);
+void ts_status_parser_free(struct ts_status_parser *sp);
 void ts_status_free(struct ts_status *st);
 
 #pragma GCC visibility pop

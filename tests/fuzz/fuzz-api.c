@@ -1,7 +1,8 @@
 /*
  * fuzz-api.c - the tailscale-api backend's answer readers take any bytes
- * without harm, and whatever they accept keeps the promises of users.h
- * and oauth.h.
+ * without harm, whatever they accept keeps the promises of users.h and
+ * oauth.h, and the users answer cut in three pieces (as it arrives from
+ * a socket) gives the same users.
  */
 #ifdef HAVE_CONFIG_H
 #include "autoconfig.h"
@@ -53,21 +54,63 @@ check(const struct api_users *u)
 		abort();
 }
 
+/* The same bytes in three pieces, cut where the first two bytes say. */
+static struct api_users *
+in_pieces(const uint8_t *data, size_t size)
+{
+	struct api_users_parser *p = api_users_parser_new();
+	size_t a = size ? data[0] % (size + 1) : 0;
+	size_t b = size > 1 ? a + data[1] % (size - a + 1) : a;
+	struct api_users *u = NULL;
+	char err[256];
+
+	if (p == NULL)
+		abort();
+	if (api_users_parser_feed(p, (const char *)data, a, err, sizeof err) ==
+		0 &&
+	    api_users_parser_feed(
+		p, (const char *)data + a, b - a, err, sizeof err) == 0 &&
+	    api_users_parser_feed(
+		p, (const char *)data + b, size - b, err, sizeof err) == 0)
+		api_users_parser_finish(p, &u, err, sizeof err);
+	api_users_parser_free(p);
+	return u;
+}
+
+static void
+same(const struct api_users *a, const struct api_users *b)
+{
+	size_t i;
+
+	if ((a == NULL) != (b == NULL))
+		abort();
+	if (a == NULL)
+		return;
+	if (a->n != b->n || a->n_odd != b->n_odd ||
+	    a->n_inactive != b->n_inactive || a->n_pseudo != b->n_pseudo)
+		abort();
+	for (i = 0; i < a->n; i++)
+		if (a->users[i].id != b->users[i].id ||
+		    strcmp(a->users[i].login, b->users[i].login) != 0)
+			abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct api_users *u;
+	struct api_users *u, *again;
 	char err[256], *tok;
 	long exp;
 
 	err[0] = '\0';
-	if (api_users_parse((const char *)data, size, &u, err, sizeof err) ==
-	    0) {
+	if (api_users_parse((const char *)data, size, &u, err, sizeof err) == 0)
 		check(u);
-		api_users_free(u);
-	} else if (u != NULL || err[0] == '\0') {
+	else if (u != NULL || err[0] == '\0')
 		abort(); /* a refusal always says why */
-	}
+	again = in_pieces(data, size);
+	same(u, again);
+	api_users_free(u);
+	api_users_free(again);
 	if (oauth_parse(
 		(const char *)data, size, &tok, &exp, err, sizeof err) == 0) {
 		if (tok == NULL || !clean(tok, OAUTH_TOKEN_MAX) ||

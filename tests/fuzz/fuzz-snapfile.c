@@ -1,7 +1,8 @@
 /*
  * fuzz-snapfile.c - the snapshot reader the NSS stub runs on every lookup
- * takes any bytes as a mapped file: open, every kind of lookup, and the
- * whole-file check, without reading outside them.
+ * takes any bytes as a mapped file: open, every kind of lookup (the
+ * subordinate ranges libsubid_tailscale.so reads too), and the whole-file
+ * check, without reading outside them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ walk(const struct tsnss_snap *v)
 	struct tsnss_pw u;
 	struct tsnss_gr g;
 	struct tsnss_str m;
+	struct tsnss_snap_subid r;
 	size_t sum = 0;
 	uint32_t i, j;
 
@@ -27,6 +29,8 @@ walk(const struct tsnss_snap *v)
 			sum += u.name.len + u.shell.len;
 		if (tsnss_snap_group_by_name(v, names[i], &g) == 0)
 			sum += g.name.len;
+		if (tsnss_snap_subid_by_name(v, names[i], &r) == 0)
+			sum += r.start;
 	}
 	for (i = 0; i < 64; i++) {
 		if (tsnss_snap_user_at(v, i, &u) == 0) {
@@ -34,6 +38,8 @@ walk(const struct tsnss_snap *v)
 			for (j = 0; j < u.n_gids && j < 64; j++)
 				sum += tsnss_snap_user_gid(v, &u, j);
 		}
+		if (tsnss_snap_subid_at(v, i, &r) == 0)
+			sum += r.count + r.uid;
 		if (tsnss_snap_group_at(v, i, &g) == 0) {
 			sum += tsnss_snap_group_by_gid(v, g.gid, &g) == 0;
 			for (j = 0; j < g.n_members && j < 64; j++)

@@ -1,6 +1,7 @@
 /*
  * fuzz-status.c - the LocalAPI status parser takes any bytes without
- * harm, and whatever it accepts keeps the promises of status.h.
+ * harm, whatever it accepts keeps the promises of status.h, and the bytes
+ * cut in three pieces (as they arrive from a socket) give the same answer.
  */
 #ifdef HAVE_CONFIG_H
 #include "autoconfig.h"
@@ -39,18 +40,60 @@ check(const struct ts_status *st)
 		abort();
 }
 
+/* The same bytes in three pieces, cut where the first two bytes say. */
+static struct ts_status *
+in_pieces(const uint8_t *data, size_t size)
+{
+	struct ts_status_parser *sp = ts_status_parser_new();
+	size_t a = size ? data[0] % (size + 1) : 0;
+	size_t b = size > 1 ? a + data[1] % (size - a + 1) : a;
+	struct ts_status *st = NULL;
+	char err[256];
+
+	if (sp == NULL)
+		abort();
+	if (ts_status_parser_feed(sp, (const char *)data, a, err, sizeof err) ==
+		0 &&
+	    ts_status_parser_feed(
+		sp, (const char *)data + a, b - a, err, sizeof err) == 0 &&
+	    ts_status_parser_feed(
+		sp, (const char *)data + b, size - b, err, sizeof err) == 0)
+		ts_status_parser_finish(sp, &st, err, sizeof err);
+	ts_status_parser_free(sp);
+	return st;
+}
+
+static void
+same(const struct ts_status *a, const struct ts_status *b)
+{
+	size_t i;
+
+	if ((a == NULL) != (b == NULL))
+		abort();
+	if (a == NULL)
+		return;
+	if (a->n_users != b->n_users || a->n_skipped != b->n_skipped)
+		abort();
+	for (i = 0; i < a->n_users; i++)
+		if (a->users[i].id != b->users[i].id ||
+		    strcmp(a->users[i].login, b->users[i].login) != 0)
+			abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ts_status *st;
+	struct ts_status *st, *again;
 	char err[256];
 
 	if (ts_status_parse((const char *)data, size, &st, err, sizeof err) ==
-	    0) {
+	    0)
 		check(st);
-		ts_status_free(st);
-	} else if (st != NULL || err[0] == '\0') {
+	else if (st != NULL || err[0] == '\0')
 		abort(); /* a refusal always says why */
-	}
+	again = in_pieces(data, size);
+	same(st, again);
+	ts_status_free(st);
+	ts_status_free(again);
 	return 0;
 }

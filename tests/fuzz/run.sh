@@ -10,7 +10,7 @@ out=$build/tests/fuzz
 mkdir -p "$out"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-I$build -I$src/common -I$src/src -I$src/nss -I$src/backends/tailscale
-	-I$src/backends/tailscale-api
+	-I$src/backends/tailscale-api -I$src/backends/common
 	-DTSNSSD_SOCKET_PATH=\"/run/tsnssd/socket\"
 	-DTSNSSD_MAP_PATH=\"/run/tsnssd/snapshot\"
 	-DTSNSSD_CONFIG_PATH=\"/etc/tailscale-nss.conf\"
@@ -19,7 +19,7 @@ daemon="$src/src/xmalloc.c $src/src/log.c"
 # what the policy needs: keyed UIDs and the claims it consults
 policy="$src/src/policy.c $src/src/policy-config.c $src/src/uidkey.c \
 	$src/common/snapfile.c \
-	$src/src/claims.c \
+	$src/src/claims.c $src/src/localgroups.c \
 	$src/src/recfile.c $src/src/fileio.c $src/src/localdb.c \
 	$(pkg-config --libs libcrypto)"
 
@@ -35,14 +35,15 @@ build_one request $src/src/request.c $src/src/snapshot.c $policy \
 	$src/src/tailnet-groups.c $src/common/wire.c \
 	$daemon $(pkg-config --libs libevent_core)
 build_one status $src/backends/tailscale/status.c \
+	$src/backends/common/jscan.c \
 	$(pkg-config --cflags --libs json-c)
 build_one unpack $src/nss/fill.c $src/common/wire.c
 build_one snapfile $src/common/snapfile.c
 ts=$src/backends/tailscale
-build_one bus $ts/bus.c $ts/jscan.c $ts/i64map.c $ts/status.c \
+build_one bus $ts/bus.c $src/backends/common/jscan.c $ts/i64map.c $ts/status.c \
 	$(pkg-config --cflags --libs json-c)
 api=$src/backends/tailscale-api
-build_one api $api/users.c $api/oauth.c $api/url.c $api/secret.c \
+build_one api $api/users.c $src/backends/common/jscan.c $api/oauth.c $api/url.c $api/secret.c \
 	$(pkg-config --cflags --libs json-c libcurl)
 
 rc=0

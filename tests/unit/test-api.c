@@ -266,6 +266,105 @@ test_empty_and_large(void)
 	free(doc);
 }
 
+/* Feed doc in pieces of at most step bytes: the parsed answer or NULL. */
+static struct api_users *
+parse_pieces(const char *doc, size_t len, size_t step, char *err, size_t errlen)
+{
+	struct api_users_parser *p = api_users_parser_new();
+	struct api_users *u = NULL;
+	size_t i, n;
+	int rc = 0;
+
+	err[0] = '\0';
+	for (i = 0; i < len && rc == 0; i += n) {
+		n = len - i < step ? len - i : step;
+		rc = api_users_parser_feed(p, doc + i, n, err, errlen);
+	}
+	if (rc == 0 && api_users_parser_finish(p, &u, err, errlen) < 0)
+		u = NULL;
+	api_users_parser_free(p);
+	return u;
+}
+
+static int
+same(const struct api_users *a, const struct api_users *b)
+{
+	size_t i;
+
+	if (a->n != b->n || a->n_odd != b->n_odd ||
+	    a->n_inactive != b->n_inactive || a->n_pseudo != b->n_pseudo)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (a->users[i].id != b->users[i].id ||
+		    strcmp(a->users[i].login, b->users[i].login) != 0 ||
+		    strcmp(a->users[i].display_name,
+			b->users[i].display_name) != 0)
+			return 0;
+	return 1;
+}
+
+/* The answer arrives in pieces cut anywhere: the same users. */
+static void
+test_pieces(void)
+{
+	const char *doc =
+	    "{\"users\":[" SPEC_USER ",{\"id\":7,\"loginName\":\"b\\u00e9@x\","
+	    "\"status\":\"idle\",\"displayName\":\"B \\\"q\\\"\"},"
+	    "{\"id\":\"2147455555\",\"loginName\":\"tagged-devices\","
+	    "\"status\":\"active\"},17,{\"id\":\"9\",\"loginName\":\"s@x\","
+	    "\"status\":\"suspended\"}],\"nextCursor\":null}\n";
+	size_t len = strlen(doc), step, differ = 0;
+	struct api_users *whole = parse(doc), *u;
+	char err[256];
+
+	if (!ok(whole != NULL && whole->n == 2 && whole->n_odd == 1 &&
+		    whole->n_pseudo == 1 && whole->n_inactive == 1,
+		"a mixed answer parses whole"))
+		return;
+	for (step = 1; step < len; step++) {
+		u = parse_pieces(doc, len, step, err, sizeof err);
+		differ += u == NULL || !same(u, whole);
+		api_users_free(u);
+	}
+	ok(differ == 0,
+	    "fed 1 to %zu bytes at a time: the same users (%zu differ)",
+	    len - 1, differ);
+	api_users_free(whole);
+}
+
+/* Refusals of what only a stream can send: no end, no bound. */
+static void
+test_pieces_hostile(void)
+{
+	struct api_users_parser *p = api_users_parser_new();
+	char err[256], *doc;
+	size_t i, n = 100000;
+	int rc;
+
+	rc = api_users_parser_feed(p, "{\"users\":[", 10, err, sizeof err);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = api_users_parser_feed(p, "[", 1, err, sizeof err);
+	ok(rc < 0 && i < 20 && strstr(err, "too deep"),
+	    "'[' a byte at a time: refused at once (%zu, %s)", i, err);
+	api_users_parser_free(p);
+
+	doc = malloc(n + 64);
+	strcpy(doc, "{\"users\":[{\"loginName\":\"");
+	memset(doc + strlen(doc), 'a', n);
+	strcpy(doc + 24 + n, "\"}]}");
+	ok(parse_pieces(doc, strlen(doc), 4096, err, sizeof err) == NULL &&
+		strstr(err, "longer than"),
+	    "one entry of 100000 bytes is refused (%s)", err);
+	free(doc);
+
+	refused(
+	    "{\"users\":[],\"users\":[]}", "two \"users\"", "two users arrays");
+	refused("{\"users\":[]}{\"users\":[]}", "data after", "two documents");
+	refused("{\"users\":[{\"id\":\"1\",\"loginName\":\"a@x\","
+		"\"status\":\"active\"},tru]}",
+	    "", "a broken literal among the entries");
+}
+
 static void
 test_oauth(void)
 {
@@ -483,6 +582,8 @@ main(void)
 	test_types();
 	test_long_login();
 	test_empty_and_large();
+	test_pieces();
+	test_pieces_hostile();
 	test_oauth();
 	test_urls();
 	test_secrets();

@@ -309,11 +309,64 @@ test_views(void)
 	bad(text, "is neither a login", "bad members in a [variant]");
 }
 
+/* extend = yes and the subid_* keys. */
+static void
+test_host_groups(void)
+{
+	char err[512];
+	struct config *cf;
+
+	cf = parse("[tailscale]\ndomain = x\nuid_max = 1879048191\n"
+		   "[policy]\nsubid_members = group:eng, bob@x\n"
+		   "subid_range = 1879048192-2147483647\n"
+		   "[group docker]\nextend = yes\nmembers = group:eng\n",
+	    err, sizeof err);
+	if (!ok(cf != NULL, "extend and subid keys parse"))
+		printf("#   %s\n", err);
+	if (cf != NULL) {
+		is_int(cf->policy.groups[0].extend, 1, "extend = yes");
+		is_int(cf->policy.groups[0].gid, 0,
+		    "an extended group has no gid");
+		is_int(cf->policy.subid.n_members, 2, "subid_members");
+		is_int(cf->policy.subid_count, 65536, "subid_count default");
+		is_int(cf->policy.subid_range[0], 1879048192u, "range first");
+		is_int(cf->policy.subid_range[1], 2147483647u, "range last");
+	}
+	config_free(cf);
+	bad("[tailscale]\ndomain=x\n[group adm]\nextend = yes\ngid = 5000\n",
+	    "takes no gid", "extend with a gid");
+	bad("[tailscale]\ndomain=x\n[group root]\nextend = yes\n",
+	    "never extended", "extend of root");
+	bad("[tailscale]\ndomain=x\nprimary_group = docker\n"
+	    "[group docker]\nextend = yes\n",
+	    "is an extended local group", "an extended primary group");
+	bad("[tailscale]\ndomain=x\nsubid_members = *\n", "needs subid_range",
+	    "subid_members without subid_range");
+	bad("[tailscale]\ndomain=x\nsubid_range = 1-2\n", "needs subid_members",
+	    "subid_range alone");
+	bad("[tailscale]\ndomain=x\nsubid_members = *\n"
+	    "subid_range = 1879048192-2147483647\n",
+	    "overlaps the UID range 100000-2147483646", "over the UID range");
+	bad("[tailscale]\ndomain=x\nuid_max = 1879048191\nsubid_members = *\n"
+	    "subid_range = 1879048192-2147483648\n",
+	    "from 1 to 2147483647", "from 2^31 up");
+	bad("[tailscale]\ndomain=x\nuid_max = 1879048191\nsubid_members = *\n"
+	    "subid_range = 2000000000-1900000000\n",
+	    "must be FIRST-LAST", "backwards");
+	bad("[tailscale]\ndomain=x\nuid_max = 1879048191\nsubid_members = *\n"
+	    "subid_range = 1879048192-1879048200\n",
+	    "no room for one range", "smaller than subid_count");
+	bad("[tailscale]\ndomain=x\nuid_max = 1879048191\nsubid_members = *\n"
+	    "subid_range = 1879048192 - 2147483647\n",
+	    "must be FIRST-LAST", "spaces in a range");
+}
+
 int
 main(void)
 {
 	test_good();
 	test_bad();
+	test_host_groups();
 	test_multi();
 	test_load();
 	test_credential();

@@ -313,7 +313,7 @@ test_sources(void)
 	};
 	struct policy_source src[2] = {src0, src0};
 	char *admins[] = {"role:admin"};
-	struct static_group g = {"admins", 5000, admins, 1, 0, 0};
+	struct static_group g = {"admins", 5000, admins, 1, 0, 0, 0};
 	struct policy_config p = pc;
 	struct policy_input in[2] = {{ts, 4}, {api, 3}};
 	struct localdb *local = localdb_empty();

@@ -17,8 +17,32 @@
 #include "snapfile.h"
 #include "snapshot.h"
 #include "tap.h"
+#include "xmalloc.h"
 
 static const char *const names[] = {"alice", "bob", "carol", "dave", "", "zz"};
+
+/* alice and carol hold subordinate ranges, as subid_assign() would. */
+static void
+add_subids(struct policy_result *r)
+{
+	static const char *const who[] = {"alice", "carol"};
+	size_t i;
+
+	r->subids = xcalloc(2, sizeof *r->subids);
+	for (i = 0; i < 2; i++) {
+		const struct policy_user *u = NULL;
+
+		for (size_t j = 0; j < r->n_users; j++)
+			if (strcmp(r->users[j].name, who[i]) == 0)
+				u = &r->users[j];
+		r->subids[i].name = xstrdup(who[i]);
+		r->subids[i].login = xstrdup(u->login);
+		r->subids[i].uid = u->uid;
+		r->subids[i].start = 1879048192u + 65536u * (uint32_t)i;
+		r->subids[i].count = 65536;
+	}
+	r->n_subids = 2;
+}
 
 static struct snapshot *
 sample(void)
@@ -55,7 +79,10 @@ sample(void)
 	struct localdb *local = localdb_empty();
 	struct policy_result *r = policy_apply(&pc, local, ids, 3);
 	struct snap_meta meta = {1700000000, 0, 1, 7, 0, 0};
-	struct snapshot *s = snapshot_build(r, &meta);
+	struct snapshot *s;
+
+	add_subids(r);
+	s = snapshot_build(r, &meta);
 
 	localdb_free(local);
 	policy_result_free(r);
@@ -70,6 +97,7 @@ exercise(const struct tsnss_snap *v)
 	struct tsnss_gr g;
 	struct tsnss_str m;
 	struct tsnss_prog p;
+	struct tsnss_snap_subid r;
 	unsigned found = 0, i, j, id;
 
 	found += tsnss_snap_login_by_name(v, "alice-host", &u) == 0;
@@ -78,7 +106,10 @@ exercise(const struct tsnss_snap *v)
 	for (i = 0; i < sizeof names / sizeof *names; i++) {
 		found += tsnss_snap_user_by_name(v, names[i], &u) == 0;
 		found += tsnss_snap_group_by_name(v, names[i], &g) == 0;
+		found += tsnss_snap_subid_by_name(v, names[i], &r) == 0;
 	}
+	for (i = 0; i < 3; i++)
+		found += tsnss_snap_subid_at(v, i, &r) == 0;
 	for (i = 0; i < 6; i++) {
 		if (tsnss_snap_user_at(v, i, &u) == 0) {
 			found++;
@@ -134,7 +165,8 @@ test_version(const struct snapshot *s)
 	((struct tsnss_snap_header *)p)->version = TSNSS_SNAP_VERSION - 1;
 	ok(tsnss_snap_open(&v, p, s->len, err, sizeof err) != 0 &&
 		strstr(err, "snapshot version 3, want 4") != NULL,
-	    "a version 3 file (the layout before variants) is refused: %s",
+	    "a version 3 file (the layout before subids and variants) is "
+	    "refused: %s",
 	    err);
 	free(p);
 }
@@ -246,7 +278,14 @@ test_rules(const struct snapshot *s)
 	struct tsnss_pw u, g_variant;
 	struct tsnss_gr g;
 
-	is_int(exercise(&s->v), 28, "the good file: every lookup answers");
+	struct tsnss_snap_subid r;
+
+	is_int(exercise(&s->v), 32, "the good file: every lookup answers");
+	ok(tsnss_snap_subid_by_name(&s->v, "carol", &r) == 0 &&
+		r.start == 1879048192u + 65536u && r.count == 65536,
+	    "carol's subordinate range");
+	ok(tsnss_snap_subid_by_name(&s->v, "bob", &r) == TSNSS_SNAP_NONE,
+	    "bob has none");
 	ok(tsnss_snap_user_by_uid(&s->v, 0, &u) == TSNSS_SNAP_NONE, "no uid 0");
 	ok(tsnss_snap_group_by_gid(&s->v, 0, &g) == TSNSS_SNAP_NONE,
 	    "no gid 0");

@@ -7,6 +7,9 @@
 #endif
 
 #include <inttypes.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,6 +360,180 @@ test_display_and_unknown(void)
 	ts_status_free(st);
 }
 
+/* Feed doc in pieces of at most step bytes: the parsed answer or NULL. */
+static struct ts_status *
+parse_pieces(const char *doc, size_t len, size_t step, char *err, size_t errlen)
+{
+	struct ts_status_parser *sp = ts_status_parser_new();
+	struct ts_status *st = NULL;
+	size_t i, n;
+	int rc = 0;
+
+	err[0] = '\0';
+	for (i = 0; i < len && rc == 0; i += n) {
+		n = len - i < step ? len - i : step;
+		rc = ts_status_parser_feed(sp, doc + i, n, err, errlen);
+	}
+	if (rc == 0 && ts_status_parser_finish(sp, &st, err, errlen) < 0)
+		st = NULL;
+	ts_status_parser_free(sp);
+	return st;
+}
+
+static int
+same_users(const struct ts_status *a, const struct ts_status *b)
+{
+	size_t i;
+
+	if (a->n_users != b->n_users || a->n_skipped != b->n_skipped ||
+	    strcmp(a->backend_state, b->backend_state) != 0)
+		return 0;
+	for (i = 0; i < a->n_users; i++)
+		if (a->users[i].id != b->users[i].id ||
+		    strcmp(a->users[i].login, b->users[i].login) != 0 ||
+		    strcmp(a->users[i].display_name,
+			b->users[i].display_name) != 0 ||
+		    a->users[i].n_groups != b->users[i].n_groups)
+			return 0;
+	return 1;
+}
+
+/*
+ * The answer arrives in pieces cut anywhere (inside a key, a string, an
+ * escape, a number, a UTF-8 sequence): the same users whatever the cuts.
+ */
+static void
+test_pieces(const char *doc, size_t len)
+{
+	static const size_t steps[] = {1, 2, 3, 7, 64, 4096};
+	struct ts_status *whole, *st;
+	size_t i, cut, differ = 0;
+	char err[256];
+
+	whole = parse_n(doc, len, err, sizeof err);
+	if (!ok(whole != NULL, "the fixture parses whole (%s)", err))
+		return;
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		st = parse_pieces(doc, len, steps[i], err, sizeof err);
+		if (!ok(st != NULL && same_users(st, whole),
+			"fed %zu bytes at a time: the same users", steps[i]))
+			printf("#   %s\n", err);
+		ts_status_free(st);
+	}
+	for (cut = 1; cut < len; cut++) {
+		struct ts_status_parser *sp = ts_status_parser_new();
+
+		st = NULL;
+		if (ts_status_parser_feed(sp, doc, cut, err, sizeof err) < 0 ||
+		    ts_status_parser_feed(
+			sp, doc + cut, len - cut, err, sizeof err) < 0 ||
+		    ts_status_parser_finish(sp, &st, err, sizeof err) < 0 ||
+		    !same_users(st, whole))
+			differ++;
+		ts_status_free(st);
+		ts_status_parser_free(sp);
+	}
+	is_int(differ, 0, "cut in two at every byte: the same users");
+	ts_status_free(whole);
+}
+
+/* Refusals that only show across pieces: trailing data, depth, twice. */
+static void
+test_pieces_hostile(void)
+{
+	struct ts_status_parser *sp = ts_status_parser_new();
+	const char *doc = "{\"BackendState\":\"Running\"}";
+	char err[256];
+	size_t i;
+	int rc = 0;
+
+	ok(ts_status_parser_feed(sp, doc, strlen(doc), err, sizeof err) == 0,
+	    "a whole document");
+	ok(ts_status_parser_feed(sp, " \n", 2, err, sizeof err) == 0,
+	    "then blanks in a piece of their own");
+	ok(ts_status_parser_feed(sp, "{", 1, err, sizeof err) < 0 &&
+		strstr(err, "trailing data") != NULL,
+	    "then a second document in the next piece is refused (%s)", err);
+	ts_status_parser_free(sp);
+
+	sp = ts_status_parser_new();
+	ts_status_parser_feed(sp, "{\"X\":", 5, err, sizeof err);
+	for (i = 0; i < 100000 && rc == 0; i++)
+		rc = ts_status_parser_feed(sp, "[", 1, err, sizeof err);
+	ok(rc < 0 && i <= TS_STATUS_MAX_DEPTH && strstr(err, "too deep"),
+	    "'[' a byte at a time: refused at depth %zu (%s)", i, err);
+	ts_status_parser_free(sp);
+
+	bad(HEAD "\"1\":{\"ID\":1,\"LoginName\":\"a@b\"}},\"User\":{\"2\":"
+		 "{\"ID\":2,\"LoginName\":\"c@d\"}}}",
+	    "User or Peer twice", "two User maps");
+	bad("{\"BackendState\":\"Running\",\"Peer\":{},\"Peer\":{\"k\":{}}}",
+	    "User or Peer twice", "two Peer maps");
+}
+
+/* One profile past TS_STATUS_MAX_VALUE: refused, not grown without end. */
+static void
+test_huge_value(void)
+{
+	size_t n = TS_STATUS_MAX_VALUE + 64,
+	       hl = strlen(HEAD "\"1\":{\"X\":\"");
+	char *doc = malloc(n + hl + 64), err[256];
+	struct ts_status *st;
+
+	memcpy(doc, HEAD "\"1\":{\"X\":\"", hl);
+	memset(doc + hl, 'a', n);
+	strcpy(doc + hl + n, "\",\"ID\":1,\"LoginName\":\"a@b\"}}}");
+	st = parse_pieces(doc, strlen(doc), 65536, err, sizeof err);
+	ok(st == NULL && strstr(err, "longer than"),
+	    "a profile of %zu bytes is refused (%s)", n, err);
+	ts_status_free(st);
+	free(doc);
+}
+
+/*
+ * The peers (most of the answer) are skipped as they pass: parsing 20000
+ * of them, 14 MB, never holds more than a few pieces of them.
+ */
+static void
+test_peers_not_kept(void)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+	struct ts_status_parser *sp = ts_status_parser_new();
+	const char *head = "{\"BackendState\":\"Running\",\"Peer\":{";
+	const char *tail =
+	    "},\"User\":{\"1\":{\"ID\":1,\"LoginName\":\"a@b\"}}}";
+	char peer[800], err[256] = "";
+	size_t i, base, most = 0, used;
+	struct ts_status *st = NULL;
+	int rc;
+
+	rc = ts_status_parser_feed(sp, head, strlen(head), err, sizeof err);
+	base = mallinfo2().uordblks;
+	for (i = 0; i < 20000 && rc == 0; i++) {
+		snprintf(peer, sizeof peer,
+		    "%s\"nodekey:%064zx\":{\"UserID\":1,\"HostName\":\"h%zu\","
+		    "\"Tags\":null,\"Filler\":\"%0600d\"}",
+		    i ? "," : "", i, i, 0);
+		rc = ts_status_parser_feed(
+		    sp, peer, strlen(peer), err, sizeof err);
+		used = mallinfo2().uordblks;
+		if (used > base && used - base > most)
+			most = used - base;
+	}
+	if (rc == 0)
+		rc = ts_status_parser_feed(
+		    sp, tail, strlen(tail), err, sizeof err);
+	ok(rc == 0 && ts_status_parser_finish(sp, &st, err, sizeof err) == 0 &&
+		st->n_users == 1,
+	    "20000 peers and a user parse (%s)", err);
+	ok(most < 64 * 1024, "the parser grew by %zu bytes at most", most);
+	ts_status_free(st);
+	ts_status_parser_free(sp);
+#else
+	ok(1, "# SKIP no mallinfo2() here");
+#endif
+}
+
 int
 main(void)
 {
@@ -373,7 +550,11 @@ main(void)
 	test_fixture(doc, len);
 	test_truncated(doc, len);
 	test_trailing(doc, len);
+	test_pieces(doc, len);
 	free(doc);
+	test_pieces_hostile();
+	test_huge_value();
+	test_peers_not_kept();
 	test_syntax();
 	test_deep();
 	test_state();

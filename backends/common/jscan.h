@@ -56,6 +56,12 @@ struct jscan;
 
 struct jscan *jscan_new(
     const struct jscan_ops *ops, void *arg, size_t max_value);
+/*
+ * Stricter than the default (any depth up to 512, documents one after
+ * another): refuse nesting past max_depth, and with one_document, any
+ * byte but a blank after the first document.
+ */
+void jscan_limit(struct jscan *s, size_t max_depth, int one_document);
 /* 0, or -1 with a sentence in err: the stream cannot be trusted further. */
 int jscan_feed(
     struct jscan *s, const char *data, size_t len, char *err, size_t errlen);

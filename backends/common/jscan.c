@@ -38,6 +38,9 @@ struct jscan {
 	struct jscan_ops ops;
 	void *arg;
 	size_t max_value;
+	size_t max_depth; /* at most MAX_DEPTH */
+	int one_doc;	  /* a single document: nothing but blanks after it */
+	int doc_done;	  /* ... and it has ended */
 	struct level lv[MAX_DEPTH];
 	size_t depth; /* open containers */
 	char keys[JSCAN_MAX_PATH][JSCAN_KEY_MAX + 1];
@@ -80,7 +83,15 @@ jscan_new(const struct jscan_ops *ops, void *arg, size_t max_value)
 	s->ops = *ops;
 	s->arg = arg;
 	s->max_value = max_value;
+	s->max_depth = MAX_DEPTH;
 	return s;
+}
+
+void
+jscan_limit(struct jscan *s, size_t max_depth, int one_document)
+{
+	s->max_depth = max_depth < MAX_DEPTH ? max_depth : MAX_DEPTH;
+	s->one_doc = one_document;
 }
 
 void
@@ -88,6 +99,7 @@ jscan_reset(struct jscan *s)
 {
 	s->depth = 0;
 	s->in_str = s->esc = s->str_is_key = s->in_lit = 0;
+	s->doc_done = 0;
 	s->capturing = 0;
 	s->cap_len = 0;
 	s->offset = 0;
@@ -159,6 +171,8 @@ value_end(struct jscan *s)
 	}
 	if (s->depth == 0 && s->ops.end(s->arg) != 0)
 		return fail(s, "the document was refused");
+	if (s->depth == 0)
+		s->doc_done = s->one_doc;
 	return 0;
 }
 
@@ -215,8 +229,9 @@ open_container(struct jscan *s, char c)
 	if (begin_value(s, c) < 0)
 		return -1;
 	descend = !s->capturing && s->want_descend;
-	if (s->depth >= MAX_DEPTH)
-		return fail(s, "JSON nested deeper than %d", MAX_DEPTH);
+	if (s->depth >= s->max_depth)
+		return fail(s, "JSON nested too deep (more than %zu levels)",
+		    s->max_depth);
 	l = &s->lv[s->depth++];
 	l->array = c == '[';
 	l->expect = c == '[' ? ARR_FIRST : OBJ_FIRST;
@@ -278,15 +293,20 @@ begin_string(struct jscan *s)
 	return begin_value(s, '"');
 }
 
+/* A run of a key's bytes, as they are (escapes and all), kept if short. */
 static void
-key_byte(struct jscan *s, char c)
+key_bytes(struct jscan *s, const char *p, size_t n)
 {
+	size_t room = JSCAN_KEY_MAX - s->key_len;
+
 	if (s->depth > JSCAN_MAX_PATH)
 		return;
-	if (s->key_len < JSCAN_KEY_MAX)
-		s->keys[s->depth - 1][s->key_len++] = c;
-	else
+	if (n > room) {
 		s->key_cut = 1;
+		n = room;
+	}
+	memcpy(s->keys[s->depth - 1] + s->key_len, p, n);
+	s->key_len += n;
 }
 
 static int
@@ -306,28 +326,34 @@ end_string(struct jscan *s)
 	return 0;
 }
 
-/* Inside a string: consume a run; returns bytes used or -1. */
+/*
+ * Inside a string: consume a run; returns bytes used or -1.  The loop is
+ * the scanner's hottest (most of an answer is strings): it only looks
+ * for the end, escapes and control bytes, and the run is kept after.
+ */
 static long
 string_run(struct jscan *s, const char *p, size_t n)
 {
 	size_t i;
+	int esc = s->esc;
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 
-		if (s->esc) {
-			s->esc = 0;
-		} else if (c == '\\') {
-			s->esc = 1;
-		} else if (c == '"') {
+		if (esc)
+			esc = 0;
+		else if (c == '\\')
+			esc = 1;
+		else if (c == '"')
 			break;
-		} else if (c < 0x20) {
+		else if (c < 0x20) {
 			s->offset += i;
 			return fail(s, "a control byte in a string");
 		}
-		if (s->str_is_key)
-			key_byte(s, (char)c);
 	}
+	s->esc = esc;
+	if (s->str_is_key)
+		key_bytes(s, p, i);
 	if (s->capturing && append(s, p, i) < 0)
 		return -1;
 	if (i < n && end_string(s) < 0)
@@ -340,6 +366,26 @@ is_lit(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
 	       (c >= 'A' && c <= 'Z') || c == '.' || c == '+' || c == '-';
+}
+
+static int
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * Blanks between tokens mean nothing, even in a captured value (a literal
+ * they end has ended already): skipped as a run, never captured.
+ */
+static long
+blank_run(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && is_blank(p[i]))
+		i++;
+	return (long)i;
 }
 
 static int
@@ -358,6 +404,12 @@ byte(struct jscan *s, char c)
 	case '\n':
 	case '\r':
 		return s->capturing ? append(s, &c, 1) : 0;
+	default:
+		if (s->doc_done)
+			return fail(s, "trailing data after the JSON document");
+		break;
+	}
+	switch (c) {
 	case '{':
 	case '[':
 		return open_container(s, c);
@@ -395,6 +447,13 @@ jscan_feed(
 			used = string_run(s, data + i, len - i);
 			if (used < 0)
 				return -1;
+			i += (size_t)used;
+			s->offset += (unsigned long long)used;
+			continue;
+		}
+		if (!s->in_lit && is_blank(data[i])) {
+			/* indentation, most of a pretty answer's bytes */
+			used = blank_run(data + i, len - i);
 			i += (size_t)used;
 			s->offset += (unsigned long long)used;
 			continue;
