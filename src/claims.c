@@ -16,7 +16,13 @@
 #include "recfile.h"
 #include "xmalloc.h"
 
-#define CLAIMS_MAGIC "tsnssd-claims-1"
+/*
+ * Version 2: an owner may be a tailnet group's key (group:eng) as well as
+ * a login.  Version 1 files (logins only) are read as they are; an older
+ * tsnssd rejects a version 2 file rather than misread it.
+ */
+#define CLAIMS_MAGIC "tsnssd-claims-2"
+#define CLAIMS_MAGIC_V1 "tsnssd-claims-1"
 
 struct name_claim {
 	char *name;
@@ -124,6 +130,34 @@ sort_claims(struct claims *c)
 		qsort(c->uids, c->n_uids, sizeof *c->uids, by_uid);
 }
 
+/*
+ * Tailnet groups own their name and gid as users do, under their key
+ * ("group:eng"): what a group held first, no later user takes.
+ */
+static size_t
+take_groups(struct claims *c, const struct policy_result *r)
+{
+	char *need = xcalloc(r->n_groups + 1, 1);
+	size_t i, added = 0;
+
+	for (i = 0; i < r->n_groups; i++) {
+		const struct policy_group *g = &r->groups[i];
+
+		if (g->owner != NULL)
+			need[i] = (claims_name_owner(c, g->name) == NULL) |
+				  (claims_uid_owner(c, g->gid) == NULL) << 1;
+	}
+	for (i = 0; i < r->n_groups; i++) {
+		if (need[i] & 1)
+			add_name(c, r->groups[i].name, r->groups[i].owner);
+		if (need[i] & 2)
+			add_uid(c, r->groups[i].gid, r->groups[i].owner);
+		added += (need[i] & 1) + (need[i] >> 1);
+	}
+	free(need);
+	return added;
+}
+
 /* A variant's name is its user's login's, as the user's own name is. */
 static size_t
 take_variants(struct claims *c, const struct policy_result *r)
@@ -167,7 +201,9 @@ claims_take(struct claims *c, const struct policy_result *r)
 	added += take_variants(c, r);
 	if (added > 0)
 		sort_claims(c);
-	return added;
+	if ((i = take_groups(c, r)) > 0)
+		sort_claims(c);
+	return added + i;
 }
 
 void
@@ -279,6 +315,15 @@ claims_save(const struct claims *c, const char *dir, size_t max, char *err,
 	return rc;
 }
 
+/* A login (alice@example.com) or a tailnet group's key (group:eng). */
+static int
+claims_owner_valid(const char *owner)
+{
+	if (strchr(owner, '@') != NULL)
+		return 1;
+	return strncmp(owner, "group:", 6) == 0 && owner[6] != '\0';
+}
+
 /* One "name NAME LOGIN" or "uid UID LOGIN" line; -1 if malformed. */
 static int
 parse_line(struct claims *c, char *line)
@@ -291,7 +336,7 @@ parse_line(struct claims *c, char *line)
 	login = strtok_r(NULL, " ", &save);
 	if (kind == NULL || what == NULL || login == NULL ||
 	    strtok_r(NULL, " ", &save) != NULL || recfile_unescape(what) ||
-	    recfile_unescape(login) || strchr(login, '@') == NULL)
+	    recfile_unescape(login) || !claims_owner_valid(login))
 		return -1;
 	if (strcmp(kind, "name") == 0 && policy_valid_name(what)) {
 		add_name(c, what, login);
@@ -325,6 +370,25 @@ untrusted(struct claims *c, char *err, size_t errlen)
 	return c;
 }
 
+/* The body of a version 2 file, or else of a version 1 file. */
+static char *
+read_versioned(
+    const char *dir, size_t max, size_t *len, char *err, size_t errlen)
+{
+	char *body =
+	    recfile_read(dir, CLAIMS_FILE, CLAIMS_MAGIC, max, len, err, errlen);
+	char err1[512];
+
+	/* no file is no error; any other failure may be an older version */
+	if (body != NULL || err[0] == '\0')
+		return body;
+	body = recfile_read(
+	    dir, CLAIMS_FILE, CLAIMS_MAGIC_V1, max, len, err1, sizeof err1);
+	if (body != NULL)
+		err[0] = '\0';
+	return body;
+}
+
 struct claims *
 claims_load(const char *dir, size_t max, char *err, size_t errlen)
 {
@@ -332,8 +396,7 @@ claims_load(const char *dir, size_t max, char *err, size_t errlen)
 	char *body, *line, *save = NULL;
 	size_t len;
 
-	body = recfile_read(
-	    dir, CLAIMS_FILE, CLAIMS_MAGIC, max, &len, err, errlen);
+	body = read_versioned(dir, max, &len, err, errlen);
 	if (body == NULL)
 		return *err != '\0' ? untrusted(c, err, errlen) : c;
 	for (line = strtok_r(body, "\n", &save); line != NULL;

@@ -5,6 +5,10 @@
  * tailnet, not after a restart, not after the snapshot is lost.  Only
  * "tsnssctl forget LOGIN" (root) releases a login's claims.
  *
+ * Tailnet groups own their name and gid the same way, under the key
+ * "group:NAME" (tailnet-groups.h) in place of a login; "tsnssctl forget
+ * group:NAME" releases them.
+ *
  * The record is CLAIMS_FILE under the cache directory (see recfile.h).
  */
 #ifndef TSNSS_CLAIMS_H
@@ -45,7 +49,8 @@ void claims_free(struct claims *c);
 /* The login that owns name or uid here, or NULL. */
 const char *claims_name_owner(const struct claims *c, const char *name);
 const char *claims_uid_owner(const struct claims *c, uint32_t uid);
-/* Record what each user in r was given; how many claims are new. */
+/* Record what each user and tailnet group in r was given; how many
+ * claims are new. */
 size_t claims_take(struct claims *c, const struct policy_result *r);
 void claims_forget_all(struct claims *c);
 /* Drop every claim of login; how many there were. */

@@ -180,6 +180,56 @@ judge(struct explain *e, const struct policy_input *in)
 	localdb_free(local);
 }
 
+/*
+ * A tailnet group's key (group:NAME): what it owns here and what it is.
+ * Users are judged as the backends report them; nobody is made up.
+ */
+static void
+judge_group(struct explain *e, const struct policy_input *in)
+{
+	struct localdb *local = localdb_load("/etc/passwd", "/etc/group");
+	char err[512], *label;
+	struct claims *cl = claims_load(
+	    e->d->cf->cache_dir, e->d->cf->max_state_bytes, err, sizeof err);
+	struct policy_result *r =
+	    policy_apply_claimed(&e->d->cf->policy, local, cl, in);
+	const char *prefix = e->d->cf->policy.group_prefix;
+	size_t i, j;
+
+	xasprintf(
+	    &label, "tailnet group %s%s", prefix ? prefix : "", e->login + 6);
+	fprintf(e->out, "group:   %s\n", e->login);
+	if (err[0] != '\0')
+		fprintf(e->out, "note:    %s\n", err);
+	claims_describe(cl, e->login, e->out);
+	e->rc = 1;
+	for (i = 0; i < r->n_groups; i++) {
+		const struct policy_group *g = &r->groups[i];
+
+		if (g->owner == NULL || strcmp(g->owner, e->login) != 0)
+			continue;
+		fprintf(e->out,
+		    "result:  accepted: group %s, gid %" PRIu32 "\n", g->name,
+		    g->gid);
+		fprintf(e->out, "members:");
+		for (j = 0; j < g->n_members; j++)
+			fprintf(e->out, " %s", g->members[j]);
+		fprintf(e->out, "\n");
+		e->rc = 0;
+	}
+	for (i = 0, j = 0; i < r->n_decisions; i++)
+		if (strcmp(r->decisions[i].login, label) == 0 && ++j)
+			fprintf(e->out, "result:  refused: %s\n",
+			    r->decisions[i].why);
+	if (e->rc != 0 && j == 0)
+		fprintf(e->out,
+		    "result:  no login in a listed domain reports it\n");
+	free(label);
+	policy_result_free(r);
+	claims_free(cl);
+	localdb_free(local);
+}
+
 /* Whether, and as what, backend idx reported the login. */
 static int
 reported(struct explain *e, size_t idx)
@@ -214,16 +264,18 @@ judge_all(struct explain *e)
 	const struct policy_source *home =
 	    policy_source_of(pc, at ? at + 1 : "");
 	size_t i, k, present = 0;
+	/* a tailnet group's claims key, as tsnssctl forget takes it */
+	int group = strncmp(e->login, "group:", 6) == 0 && at == NULL;
 
 	for (i = 0; i < pc->n_sources; i++) {
-		present += reported(e, i);
+		present += !group && reported(e, i);
 		k = e->answer[i] ? e->answer[i]->n : 0;
 		ids[i] = xcalloc(k + 1, sizeof **ids);
 		if (k > 0)
 			memcpy(ids[i], e->answer[i]->ids, k * sizeof **ids);
 		in[i] = (struct policy_input){ids[i], k};
 	}
-	if (present == 0 && at != NULL) {
+	if (!group && present == 0 && at != NULL) {
 		i = (size_t)(home - pc->sources);
 		ids[i][in[i].n++] = (struct tsnss_identity){
 		    .id = INT64_MAX, .login = e->login, .display_name = ""};
@@ -232,7 +284,10 @@ judge_all(struct explain *e)
 		    "as if it joined [%s]\n",
 		    home->name);
 	}
-	judge(e, in);
+	if (group)
+		judge_group(e, in);
+	else
+		judge(e, in);
 	for (i = 0; i < pc->n_sources; i++)
 		free(ids[i]);
 }
@@ -283,6 +338,9 @@ login_of_name(struct explain *e, const char *name)
 	for (i = 0; owner == NULL && i < r->n_users; i++)
 		if (strcmp(r->users[i].name, name) == 0)
 			owner = r->users[i].login;
+	for (i = 0; owner == NULL && i < r->n_groups; i++)
+		if (r->groups[i].owner && strcmp(r->groups[i].name, name) == 0)
+			owner = r->groups[i].owner; /* a tailnet group's key */
 	if (owner != NULL) {
 		fprintf(e->out, "name:    %s is %s's\n", name, owner);
 		login = xstrdup(owner);
@@ -308,7 +366,8 @@ judge_named(struct explain *e)
 {
 	char *login;
 
-	if (strchr(e->login, '@') != NULL) {
+	if (strchr(e->login, '@') != NULL ||
+	    strncmp(e->login, "group:", 6) == 0) {
 		judge_all(e);
 		return;
 	}

@@ -59,6 +59,42 @@ warn_domains(const struct policy_config *pc,
 	}
 }
 
+/*
+ * What the reserved names and ids (reserved.h) mean for this config: a
+ * [user] name the host reserves is refused, and files left out reserve
+ * nothing.
+ */
+static void
+warn_reserved(const struct config *cf, const struct localdb *local,
+    void (*warn)(const char *msg, void *arg), void *arg)
+{
+	const struct policy_config *pc = &cf->policy;
+	const char *why;
+	char msg[768];
+	size_t i;
+
+	for (i = 0; i < pc->n_overrides; i++) {
+		const struct user_override *o = &pc->overrides[i];
+
+		if (o->name == NULL ||
+		    (why = localdb_reserved_name(local, o->name)) == NULL)
+			continue;
+		snprintf(msg, sizeof msg,
+		    "%s:%u: [user %s]: name '%s' is reserved by the host (%s); "
+		    "that login will be refused",
+		    cf->path, o->line, o->login, o->name, why);
+		warn(msg, arg);
+	}
+	if (localdb_skipped(local) > 0) {
+		snprintf(msg, sizeof msg,
+		    "%zu unit, sysusers.d or subuid/subgid files or lines were "
+		    "left out (over a bound, or malformed): the names and ids "
+		    "they hold are not reserved",
+		    localdb_skipped(local));
+		warn(msg, arg);
+	}
+}
+
 int
 identcheck(const struct config *cf, const struct localdb *local,
     void (*warn)(const char *msg, void *arg), void *arg, char *err,
@@ -68,6 +104,7 @@ identcheck(const struct config *cf, const struct localdb *local,
 	size_t i;
 
 	warn_domains(pc, warn, arg);
+	warn_reserved(cf, local, warn, arg);
 	if (localgroups_check(pc, local, err, errlen) != 0)
 		return -1;
 	if (!policy_primary_refused(pc, local))

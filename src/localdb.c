@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "localdb.h"
+#include "reserved.h"
 #include "snapfile.h"
 #include "xmalloc.h"
 
@@ -29,6 +31,7 @@ struct named_gid {
 struct localdb {
 	struct nameset users, groups;
 	struct idset uids, gids;
+	struct reserved *reserved;    /* NULL: only the built-in names */
 	struct named_gid *group_gids; /* sorted by name */
 	size_t n_group_gids;
 };
@@ -104,6 +107,7 @@ localdb_load(const char *passwd_path, const char *group_path)
 	}
 	sort_sets(&db->users, &db->uids);
 	sort_sets(&db->groups, &db->gids);
+	db->reserved = reserved_load();
 	if (db->n_group_gids > 0)
 		qsort(db->group_gids, db->n_group_gids, sizeof *db->group_gids,
 		    cmp_name);
@@ -135,6 +139,7 @@ localdb_free(struct localdb *db)
 	free_names(&db->groups);
 	free(db->uids.ids);
 	free(db->gids.ids);
+	reserved_free(db->reserved);
 	for (size_t i = 0; i < db->n_group_gids; i++)
 		free(db->group_gids[i].name);
 	free(db->group_gids);
@@ -180,6 +185,24 @@ int
 localdb_has_gid(const struct localdb *db, uint32_t gid)
 {
 	return has_id(&db->gids, gid);
+}
+
+const char *
+localdb_reserved_name(const struct localdb *db, const char *name)
+{
+	return reserved_name(db->reserved, name);
+}
+
+const char *
+localdb_reserved_id(const struct localdb *db, uint32_t id)
+{
+	return reserved_id(db->reserved, id);
+}
+
+size_t
+localdb_skipped(const struct localdb *db)
+{
+	return reserved_skipped(db->reserved);
 }
 
 /* Whether a sorted set holds an id in [first, last]. */
@@ -242,6 +265,14 @@ uint64_t
 localdb_files_hash(const char *passwd_path, const char *group_path)
 {
 	uint64_t h = hash_file(TSNSS_FNV64_BASIS, passwd_path);
+	const char *subid[] = {RESERVED_SUBUID, RESERVED_SUBGID};
+	size_t i;
 
-	return h != 0 ? hash_file(h, group_path) : 0;
+	h = h != 0 ? hash_file(h, group_path) : 0;
+	/* the ranges too (reserved.h); either may be missing */
+	for (i = 0; h != 0 && i < 2; i++)
+		h = access(subid[i], F_OK) == 0
+			? hash_file(h, subid[i])
+			: tsnss_fnv1a64(h, (const unsigned char *)"-", 1);
+	return h;
 }

@@ -1,7 +1,8 @@
 /*
  * localdb.h - the host's own accounts, read straight from /etc/passwd and
- * /etc/group (never through NSS, which could loop back into tsnssd).  The
- * policy refuses any tailnet name or id that one of them already holds.
+ * /etc/group, with the names and ids the host reserves (never through NSS,
+ * which could loop back into tsnssd).  The policy refuses any tailnet name or
+ * id that one of them already holds.
  */
 #ifndef TSNSS_LOCALDB_H
 #define TSNSS_LOCALDB_H
@@ -21,6 +22,15 @@ int localdb_has_user(const struct localdb *db, const char *name);
 int localdb_has_uid(const struct localdb *db, uint32_t uid);
 int localdb_has_group(const struct localdb *db, const char *name);
 int localdb_has_gid(const struct localdb *db, uint32_t gid);
+/*
+ * Names and ids the host keeps for its own software (reserved.h): why, or
+ * NULL.  localdb_load() reads them with the accounts; localdb_empty() has
+ * only the built-in names.
+ */
+const char *localdb_reserved_name(const struct localdb *db, const char *name);
+const char *localdb_reserved_id(const struct localdb *db, uint32_t id);
+/* Reserved-name files and lines over a bound or malformed, left out. */
+size_t localdb_skipped(const struct localdb *db);
 /* Whether a local uid or gid lies in [first, last]. */
 int localdb_any_id_in(const struct localdb *db, uint32_t first, uint32_t last);
 /* 1 with *gid set if /etc/group has a group name (its first line), else 0. */

@@ -1,9 +1,11 @@
 /*
  * localwatch.h - notice when /etc/passwd or /etc/group change, so that a
  * local account wins over a tailnet user at once, even while the backend
- * is down.  A stat of both files each second: cheap, and unlike inotify
- * it sees a file replaced by rename, an edit through a bind mount and a
- * change made before tsnssd started watching alike.
+ * is down; likewise the files and directories of the names and ids the
+ * host reserves (reserved.h): /etc/subuid grows when useradd adds a user.  A
+ * stat of both files each second: cheap, and unlike inotify it sees a file
+ * replaced by rename, an edit through a bind mount and a change made before
+ * tsnssd started watching alike.
  */
 #ifndef TSNSS_LOCALWATCH_H
 #define TSNSS_LOCALWATCH_H

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "claims.h"
+#include "idspace.h"
 #include "localgroups.h"
 #include "policy.h"
 #include "tailnet-groups.h"
@@ -54,14 +55,7 @@ struct candidate {
 uint32_t
 policy_fnv1a32(const char *s, size_t len)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
+	return idspace_fnv1a32(s, len);
 }
 
 static uint32_t
@@ -148,7 +142,12 @@ policy_fingerprint(const struct policy_config *pc)
 	if (pc->uid_key != NULL)
 		h = mix_u32(h, uidkey_hash(pc->uid_key, pc->uid_key_len,
 				   "tsnssd policy fingerprint"));
-	return h;
+	/*
+	 * Rules of issue 17 (tailnet groups first and claimed, keyed group
+	 * gids, reserved names and ids): a snapshot built by older rules
+	 * may hold users these refuse, so it is not served as theirs.
+	 */
+	return mix(h, "rules 17");
 }
 
 uint32_t
@@ -156,12 +155,8 @@ policy_uid(const struct policy_config *pc, const char *login)
 {
 	const char *at = strrchr(login, '@');
 	const struct policy_source *s = policy_source_of(pc, at ? at + 1 : "");
-	uint32_t span = s->uid_max - s->uid_base + 1;
 
-	if (pc->uid_key != NULL)
-		return s->uid_base +
-		       uidkey_hash(pc->uid_key, pc->uid_key_len, login) % span;
-	return s->uid_base + policy_fnv1a32(login, strlen(login)) % span;
+	return idspace_hash_id(pc, s->uid_base, s->uid_max, login);
 }
 
 /* Length of the valid UTF-8 sequence at s, or 0. */
@@ -337,63 +332,47 @@ rename_by_template(const struct policy_config *pc, struct candidate *c)
 	return 0;
 }
 
-/* The name rules: valid, and nobody else's on this host. */
+/* The name rules: valid, and nobody else's on this host (idspace.h). */
 static void
-judge_name(const struct policy_config *pc, const struct localdb *local,
-    const struct claims *cl, struct candidate *c)
+judge_name(const struct policy_config *pc, const struct idspace *s,
+    struct candidate *c)
 {
-	const char *owner = claims_name_owner(cl, c->name);
+	enum idspace_holder h;
+	char *why;
 
-	if (!policy_valid_name(c->name))
+	if (!policy_valid_name(c->name)) {
 		refuse(c,
 		    "'%s' is not a valid user name (lower-case letters, "
 		    "digits, '_', '-', '.', at most %d bytes, starting "
 		    "with a letter or '_')",
 		    c->name, POLICY_MAX_NAME);
-	else if (localdb_has_user(local, c->name))
-		refuse(c, "'%s' is a local account in /etc/passwd", c->name);
-	else if (localdb_has_group(local, c->name))
-		refuse(c, "'%s' is a local group in /etc/group", c->name);
-	else if (find_static_group(pc, c->name, 0) != NULL)
-		refuse(c, "'%s' is a [group] in the config", c->name);
-	else if (owner != NULL && strcmp(owner, c->login) != 0) {
-		if (rename_by_template(pc, c) == 0)
-			judge_name(pc, local, cl, c);
-		else
-			refuse(c,
-			    "name '%s' belongs to %s on this host (ownership "
-			    "is sticky; tsnssctl forget releases it)",
-			    c->name, owner);
+		return;
 	}
+	h = idspace_name(s, c->name, c->login, &why);
+	/* another login's or a tailnet group's: a template may help */
+	if ((h == IDSPACE_CLAIMED || h == IDSPACE_GROUP) &&
+	    rename_by_template(pc, c) == 0)
+		judge_name(pc, s, c);
+	else if (h != IDSPACE_FREE)
+		refuse(c, "%s", why);
+	free(why);
 }
 
 static void
-judge_uid(const struct policy_config *pc, const struct localdb *local,
-    const struct claims *cl, struct candidate *c)
+judge_uid(const struct idspace *s, struct candidate *c)
 {
-	const char *owner = claims_uid_owner(cl, c->uid);
+	char *why;
 
-	if (c->uid == 0 || c->uid == 65535 || localdb_has_uid(local, c->uid))
-		refuse(c,
-		    "uid %" PRIu32 " belongs to a local account; "
-		    "give this login a uid in a [user] section",
-		    c->uid);
-	else if (localdb_has_gid(local, c->uid))
-		refuse(c, "gid %" PRIu32 " belongs to a local group", c->uid);
-	else if (find_static_group(pc, NULL, c->uid) != NULL)
-		refuse(c, "gid %" PRIu32 " is a [group] in the config", c->uid);
-	else if (owner != NULL && strcmp(owner, c->login) != 0)
-		refuse(c,
-		    "uid %" PRIu32 " belongs to %s on this host (ownership "
-		    "is sticky; tsnssctl forget releases it)",
-		    c->uid, owner);
+	if (idspace_id(s, c->uid, c->login, "uid", &why) != IDSPACE_FREE)
+		refuse(c, "%s", why);
+	free(why);
 }
 
 /* The rules that look at one identity alone. */
 static void
-judge_alone(const struct policy_config *pc, const struct localdb *local,
-    const struct claims *cl, struct candidate *c)
+judge_alone(const struct idspace *s, struct candidate *c)
 {
+	const struct policy_config *pc = s->pc;
 	char *at = strrchr(c->login, '@');
 	long rank;
 
@@ -414,21 +393,21 @@ judge_alone(const struct policy_config *pc, const struct localdb *local,
 		return;
 	}
 	c->rank = (size_t)rank;
-	if (policy_primary_refused(pc, local)) {
+	if (policy_primary_refused(pc, s->local)) {
 		refuse(c,
 		    "primary_group '%s' is refused: its name or gid is a "
 		    "local group in /etc/group",
 		    pc->primary_group);
 		return;
 	}
-	judge_name(pc, local, cl, c);
+	judge_name(pc, s, c);
 	if (c->why != NULL)
 		return;
 	if (c->ov != NULL && c->ov->uid != 0)
 		c->uid = c->ov->uid;
 	else
 		c->uid = policy_uid(pc, c->login);
-	judge_uid(pc, local, cl, c);
+	judge_uid(s, c);
 }
 
 /* An explicit uid from the config is never taken away by a hashed one. */
@@ -507,14 +486,13 @@ by_id(const void *a, const void *b)
  * of them if the best rank is shared.  The same on every host.
  */
 static void
-lose_name(const struct policy_config *pc, const struct localdb *local,
-    const struct claims *cl, struct candidate *c,
+lose_name(const struct idspace *s, struct candidate *c,
     const struct candidate *winner, size_t wanted, int last_pass)
 {
 	const char *name = c->name;
 
-	if (!last_pass && rename_by_template(pc, c) == 0) {
-		judge_name(pc, local, cl, c);
+	if (!last_pass && rename_by_template(s->pc, c) == 0) {
+		judge_name(s->pc, s, c);
 		return;
 	}
 	if (winner != NULL)
@@ -530,9 +508,8 @@ lose_name(const struct policy_config *pc, const struct localdb *local,
 }
 
 static void
-resolve_name_clashes(const struct policy_config *pc,
-    const struct localdb *local, const struct claims *cl, struct candidate *c,
-    size_t n, int last_pass)
+resolve_name_clashes(
+    const struct idspace *s, struct candidate *c, size_t n, int last_pass)
 {
 	size_t i, j, k, best, n_best;
 	const struct candidate *winner;
@@ -553,8 +530,7 @@ resolve_name_clashes(const struct policy_config *pc,
 		winner = n_best == 1 ? winner : NULL;
 		for (k = i; k < j; k++)
 			if (&c[k] != winner)
-				lose_name(pc, local, cl, &c[k], winner, j - i,
-				    last_pass);
+				lose_name(s, &c[k], winner, j - i, last_pass);
 	}
 }
 
@@ -966,27 +942,72 @@ merge_all(
 	return c;
 }
 
-/* Each accepted user's tailnet groups, from every source listing it. */
-static struct tailnet_member *
-group_members(const struct candidate *c, size_t n,
-    const struct policy_result *r, size_t *nm)
+/* Every group reported for a login by a source that lists its domain. */
+static const char **
+reported_groups(const struct candidate *c, size_t n, size_t *ng)
 {
-	struct tailnet_member *m = NULL;
+	const char **g;
 	size_t i, j, k = 0;
 
 	for (i = 0; i < n; i++)
-		k += c[i].made ? c[i].n_rep : 0;
-	m = xcalloc(k ? k : 1, sizeof *m);
+		for (j = 0; j < c[i].n_rep; j++)
+			k += c[i].rep[j].listed ? c[i].rep[j].t->n_groups : 0;
+	g = xcalloc(k ? k : 1, sizeof *g);
 	for (i = 0, k = 0; i < n; i++)
-		for (j = 0; c[i].made && j < c[i].n_rep; j++) {
-			if (!c[i].rep[j].listed || c[i].rep[j].t->n_groups == 0)
-				continue;
-			m[k].name = r->users[c[i].user].name;
-			m[k].groups = c[i].rep[j].t->groups;
-			m[k++].n_groups = c[i].rep[j].t->n_groups;
-		}
-	*nm = k;
-	return m;
+		for (j = 0; j < c[i].n_rep; j++)
+			for (size_t m = 0;
+			     c[i].rep[j].listed && m < c[i].rep[j].t->n_groups;
+			     m++)
+				g[k++] = c[i].rep[j].t->groups[m];
+	*ng = k;
+	return g;
+}
+
+/* The tailnet groups, judged before any user: they win unowned names. */
+static struct tailnet_groups *
+judge_groups(struct idspace *s, const struct candidate *c, size_t n)
+{
+	size_t ng;
+	const char **g = reported_groups(c, n, &ng);
+	struct tailnet_groups *tg = tailnet_groups_judge(s, g, ng);
+
+	free(g);
+	return tg;
+}
+
+/*
+ * Each accepted user into the tailnet groups every source listing it
+ * reports; then the groups, and their refusals, into r.
+ */
+static void
+add_tailnet_groups(const struct policy_config *pc, struct tailnet_groups *tg,
+    const struct candidate *c, size_t n, struct policy_result *r)
+{
+	const struct report *rep;
+	size_t i, j, k;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; c[i].made && j < c[i].n_rep; j++)
+			for (rep = &c[i].rep[j], k = 0;
+			     rep->listed && k < rep->t->n_groups; k++)
+				tailnet_groups_add_member(tg, pc,
+				    rep->t->groups[k],
+				    r->users[c[i].user].name);
+	tailnet_groups_finish(tg);
+	r->groups = xreallocarray(
+	    r->groups, r->n_groups + tg->n_groups + 1, sizeof *r->groups);
+	for (i = 0; i < tg->n_groups; i++) {
+		struct tailnet_group *t = &tg->groups[i];
+
+		r->groups[r->n_groups++] = (struct policy_group){
+		    t->name, t->gid, t->members, t->n_members, t->key};
+		memset(t, 0, sizeof *t); /* r owns it now */
+	}
+	for (i = 0; i < tg->n_refused; i++) {
+		policy_note(r, tg->refused[i].label, tg->refused[i].why);
+		tg->refused[i].why = NULL;
+	}
+	tg->n_groups = 0;
 }
 
 /* Users from the accepted candidates, and a decision for each. */
@@ -1066,15 +1087,18 @@ policy_apply_claimed(const struct policy_config *pc,
     const struct policy_input *in)
 {
 	struct policy_result *r = xcalloc(1, sizeof *r);
-	size_t nrep, n, nm, i;
+	size_t nrep, n, i;
 	struct report *rep = collect_reports(pc, in, &nrep);
 	struct candidate *c = merge_all(pc, rep, nrep, &n);
-	struct tailnet_member *m;
+	struct tailnet_groups *tg;
+	struct idspace s;
 
+	idspace_init(&s, pc, local, cl);
+	tg = judge_groups(&s, c, n);
 	for (i = 0; i < n; i++)
-		judge_alone(pc, local, cl, &c[i]);
-	resolve_name_clashes(pc, local, cl, c, n, 0);
-	resolve_name_clashes(pc, local, cl, c, n, 1);
+		judge_alone(&s, &c[i]);
+	resolve_name_clashes(&s, c, n, 0);
+	resolve_name_clashes(&s, c, n, 1);
 	refuse_uid_clashes(pc, c, n);
 	make_users(pc, c, n, r);
 	add_static_groups(pc, local, c, n, r);
@@ -1082,9 +1106,9 @@ policy_apply_claimed(const struct policy_config *pc,
 		resolve_members(pc, &pc->subid, c, n, r, &r->subid_members);
 		localgroups_keep_users(&r->subid_members, r);
 	}
-	m = group_members(c, n, r, &nm);
-	tailnet_groups_add(pc, local, m, nm, r);
-	free(m);
+	add_tailnet_groups(pc, tg, c, n, r);
+	tailnet_groups_free(tg);
+	idspace_clear(&s);
 	add_variants(pc, local, cl, c, n, r);
 	add_programs(pc, r);
 	free(c);
@@ -1111,6 +1135,7 @@ policy_result_free(struct policy_result *r)
 		for (j = 0; j < r->groups[i].n_members; j++)
 			free(r->groups[i].members[j]);
 		free(r->groups[i].members);
+		free(r->groups[i].owner);
 	}
 	for (i = 0; i < r->n_decisions; i++) {
 		free(r->decisions[i].login);

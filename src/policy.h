@@ -39,6 +39,7 @@ struct policy_group {
 	uint32_t gid;
 	char **members;
 	size_t n_members;
+	char *owner; /* a tailnet group's claims key ("group:eng"); else NULL */
 };
 
 /* alice-host: another name for users[user], from [variant -host]. */

@@ -8,16 +8,16 @@
 #include <string.h>
 #include <strings.h>
 
-#include "policy.h"
+#include "idspace.h"
+#include "policy-config.h"
 #include "tailnet-groups.h"
 #include "xmalloc.h"
 
-/* One (group, member) pair; sorted, they become the groups. */
-struct pair {
+/* One reported group, as a UNIX name; sorted, neighbours are one group. */
+struct wanted {
 	char *group;	  /* the UNIX name, prefixed */
 	const char *base; /* the name the gid is hashed from */
 	const char *why;  /* NULL, or why the reported name is refused */
-	const char *member;
 };
 
 const char *
@@ -55,21 +55,19 @@ tailnet_group_name(const struct policy_config *pc, const char *reported,
 	return out;
 }
 
-static void refuse(struct policy_result *r, const char *group, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
+static void refuse(struct tailnet_groups *tg, const char *group,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void
-refuse(struct policy_result *r, const char *group, const char *fmt, ...)
+refuse(struct tailnet_groups *tg, const char *group, const char *fmt, ...)
 {
-	struct policy_decision *d;
+	struct tailnet_refusal *d;
 	va_list ap;
 
-	r->decisions = xreallocarray(
-	    r->decisions, r->n_decisions + 1, sizeof *r->decisions);
-	d = &r->decisions[r->n_decisions++];
-	d->id = 0;
-	xasprintf(&d->login, "tailnet group %s", group);
-	d->accepted = 0;
+	tg->refused =
+	    xreallocarray(tg->refused, tg->n_refused + 1, sizeof *tg->refused);
+	d = &tg->refused[tg->n_refused++];
+	xasprintf(&d->label, "tailnet group %s", group);
 	va_start(ap, fmt);
 	if (vasprintf(&d->why, fmt, ap) < 0)
 		d->why = xstrdup("refused");
@@ -77,165 +75,251 @@ refuse(struct policy_result *r, const char *group, const char *fmt, ...)
 }
 
 static int
-by_group(const void *a, const void *b)
+by_wanted(const void *a, const void *b)
 {
-	const struct pair *x = a, *y = b;
+	const struct wanted *x = a, *y = b;
 	int c = (x->why != NULL) - (y->why != NULL);
 
-	if (c == 0)
-		c = strcmp(x->group, y->group);
-	return c ? c : strcmp(x->member, y->member);
+	return c ? c : strcmp(x->group, y->group);
 }
 
-/* The (group, member) pairs of every accepted user. */
-static struct pair *
-collect(const struct policy_config *pc, const struct tailnet_member *m,
-    size_t n, size_t *np)
+/* Each reported group as the UNIX name it asks for, sorted. */
+static struct wanted *
+collect(const struct policy_config *pc, const char *const *reported, size_t n)
 {
-	struct pair *p = NULL;
-	const char *why, *prefix = pc->group_prefix ? pc->group_prefix : "";
+	struct wanted *w = xcalloc(n ? n : 1, sizeof *w);
+	const char *prefix = pc->group_prefix ? pc->group_prefix : "";
 	char name[POLICY_MAX_NAME * 4];
-	size_t i, j, k = 0, cap = 0;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < m[i].n_groups; j++) {
-			if (k == cap) {
-				cap = cap ? cap * 2 : 64;
-				p = xreallocarray(p, cap, sizeof *p);
-			}
-			why = NULL;
-			if (tailnet_group_name(pc, m[i].groups[j], name,
-				sizeof name, &why) == NULL)
-				p[k].group = xstrdup(m[i].groups[j]);
-			else
-				xasprintf(&p[k].group, "%s%s", prefix, name);
-			p[k].why = why;
-			p[k].base = p[k].group + strlen(prefix);
-			p[k++].member = m[i].name;
-		}
+		if (tailnet_group_name(
+			pc, reported[i], name, sizeof name, &w[i].why) == NULL)
+			w[i].group = xstrdup(reported[i]);
+		else
+			xasprintf(&w[i].group, "%s%s", prefix, name);
+		w[i].base = w[i].group + (w[i].why ? 0 : strlen(prefix));
 	}
-	if (k > 0) /* qsort of NULL is undefined even for none */
-		qsort(p, k, sizeof *p, by_group);
-	*np = k;
-	return p;
+	if (n > 0) /* qsort of NULL is undefined even for none */
+		qsort(w, n, sizeof *w, by_wanted);
+	return w;
 }
 
 static uint32_t
 group_gid(const struct policy_config *pc, const char *base)
 {
 	char *key;
-	uint32_t h;
+	uint32_t gid;
 
 	xasprintf(&key, "group:%s", base);
-	h = policy_fnv1a32(key, strlen(key));
+	gid = idspace_hash_id(
+	    pc, pc->sources[0].uid_base, pc->sources[0].uid_max, key);
 	free(key);
-	return pc->sources[0].uid_base +
-	       h % (pc->sources[0].uid_max + 1 - pc->sources[0].uid_base);
+	return gid;
 }
 
-/* Why a tailnet group cannot be this one, or NULL. */
-static const char *
-clash(const struct policy_config *pc, const struct localdb *local,
-    const struct policy_result *r, const char *name, uint32_t gid)
+/* Why a tailnet group cannot be this one (to free), or NULL. */
+static char *
+clash(const struct idspace *s, const char *name, const char *key, uint32_t gid)
 {
-	size_t i;
+	enum idspace_holder h;
+	char *why, *out;
 
 	if (!policy_valid_name(name))
-		return "is not a valid group name";
-	if (localdb_has_group(local, name) || localdb_has_gid(local, gid) ||
-	    localdb_has_uid(local, gid))
-		return "its name or gid is local, in /etc/group or /etc/passwd";
-	for (i = 0; i < pc->n_groups; i++)
-		if (strcmp(pc->groups[i].name, name) == 0 ||
-		    pc->groups[i].gid == gid)
-			return "its name or gid is a [group] section's";
-	for (i = 0; i < r->n_groups; i++)
-		if (strcmp(r->groups[i].name, name) == 0 ||
-		    r->groups[i].gid == gid)
-			return "its name or gid is a tsnssd user's group";
-	for (i = 0; i < r->n_users; i++)
-		if (r->users[i].uid == gid ||
-		    strcmp(r->users[i].name, name) == 0)
-			return "its name or gid is a tsnssd user's";
-	return NULL;
+		return xstrdup("is not a valid group name");
+	if ((h = idspace_name(s, name, key, &why)) == IDSPACE_FREE)
+		h = idspace_id(s, gid, key, "gid", &why);
+	if (h == IDSPACE_FREE)
+		return NULL;
+	if (h == IDSPACE_HOST) { /* as it always said */
+		free(why);
+		return xstrdup("its name or gid is local, in /etc/group or "
+			       "/etc/passwd");
+	}
+	if (h == IDSPACE_CLAIMED || h == IDSPACE_GROUP) {
+		xasprintf(&out,
+		    "%s (a group that comes after a user does not "
+		    "take what the user holds)",
+		    why);
+		free(why);
+		return out;
+	}
+	return why;
 }
 
 static void
-add_group(struct policy_result *r, const struct pair *p, size_t n, uint32_t gid)
+add_group(
+    struct tailnet_groups *tg, const char *name, const char *key, uint32_t gid)
 {
-	struct policy_group *g;
+	struct tailnet_group *g;
+
+	tg->groups =
+	    xreallocarray(tg->groups, tg->n_groups + 1, sizeof *tg->groups);
+	g = &tg->groups[tg->n_groups++];
+	memset(g, 0, sizeof *g);
+	g->name = xstrdup(name);
+	g->key = xstrdup(key);
+	g->gid = gid;
+}
+
+static void
+group_clear(struct tailnet_group *g)
+{
 	size_t i;
 
-	r->groups =
-	    xreallocarray(r->groups, r->n_groups + 1, sizeof *r->groups);
-	g = &r->groups[r->n_groups++];
-	g->name = xstrdup(p[0].group);
-	g->gid = gid;
-	g->members = xcalloc(n, sizeof *g->members);
-	g->n_members = 0;
-	for (i = 0; i < n; i++) /* sorted: duplicates are neighbours */
-		if (g->n_members == 0 ||
-		    strcmp(g->members[g->n_members - 1], p[i].member) != 0)
-			g->members[g->n_members++] = xstrdup(p[i].member);
+	free(g->name);
+	free(g->key);
+	for (i = 0; i < g->n_members; i++)
+		free(g->members[i]);
+	free(g->members);
 }
 
 /* Two tailnet groups, one gid: neither gets it, on every host alike. */
 static void
-refuse_gid_clashes(struct policy_result *r, size_t first)
+refuse_gid_clashes(struct tailnet_groups *tg)
 {
+	struct tailnet_group *g = tg->groups;
 	size_t i, j;
 
-	for (i = first; i < r->n_groups; i++)
-		for (j = i + 1; j < r->n_groups; j++) {
-			if (r->groups[i].gid != r->groups[j].gid)
+	for (i = 0; i < tg->n_groups; i++)
+		for (j = i + 1; j < tg->n_groups; j++) {
+			if (g[i].gid != g[j].gid)
 				continue;
-			refuse(r, r->groups[i].name,
-			    "gid %" PRIu32 " is also wanted by %s",
-			    r->groups[i].gid, r->groups[j].name);
-			refuse(r, r->groups[j].name,
-			    "gid %" PRIu32 " is also wanted by %s",
-			    r->groups[j].gid, r->groups[i].name);
-			r->groups[i].name[0] = r->groups[j].name[0] = '\0';
+			refuse(tg, g[i].name,
+			    "gid %" PRIu32 " is also wanted by %s", g[i].gid,
+			    g[j].name);
+			refuse(tg, g[j].name,
+			    "gid %" PRIu32 " is also wanted by %s", g[j].gid,
+			    g[i].name);
+			g[i].name[0] = g[j].name[0] = '\0';
 		}
-	for (i = j = first; i < r->n_groups; i++) {
-		if (r->groups[i].name[0] != '\0') {
-			r->groups[j++] = r->groups[i];
-			continue;
-		}
-		free(r->groups[i].name);
-		for (size_t m = 0; m < r->groups[i].n_members; m++)
-			free(r->groups[i].members[m]);
-		free(r->groups[i].members);
+	for (i = j = 0; i < tg->n_groups; i++) {
+		if (g[i].name[0] != '\0')
+			g[j++] = g[i];
+		else
+			group_clear(&g[i]);
 	}
-	r->n_groups = j;
+	tg->n_groups = j;
+}
+
+/* One wanted name: a group, or a refusal. */
+static void
+judge_one(
+    struct tailnet_groups *tg, const struct idspace *s, const struct wanted *w)
+{
+	char *key, *why;
+	uint32_t gid;
+
+	if (w->why != NULL) {
+		refuse(tg, w->group, "%s", w->why);
+		return;
+	}
+	gid = group_gid(s->pc, w->base);
+	xasprintf(&key, "group:%s", w->base);
+	if ((why = clash(s, w->group, key, gid)) != NULL)
+		refuse(tg, w->group, "gid %" PRIu32 ": %s", gid, why);
+	else
+		add_group(tg, w->group, key, gid);
+	free(why);
+	free(key);
+}
+
+struct tailnet_groups *
+tailnet_groups_judge(struct idspace *s, const char *const *reported, size_t n)
+{
+	struct tailnet_groups *tg = xcalloc(1, sizeof *tg);
+	struct wanted *w = collect(s->pc, reported, n);
+	size_t i, j;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && !w[j].why == !w[i].why &&
+				strcmp(w[i].group, w[j].group) == 0;
+		     j++)
+			;
+		judge_one(tg, s, &w[i]);
+	}
+	refuse_gid_clashes(tg);
+	for (i = 0; i < tg->n_groups; i++)
+		idspace_take(s, tg->groups[i].name, tg->groups[i].gid,
+		    tg->groups[i].key);
+	idspace_seal(s);
+	for (i = 0; i < n; i++)
+		free(w[i].group);
+	free(w);
+	return tg;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct tailnet_group *)a)->name,
+	    ((const struct tailnet_group *)b)->name);
 }
 
 void
-tailnet_groups_add(const struct policy_config *pc, const struct localdb *local,
-    const struct tailnet_member *m, size_t n, struct policy_result *r)
+tailnet_groups_add_member(struct tailnet_groups *tg,
+    const struct policy_config *pc, const char *reported, const char *user)
 {
-	size_t np, i, j, first = r->n_groups;
-	struct pair *p = collect(pc, m, n, &np);
-	const char *why;
-	uint32_t gid;
+	char name[POLICY_MAX_NAME * 4], *full;
+	const char *why = NULL;
+	struct tailnet_group key, *g;
 
-	for (i = 0; i < np; i = j) {
-		for (j = i + 1; j < np && !p[j].why == !p[i].why &&
-				strcmp(p[i].group, p[j].group) == 0;
-		     j++)
-			;
-		if (p[i].why != NULL) {
-			refuse(r, p[i].group, "%s", p[i].why);
+	if (tg->n_groups == 0 ||
+	    tailnet_group_name(pc, reported, name, sizeof name, &why) == NULL)
+		return;
+	xasprintf(
+	    &full, "%s%s", pc->group_prefix ? pc->group_prefix : "", name);
+	key.name = full;
+	g = bsearch(&key, tg->groups, tg->n_groups, sizeof key, by_name);
+	free(full);
+	if (g == NULL)
+		return;
+	g->members =
+	    xreallocarray(g->members, g->n_members + 1, sizeof *g->members);
+	g->members[g->n_members++] = xstrdup(user);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+tailnet_groups_finish(struct tailnet_groups *tg)
+{
+	struct tailnet_group *g;
+	size_t i, j, o;
+
+	for (i = 0; i < tg->n_groups; i++) {
+		g = &tg->groups[i];
+		if (g->n_members == 0)
 			continue;
+		qsort(g->members, g->n_members, sizeof *g->members, cmp_str);
+		for (j = 1, o = 1; j < g->n_members; j++) {
+			if (strcmp(g->members[o - 1], g->members[j]) == 0)
+				free(g->members[j]);
+			else
+				g->members[o++] = g->members[j];
 		}
-		gid = group_gid(pc, p[i].base);
-		if ((why = clash(pc, local, r, p[i].group, gid)) != NULL)
-			refuse(r, p[i].group, "gid %" PRIu32 ": %s", gid, why);
-		else
-			add_group(r, p + i, j - i, gid);
+		g->n_members = o;
 	}
-	refuse_gid_clashes(r, first);
-	for (i = 0; i < np; i++)
-		free(p[i].group);
-	free(p);
+}
+
+void
+tailnet_groups_free(struct tailnet_groups *tg)
+{
+	size_t i;
+
+	if (tg == NULL)
+		return;
+	for (i = 0; i < tg->n_groups; i++)
+		group_clear(&tg->groups[i]);
+	for (i = 0; i < tg->n_refused; i++) {
+		free(tg->refused[i].label);
+		free(tg->refused[i].why);
+	}
+	free(tg->groups);
+	free(tg->refused);
+	free(tg);
 }
