@@ -44,6 +44,8 @@ else
 fi
 rss1=$(rss)
 diag "tsnssd RSS: ${rss0} kB before, ${rss1} kB during the hoard"
+# (under valgrind on a loaded machine one status request may time out)
+wait_for sh -c '"$1" status | grep -q "^queued output:"' - "$top_builddir/src/tsnssctl"
 status=$("$top_builddir/src/tsnssctl" status)
 peak=$(printf '%s\n' "$status" | sed -n 's/^queued output: *[0-9]* bytes, peak \([0-9]*\), cap \([0-9]*\).*/\1 \2/p')
 like "$peak" '^[0-9]+ [0-9]+$' "tsnssctl status shows queued output and its cap"

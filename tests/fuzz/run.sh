@@ -18,8 +18,9 @@ flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 daemon="$src/src/xmalloc.c $src/src/log.c"
 # what the policy needs: keyed UIDs and the claims it consults
 policy="$src/src/policy.c $src/src/policy-config.c $src/src/uidkey.c \
-	$src/common/snapfile.c \
-	$src/src/claims.c $src/src/localgroups.c \
+	$src/common/snapfile.c $src/common/template.c $src/common/credential.c \
+	$src/src/claims.c $src/src/localgroups.c $src/src/variants.c \
+	$src/src/idspace.c $src/src/reserved.c $src/src/subid.c \
 	$src/src/recfile.c $src/src/fileio.c $src/src/localdb.c \
 	$(pkg-config --libs libcrypto)"
 
@@ -44,6 +45,7 @@ build_one bus $ts/bus.c $ts/jpick.c $src/backends/common/jscan.c $ts/i64map.c $t
 	$(pkg-config --cflags --libs json-c)
 api=$src/backends/tailscale-api
 build_one api $api/users.c $src/backends/common/jscan.c $api/oauth.c $api/url.c $api/secret.c \
+	$src/common/credential.c \
 	$(pkg-config --cflags --libs json-c libcurl)
 
 rc=0
