@@ -81,7 +81,7 @@ judge(const struct policy_config *pc, const struct localdb *local,
     const struct claims *cl, const struct taken *t, const char *name,
     const struct policy_user *u)
 {
-	const char *owner = claims_name_owner(cl, name);
+	const char *owner = claims_name_owner(cl, name), *reserved;
 	char *why = NULL;
 	size_t i;
 
@@ -91,6 +91,9 @@ judge(const struct policy_config *pc, const struct localdb *local,
 		xasprintf(&why, "'%s' is a local account in /etc/passwd", name);
 	else if (localdb_has_group(local, name))
 		xasprintf(&why, "'%s' is a local group in /etc/group", name);
+	else if ((reserved = localdb_reserved_name(local, name)) != NULL)
+		xasprintf(&why, "'%s' is reserved on this host: %s", name,
+		    reserved);
 	else if (taken_has(t, name))
 		xasprintf(
 		    &why, "'%s' is a tailnet user's or group's name", name);

@@ -413,10 +413,12 @@ test_variants(void)
 {
 	char *domains[] = {"example.com"};
 	char *eng[] = {"alice@example.com", "bob", "carol", "erin"};
+	char *www[] = {"www"};
 	struct variant_rule vr[] = {
 	    {.suffix = "-host", .shell = "/bin/sh", .home = "/srv/%u"},
 	    {.suffix = "-x", .who = {.members = eng, .n_members = 4}},
 	    {.suffix = "st-host"}, /* "fro" + "st-host" = "frost-host" */
+	    {.suffix = "-data", .who = {.members = www, .n_members = 1}},
 	};
 	struct tsnss_identity ids[] = {
 	    {1, "alice@example.com", "", NULL, 0, NULL, 0},
@@ -426,6 +428,7 @@ test_variants(void)
 	    {5, "dave@example.com", "", NULL, 0, NULL, 0},
 	    {6, "frost@example.com", "", NULL, 0, NULL, 0},
 	    {7, "fro@example.com", "", NULL, 0, NULL, 0},
+	    {8, "www@example.com", "", NULL, 0, NULL, 0},
 	};
 	struct policy_source s;
 	struct policy_config p = listing(&s, domains, 1);
@@ -442,7 +445,7 @@ test_variants(void)
 	fclose(f);
 	local = localdb_load(tmp, "/dev/null");
 	p.variants = vr;
-	p.n_variants = 3;
+	p.n_variants = 4;
 	r = policy_apply_claimed(&p, local, cl, in);
 	ok(has_variant(r, "alice-host", "alice"), "alice-host is alice's");
 	v = variants_find(r, "alice-host");
@@ -463,7 +466,10 @@ test_variants(void)
 	ok(variants_find(r, "frost-host") == NULL &&
 		refused(r, "frost-host", "another variant"),
 	    "two variants that give one name: neither");
-	is_int(claims_take(cl, r), 7 * 2 + r->n_variants,
+	ok(variants_find(r, "www-data") == NULL &&
+		refused(r, "www-data", "reserved on this host"),
+	    "www-data is a name the host's software uses: refused");
+	is_int(claims_take(cl, r), 8 * 2 + r->n_variants,
 	    "each variant claims its name for its user's login");
 	policy_result_free(r);
 	ok(claims_name_owner(cl, "alice-host") != NULL &&
