@@ -245,7 +245,7 @@ for f in "/usr/lib/$arch/libnss_tailscale.so.2" \
 	/lib/systemd/system/tsnssd.service /usr/share/man/man8/nss_tailscale.8.gz \
 	/usr/share/man/man8/tsnssd.8.gz /usr/share/man/man5/tailscale-nss.conf.5.gz \
 	/usr/share/doc/tsnssd/tailscale-nss.conf \
-	/usr/share/doc/tsnssd/pam-sshd.example /usr/share/doc/tsnssd/README.Debian.gz; do
+	/usr/share/doc/tsnssd/pam-sshd.example /usr/share/doc/tsnssd/README.Debian; do
 	check "installed: $f" grep -qx "$f" "$T/files"
 done
 check "no /etc/tailscale-nss.conf is installed" test ! -e "$root/etc/tailscale-nss.conf"
