@@ -7,38 +7,21 @@
 # user and claimed like a UID; with uid_key_file it is keyed.
 . "$top_srcdir/tests/lib.sh"
 enter_namespace "$@"
-ADMINS=$(python3 -c 'import sys
-h = 2166136261
-for c in b"group:admins": h = ((h ^ c) * 16777619) % 2**32
-print(100000 + h % (2147483646 + 1 - 100000))')
+ADMINS=$(fnv_id group:admins)
 
 evil=$(python3 "$top_srcdir/tests/fnv-collide.py" group:admins github)
 like "$evil" '^[a-z][a-z0-9]{6}@github$' "a login whose UID is admins' gid is found ($evil)"
 evil_name=${evil%@github}
 
-applied() {
-	awk '/fetched [0-9]+ bytes/ { f = 1 }
-	     /snapshot: .* from .* identities/ && f { n++; f = 0 }
-	     END { print n + 0 }' "$T/tsnssd.log"
-}
-applied_more() { [ "$(applied)" -gt "$1" ]; }
-rebuilt() {
-	_n=$(applied)
-	kill -HUP "$tsnssd_pid"
-	wait_for applied_more "$_n"
-}
-tailnet() {
-	python3 "$top_srcdir/tests/tailnet.py" -o "$T/tailnet.json" "$@"
-}
 
-tailnet --user "500:alice@example.com:Alice" --groups 500:group:admins
+tailnet_json --user "500:alice@example.com:Alice" --groups 500:group:admins
 start_fake_tailscaled "$T/tailnet.json"
 write_config "domain = example.com github"
 start_tsnssd
 is "$(getent group $ADMINS)" "admins:*:$ADMINS:alice" "admins has gid $ADMINS"
 
 # the crafted login joins, with an older id
-tailnet --user "500:alice@example.com:Alice" --groups 500:group:admins \
+tailnet_json --user "500:alice@example.com:Alice" --groups 500:group:admins \
 	--user "100:$evil:Mallory"
 rebuilt
 is "$(getent group $ADMINS)" "admins:*:$ADMINS:alice" \
@@ -49,14 +32,14 @@ like "$(cat "$T/tsnssd.log")" "$evil.*refused.*uid $ADMINS belongs to group:admi
 	"the log says the id is the group's on this host"
 
 # the group leaves the tailnet: its gid stays its own (sticky)
-tailnet --user "500:alice@example.com:Alice" --user "100:$evil:Mallory"
+tailnet_json --user "500:alice@example.com:Alice" --user "100:$evil:Mallory"
 rebuilt
 is "$(getent passwd "$evil_name")" "" "the group gone, the crafted login still gets nothing"
 stop_tsnssd
 
 # both new on a fresh host: the group wins the id
 rm -rf "$T/cache"
-tailnet --user "500:alice@example.com:Alice" --groups 500:group:admins \
+tailnet_json --user "500:alice@example.com:Alice" --groups 500:group:admins \
 	--user "100:$evil:Mallory"
 start_tsnssd
 is "$(getent group $ADMINS | cut -d: -f1)" admins "both new at once: the group keeps its gid"

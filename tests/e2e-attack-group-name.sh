@@ -8,35 +8,18 @@
 . "$top_srcdir/tests/lib.sh"
 enter_namespace "$@"
 ctl="$top_builddir/src/tsnssctl"
-ADMINS=$(python3 -c 'import sys
-h = 2166136261
-for c in b"group:admins": h = ((h ^ c) * 16777619) % 2**32
-print(100000 + h % (2147483646 + 1 - 100000))')
+ADMINS=$(fnv_id group:admins)
 
-applied() {
-	awk '/fetched [0-9]+ bytes/ { f = 1 }
-	     /snapshot: .* from .* identities/ && f { n++; f = 0 }
-	     END { print n + 0 }' "$T/tsnssd.log"
-}
-applied_more() { [ "$(applied)" -gt "$1" ]; }
-rebuilt() {
-	_n=$(applied)
-	kill -HUP "$tsnssd_pid"
-	wait_for applied_more "$_n"
-}
-tailnet() {
-	python3 "$top_srcdir/tests/tailnet.py" -o "$T/tailnet.json" "$@"
-}
 
 # the group is there first
-tailnet --user "500:alice@example.com:Alice" --groups 500:group:admins
+tailnet_json --user "500:alice@example.com:Alice" --groups 500:group:admins
 start_fake_tailscaled "$T/tailnet.json"
 write_config "domain = example.com github"
 start_tsnssd
 is "$(getent group admins)" "admins:*:$ADMINS:alice" "group admins is alice's tailnet group"
 
 # the newcomer, with an older id
-tailnet --user "500:alice@example.com:Alice" --groups 500:group:admins \
+tailnet_json --user "500:alice@example.com:Alice" --groups 500:group:admins \
 	--user "100:admins@github:Mallory"
 rebuilt
 is "$(getent group admins)" "admins:*:$ADMINS:alice" \
@@ -53,7 +36,7 @@ like "$("$top_builddir/src/tsnssd" -c "$T/tailscale-nss.conf" --explain admins)"
 	"name: +admins is group:admins's" "--explain admins names the group as its owner"
 
 # sticky: the group leaves the tailnet, its name and gid stay its own
-tailnet --user "500:alice@example.com:Alice" --user "100:admins@github:Mallory"
+tailnet_json --user "500:alice@example.com:Alice" --user "100:admins@github:Mallory"
 rebuilt
 is "$(getent passwd admins)" "" "the group gone from the tailnet, admins@github still gets no name"
 is "$(getent group $ADMINS)" "" "nobody holds its gid meanwhile"
@@ -61,7 +44,7 @@ stop_tsnssd
 
 # clash_names gives the newcomer another name, never the group's
 write_config "domain = example.com github" "clash_names = github:%n_gh"
-tailnet --user "500:alice@example.com:Alice" --groups 500:group:admins \
+tailnet_json --user "500:alice@example.com:Alice" --groups 500:group:admins \
 	--user "100:admins@github:Mallory"
 start_tsnssd
 # it serves the persisted answer (the group gone) until the fresh one
@@ -88,10 +71,10 @@ like "$(cat "$T/tsnssd.log")" "admins@github.*refused.*name 'admins' is tailnet 
 # the user there first keeps it: a later group is refused
 stop_tsnssd
 rm -rf "$T/cache"
-tailnet --user "100:admins@github:Mallory"
+tailnet_json --user "100:admins@github:Mallory"
 start_tsnssd
 is "$(getent passwd admins | cut -d: -f1)" admins "a user there first"
-tailnet --user "500:alice@example.com:Alice" --groups 500:group:admins \
+tailnet_json --user "500:alice@example.com:Alice" --groups 500:group:admins \
 	--user "100:admins@github:Mallory"
 rebuilt
 is "$(getent group admins | cut -d: -f3)" "$(getent passwd admins | cut -d: -f3)" \

@@ -19,9 +19,6 @@ for n in redis nginx memcached rabbitmq mongodb prometheus; do
 done
 [ -n "$sys" ] || bail "every candidate system name is a local account here"
 
-tailnet() {
-	python3 "$top_srcdir/tests/tailnet.py" -o "$T/tailnet.json" "$@"
-}
 explain() { "$tsnssd" -c "$T/tailscale-nss.conf" --explain "$1"; }
 
 mkdir -p /run/systemd/system /run/sysusers.d
@@ -34,7 +31,7 @@ printf '[Service]\nUser=plainsvc\nExecStart=/bin/true\n' \
 printf '# comment\nu metricsd - "Metrics" /var/lib/metricsd\ng ingest -\n' \
 	>/run/sysusers.d/metrics.conf
 
-tailnet --user "101:webapp@example.com:W" --user "102:cachesvc@example.com:C" \
+tailnet_json --user "101:webapp@example.com:W" --user "102:cachesvc@example.com:C" \
 	--user "103:metricsd@example.com:M" --user "104:ingest@example.com:I" \
 	--user "105:$sys@example.com:P" --user "106:plainsvc@example.com:S" \
 	--user "107:alice@example.com:Alice"

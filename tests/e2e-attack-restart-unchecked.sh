@@ -8,12 +8,9 @@
 . "$top_srcdir/tests/lib.sh"
 enter_namespace "$@"
 
-cp /etc/passwd "$T/passwd"
-cp /etc/group "$T/group"
-mount --bind "$T/passwd" /etc/passwd
-mount --bind "$T/group" /etc/group
+private_accounts
 
-python3 "$top_srcdir/tests/tailnet.py" -o "$T/tailnet.json" \
+tailnet_json \
 	--user "101:alice@example.com:Alice" --user "102:carol@example.com:Carol Tailnet"
 start_fake_tailscaled "$T/tailnet.json"
 write_config "[group admins]" "gid = 50001" "members = carol@example.com, alice@example.com"

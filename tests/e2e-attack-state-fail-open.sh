@@ -9,9 +9,6 @@
 . "$top_srcdir/tests/lib.sh"
 enter_namespace "$@"
 ctl="$top_builddir/src/tsnssctl"
-tailnet() {
-	python3 "$top_srcdir/tests/tailnet.py" -o "$T/tailnet.json" "$@"
-}
 flip() { # flip FILE: one byte of its body
 	python3 - "$1" <<'PY'
 import sys
@@ -22,7 +19,7 @@ open(p, "wb").write(bytes(b))
 PY
 }
 
-tailnet --user "101:alice@example.com:Alice"
+tailnet_json --user "101:alice@example.com:Alice"
 start_fake_tailscaled "$T/tailnet.json"
 write_config "ttl = 5"
 start_tsnssd
@@ -32,7 +29,7 @@ stop_tsnssd
 
 # --- a corrupt claims file: no new name or UID ---------------------------------
 flip "$T/cache/claims"
-tailnet --user "101:alice@example.com:Alice" --user "102:bob@example.com:Bob"
+tailnet_json --user "101:alice@example.com:Alice" --user "102:bob@example.com:Bob"
 start_tsnssd
 check "corrupt claims: alice, from the trusted snapshot, still resolves" \
 	getent passwd alice
@@ -71,7 +68,7 @@ start_tsnssd
 wait_for grep -q bob "$T/cache/claims"
 stop_tsnssd
 chmod 666 "$T/cache/claims"
-tailnet --user "101:alice@example.com:Alice" --user "102:bob@example.com:Bob" \
+tailnet_json --user "101:alice@example.com:Alice" --user "102:bob@example.com:Bob" \
 	--user "103:carol@example.com:Carol"
 start_tsnssd
 sleep 2

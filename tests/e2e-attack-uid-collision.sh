@@ -12,32 +12,16 @@ ctl="$top_builddir/src/tsnssctl"
 evil=$(python3 "$top_srcdir/tests/fnv-collide.py" alice@example.com github)
 like "$evil" '^[a-z][a-z0-9]{6}@github$' "a colliding github login is found ($evil)"
 
-# rebuilt: after a SIGHUP, until tsnssd has applied one more fresh
-# backend answer (a snapshot line that follows a fetch line)
-applied() {
-	awk '/fetched [0-9]+ bytes/ { f = 1 }
-	     /snapshot: .* from .* identities/ && f { n++; f = 0 }
-	     END { print n + 0 }' "$T/tsnssd.log"
-}
-applied_more() { [ "$(applied)" -gt "$1" ]; }
-rebuilt() {
-	_n=$(applied)
-	kill -HUP "$tsnssd_pid"
-	wait_for applied_more "$_n"
-}
-tailnet() {
-	python3 "$top_srcdir/tests/tailnet.py" -o "$T/tailnet.json" "$@"
-}
 
 # alice uses this host first
-tailnet --user "500:alice@example.com:Alice"
+tailnet_json --user "500:alice@example.com:Alice"
 start_fake_tailscaled "$T/tailnet.json"
 write_config "domain = example.com github"
 start_tsnssd
 is "$(getent passwd alice | cut -d: -f3)" "$ALICE" "alice has her UID"
 
 # alice has no device left; the attacker, with an older Tailscale id, joins
-tailnet --user "100:$evil:Mallory"
+tailnet_json --user "100:$evil:Mallory"
 rebuilt
 evil_name=${evil%@github}
 is "$(getent passwd "$evil_name" | cut -d: -f3)" "" \
@@ -47,7 +31,7 @@ like "$(cat "$T/tsnssd.log")" "$evil.*refused.*uid $ALICE.*alice@example.com" \
 	"the log says the UID belongs to alice@example.com on this host"
 
 # both visible: the older attacker id no longer wins
-tailnet --user "100:$evil:Mallory" --user "500:alice@example.com:Alice"
+tailnet_json --user "100:$evil:Mallory" --user "500:alice@example.com:Alice"
 rebuilt
 is "$(getent passwd alice | cut -d: -f3)" "$ALICE" \
 	"alice keeps her UID although the attacker's id is older"
@@ -56,7 +40,7 @@ is "$(getent passwd "$evil_name")" "" "and the attacker is refused"
 # across a restart, and with the snapshot lost
 stop_tsnssd
 rm -f "$T/cache/snapshot"
-tailnet --user "100:$evil:Mallory"
+tailnet_json --user "100:$evil:Mallory"
 start_tsnssd
 is "$(getent passwd "$evil_name" | cut -d: -f3)" "" \
 	"sticky across a restart with the snapshot lost"
@@ -76,7 +60,7 @@ stop_tsnssd
 # keyed UIDs: the collision is useless, and one key gives one answer
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/uid.key"
 chmod 600 "$T/uid.key"
-tailnet --user "100:$evil:Mallory" --user "500:alice@example.com:Alice"
+tailnet_json --user "100:$evil:Mallory" --user "500:alice@example.com:Alice"
 for host in one two; do
 	rm -rf "$T/cache"
 	write_config "domain = example.com github" "uid_key_file = $T/uid.key"

@@ -592,6 +592,50 @@ write_tailnet() {
 		--version 1.102.3 --self alice@example.com $_lib_args
 }
 
+# tailnet_json ARG...: $T/tailnet.json from tests/tailnet.py's own
+# arguments (--user ID:LOGIN:DISPLAY, --groups ID:G1,G2, --self ...).
+tailnet_json() {
+	python3 "$top_srcdir/tests/tailnet.py" -o "$T/tailnet.json" "$@"
+}
+
+# fnv_id NAME: the unkeyed id tsnssd derives for NAME (a login or a
+# tailnet group such as group:admins) in the default range, by the rule
+# of tailscale-nss.conf(5): 100000 + fnv1a32(NAME) mod (2^31 - 100000).
+fnv_id() {
+	python3 - "$1" <<-'PY'
+		import sys
+		h = 2166136261
+		for c in sys.argv[1].encode():
+		    h = ((h ^ c) * 16777619) % 2**32
+		print(100000 + h % (2147483646 + 1 - 100000))
+	PY
+}
+
+# rebuilt: SIGHUP tsnssd and wait until it has applied one more fresh
+# backend answer (a snapshot line that follows a fetch line in its log).
+_lib_applied() {
+	awk '/fetched [0-9]+ bytes/ { f = 1 }
+	     /snapshot: .* from .* identities/ && f { n++; f = 0 }
+	     END { print n + 0 }' "$T/tsnssd.log"
+}
+_lib_applied_more() { [ "$(_lib_applied)" -gt "$1" ]; }
+rebuilt() {
+	_lib_was=$(_lib_applied)
+	kill -HUP "$tsnssd_pid"
+	wait_for _lib_applied_more "$_lib_was"
+}
+
+# private_accounts: /etc/passwd and /etc/group become copies in $T
+# ($T/passwd, $T/group) that the test may change, bind-mounted over the
+# host's inside the namespace.
+private_accounts() {
+	cp /etc/passwd "$T/passwd" && cp /etc/group "$T/group" ||
+		bail "cannot copy the local accounts"
+	mount --bind "$T/passwd" /etc/passwd &&
+		mount --bind "$T/group" /etc/group ||
+		bail "cannot bind-mount the copies of the local accounts"
+}
+
 # within SECONDS CMD...: CMD succeeds within SECONDS (a correctness bound,
 # stretched under a wrapper); $took says how long it took in ms, or
 # "timeout".
