@@ -87,8 +87,12 @@ TSNSS_EXPORT enum nss_status _nss_tailscale_initgroups_dyn(const char *user,
  * Everything one socket request may take, from socket() to the last byte
  * of the reply, in milliseconds of CLOCK_MONOTONIC.  The stub runs inside
  * sshd and login: a hung tsnssd must cost a lookup this much and no more.
+ * tsnssctl, which an admin runs by hand and may ask for a whole dump, is
+ * built with a longer one.
  */
+#ifndef TSNSS_TIMEOUT_MS
 #define TSNSS_TIMEOUT_MS 500
+#endif
 /* After a timeout or refusal, answer UNAVAIL at once for this long. */
 #define TSNSS_DOWN_MS 5000
 /* At most one miss hint per process this often. */
