@@ -99,7 +99,15 @@ WantedBy=multi-user.target
 EOF
 ln -s /etc/systemd/system/early-lookup.service \
 	"$root/etc/systemd/system/multi-user.target.wants/early-lookup.service"
-# The tailnet: alice and bob in example.com, carol in example.net.
+# A service with a dynamic user: a tailnet login of that name must never
+# become its user (systemd takes an existing user of that name as is).
+cat >"$root/etc/systemd/system/webapp.service" <<EOF
+[Service]
+DynamicUser=yes
+User=webapp
+ExecStart=/bin/sleep 300
+EOF
+# The tailnet: alice, bob and webapp in example.com, carol in example.net.
 # The stand-ins run inside the booted root, which sees $T but not a source
 # tree under /tmp (a fresh tmpfs there): copies of them, then.
 mkdir -p "$T/standins"
@@ -107,7 +115,8 @@ cp "$top_srcdir/tests/fake-tailscaled.py" "$top_srcdir/tests/fake-tsapi.py" \
 	"$T/standins/"
 python3 "$top_srcdir/tests/tailnet.py" -o "$T/tailnet.json" \
 	--self alice@example.com --user "101:alice@example.com:Alice" \
-	--user "102:bob@example.com:Bob" --user "103:carol@example.net:Carol"
+	--user "102:bob@example.com:Bob" --user "103:carol@example.net:Carol" \
+	--user "104:webapp@example.com:Mallory"
 
 # --- boot ---------------------------------------------------------------------
 # The inner shell mounts what systemd expects, binds $T at its own path
@@ -193,6 +202,16 @@ inroot id alice >/dev/null
 after=$(requests)
 is "$((after - before))" 1 \
 	"the map is trusted: lookups ask the socket nothing (one request: status)"
+
+# --- a service's dynamic user ---------------------------------------------------
+is "$(inroot getent passwd webapp)" "" \
+	"webapp@example.com is no user: webapp is webapp.service's DynamicUser="
+inroot systemctl start webapp
+webpid=$(inroot systemctl show -p MainPID --value webapp)
+webuid=$(inroot awk '/^Uid:/ { print $2 }' "/proc/$webpid/status" 2>/dev/null)
+like "${webuid:-none}" '^6[0-9]{4}$' \
+	"webapp.service runs as a dynamic user (uid ${webuid:-none}), not as the tailnet login"
+inroot systemctl stop webapp
 
 # --- reload ---------------------------------------------------------------------
 is "$(inroot getent passwd carol)" "" "carol@example.net is no user yet"
