@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "rangecheck.h"
+#include "subidfile.h"
 
 struct range {
 	unsigned long lo, hi;
@@ -67,30 +68,28 @@ overlap(
 	ck->found++;
 }
 
-/* name:start:count lines, as newuidmap reads them */
+struct subid_check {
+	struct checker *ck;
+	const char *path;
+};
+
+static int
+check_range(const struct subidfile_range *r, void *arg)
+{
+	const struct subid_check *sc = arg;
+	char what[600];
+
+	snprintf(what, sizeof what, "%s's range in %s", r->owner, sc->path);
+	overlap(sc->ck, r->start, (unsigned long)r->start + r->count - 1, what);
+	return 0;
+}
+
 static void
 check_subid(struct checker *ck, const char *path)
 {
-	char line[512], what[600], *name, *start, *count, *save;
-	unsigned long lo, n;
-	FILE *f = fopen(path, "re");
+	struct subid_check sc = {ck, path};
 
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof line, f) != NULL) {
-		name = strtok_r(line, ":\n", &save);
-		start = strtok_r(NULL, ":\n", &save);
-		count = strtok_r(NULL, ":\n", &save);
-		if (name == NULL || start == NULL || count == NULL)
-			continue;
-		lo = strtoul(start, NULL, 10);
-		n = strtoul(count, NULL, 10);
-		if (n == 0)
-			continue;
-		snprintf(what, sizeof what, "%s's range in %s", name, path);
-		overlap(ck, lo, lo + n - 1, what);
-	}
-	fclose(f);
+	subidfile_each(path, check_range, &sc);
 }
 
 static void

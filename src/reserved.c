@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "reserved.h"
+#include "subidfile.h"
 #include "xmalloc.h"
 
 #define MAX_NAME 64 /* longer is no account name systemd or useradd take */
@@ -305,52 +306,40 @@ read_dir(struct reserved *r, const char *dir,
 }
 
 /* "OWNER:START:COUNT"; a malformed line is counted, not guessed at. */
-static void
-subid_line(struct reserved *r, char *line, void *arg)
+struct subid_read {
+	struct reserved *r;
+	const char *path;
+};
+
+/* A range delegated to a local user: its ids are not the tailnet's. */
+static int
+add_range(const struct subidfile_range *sr, void *arg)
 {
-	const char *path = arg;
-	char *c1 = strchr(line, ':'), *c2, *end;
-	unsigned long long start, count;
+	const struct subid_read *sr_arg = arg;
+	struct reserved *r = sr_arg->r;
 	struct rrange *g;
 
-	if (*line == '\0' || *line == '#')
-		return;
-	if (c1 == NULL || (c2 = strchr(c1 + 1, ':')) == NULL ||
-	    r->n_ranges >= RESERVED_MAX_RANGES)
-		goto bad;
-	*c1 = *c2 = '\0';
-	errno = 0;
-	start = strtoull(c1 + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || end == c1 + 1 || start > UINT32_MAX)
-		goto bad;
-	count = strtoull(c2 + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || end == c2 + 1 || count == 0 ||
-	    count > UINT32_MAX || strlen(line) > MAX_NAME)
-		goto bad;
+	if (r->n_ranges >= RESERVED_MAX_RANGES) {
+		r->skipped++;
+		return 1;
+	}
 	r->ranges =
 	    xreallocarray(r->ranges, r->n_ranges + 1, sizeof *r->ranges);
 	g = &r->ranges[r->n_ranges++];
-	g->start = start;
-	g->end = start + count;
-	xasprintf(&g->why, "inside %s's subordinate range %llu-%llu in %s",
-	    line, start, start + count - 1, path);
-	return;
-bad:
-	r->skipped++;
+	g->start = sr->start;
+	g->end = (uint64_t)sr->start + sr->count;
+	xasprintf(&g->why,
+	    "inside %s's subordinate range %" PRIu64 "-%" PRIu64 " in %s",
+	    sr->owner, g->start, g->end - 1, sr_arg->path);
+	return 0;
 }
 
 static void
 read_subid(struct reserved *r, const char *path)
 {
-	size_t len;
-	char *buf = slurp(path, RESERVED_MAX_SUBID, &len);
+	struct subid_read arg = {r, path};
 
-	if (buf == NULL) {
-		r->skipped += access(path, F_OK) == 0;
-		return;
-	}
-	each_line(r, buf, len, subid_line, (void *)path);
-	free(buf);
+	r->skipped += subidfile_each(path, add_range, &arg);
 }
 
 static int

@@ -31,7 +31,6 @@
 #define RESERVED_SUBGID "/etc/subgid"
 
 #define RESERVED_MAX_FILE (1u << 20)  /* bytes of one unit or sysusers file */
-#define RESERVED_MAX_SUBID (8u << 20) /* bytes of /etc/subuid */
 #define RESERVED_MAX_LINE 4096
 #define RESERVED_MAX_FILES 8192 /* in one directory */
 #define RESERVED_MAX_NAMES 65536

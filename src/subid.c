@@ -17,6 +17,7 @@
 #include "policy.h"
 #include "recfile.h"
 #include "subid.h"
+#include "subidfile.h"
 #include "xmalloc.h"
 
 #define SUBID_MAGIC "tsnssd-subids-1"
@@ -234,48 +235,18 @@ subid_claims_load(const char *dir, size_t max, char *err, size_t errlen)
 
 /* --- /etc/subuid and /etc/subgid ------------------------------------------ */
 
-static void
-skip_rest(FILE *f, size_t *taken)
+/* Lines past SUBID_MAX_SPANS are not taken: a bound on what a build walks. */
+static int
+add_span(const struct subidfile_range *r, void *arg)
 {
-	int c;
+	struct subid_spans *s = arg;
 
-	while ((c = getc(f)) != EOF && c != '\n')
-		(*taken)++;
-}
-
-/* "OWNER:START:COUNT" lines; anything else is skipped, as shadow does. */
-static void
-load_file(struct subid_spans *s, const char *path)
-{
-	char line[512], *p, *end;
-	unsigned long long start, count;
-	size_t taken = 0;
-	FILE *f = fopen(path, "re");
-
-	if (f == NULL)
-		return;
-	while (s->n < SUBID_MAX_SPANS && fgets(line, sizeof line, f) != NULL) {
-		if ((taken += strlen(line)) > SUBID_FILE_MAX_BYTES)
-			break;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			skip_rest(f, &taken); /* not a piece taken for a line */
-			continue;
-		}
-		if ((p = strchr(line, ':')) == NULL)
-			continue;
-		errno = 0;
-		start = strtoull(p + 1, &end, 10);
-		if (*end != ':' || errno != 0)
-			continue;
-		count = strtoull(end + 1, &end, 10);
-		if ((*end != '\n' && *end != '\0') || errno != 0 ||
-		    count == 0 || start > UINT32_MAX || count > UINT32_MAX)
-			continue;
-		s->v = xreallocarray(s->v, s->n + 1, sizeof *s->v);
-		s->v[s->n].first = start;
-		s->v[s->n++].last = start + count - 1;
-	}
-	fclose(f);
+	if (s->n >= SUBID_MAX_SPANS)
+		return 1;
+	s->v = xreallocarray(s->v, s->n + 1, sizeof *s->v);
+	s->v[s->n].first = r->start;
+	s->v[s->n++].last = (uint64_t)r->start + r->count - 1;
+	return 0;
 }
 
 struct subid_spans *
@@ -283,8 +254,8 @@ subid_spans_load(const char *subuid, const char *subgid)
 {
 	struct subid_spans *s = xcalloc(1, sizeof *s);
 
-	load_file(s, subuid);
-	load_file(s, subgid);
+	subidfile_each(subuid, add_span, s);
+	subidfile_each(subgid, add_span, s);
 	if (s->n > 0)
 		qsort(s->v, s->n, sizeof *s->v, by_first);
 	return s;

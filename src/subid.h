@@ -20,7 +20,6 @@
 #include <stdio.h>
 
 #define SUBID_CLAIMS_FILE "subids"
-#define SUBID_FILE_MAX_BYTES (4u << 20) /* /etc/subuid read at most */
 
 struct localdb;
 struct policy_config;

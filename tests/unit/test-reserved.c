@@ -2,7 +2,8 @@
  * test-reserved.c - the readers of the names and ids the host reserves
  * (src/reserved.c): what they take from units, sysusers.d and subuid
  * files, and that hostile files (huge, binary, endless lines, a FIFO,
- * malformed ranges) are left out and counted without hiding good ones.
+ * malformed ranges) are left out and counted without hiding good ones;
+ * and the subuid reader they share with subid.c and rangecheck.c.
  */
 #include "autoconfig.h"
 
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "reserved.h"
+#include "subidfile.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/test-reserved-XXXXXX";
@@ -117,6 +119,57 @@ test_subid(void)
 	ok(reserved_id(NULL, 100000) == NULL, "no ranges read: none held");
 }
 
+/* The one reader of subuid files (src/subidfile.c), for its bounds. */
+static int
+count_range(const struct subidfile_range *r, void *arg)
+{
+	int *n = arg;
+
+	(*n)++;
+	return strcmp(r->owner, "stop") == 0;
+}
+
+static void
+test_subidfile(void)
+{
+	char path[512], *big;
+	size_t skipped;
+	int n = 0;
+
+	snprintf(path, sizeof path, "%s/subid-hostile", dir);
+	big = malloc(SUBIDFILE_MAX_LINE + 100);
+	memset(big, '1', SUBIDFILE_MAX_LINE + 99);
+	big[0] = 'a', big[1] = ':', big[SUBIDFILE_MAX_LINE + 99] = '\0';
+	{
+		FILE *f = fopen(path, "w");
+
+		fprintf(f, "crlf:200000:10\r\n%s:5\nafter:300000:10\n", big);
+		fprintf(f, "%0*d:1:1\nnul\n", SUBIDFILE_MAX_OWNER + 1, 7);
+		fclose(f);
+	}
+	free(big);
+	skipped = subidfile_each(path, count_range, &n);
+	is_int(n, 2, "a CRLF line and the line after an endless one are read");
+	is_int((int)skipped, 3,
+	    "the endless line, a too-long owner and a bare word are skipped");
+
+	n = 0;
+	put_s("subid-stop", "a:1:1\nstop:2:2\nc:3:3\n");
+	snprintf(path, sizeof path, "%s/subid-stop", dir);
+	subidfile_each(path, count_range, &n);
+	is_int(n, 2, "the caller stops the walk");
+
+	snprintf(path, sizeof path, "%s/subid-fifo", dir);
+	n = 0;
+	ok(mkfifo(path, 0600) == 0, "a FIFO in the file's place");
+	is_int((int)subidfile_each(path, count_range, &n), 1,
+	    "a FIFO is not read (and does not hang): one skipped");
+	is_int(n, 0, "and gives no range");
+	snprintf(path, sizeof path, "%s/none", dir);
+	is_int((int)subidfile_each(path, count_range, &n), 0,
+	    "a missing file: nothing skipped");
+}
+
 int
 main(void)
 {
@@ -126,6 +179,7 @@ main(void)
 		return 99;
 	test_units();
 	test_subid();
+	test_subidfile();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		printf("# cannot remove %s\n", dir);
