@@ -31,8 +31,17 @@ exec 9>"$T/hold"
 wait_for grep -q hoarding "$T/hoard.out"
 sleep 1
 diag "$(cat "$T/hoard.out")"
-is "$(timeout 5 getent passwd alice | cut -d: -f5)" "Alice" \
-	"with 300 connections hoarding replies, alice resolves"
+# Each lookup has 500 ms.  Slowed down by valgrind or ASan, on a loaded
+# machine, tsnssd may miss one while it takes its turns: it must answer
+# one of five then.  Otherwise the first must be answered.
+tries=1
+[ -z "$TSNSSD_WRAPPER$TSNSSD_SANITIZED" ] || tries=5
+while [ "$tries" -gt 0 ]; do
+	name=$(timeout 5 getent passwd alice | cut -d: -f5)
+	[ "$name" = Alice ] && break
+	tries=$((tries - 1))
+done
+is "$name" "Alice" "with 300 connections hoarding replies, alice resolves"
 got=$(timeout 5 getent group everyone | wc -c)
 # One lookup has 500 ms: under valgrind or ASan tsnssd is too slow to build
 # a 230 KB reply in it while 300 hoarding writers take their turns.
