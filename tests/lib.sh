@@ -575,6 +575,17 @@ wait_for() {
 	"$@" >/dev/null 2>&1
 }
 
+# overlay_root DIR: a throwaway root at DIR, an overlay of / whose writes
+# land in a tmpfs under $T (an overlay's upper layer may not be on
+# overlayfs, and / may be).  Returns non-zero if overlayfs cannot do it.
+overlay_root() {
+	mkdir -p "$T/ov" "$1" || bail "cannot create $1"
+	mount -t tmpfs -o mode=755 tsnssd-root "$T/ov" || bail "cannot mount a tmpfs"
+	mkdir "$T/ov/upper" "$T/ov/work"
+	mount -t overlay tsnssd-root \
+		-o "lowerdir=/,upperdir=$T/ov/upper,workdir=$T/ov/work" "$1"
+}
+
 # --- tailnets and deadlines --------------------------------------------------
 
 # write_tailnet ARG...: $T/tailnet.json for the stand-in, tailscaled

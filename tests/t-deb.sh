@@ -199,15 +199,9 @@ check "lintian: no warnings either" \
 	lintian --fail-on warning "$changes"
 
 # --- a throwaway root --------------------------------------------------------------
-# Writes land in a tmpfs (an overlay's upper layer may not be on overlayfs,
-# and / may be); /run and /tmp are fresh, so no daemon of the host is seen.
+# /run and /tmp are fresh, so no daemon of the host is seen.
 root=$T/root
-mkdir "$T/ov" "$root"
-mount -t tmpfs -o mode=755 tsnssd-deb "$T/ov" || bail "cannot mount a tmpfs"
-mkdir "$T/ov/upper" "$T/ov/work"
-mount -t overlay tsnssd-deb \
-	-o "lowerdir=/,upperdir=$T/ov/upper,workdir=$T/ov/work" "$root" ||
-	bail "cannot mount an overlayfs over /"
+overlay_root "$root" || bail "cannot mount an overlayfs over /"
 mount -t proc proc "$root/proc" || bail "cannot mount /proc in the root"
 mount --rbind /dev "$root/dev" || bail "cannot bind /dev into the root"
 mount -t tmpfs -o mode=755 tsnssd-deb "$root/run" || bail "no tmpfs on /run"

@@ -62,12 +62,7 @@ outside=$(cd "$T/inst" && find . ! -type d | sed 's|^\.||' |
 is "$outside" "" "make install puts nothing outside --prefix ($prefix)"
 
 root=$T/root
-mkdir "$T/ov" "$root"
-mount -t tmpfs -o mode=755 tsnssd-boot "$T/ov" || bail "cannot mount a tmpfs"
-mkdir "$T/ov/upper" "$T/ov/work"
-mount -t overlay tsnssd-boot \
-	-o "lowerdir=/,upperdir=$T/ov/upper,workdir=$T/ov/work" "$root" ||
-	skip_all "cannot mount an overlayfs over / here"
+overlay_root "$root" || skip_all "cannot mount an overlayfs over / here"
 cp -a "$T/inst/." "$root/" || bail "cannot copy the installed files"
 chroot "$root" ldconfig || bail "ldconfig in the root failed"
 chroot "$root" ldconfig -p | grep -q 'libnss_tailscale\.so\.2' ||
