@@ -351,7 +351,7 @@ on_end(void *arg)
 struct api_users_parser *
 api_users_parser_new(void)
 {
-	static const struct jscan_ops ops = {on_select, on_value, on_end};
+	static const struct jscan_ops ops = {on_select, on_value, on_end, NULL};
 	struct api_users_parser *p = calloc(1, sizeof *p);
 
 	if (p == NULL)

@@ -873,7 +873,7 @@ bus_reset(struct bus *b)
 struct bus *
 bus_new(bus_note_fn *note, void *note_arg)
 {
-	static const struct jscan_ops ops = {on_select, on_value, on_end};
+	static const struct jscan_ops ops = {on_select, on_value, on_end, NULL};
 	struct bus *b = calloc(1, sizeof *b);
 
 	if (b == NULL)

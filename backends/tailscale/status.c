@@ -541,7 +541,7 @@ on_end(void *arg)
 struct ts_status_parser *
 ts_status_parser_new(void)
 {
-	static const struct jscan_ops ops = {on_select, on_value, on_end};
+	static const struct jscan_ops ops = {on_select, on_value, on_end, NULL};
 	struct ts_status_parser *sp = calloc(1, sizeof *sp);
 
 	if (sp == NULL)

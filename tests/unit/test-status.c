@@ -176,6 +176,13 @@ test_syntax(void)
 	bad("{\"BackendState\":\"Run\xff\"}", "bad JSON", "invalid UTF-8");
 	bad_n("{\"BackendState\":\"Ru\0ning\"}", 26, "bad JSON",
 	    "raw NUL in a string");
+	/* the peers are skipped, not parsed, but checked all the same */
+	bad("{\"BackendState\":\"Running\",\"Peer\":{\"k\":{\"A\":tru}}}",
+	    "bad JSON", "a broken literal in a skipped peer");
+	bad("{\"BackendState\":\"Running\",\"Peer\":{\"k\":{\"A\":01}}}",
+	    "bad JSON", "a leading zero in a skipped peer");
+	bad("{\"BackendState\":\"Running\",\"Peer\":{\"k\":{\"A\":\"\\q\"}}}",
+	    "bad JSON", "a bad escape in a skipped peer");
 }
 
 static void
