@@ -19,7 +19,6 @@
 
 #include "bus.h"
 #include "i64map.h"
-#include "jpick.h"
 #include "jscan.h"
 #include "status.h"
 
@@ -30,6 +29,14 @@
 /* A peer: its owner's UserID, or 0 for a tagged one (owned by nobody). */
 struct peer {
 	int64_t owner;
+};
+
+/* The members of the peer under way that matter, as they come. */
+struct peer_read {
+	size_t depth; /* of the peer's object; 0: no peer under way */
+	const char *id_key, *owner_key;
+	int64_t id, owner;
+	int has_id, has_owner, tagged;
 };
 
 struct profile {
@@ -67,6 +74,7 @@ struct bus {
 	struct i64map *profiles; /* UserID -> struct profile */
 	struct i64map *staging;	 /* the peers of a full rebuild under way */
 	struct names names;	 /* every group name the profiles hold */
+	struct peer_read pr;
 	int64_t self_owner;
 	int self_tagged, self_known;
 	char state[32], version[64];
@@ -227,82 +235,113 @@ peer_put(struct bus *b, int64_t id, int64_t owner, int tagged)
 
 /* --- values --- */
 
-static int64_t key_id(const char *key);
-
 /*
- * A peer, read with jpick, not json-c: there are 200k of them in the
- * first message of a large tailnet.  -1: not JSON.
+ * Where peers are, and how their members are named: the depth of a peer
+ * on path p (0: p is not at or in one), its id and owner keys.
  */
-static int
-raw_peer(struct bus *b, const char *buf, size_t len, const char *id_key,
-    const char *owner_key, int64_t fallback_id)
-{
-	struct jpick f[] = {
-	    {id_key, JPICK_ID, 0, 0},
-	    {owner_key, JPICK_ID, 0, 0},
-	    {"Tags", JPICK_NONEMPTY, 0, 0},
-	};
-	int rc = jpick_object(buf, len, f, sizeof f / sizeof *f);
-
-	if (rc < 0)
-		return -1;
-	if (rc > 0 && strcmp(buf, "null") == 0)
-		return 0; /* absent */
-	if (rc > 0 || !f[1].found || (!f[0].found && fallback_id == 0)) {
-		b->counts.skipped++;
-		return 0;
-	}
-	b->counts.peers++;
-	return peer_put(
-	    b, f[0].found ? f[0].id : fallback_id, f[1].id, f[2].found);
-}
-
-/* Whether the value at p is a peer, and how its members are named. */
-static int
-peer_path(const struct jscan_path *p, const char **id_key,
-    const char **owner_key, int64_t *fallback_id)
+static size_t
+peer_depth(
+    const struct jscan_path *p, const char **id_key, const char **owner_key)
 {
 	const char *k0 = p->key[0], *k1 = p->depth > 1 ? p->key[1] : NULL;
 
 	*id_key = "ID";
 	*owner_key = "User";
-	*fallback_id = 0;
-	if (p->depth == 2 && is(k0, "PeersChanged"))
-		return 1;
-	if (p->depth == 3 && is(k0, "NetMap") && is(k1, "Peers"))
-		return 1;
-	if (p->depth == 3 && is(k0, "InitialStatus") && is(k1, "Peer")) {
+	if (p->depth >= 2 && is(k0, "PeersChanged"))
+		return 2;
+	if (p->depth >= 3 && is(k0, "NetMap") && is(k1, "Peers"))
+		return 3;
+	if (p->depth >= 3 && is(k0, "InitialStatus") && is(k1, "Peer")) {
 		*id_key = "NodeID";
 		*owner_key = "UserID";
-		*fallback_id = key_id(p->key[2]);
-		return 1;
+		return 3;
 	}
 	return 0;
 }
 
-static int
-node_peer(struct bus *b, struct json_object *o, const char *id_key,
-    const char *owner_key, int64_t fallback_id)
+/*
+ * A peer's members are looked at as they pass, and only its id, owner
+ * and tags are kept: there are 200k peers in the first message of a
+ * large tailnet, each a kilobyte and more.
+ */
+static enum jscan_want
+select_peer(struct bus *b, size_t d, char first, const char *id_key,
+    const char *owner_key)
 {
-	struct json_object *tags = NULL;
-	int64_t id, owner;
+	if (first == '{') {
+		memset(&b->pr, 0, sizeof b->pr);
+		b->pr.depth = d;
+		b->pr.id_key = id_key;
+		b->pr.owner_key = owner_key;
+		return JSCAN_DESCEND;
+	}
+	if (first != 'n') /* null is absent */
+		b->counts.skipped++;
+	return JSCAN_SKIP;
+}
 
-	json_object_object_get_ex(o, "Tags", &tags);
-	if (ts_json_id(json_object_object_get(o, owner_key), &owner) < 0) {
+/* A member of the peer under way: only these three are looked at. */
+static enum jscan_want
+select_member(const struct peer_read *r, const char *k)
+{
+	return is(k, r->id_key) || is(k, r->owner_key) || is(k, "Tags")
+		   ? JSCAN_CAPTURE
+		   : JSCAN_SKIP;
+}
+
+/* An id as a JSON integer from 1 to INT64_MAX - 1 (ts_json_id's range). */
+static int
+id_literal(const char *s, int64_t *id)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
+			return -1; /* a sign, fraction, exponent, or no number
+				    */
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v >= (uint64_t)INT64_MAX)
+			return -1; /* json-c clamps there: not an id */
+	}
+	if (v < 1)
+		return -1;
+	*id = (int64_t)v;
+	return 0;
+}
+
+/* A member select_peer() captured; the last of duplicates counts. */
+static void
+peer_member(struct peer_read *r, const char *k, const char *buf)
+{
+	if (is(k, r->id_key))
+		r->has_id = id_literal(buf, &r->id) == 0;
+	else if (is(k, r->owner_key))
+		r->has_owner = id_literal(buf, &r->owner) == 0;
+	else /* Tags: an array with an element */
+		r->tagged =
+		    buf[0] == '[' && buf[1 + strspn(buf + 1, " \t\r\n")] != ']';
+}
+
+static int64_t key_id(const char *key);
+
+/* The end of a peer's object: it is one, or it is skipped. */
+static int
+peer_done(struct bus *b, const struct jscan_path *p)
+{
+	int64_t fallback_id = p->depth == 3 && is(p->key[0], "InitialStatus")
+				  ? key_id(p->key[2])
+				  : 0;
+
+	b->pr.depth = 0;
+	if (!b->pr.has_owner || (!b->pr.has_id && fallback_id == 0)) {
 		b->counts.skipped++;
 		return 0;
 	}
-	if (ts_json_id(json_object_object_get(o, id_key), &id) < 0) {
-		if (fallback_id == 0) {
-			b->counts.skipped++;
-			return 0;
-		}
-		id = fallback_id;
-	}
 	b->counts.peers++;
-	return peer_put(b, id, owner,
-	    tags != NULL && json_object_is_type(tags, json_type_array) &&
-		json_object_array_length(tags) > 0);
+	return peer_put(b, b->pr.has_id ? b->pr.id : fallback_id, b->pr.owner,
+	    b->pr.tagged);
 }
 
 /*
@@ -489,7 +528,14 @@ static enum jscan_want
 on_select(const struct jscan_path *p, char first, void *arg)
 {
 	const char *k0 = p->key[0], *k1 = p->depth > 1 ? p->key[1] : NULL;
+	struct bus *b = arg;
+	const char *id_key, *owner_key;
+	size_t d;
 
+	if (b->pr.depth > 0 && p->depth == b->pr.depth + 1)
+		return select_member(&b->pr, p->key[b->pr.depth]);
+	if ((d = peer_depth(p, &id_key, &owner_key)) == p->depth)
+		return select_peer(b, d, first, id_key, owner_key);
 	if (p->depth == 1)
 		return select_top(arg, k0, first);
 	if (p->depth == 2 && is(k0, "InitialStatus"))
@@ -525,11 +571,7 @@ apply_nested(struct bus *b, const struct jscan_path *p, struct json_object *o)
 		return self_node(b, o, "UserID");
 	if (p->depth == 2 && is(k0, "NetMap"))
 		return self_node(b, o, "User");
-	if (is(k1, "User") || is(k1, "UserProfiles"))
-		return profile_value(b, k2, o);
-	if (is(k1, "Peer"))
-		return node_peer(b, o, "NodeID", "UserID", key_id(k2));
-	return node_peer(b, o, "ID", "User", 0);
+	return profile_value(b, k2, o); /* User or UserProfiles */
 }
 
 static int
@@ -557,8 +599,6 @@ apply_value(struct bus *b, const struct jscan_path *p, struct json_object *o)
 	}
 	if (is(k0, "UserProfiles"))
 		return profile_value(b, p->key[1], o);
-	if (is(k0, "PeersChanged"))
-		return node_peer(b, o, "ID", "User", 0);
 	return apply_nested(b, p, o);
 }
 
@@ -567,12 +607,12 @@ on_value(const struct jscan_path *p, const char *buf, size_t len, void *arg)
 {
 	struct bus *b = arg;
 	struct json_object *o;
-	const char *id_key, *owner_key;
-	int64_t fallback_id;
 	int rc;
 
-	if (peer_path(p, &id_key, &owner_key, &fallback_id))
-		return raw_peer(b, buf, len, id_key, owner_key, fallback_id);
+	if (b->pr.depth > 0 && p->depth == b->pr.depth + 1) {
+		peer_member(&b->pr, p->key[b->pr.depth], buf);
+		return 0;
+	}
 	json_tokener_reset(b->tok);
 	/* with its NUL, so that a number or literal knows it has ended */
 	o = json_tokener_parse_ex(b->tok, buf, (int)len + 1);
@@ -583,6 +623,16 @@ on_value(const struct jscan_path *p, const char *buf, size_t len, void *arg)
 	rc = apply_value(b, p, o);
 	json_object_put(o);
 	return rc;
+}
+
+static int
+on_close(const struct jscan_path *p, void *arg)
+{
+	struct bus *b = arg;
+
+	if (b->pr.depth == 0 || p->depth != b->pr.depth)
+		return 0;
+	return peer_done(b, p);
 }
 
 /* The end of a line: a full rebuild replaces the peers now. */
@@ -859,6 +909,7 @@ bus_reset(struct bus *b)
 	names_free(&b->names); /* no profile points there any more */
 	b->peers = i64map_new(sizeof(struct peer));
 	b->profiles = i64map_new(sizeof(struct profile));
+	memset(&b->pr, 0, sizeof b->pr);
 	b->self_known = b->self_tagged = 0;
 	b->self_owner = 0;
 	b->state[0] = b->version[0] = '\0';
@@ -873,7 +924,8 @@ bus_reset(struct bus *b)
 struct bus *
 bus_new(bus_note_fn *note, void *note_arg)
 {
-	static const struct jscan_ops ops = {on_select, on_value, on_end, NULL};
+	static const struct jscan_ops ops = {
+	    on_select, on_value, on_end, on_close};
 	struct bus *b = calloc(1, sizeof *b);
 
 	if (b == NULL)

@@ -41,7 +41,7 @@ build_one status $src/backends/tailscale/status.c \
 build_one unpack $src/nss/fill.c $src/common/wire.c
 build_one snapfile $src/common/snapfile.c
 ts=$src/backends/tailscale
-build_one bus $ts/bus.c $ts/jpick.c $src/backends/common/jscan.c $ts/i64map.c $ts/status.c \
+build_one bus $ts/bus.c $src/backends/common/jscan.c $ts/i64map.c $ts/status.c \
 	$(pkg-config --cflags --libs json-c)
 api=$src/backends/tailscale-api
 build_one api $api/users.c $src/backends/common/jscan.c $api/oauth.c $api/url.c $api/secret.c \
