@@ -44,6 +44,7 @@ struct jscan {
 	size_t max_depth; /* at most MAX_DEPTH */
 	int one_doc;	  /* a single document: nothing but blanks after it */
 	int doc_done;	  /* ... and it has ended */
+	unsigned long long docs; /* documents ended */
 	struct level lv[MAX_DEPTH];
 	size_t depth; /* open containers */
 	char keys[JSCAN_MAX_PATH][JSCAN_KEY_MAX + 1];
@@ -108,6 +109,7 @@ jscan_reset(struct jscan *s)
 	s->in_str = s->esc = s->str_is_key = s->in_lit = 0;
 	s->hex_left = 0;
 	s->doc_done = 0;
+	s->docs = 0;
 	s->capturing = 0;
 	s->cap_len = 0;
 	s->offset = 0;
@@ -117,6 +119,12 @@ int
 jscan_mid_document(const struct jscan *s)
 {
 	return s->depth > 0 || s->in_lit || s->in_str;
+}
+
+int
+jscan_ended(const struct jscan *s)
+{
+	return s->docs > 0 && !jscan_mid_document(s);
 }
 
 void
@@ -177,10 +185,12 @@ value_end(struct jscan *s)
 		if (rc != 0)
 			return fail(s, "the value was refused");
 	}
-	if (s->depth == 0 && s->ops.end(s->arg) != 0)
+	if (s->depth > 0)
+		return 0;
+	s->docs++;
+	s->doc_done = s->one_doc;
+	if (s->ops.end != NULL && s->ops.end(s->arg) != 0)
 		return fail(s, "the document was refused");
-	if (s->depth == 0)
-		s->doc_done = s->one_doc;
 	return 0;
 }
 

@@ -49,7 +49,7 @@ struct jscan_ops {
 	 */
 	int (*value)(
 	    const struct jscan_path *p, const char *buf, size_t len, void *arg);
-	/* a top-level document ended; nonzero stops the scan */
+	/* a top-level document ended (optional); nonzero stops the scan */
 	int (*end)(void *arg);
 	/*
 	 * optional: a container select() descended into has closed (p is
@@ -74,6 +74,8 @@ int jscan_feed(
     struct jscan *s, const char *data, size_t len, char *err, size_t errlen);
 /* Whether a document has begun and not ended. */
 int jscan_mid_document(const struct jscan *s);
+/* Whether a document has ended, and no other begun since. */
+int jscan_ended(const struct jscan *s);
 void jscan_reset(struct jscan *s);
 void jscan_free(struct jscan *s);
 

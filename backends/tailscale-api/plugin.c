@@ -32,6 +32,7 @@
 #include "credential.h"
 #include "fetch.h"
 #include "http.h"
+#include "jdoc.h"
 #include "oauth.h"
 #include "plugin.h"
 #include "secret.h"
@@ -63,7 +64,7 @@ struct api_plugin {
 	struct httpreq_client *http;
 	struct fetch fetch; /* the one under way */
 	/* the users answer under way, read as it arrives */
-	struct api_users_parser *parser;
+	struct jdoc *parser;
 	size_t got;    /* bytes of it so far */
 	int too_big;   /* past max_answer_bytes */
 	char bad[200]; /* why the parser refused it, or "" */
@@ -133,7 +134,8 @@ set_secret(void *to, const struct tsnss_setting *s, char *err, size_t errlen)
 		snprintf(err, errlen,
 		    "line %u: %s: '%s' is not a credential name systemd "
 		    "accepts (1 to 255 bytes, no '/')",
-		    s->line, s->key, s->value + strlen(TSNSS_CREDENTIAL_PREFIX));
+		    s->line, s->key,
+		    s->value + strlen(TSNSS_CREDENTIAL_PREFIX));
 		return -1;
 	}
 	return setting_text(&key, s, err, errlen);
@@ -368,8 +370,7 @@ on_users_data(const char *data, size_t len, void *arg)
 {
 	struct api_plugin *p = arg;
 
-	return api_users_parser_feed(
-	    p->parser, data, len, p->bad, sizeof p->bad);
+	return jdoc_feed(p->parser, data, len, p->bad, sizeof p->bad);
 }
 
 static int
@@ -381,7 +382,7 @@ get_users(struct api_plugin *p, const char *bearer)
 	    .header = "Retry-After",
 	    .sink = on_users_data};
 
-	api_users_parser_free(p->parser);
+	jdoc_free(p->parser);
 	p->bad[0] = '\0';
 	if ((p->parser = api_users_parser_new()) == NULL ||
 	    http_start(p->http, &req, on_users, p) < 0)
@@ -559,14 +560,14 @@ users_result(struct api_plugin *p, const struct httpreq_reply *reply,
 	struct api_users *u = NULL;
 
 	if (p->bad[0] == '\0' && reply->len > 0)
-		api_users_parser_feed(
+		jdoc_feed(
 		    p->parser, reply->body, reply->len, p->bad, sizeof p->bad);
 	if (p->bad[0] == '\0')
 		api_users_parser_finish(p->parser, &u, p->bad, sizeof p->bad);
 	if (p->bad[0] != '\0')
 		snprintf(detail, len, "malformed users JSON from %s: %s",
 		    p->users_url, p->bad);
-	api_users_parser_free(p->parser);
+	jdoc_free(p->parser);
 	p->parser = NULL;
 	return u;
 }
@@ -665,7 +666,7 @@ api_free(void *state)
 	fetch_clear(&p->fetch);
 	httpreq_client_free(p->http);
 	drop_token(p);
-	api_users_parser_free(p->parser);
+	jdoc_free(p->parser);
 	free(p->url);
 	free(p->tailnet);
 	free(p->users_url);

@@ -19,11 +19,11 @@
 
 #include "bus.h"
 #include "i64map.h"
-#include "jscan.h"
+#include "jdoc.h"
 #include "status.h"
 
 #define TAGGED_DEVICES "tagged-devices"
-#define MAX_DEPTH 64 /* json-c nesting within one value */
+#define MAX_DEPTH 64 /* nesting of a message */
 #define NOTES_MAX 50 /* changes noted one by one per update */
 
 /* A peer: its owner's UserID, or 0 for a tagged one (owned by nobody). */
@@ -68,8 +68,7 @@ struct names {
 struct bus {
 	bus_note_fn *note;
 	void *note_arg;
-	struct jscan *scan;
-	struct json_tokener *tok;
+	struct jdoc *doc;
 	struct i64map *peers;	 /* NodeID -> struct peer */
 	struct i64map *profiles; /* UserID -> struct profile */
 	struct i64map *staging;	 /* the peers of a full rebuild under way */
@@ -528,7 +527,7 @@ static enum jscan_want
 on_select(const struct jscan_path *p, char first, void *arg)
 {
 	const char *k0 = p->key[0], *k1 = p->depth > 1 ? p->key[1] : NULL;
-	struct bus *b = arg;
+	struct bus *b = ((struct jdoc *)arg)->state;
 	const char *id_key, *owner_key;
 	size_t d;
 
@@ -537,7 +536,7 @@ on_select(const struct jscan_path *p, char first, void *arg)
 	if ((d = peer_depth(p, &id_key, &owner_key)) == p->depth)
 		return select_peer(b, d, first, id_key, owner_key);
 	if (p->depth == 1)
-		return select_top(arg, k0, first);
+		return select_top(b, k0, first);
 	if (p->depth == 2 && is(k0, "InitialStatus"))
 		return is(k1, "Peer") || is(k1, "User") ? JSCAN_DESCEND
 		       : is(k1, "BackendState") || is(k1, "Self")
@@ -605,7 +604,7 @@ apply_value(struct bus *b, const struct jscan_path *p, struct json_object *o)
 static int
 on_value(const struct jscan_path *p, const char *buf, size_t len, void *arg)
 {
-	struct bus *b = arg;
+	struct bus *b = ((struct jdoc *)arg)->state;
 	struct json_object *o;
 	int rc;
 
@@ -613,10 +612,8 @@ on_value(const struct jscan_path *p, const char *buf, size_t len, void *arg)
 		peer_member(&b->pr, p->key[b->pr.depth], buf);
 		return 0;
 	}
-	json_tokener_reset(b->tok);
-	/* with its NUL, so that a number or literal knows it has ended */
-	o = json_tokener_parse_ex(b->tok, buf, (int)len + 1);
-	if (o == NULL && json_tokener_get_error(b->tok) != json_tokener_success)
+	o = jdoc_value(b->doc, buf, len, "bad JSON");
+	if (o == NULL && b->doc->err[0] != '\0')
 		return -1;
 	if (o == NULL) /* JSON null: absent */
 		return 0;
@@ -628,7 +625,7 @@ on_value(const struct jscan_path *p, const char *buf, size_t len, void *arg)
 static int
 on_close(const struct jscan_path *p, void *arg)
 {
-	struct bus *b = arg;
+	struct bus *b = ((struct jdoc *)arg)->state;
 
 	if (b->pr.depth == 0 || p->depth != b->pr.depth)
 		return 0;
@@ -639,7 +636,7 @@ on_close(const struct jscan_path *p, void *arg)
 static int
 on_end(void *arg)
 {
-	struct bus *b = arg;
+	struct bus *b = ((struct jdoc *)arg)->state;
 
 	if (b->staging != NULL) {
 		i64map_free(b->peers);
@@ -855,13 +852,13 @@ bus_users_release(struct bus *b)
 int
 bus_feed(struct bus *b, const char *data, size_t len, char *err, size_t errlen)
 {
-	return jscan_feed(b->scan, data, len, err, errlen);
+	return jdoc_feed(b->doc, data, len, err, errlen);
 }
 
 int
 bus_mid_message(const struct bus *b)
 {
-	return jscan_mid_document(b->scan);
+	return jscan_mid_document(b->doc->scan);
 }
 
 int
@@ -901,7 +898,7 @@ bus_counts(const struct bus *b, struct bus_counts *c)
 void
 bus_reset(struct bus *b)
 {
-	jscan_reset(b->scan);
+	jdoc_reset(b->doc);
 	i64map_free(b->staging);
 	b->staging = NULL;
 	i64map_free(b->peers);
@@ -921,24 +918,27 @@ bus_reset(struct bus *b)
 	memset(&b->counts, 0, sizeof b->counts);
 }
 
+static const struct jdoc_spec spec = {
+    .ops = {on_select, on_value, on_end, on_close},
+    .stream = 1, /* a message a line */
+    .max_value = BUS_MAX_VALUE,
+    .max_depth = MAX_DEPTH,
+    .tok_flags = JSON_TOKENER_STRICT,
+};
+
 struct bus *
 bus_new(bus_note_fn *note, void *note_arg)
 {
-	static const struct jscan_ops ops = {
-	    on_select, on_value, on_end, on_close};
 	struct bus *b = calloc(1, sizeof *b);
 
 	if (b == NULL)
 		return NULL;
 	b->note = note ? note : quiet;
 	b->note_arg = note_arg;
-	b->scan = jscan_new(&ops, b, BUS_MAX_VALUE);
-	b->tok = json_tokener_new_ex(MAX_DEPTH);
-	if (b->scan == NULL || b->tok == NULL) {
-		bus_free(b);
+	if ((b->doc = jdoc_new(&spec, b)) == NULL) {
+		free(b);
 		return NULL;
 	}
-	json_tokener_set_flags(b->tok, JSON_TOKENER_STRICT);
 	bus_reset(b);
 	if (b->peers == NULL || b->profiles == NULL) {
 		bus_free(b);
@@ -952,9 +952,7 @@ bus_free(struct bus *b)
 {
 	if (b == NULL)
 		return;
-	jscan_free(b->scan);
-	if (b->tok != NULL)
-		json_tokener_free(b->tok);
+	jdoc_free(b->doc);
 	i64map_free(b->staging);
 	i64map_free(b->peers);
 	profiles_free(b->profiles);
