@@ -147,9 +147,9 @@ names_grow(struct names *t)
 	return 0;
 }
 
-/* The kept copy of s (taking s, which it frees if one was kept), or NULL. */
+/* The kept copy of s, made if s is new; NULL when out of memory. */
 static char *
-names_take(struct names *t, char *s)
+names_get(struct names *t, const char *s)
 {
 	size_t j;
 
@@ -157,12 +157,12 @@ names_take(struct names *t, char *s)
 		return NULL;
 	j = fnv64(0xcbf29ce484222325ull, s) & (t->cap - 1);
 	for (; t->slot[j] != NULL; j = (j + 1) & (t->cap - 1))
-		if (strcmp(t->slot[j], s) == 0) {
-			free(s);
+		if (strcmp(t->slot[j], s) == 0)
 			return t->slot[j];
-		}
+	if ((t->slot[j] = strdup(s)) == NULL)
+		return NULL;
 	t->n++;
-	return t->slot[j] = s;
+	return t->slot[j];
 }
 
 static void
@@ -173,21 +173,33 @@ profile_clear(struct profile *p)
 	memset(p, 0, sizeof *p);
 }
 
-/* ts_groups' names, each swapped for the bus's copy; -1: no memory. */
+/*
+ * A profile's Groups, read as ts_groups() reads them, each name the bus's
+ * kept copy: a name kept already (30 groups for each of 100k users name
+ * a few thousand groups) is never copied.  -1: no memory.
+ */
 static int
-keep_names(struct bus *b, struct profile *p)
+profile_groups(struct bus *b, struct json_object *o, struct profile *p)
 {
-	uint32_t i, j;
-	char *kept;
+	struct json_object *a = NULL, *g;
+	size_t i, len;
 
-	for (i = 0; i < p->n_groups; i++) {
-		if ((kept = names_take(&b->names, p->groups[i])) == NULL) {
-			for (j = i; j < p->n_groups; j++)
-				free(p->groups[j]); /* not kept yet */
-			p->n_groups = 0; /* profile_clear frees the array */
+	json_object_object_get_ex(o, "Groups", &a);
+	if (!json_object_is_type(a, json_type_array) ||
+	    (len = json_object_array_length(a)) == 0)
+		return 0;
+	if (len > TS_GROUPS_MAX)
+		len = TS_GROUPS_MAX;
+	if ((p->groups = calloc(len, sizeof *p->groups)) == NULL)
+		return -1;
+	for (i = 0; i < len; i++) {
+		g = json_object_array_get_idx(a, i);
+		if (!ts_group_ok(g))
+			continue;
+		p->groups[p->n_groups] =
+		    names_get(&b->names, json_object_get_string(g));
+		if (p->groups[p->n_groups++] == NULL)
 			return -1;
-		}
-		p->groups[i] = kept;
 	}
 	return 0;
 }
@@ -406,7 +418,6 @@ profile_value(struct bus *b, const char *key, struct json_object *o)
 	struct profile np = {0}, *p;
 	struct json_object *dn = NULL;
 	char want[32];
-	size_t n_groups = 0;
 	int64_t id;
 	int added;
 
@@ -427,8 +438,7 @@ profile_value(struct bus *b, const char *key, struct json_object *o)
 		dn != NULL && json_object_is_type(dn, json_type_string)
 		    ? json_object_get_string(dn)
 		    : "") < 0 ||
-	    ts_groups(o, &np.groups, &n_groups) < 0 ||
-	    (np.n_groups = (uint32_t)n_groups, keep_names(b, &np) < 0) ||
+	    profile_groups(b, o, &np) < 0 ||
 	    (p = i64map_put(b->profiles, id, &added)) == NULL) {
 		profile_clear(&np);
 		return -1;

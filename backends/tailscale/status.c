@@ -166,7 +166,6 @@ ts_bad_login(struct json_object *v)
 	return NULL;
 }
 
-#define TS_GROUPS_MAX 1024 /* groups kept per profile */
 #define TS_GROUP_NAME_MAX 256
 
 void
@@ -177,6 +176,16 @@ ts_groups_free(char **groups, size_t n)
 	for (i = 0; i < n; i++)
 		free(groups[i]);
 	free(groups);
+}
+
+int
+ts_group_ok(struct json_object *g)
+{
+	return json_object_is_type(g, json_type_string) &&
+	       json_object_get_string_len(g) > 0 &&
+	       json_object_get_string_len(g) <= TS_GROUP_NAME_MAX &&
+	       strlen(json_object_get_string(g)) ==
+		   (size_t)json_object_get_string_len(g);
 }
 
 int
@@ -196,11 +205,7 @@ ts_groups(struct json_object *profile, char ***groups, size_t *n)
 		return len == 0 ? 0 : -1;
 	for (i = 0; i < len; i++) {
 		g = json_object_array_get_idx(a, i);
-		if (!json_object_is_type(g, json_type_string) ||
-		    json_object_get_string_len(g) == 0 ||
-		    json_object_get_string_len(g) > TS_GROUP_NAME_MAX ||
-		    strlen(json_object_get_string(g)) !=
-			(size_t)json_object_get_string_len(g))
+		if (!ts_group_ok(g))
 			continue;
 		if (((*groups)[*n] = strdup(json_object_get_string(g))) ==
 		    NULL) {

@@ -66,6 +66,9 @@ const char *ts_bad_login(struct json_object *v);
  * entries are dropped): 0, or -1 when out of memory.
  */
 int ts_groups(struct json_object *profile, char ***groups, size_t *n);
+#define TS_GROUPS_MAX 1024 /* entries of Groups looked at per profile */
+/* Whether an entry of Groups is a name: a string, 1 to 256 bytes, no NUL. */
+int ts_group_ok(struct json_object *g);
 void ts_groups_free(char **groups, size_t n);
 
 int ts_status_parse(const char *buf, size_t len, struct ts_status **out,
