@@ -309,9 +309,9 @@ id_literal(const char *s, int64_t *id)
 	if (*s == '\0')
 		return -1;
 	for (; *s != '\0'; s++) {
+		/* a sign, a fraction, an exponent: no id */
 		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
-			return -1; /* a sign, fraction, exponent, or no number
-				    */
+			return -1;
 		v = v * 10 + (uint64_t)(*s - '0');
 		if (v >= (uint64_t)INT64_MAX)
 			return -1; /* json-c clamps there: not an id */
