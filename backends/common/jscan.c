@@ -28,6 +28,9 @@ enum expect {
 	NEXT,	   /* ',' or the closing bracket */
 };
 
+/* A number, RFC 8259's grammar: where it is so far. */
+enum num { N_MINUS, N_ZERO, N_INT, N_DOT, N_FRAC, N_E, N_ESIGN, N_EXP };
+
 struct level {
 	unsigned char expect;
 	unsigned char array;
@@ -41,12 +44,17 @@ struct jscan {
 	size_t max_depth; /* at most MAX_DEPTH */
 	int one_doc;	  /* a single document: nothing but blanks after it */
 	int doc_done;	  /* ... and it has ended */
+	unsigned long long docs; /* documents ended */
 	struct level lv[MAX_DEPTH];
 	size_t depth; /* open containers */
 	char keys[JSCAN_MAX_PATH][JSCAN_KEY_MAX + 1];
 	struct jscan_path path;
 	/* lexer */
 	int in_str, esc, str_is_key, in_lit;
+	int hex_left;	  /* hex digits still due in a \u escape */
+	const char *word; /* the literal under way is this word, or a number */
+	size_t lit_len;	  /* bytes of it so far */
+	int num;	  /* where a number is in its grammar (enum num) */
 	int want_descend; /* what select() said of the value just begun */
 	size_t key_len;
 	int key_cut;
@@ -99,7 +107,9 @@ jscan_reset(struct jscan *s)
 {
 	s->depth = 0;
 	s->in_str = s->esc = s->str_is_key = s->in_lit = 0;
+	s->hex_left = 0;
 	s->doc_done = 0;
+	s->docs = 0;
 	s->capturing = 0;
 	s->cap_len = 0;
 	s->offset = 0;
@@ -109,6 +119,12 @@ int
 jscan_mid_document(const struct jscan *s)
 {
 	return s->depth > 0 || s->in_lit || s->in_str;
+}
+
+int
+jscan_ended(const struct jscan *s)
+{
+	return s->docs > 0 && !jscan_mid_document(s);
 }
 
 void
@@ -169,10 +185,12 @@ value_end(struct jscan *s)
 		if (rc != 0)
 			return fail(s, "the value was refused");
 	}
-	if (s->depth == 0 && s->ops.end(s->arg) != 0)
+	if (s->depth > 0)
+		return 0;
+	s->docs++;
+	s->doc_done = s->one_doc;
+	if (s->ops.end != NULL && s->ops.end(s->arg) != 0)
 		return fail(s, "the document was refused");
-	if (s->depth == 0)
-		s->doc_done = s->one_doc;
 	return 0;
 }
 
@@ -256,6 +274,9 @@ close_container(struct jscan *s, char c)
 	if (s->capturing && append(s, &c, 1) < 0)
 		return -1;
 	s->depth--;
+	if (l->descend && s->depth > 0 && s->ops.close != NULL &&
+	    s->ops.close(path_here(s), s->arg) != 0)
+		return fail(s, "the value was refused");
 	return value_end(s);
 }
 
@@ -326,6 +347,38 @@ end_string(struct jscan *s)
 	return 0;
 }
 
+static int
+is_hex(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
+}
+
+/* The byte after a backslash, or one of a \u escape's four digits. */
+static int
+escape_byte(struct jscan *s, unsigned char c)
+{
+	if (s->hex_left > 0) {
+		s->hex_left--;
+		return is_hex(c) ? 0 : -1;
+	}
+	s->esc = 0;
+	if (c == 'u')
+		s->hex_left = 4;
+	else if (c == '\0' || strchr("\"\\/bfnrt", c) == NULL)
+		return -1;
+	return 0;
+}
+
+/* The bytes that end a string's plain run: a quote, a backslash, controls. */
+/* clang-format off */
+static const unsigned char stops[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = 1, ['\\'] = 1,
+};
+/* clang-format on */
+
 /*
  * Inside a string: consume a run; returns bytes used or -1.  The loop is
  * the scanner's hottest (most of an answer is strings): it only looks
@@ -334,24 +387,28 @@ end_string(struct jscan *s)
 static long
 string_run(struct jscan *s, const char *p, size_t n)
 {
-	size_t i;
-	int esc = s->esc;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (esc)
-			esc = 0;
-		else if (c == '\\')
-			esc = 1;
-		else if (c == '"')
+	while (i < n) {
+		if (s->esc || s->hex_left > 0) {
+			if (escape_byte(s, (unsigned char)p[i]) < 0) {
+				s->offset += i;
+				return fail(s, "a bad escape in a string");
+			}
+			i++;
+			continue;
+		}
+		while (i < n && !stops[(unsigned char)p[i]])
+			i++;
+		if (i == n || p[i] == '"')
 			break;
-		else if (c < 0x20) {
+		if (p[i] != '\\') {
 			s->offset += i;
 			return fail(s, "a control byte in a string");
 		}
+		s->esc = 1;
+		i++;
 	}
-	s->esc = esc;
 	if (s->str_is_key)
 		key_bytes(s, p, i);
 	if (s->capturing && append(s, p, i) < 0)
@@ -388,13 +445,90 @@ blank_run(const char *p, size_t n)
 	return (long)i;
 }
 
+/* A number's next byte: its new place in the grammar, or -1. */
+static int
+num_next(int at, char c)
+{
+	int digit = c >= '0' && c <= '9', e = c == 'e' || c == 'E';
+
+	switch (at) {
+	case N_MINUS:
+		return c == '0' ? N_ZERO : digit ? N_INT : -1;
+	case N_ZERO:
+		return c == '.' ? N_DOT : e ? N_E : -1;
+	case N_INT:
+		return digit ? N_INT : c == '.' ? N_DOT : e ? N_E : -1;
+	case N_DOT:
+		return digit ? N_FRAC : -1;
+	case N_FRAC:
+		return digit ? N_FRAC : e ? N_E : -1;
+	case N_E:
+		return digit ? N_EXP : c == '+' || c == '-' ? N_ESIGN : -1;
+	default: /* N_ESIGN, N_EXP */
+		return digit ? N_EXP : -1;
+	}
+}
+
+/*
+ * Literals are checked as they come, so that a value skipped unseen is
+ * still JSON: a word, or a number with no leading zero, bare dot or sign.
+ */
+static void
+lit_begin(struct jscan *s, char c)
+{
+	s->in_lit = 1;
+	s->lit_len = 1;
+	s->word = c == 't'   ? "true"
+		  : c == 'f' ? "false"
+		  : c == 'n' ? "null"
+			     : NULL;
+	s->num = c == '-' ? N_MINUS : c == '0' ? N_ZERO : N_INT;
+}
+
+static int
+lit_more(struct jscan *s, char c)
+{
+	if (s->word != NULL) {
+		if (s->word[s->lit_len] != c)
+			return -1;
+		s->lit_len++;
+		return 0;
+	}
+	return (s->num = num_next(s->num, c)) < 0 ? -1 : 0;
+}
+
+static int
+lit_complete(const struct jscan *s)
+{
+	if (s->word != NULL)
+		return s->word[s->lit_len] == '\0';
+	return s->num == N_ZERO || s->num == N_INT || s->num == N_FRAC ||
+	       s->num == N_EXP;
+}
+
+/* Inside a literal: the bytes that continue it; bytes used or -1. */
+static long
+lit_run(struct jscan *s, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && is_lit(p[i]); i++)
+		if (lit_more(s, p[i]) < 0) {
+			s->offset += i;
+			return fail(s, "a bad literal");
+		}
+	if (s->capturing && append(s, p, i) < 0)
+		return -1;
+	return (long)i;
+}
+
 static int
 byte(struct jscan *s, char c)
 {
 	if (s->in_lit) {
-		if (is_lit(c))
-			return s->capturing ? append(s, &c, 1) : 0;
 		s->in_lit = 0;
+		if (!lit_complete(s))
+			return fail(s, "a bad literal");
 		if (value_end(s) < 0)
 			return -1;
 	}
@@ -429,7 +563,7 @@ byte(struct jscan *s, char c)
 		return fail(s, "unexpected byte 0x%02x", (unsigned char)c);
 	if (begin_value(s, c) < 0)
 		return -1;
-	s->in_lit = 1;
+	lit_begin(s, c);
 	return 0;
 }
 
@@ -446,6 +580,13 @@ jscan_feed(
 		if (s->in_str) {
 			used = string_run(s, data + i, len - i);
 			if (used < 0)
+				return -1;
+			i += (size_t)used;
+			s->offset += (unsigned long long)used;
+			continue;
+		}
+		if (s->in_lit && is_lit(data[i])) {
+			if ((used = lit_run(s, data + i, len - i)) < 0)
 				return -1;
 			i += (size_t)used;
 			s->offset += (unsigned long long)used;

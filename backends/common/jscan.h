@@ -12,9 +12,10 @@
  * and freed.  Memory is bounded by the largest captured value
  * (max_value), never by the document.
  *
- * What jscan checks is structure only: balanced brackets, keys where keys
- * go, strings closed, no control bytes outside strings.  Captured values
- * are checked in full by whoever parses them.
+ * jscan checks the grammar of what it skips too: balanced brackets, keys
+ * where keys go, strings closed with valid escapes and no control bytes,
+ * literals that are true, false, null or a number.  It does not decode:
+ * captured values are read by whoever parses them.
  */
 #ifndef TSNSS_TS_JSCAN_H
 #define TSNSS_TS_JSCAN_H
@@ -48,8 +49,14 @@ struct jscan_ops {
 	 */
 	int (*value)(
 	    const struct jscan_path *p, const char *buf, size_t len, void *arg);
-	/* a top-level document ended; nonzero stops the scan */
+	/* a top-level document ended (optional); nonzero stops the scan */
 	int (*end)(void *arg);
+	/*
+	 * optional: a container select() descended into has closed (p is
+	 * its path), so that its members can be taken together; nonzero
+	 * stops the scan
+	 */
+	int (*close)(const struct jscan_path *p, void *arg);
 };
 
 struct jscan;
@@ -67,6 +74,8 @@ int jscan_feed(
     struct jscan *s, const char *data, size_t len, char *err, size_t errlen);
 /* Whether a document has begun and not ended. */
 int jscan_mid_document(const struct jscan *s);
+/* Whether a document has ended, and no other begun since. */
+int jscan_ended(const struct jscan *s);
 void jscan_reset(struct jscan *s);
 void jscan_free(struct jscan *s);
 

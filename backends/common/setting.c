@@ -107,6 +107,7 @@ apply_one(const struct setting_key *k, const struct tsnss_setting *s, char *err,
 	case SETTING_PATH:
 		return setting_text(k, s, err, errlen);
 	case SETTING_CALL:
+	case SETTING_CALL_TEXT:
 		return k->call(k->to, s, err, errlen);
 	}
 	return -1;
@@ -133,4 +134,18 @@ settings_apply(const struct setting_key *keys, size_t n_keys,
 			return -1;
 	}
 	return 0;
+}
+
+void
+settings_free(const struct setting_key *keys, size_t n_keys)
+{
+	size_t i;
+
+	for (i = 0; i < n_keys; i++)
+		if (keys[i].type == SETTING_TEXT ||
+		    keys[i].type == SETTING_PATH ||
+		    keys[i].type == SETTING_CALL_TEXT) {
+			free(*(char **)keys[i].to);
+			*(char **)keys[i].to = NULL;
+		}
 }

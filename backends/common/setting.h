@@ -36,6 +36,7 @@ enum setting_type {
 	SETTING_TEXT, /* a char *, a copy of a value that is not empty */
 	SETTING_PATH, /* the same, an absolute path shorter than hi if hi */
 	SETTING_CALL, /* the key's own function reads it */
+	SETTING_CALL_TEXT, /* the same, into a char * (as SETTING_TEXT's) */
 };
 
 typedef int setting_fn(
@@ -68,6 +69,9 @@ int setting_text(const struct setting_key *k, const struct tsnss_setting *s,
 int settings_apply(const struct setting_key *keys, size_t n_keys,
     const char *section, const struct tsnss_setting *settings, size_t n,
     char *err, size_t errlen);
+
+/* The copies the keys hold (SETTING_TEXT, _PATH, _CALL_TEXT), freed. */
+void settings_free(const struct setting_key *keys, size_t n_keys);
 
 #pragma GCC visibility pop
 

@@ -32,6 +32,7 @@
 #include "credential.h"
 #include "fetch.h"
 #include "http.h"
+#include "jdoc.h"
 #include "oauth.h"
 #include "plugin.h"
 #include "secret.h"
@@ -63,7 +64,7 @@ struct api_plugin {
 	struct httpreq_client *http;
 	struct fetch fetch; /* the one under way */
 	/* the users answer under way, read as it arrives */
-	struct api_users_parser *parser;
+	struct jdoc *parser;
 	size_t got;    /* bytes of it so far */
 	int too_big;   /* past max_answer_bytes */
 	char bad[200]; /* why the parser refused it, or "" */
@@ -84,15 +85,15 @@ struct api_plugin {
 static int
 set_url(void *to, const struct tsnss_setting *s, char *err, size_t errlen)
 {
-	struct api_plugin *p = to;
-	char why[300], *u = api_url_check(s->value, why, sizeof why);
+	char **url = to, why[300],
+	     *u = api_url_check(s->value, why, sizeof why);
 
 	if (u == NULL) {
 		snprintf(err, errlen, "line %u: %s", s->line, why);
 		return -1;
 	}
-	free(p->url);
-	p->url = u;
+	free(*url);
+	*url = u;
 	return 0;
 }
 
@@ -133,30 +134,33 @@ set_secret(void *to, const struct tsnss_setting *s, char *err, size_t errlen)
 		snprintf(err, errlen,
 		    "line %u: %s: '%s' is not a credential name systemd "
 		    "accepts (1 to 255 bytes, no '/')",
-		    s->line, s->key, s->value + strlen(TSNSS_CREDENTIAL_PREFIX));
+		    s->line, s->key,
+		    s->value + strlen(TSNSS_CREDENTIAL_PREFIX));
 		return -1;
 	}
 	return setting_text(&key, s, err, errlen);
 }
 
+#define N_KEYS 8
+
 /* Its own keys, and the transfer's: where each value goes in p. */
-static int
-apply_settings(struct api_plugin *p, const struct tsnss_setting *settings,
-    size_t n, char *err, size_t errlen)
+static void
+keys_of(struct api_plugin *p, struct setting_key *to)
 {
 	const struct setting_key keys[] = {
-	    {"url", SETTING_CALL, p, .call = set_url},
+	    {"url", SETTING_CALL_TEXT, &p->url, .call = set_url},
 	    {"tailnet", SETTING_TEXT, .to = &p->tailnet},
-	    {"api_key_file", SETTING_CALL, &p->key_file, .call = set_secret},
+	    {"api_key_file", SETTING_CALL_TEXT, &p->key_file,
+		.call = set_secret},
 	    {"oauth_client_id", SETTING_TEXT, .to = &p->client_id},
-	    {"oauth_secret_file", SETTING_CALL, &p->secret_file,
+	    {"oauth_secret_file", SETTING_CALL_TEXT, &p->secret_file,
 		.call = set_secret},
 	    {"user_type", SETTING_CALL, p, .call = set_type},
 	    SETTING_TRANSFER_KEYS(&p->timeout_ms, &p->max_bytes),
 	};
 
-	return settings_apply(keys, sizeof keys / sizeof keys[0],
-	    "tailscale-api", settings, n, err, errlen);
+	_Static_assert(sizeof keys / sizeof *keys == N_KEYS, "N_KEYS");
+	memcpy(to, keys, sizeof keys);
 }
 
 /* Exactly one way to authenticate, and its secret file must be safe. */
@@ -230,6 +234,7 @@ api_init(const struct tsnss_host *host, const struct tsnss_setting *settings,
     size_t n_settings, char *err, size_t errlen)
 {
 	struct api_plugin *p = calloc(1, sizeof *p);
+	struct setting_key keys[N_KEYS];
 
 	if (p == NULL || (p->url = strdup(DEFAULT_URL)) == NULL ||
 	    (p->tailnet = strdup(DEFAULT_TAILNET)) == NULL) {
@@ -241,7 +246,9 @@ api_init(const struct tsnss_host *host, const struct tsnss_setting *settings,
 	p->timeout_ms = DEFAULT_TIMEOUT_MS;
 	p->max_bytes = DEFAULT_MAX_BYTES;
 	p->user_type = "all";
-	if (apply_settings(p, settings, n_settings, err, errlen) < 0 ||
+	keys_of(p, keys);
+	if (settings_apply(keys, N_KEYS, "tailscale-api", settings, n_settings,
+		err, errlen) < 0 ||
 	    check_auth(p, err, errlen) < 0 || make_urls(p, err, errlen) < 0)
 		goto fail;
 	return p;
@@ -368,8 +375,7 @@ on_users_data(const char *data, size_t len, void *arg)
 {
 	struct api_plugin *p = arg;
 
-	return api_users_parser_feed(
-	    p->parser, data, len, p->bad, sizeof p->bad);
+	return jdoc_feed(p->parser, data, len, p->bad, sizeof p->bad);
 }
 
 static int
@@ -381,7 +387,7 @@ get_users(struct api_plugin *p, const char *bearer)
 	    .header = "Retry-After",
 	    .sink = on_users_data};
 
-	api_users_parser_free(p->parser);
+	jdoc_free(p->parser);
 	p->bad[0] = '\0';
 	if ((p->parser = api_users_parser_new()) == NULL ||
 	    http_start(p->http, &req, on_users, p) < 0)
@@ -559,14 +565,14 @@ users_result(struct api_plugin *p, const struct httpreq_reply *reply,
 	struct api_users *u = NULL;
 
 	if (p->bad[0] == '\0' && reply->len > 0)
-		api_users_parser_feed(
+		jdoc_feed(
 		    p->parser, reply->body, reply->len, p->bad, sizeof p->bad);
 	if (p->bad[0] == '\0')
 		api_users_parser_finish(p->parser, &u, p->bad, sizeof p->bad);
 	if (p->bad[0] != '\0')
 		snprintf(detail, len, "malformed users JSON from %s: %s",
 		    p->users_url, p->bad);
-	api_users_parser_free(p->parser);
+	jdoc_free(p->parser);
 	p->parser = NULL;
 	return u;
 }
@@ -659,20 +665,18 @@ static void
 api_free(void *state)
 {
 	struct api_plugin *p = state;
+	struct setting_key keys[N_KEYS];
 
 	if (p == NULL)
 		return;
 	fetch_clear(&p->fetch);
 	httpreq_client_free(p->http);
 	drop_token(p);
-	api_users_parser_free(p->parser);
-	free(p->url);
-	free(p->tailnet);
+	jdoc_free(p->parser);
+	keys_of(p, keys);
+	settings_free(keys, N_KEYS);
 	free(p->users_url);
 	free(p->token_url);
-	free(p->key_file);
-	free(p->client_id);
-	free(p->secret_file);
 	free(p);
 }
 

@@ -1,6 +1,6 @@
 /*
  * users.c - the control-plane API's user list, read as it arrives:
- * jscan (shared with the tailscale backend) cuts it into entries, json-c
+ * jdoc (shared with the tailscale backend) cuts it into entries, json-c
  * reads each entry.  100k users are tens of MB of JSON, never held whole.
  *
  * Every bound is explicit: the body is capped by the plugin as it
@@ -20,7 +20,7 @@
 
 #include <json-c/json.h>
 
-#include "jscan.h"
+#include "jdoc.h"
 #include "users.h"
 
 /* {"users":[{...}]} needs 3 levels; leave room for unknown members. */
@@ -266,61 +266,34 @@ drop_duplicates(struct api_users *u)
 }
 
 /*
- * The parser of one answer: jscan follows the document, each entry of
- * users is captured (bounded by ENTRY_MAX) and read with json-c on its
- * own, so the list is never held whole.  Errors found in a callback wait
- * in err until jscan_feed() returns.
+ * The parser of one answer, a jdoc's state: jscan follows the document,
+ * each entry of users is captured (bounded by ENTRY_MAX) and read with
+ * json-c on its own, so the list is never held whole.  Errors found in a
+ * callback wait in the jdoc's err until jdoc_feed() returns.
  */
-struct api_users_parser {
-	struct jscan *scan;
-	struct json_tokener *tok;
-	struct api_users *u;
-	size_t cap;	/* u->users allocated */
-	int begun;	/* a byte other than a blank came */
-	int ended;	/* the document closed */
-	int lists;	/* "users" arrays met */
-	int not_object; /* the document is a JSON value, not an object */
-	char err[200];	/* a refusal from a callback, or "" */
+struct users_read {
+	struct api_users *result;
+	size_t cap; /* result.users allocated */
+	int lists;  /* "users" arrays met */
 };
-
-static int
-grow(struct api_users_parser *p)
-{
-	size_t cap = p->cap ? p->cap * 2 : 64;
-	struct api_user *a;
-
-	if (p->u->n < p->cap)
-		return 0;
-	if (cap > SIZE_MAX / sizeof *a ||
-	    (a = realloc(p->u->users, cap * sizeof *a)) == NULL)
-		return -1;
-	p->u->users = a;
-	p->cap = cap;
-	return 0;
-}
 
 static int
 on_value(const struct jscan_path *path, const char *buf, size_t len, void *arg)
 {
-	struct api_users_parser *p = arg;
+	struct jdoc *d = arg;
+	struct users_read *p = d->state;
 	struct json_object *o;
-	enum json_tokener_error e;
 	int rc;
 
 	(void)path;
-	json_tokener_reset(p->tok);
-	/* with its NUL, which ends a bare number */
-	o = json_tokener_parse_ex(p->tok, buf, (int)len + 1);
-	e = json_tokener_get_error(p->tok);
-	if (o == NULL && e != json_tokener_success) {
-		snprintf(p->err, sizeof p->err, "an entry of users: %s",
-		    json_tokener_error_desc(e));
+	o = jdoc_value(d, buf, len, "an entry of users");
+	if (o == NULL && d->err[0] != '\0')
 		return -1;
-	}
-	if ((rc = grow(p)) == 0)
-		rc = add_entry(p->u, o);
+	if ((rc = jdoc_room(&p->result->users, &p->cap, p->result->n,
+		 sizeof *p->result->users)) == 0)
+		rc = add_entry(p->result, o);
 	if (rc < 0)
-		snprintf(p->err, sizeof p->err, "out of memory");
+		snprintf(d->err, sizeof d->err, "out of memory");
 	json_object_put(o);
 	return rc;
 }
@@ -328,7 +301,8 @@ on_value(const struct jscan_path *path, const char *buf, size_t len, void *arg)
 static enum jscan_want
 on_select(const struct jscan_path *path, char first, void *arg)
 {
-	struct api_users_parser *p = arg;
+	struct jdoc *d = arg;
+	struct users_read *p = d->state;
 
 	if (path->depth == 2)
 		return JSCAN_CAPTURE;
@@ -337,115 +311,31 @@ on_select(const struct jscan_path *path, char first, void *arg)
 	if (first != '[')
 		return JSCAN_SKIP;
 	if (++p->lists > 1)
-		snprintf(p->err, sizeof p->err, "two \"users\" arrays");
+		snprintf(d->err, sizeof d->err, "two \"users\" arrays");
 	return JSCAN_DESCEND;
 }
 
-static int
-on_end(void *arg)
-{
-	((struct api_users_parser *)arg)->ended = 1;
-	return 0;
-}
-
-struct api_users_parser *
-api_users_parser_new(void)
-{
-	static const struct jscan_ops ops = {on_select, on_value, on_end};
-	struct api_users_parser *p = calloc(1, sizeof *p);
-
-	if (p == NULL)
-		return NULL;
-	p->u = calloc(1, sizeof *p->u);
-	p->scan = jscan_new(&ops, p, ENTRY_MAX);
-	p->tok = json_tokener_new_ex(MAX_DEPTH);
-	if (p->u == NULL || p->scan == NULL || p->tok == NULL) {
-		api_users_parser_free(p);
-		return NULL;
-	}
-	jscan_limit(p->scan, MAX_DEPTH, 1);
-	json_tokener_set_flags(p->tok, JSON_TOKENER_STRICT);
-	return p;
-}
-
-/* A JSON value that is not an object: a well-formed answer of no users. */
-static void
-note_start(struct api_users_parser *p, const char *data, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len && data[i] != '\0' && strchr(" \t\r\n", data[i]))
-		i++;
-	if (p->begun || i >= len)
-		return;
-	p->begun = 1;
-	p->not_object =
-	    data[i] != '\0' && strchr("[\"-0123456789tfn", data[i]) != NULL;
-}
+/* a JSON value that is not an object: a well-formed answer of no users */
+JDOC_PARSER(api_users_parser, struct users_read, struct api_users,
+    api_users_free, ENTRY_MAX, MAX_DEPTH, .tok_flags = JSON_TOKENER_STRICT,
+    .not_object = "no \"users\" array in the answer")
 
 int
-api_users_parser_feed(struct api_users_parser *p, const char *data, size_t len,
-    char *err, size_t errlen)
+api_users_parser_finish(
+    struct jdoc *d, struct api_users **out, char *err, size_t errlen)
 {
-	char why[200];
+	struct users_read *p = d->state;
 
-	note_start(p, data, len);
-	if (p->not_object) {
-		snprintf(err, errlen, "no \"users\" array in the answer");
-		return -1;
-	}
-	if (jscan_feed(p->scan, data, len, why, sizeof why) == 0 &&
-	    p->err[0] == '\0')
-		return 0;
-	snprintf(err, errlen, "%s", p->err[0] != '\0' ? p->err : why);
-	return -1;
-}
-
-int
-api_users_parser_finish(struct api_users_parser *p, struct api_users **out,
-    char *err, size_t errlen)
-{
 	*out = NULL;
-	if (!p->ended) {
-		snprintf(err, errlen, "the JSON ends early");
+	if (!jdoc_ended(d, err, errlen))
 		return -1;
-	}
 	if (p->lists == 0) {
 		snprintf(err, errlen, "no \"users\" array in the answer");
 		return -1;
 	}
-	drop_duplicates(p->u);
-	*out = p->u;
-	p->u = NULL;
+	drop_duplicates(p->result);
+	*out = jdoc_take(d);
 	return 0;
-}
-
-void
-api_users_parser_free(struct api_users_parser *p)
-{
-	if (p == NULL)
-		return;
-	jscan_free(p->scan);
-	if (p->tok != NULL)
-		json_tokener_free(p->tok);
-	api_users_free(p->u);
-	free(p);
-}
-
-int
-api_users_parse(const char *body, size_t len, struct api_users **out, char *err,
-    size_t errlen)
-{
-	struct api_users_parser *p = api_users_parser_new();
-	int rc = -1;
-
-	*out = NULL;
-	if (p == NULL)
-		snprintf(err, errlen, "out of memory");
-	else if (api_users_parser_feed(p, body, len, err, errlen) == 0)
-		rc = api_users_parser_finish(p, out, err, errlen);
-	api_users_parser_free(p);
-	return rc;
 }
 
 void

@@ -37,26 +37,16 @@ struct api_users {
 };
 
 /*
- * Parse len bytes of body (need not be NUL-terminated).  Returns 0 and
- * *out, or -1 with a short reason in err.
+ * The list read in pieces as they arrive: fed with jdoc_feed(), freed
+ * with jdoc_free().  Memory grows with the users kept, never with the
+ * answer.  At its end, finish: 0 and *out (the caller's), or -1 with a
+ * short reason in err.
  */
-int api_users_parse(const char *body, size_t len, struct api_users **out,
-    char *err, size_t errlen);
+struct jdoc;
+struct jdoc *api_users_parser_new(void);
+int api_users_parser_finish(
+    struct jdoc *d, struct api_users **out, char *err, size_t errlen);
 void api_users_free(struct api_users *u);
-
-/*
- * The same, in pieces as they arrive: new, feed..., finish, free.  Memory
- * grows with the users kept, never with the answer.
- */
-struct api_users_parser;
-struct api_users_parser *api_users_parser_new(void);
-/* 0, or -1 with a short reason in err: the answer is refused. */
-int api_users_parser_feed(struct api_users_parser *p, const char *data,
-    size_t len, char *err, size_t errlen);
-/* The end of the answer: as api_users_parse(); *out is the caller's. */
-int api_users_parser_finish(struct api_users_parser *p, struct api_users **out,
-    char *err, size_t errlen);
-void api_users_parser_free(struct api_users_parser *p);
 
 /* A positive decimal id given as a JSON string ("123456"); -1 if not. */
 int api_parse_id(const char *s, size_t len, int64_t *out);

@@ -19,17 +19,24 @@
 
 #include "bus.h"
 #include "i64map.h"
-#include "jpick.h"
-#include "jscan.h"
+#include "jdoc.h"
 #include "status.h"
 
 #define TAGGED_DEVICES "tagged-devices"
-#define MAX_DEPTH 64 /* json-c nesting within one value */
+#define MAX_DEPTH 64 /* nesting of a message */
 #define NOTES_MAX 50 /* changes noted one by one per update */
 
 /* A peer: its owner's UserID, or 0 for a tagged one (owned by nobody). */
 struct peer {
 	int64_t owner;
+};
+
+/* The members of the peer under way that matter, as they come. */
+struct peer_read {
+	size_t depth; /* of the peer's object; 0: no peer under way */
+	const char *id_key, *owner_key;
+	int64_t id, owner;
+	int has_id, has_owner, tagged;
 };
 
 struct profile {
@@ -61,12 +68,12 @@ struct names {
 struct bus {
 	bus_note_fn *note;
 	void *note_arg;
-	struct jscan *scan;
-	struct json_tokener *tok;
+	struct jdoc *doc;
 	struct i64map *peers;	 /* NodeID -> struct peer */
 	struct i64map *profiles; /* UserID -> struct profile */
 	struct i64map *staging;	 /* the peers of a full rebuild under way */
 	struct names names;	 /* every group name the profiles hold */
+	struct peer_read pr;
 	int64_t self_owner;
 	int self_tagged, self_known;
 	char state[32], version[64];
@@ -140,9 +147,9 @@ names_grow(struct names *t)
 	return 0;
 }
 
-/* The kept copy of s (taking s, which it frees if one was kept), or NULL. */
+/* The kept copy of s, made if s is new; NULL when out of memory. */
 static char *
-names_take(struct names *t, char *s)
+names_get(struct names *t, const char *s)
 {
 	size_t j;
 
@@ -150,12 +157,12 @@ names_take(struct names *t, char *s)
 		return NULL;
 	j = fnv64(0xcbf29ce484222325ull, s) & (t->cap - 1);
 	for (; t->slot[j] != NULL; j = (j + 1) & (t->cap - 1))
-		if (strcmp(t->slot[j], s) == 0) {
-			free(s);
+		if (strcmp(t->slot[j], s) == 0)
 			return t->slot[j];
-		}
+	if ((t->slot[j] = strdup(s)) == NULL)
+		return NULL;
 	t->n++;
-	return t->slot[j] = s;
+	return t->slot[j];
 }
 
 static void
@@ -166,21 +173,33 @@ profile_clear(struct profile *p)
 	memset(p, 0, sizeof *p);
 }
 
-/* ts_groups' names, each swapped for the bus's copy; -1: no memory. */
+/*
+ * A profile's Groups, read as ts_groups() reads them, each name the bus's
+ * kept copy: a name kept already (30 groups for each of 100k users name
+ * a few thousand groups) is never copied.  -1: no memory.
+ */
 static int
-keep_names(struct bus *b, struct profile *p)
+profile_groups(struct bus *b, struct json_object *o, struct profile *p)
 {
-	uint32_t i, j;
-	char *kept;
+	struct json_object *a = NULL, *g;
+	size_t i, len;
 
-	for (i = 0; i < p->n_groups; i++) {
-		if ((kept = names_take(&b->names, p->groups[i])) == NULL) {
-			for (j = i; j < p->n_groups; j++)
-				free(p->groups[j]); /* not kept yet */
-			p->n_groups = 0; /* profile_clear frees the array */
+	json_object_object_get_ex(o, "Groups", &a);
+	if (!json_object_is_type(a, json_type_array) ||
+	    (len = json_object_array_length(a)) == 0)
+		return 0;
+	if (len > TS_GROUPS_MAX)
+		len = TS_GROUPS_MAX;
+	if ((p->groups = calloc(len, sizeof *p->groups)) == NULL)
+		return -1;
+	for (i = 0; i < len; i++) {
+		g = json_object_array_get_idx(a, i);
+		if (!ts_group_ok(g))
+			continue;
+		p->groups[p->n_groups] =
+		    names_get(&b->names, json_object_get_string(g));
+		if (p->groups[p->n_groups++] == NULL)
 			return -1;
-		}
-		p->groups[i] = kept;
 	}
 	return 0;
 }
@@ -227,82 +246,113 @@ peer_put(struct bus *b, int64_t id, int64_t owner, int tagged)
 
 /* --- values --- */
 
-static int64_t key_id(const char *key);
-
 /*
- * A peer, read with jpick, not json-c: there are 200k of them in the
- * first message of a large tailnet.  -1: not JSON.
+ * Where peers are, and how their members are named: the depth of a peer
+ * on path p (0: p is not at or in one), its id and owner keys.
  */
-static int
-raw_peer(struct bus *b, const char *buf, size_t len, const char *id_key,
-    const char *owner_key, int64_t fallback_id)
-{
-	struct jpick f[] = {
-	    {id_key, JPICK_ID, 0, 0},
-	    {owner_key, JPICK_ID, 0, 0},
-	    {"Tags", JPICK_NONEMPTY, 0, 0},
-	};
-	int rc = jpick_object(buf, len, f, sizeof f / sizeof *f);
-
-	if (rc < 0)
-		return -1;
-	if (rc > 0 && strcmp(buf, "null") == 0)
-		return 0; /* absent */
-	if (rc > 0 || !f[1].found || (!f[0].found && fallback_id == 0)) {
-		b->counts.skipped++;
-		return 0;
-	}
-	b->counts.peers++;
-	return peer_put(
-	    b, f[0].found ? f[0].id : fallback_id, f[1].id, f[2].found);
-}
-
-/* Whether the value at p is a peer, and how its members are named. */
-static int
-peer_path(const struct jscan_path *p, const char **id_key,
-    const char **owner_key, int64_t *fallback_id)
+static size_t
+peer_depth(
+    const struct jscan_path *p, const char **id_key, const char **owner_key)
 {
 	const char *k0 = p->key[0], *k1 = p->depth > 1 ? p->key[1] : NULL;
 
 	*id_key = "ID";
 	*owner_key = "User";
-	*fallback_id = 0;
-	if (p->depth == 2 && is(k0, "PeersChanged"))
-		return 1;
-	if (p->depth == 3 && is(k0, "NetMap") && is(k1, "Peers"))
-		return 1;
-	if (p->depth == 3 && is(k0, "InitialStatus") && is(k1, "Peer")) {
+	if (p->depth >= 2 && is(k0, "PeersChanged"))
+		return 2;
+	if (p->depth >= 3 && is(k0, "NetMap") && is(k1, "Peers"))
+		return 3;
+	if (p->depth >= 3 && is(k0, "InitialStatus") && is(k1, "Peer")) {
 		*id_key = "NodeID";
 		*owner_key = "UserID";
-		*fallback_id = key_id(p->key[2]);
-		return 1;
+		return 3;
 	}
 	return 0;
 }
 
-static int
-node_peer(struct bus *b, struct json_object *o, const char *id_key,
-    const char *owner_key, int64_t fallback_id)
+/*
+ * A peer's members are looked at as they pass, and only its id, owner
+ * and tags are kept: there are 200k peers in the first message of a
+ * large tailnet, each a kilobyte and more.
+ */
+static enum jscan_want
+select_peer(struct bus *b, size_t d, char first, const char *id_key,
+    const char *owner_key)
 {
-	struct json_object *tags = NULL;
-	int64_t id, owner;
+	if (first == '{') {
+		memset(&b->pr, 0, sizeof b->pr);
+		b->pr.depth = d;
+		b->pr.id_key = id_key;
+		b->pr.owner_key = owner_key;
+		return JSCAN_DESCEND;
+	}
+	if (first != 'n') /* null is absent */
+		b->counts.skipped++;
+	return JSCAN_SKIP;
+}
 
-	json_object_object_get_ex(o, "Tags", &tags);
-	if (ts_json_id(json_object_object_get(o, owner_key), &owner) < 0) {
+/* A member of the peer under way: only these three are looked at. */
+static enum jscan_want
+select_member(const struct peer_read *r, const char *k)
+{
+	return is(k, r->id_key) || is(k, r->owner_key) || is(k, "Tags")
+		   ? JSCAN_CAPTURE
+		   : JSCAN_SKIP;
+}
+
+/* An id as a JSON integer from 1 to INT64_MAX - 1 (ts_json_id's range). */
+static int
+id_literal(const char *s, int64_t *id)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		/* a sign, a fraction, an exponent: no id */
+		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v >= (uint64_t)INT64_MAX)
+			return -1; /* json-c clamps there: not an id */
+	}
+	if (v < 1)
+		return -1;
+	*id = (int64_t)v;
+	return 0;
+}
+
+/* A member select_peer() captured; the last of duplicates counts. */
+static void
+peer_member(struct peer_read *r, const char *k, const char *buf)
+{
+	if (is(k, r->id_key))
+		r->has_id = id_literal(buf, &r->id) == 0;
+	else if (is(k, r->owner_key))
+		r->has_owner = id_literal(buf, &r->owner) == 0;
+	else /* Tags: an array with an element */
+		r->tagged =
+		    buf[0] == '[' && buf[1 + strspn(buf + 1, " \t\r\n")] != ']';
+}
+
+static int64_t key_id(const char *key);
+
+/* The end of a peer's object: it is one, or it is skipped. */
+static int
+peer_done(struct bus *b, const struct jscan_path *p)
+{
+	int64_t fallback_id = p->depth == 3 && is(p->key[0], "InitialStatus")
+				  ? key_id(p->key[2])
+				  : 0;
+
+	b->pr.depth = 0;
+	if (!b->pr.has_owner || (!b->pr.has_id && fallback_id == 0)) {
 		b->counts.skipped++;
 		return 0;
 	}
-	if (ts_json_id(json_object_object_get(o, id_key), &id) < 0) {
-		if (fallback_id == 0) {
-			b->counts.skipped++;
-			return 0;
-		}
-		id = fallback_id;
-	}
 	b->counts.peers++;
-	return peer_put(b, id, owner,
-	    tags != NULL && json_object_is_type(tags, json_type_array) &&
-		json_object_array_length(tags) > 0);
+	return peer_put(b, b->pr.has_id ? b->pr.id : fallback_id, b->pr.owner,
+	    b->pr.tagged);
 }
 
 /*
@@ -368,7 +418,6 @@ profile_value(struct bus *b, const char *key, struct json_object *o)
 	struct profile np = {0}, *p;
 	struct json_object *dn = NULL;
 	char want[32];
-	size_t n_groups = 0;
 	int64_t id;
 	int added;
 
@@ -389,8 +438,7 @@ profile_value(struct bus *b, const char *key, struct json_object *o)
 		dn != NULL && json_object_is_type(dn, json_type_string)
 		    ? json_object_get_string(dn)
 		    : "") < 0 ||
-	    ts_groups(o, &np.groups, &n_groups) < 0 ||
-	    (np.n_groups = (uint32_t)n_groups, keep_names(b, &np) < 0) ||
+	    profile_groups(b, o, &np) < 0 ||
 	    (p = i64map_put(b->profiles, id, &added)) == NULL) {
 		profile_clear(&np);
 		return -1;
@@ -489,9 +537,16 @@ static enum jscan_want
 on_select(const struct jscan_path *p, char first, void *arg)
 {
 	const char *k0 = p->key[0], *k1 = p->depth > 1 ? p->key[1] : NULL;
+	struct bus *b = ((struct jdoc *)arg)->state;
+	const char *id_key, *owner_key;
+	size_t d;
 
+	if (b->pr.depth > 0 && p->depth == b->pr.depth + 1)
+		return select_member(&b->pr, p->key[b->pr.depth]);
+	if ((d = peer_depth(p, &id_key, &owner_key)) == p->depth)
+		return select_peer(b, d, first, id_key, owner_key);
 	if (p->depth == 1)
-		return select_top(arg, k0, first);
+		return select_top(b, k0, first);
 	if (p->depth == 2 && is(k0, "InitialStatus"))
 		return is(k1, "Peer") || is(k1, "User") ? JSCAN_DESCEND
 		       : is(k1, "BackendState") || is(k1, "Self")
@@ -525,11 +580,7 @@ apply_nested(struct bus *b, const struct jscan_path *p, struct json_object *o)
 		return self_node(b, o, "UserID");
 	if (p->depth == 2 && is(k0, "NetMap"))
 		return self_node(b, o, "User");
-	if (is(k1, "User") || is(k1, "UserProfiles"))
-		return profile_value(b, k2, o);
-	if (is(k1, "Peer"))
-		return node_peer(b, o, "NodeID", "UserID", key_id(k2));
-	return node_peer(b, o, "ID", "User", 0);
+	return profile_value(b, k2, o); /* User or UserProfiles */
 }
 
 static int
@@ -557,26 +608,22 @@ apply_value(struct bus *b, const struct jscan_path *p, struct json_object *o)
 	}
 	if (is(k0, "UserProfiles"))
 		return profile_value(b, p->key[1], o);
-	if (is(k0, "PeersChanged"))
-		return node_peer(b, o, "ID", "User", 0);
 	return apply_nested(b, p, o);
 }
 
 static int
 on_value(const struct jscan_path *p, const char *buf, size_t len, void *arg)
 {
-	struct bus *b = arg;
+	struct bus *b = ((struct jdoc *)arg)->state;
 	struct json_object *o;
-	const char *id_key, *owner_key;
-	int64_t fallback_id;
 	int rc;
 
-	if (peer_path(p, &id_key, &owner_key, &fallback_id))
-		return raw_peer(b, buf, len, id_key, owner_key, fallback_id);
-	json_tokener_reset(b->tok);
-	/* with its NUL, so that a number or literal knows it has ended */
-	o = json_tokener_parse_ex(b->tok, buf, (int)len + 1);
-	if (o == NULL && json_tokener_get_error(b->tok) != json_tokener_success)
+	if (b->pr.depth > 0 && p->depth == b->pr.depth + 1) {
+		peer_member(&b->pr, p->key[b->pr.depth], buf);
+		return 0;
+	}
+	o = jdoc_value(b->doc, buf, len, "bad JSON");
+	if (o == NULL && b->doc->err[0] != '\0')
 		return -1;
 	if (o == NULL) /* JSON null: absent */
 		return 0;
@@ -585,11 +632,21 @@ on_value(const struct jscan_path *p, const char *buf, size_t len, void *arg)
 	return rc;
 }
 
+static int
+on_close(const struct jscan_path *p, void *arg)
+{
+	struct bus *b = ((struct jdoc *)arg)->state;
+
+	if (b->pr.depth == 0 || p->depth != b->pr.depth)
+		return 0;
+	return peer_done(b, p);
+}
+
 /* The end of a line: a full rebuild replaces the peers now. */
 static int
 on_end(void *arg)
 {
-	struct bus *b = arg;
+	struct bus *b = ((struct jdoc *)arg)->state;
 
 	if (b->staging != NULL) {
 		i64map_free(b->peers);
@@ -805,13 +862,13 @@ bus_users_release(struct bus *b)
 int
 bus_feed(struct bus *b, const char *data, size_t len, char *err, size_t errlen)
 {
-	return jscan_feed(b->scan, data, len, err, errlen);
+	return jdoc_feed(b->doc, data, len, err, errlen);
 }
 
 int
 bus_mid_message(const struct bus *b)
 {
-	return jscan_mid_document(b->scan);
+	return jscan_mid_document(b->doc->scan);
 }
 
 int
@@ -851,7 +908,7 @@ bus_counts(const struct bus *b, struct bus_counts *c)
 void
 bus_reset(struct bus *b)
 {
-	jscan_reset(b->scan);
+	jdoc_reset(b->doc);
 	i64map_free(b->staging);
 	b->staging = NULL;
 	i64map_free(b->peers);
@@ -859,6 +916,7 @@ bus_reset(struct bus *b)
 	names_free(&b->names); /* no profile points there any more */
 	b->peers = i64map_new(sizeof(struct peer));
 	b->profiles = i64map_new(sizeof(struct profile));
+	memset(&b->pr, 0, sizeof b->pr);
 	b->self_known = b->self_tagged = 0;
 	b->self_owner = 0;
 	b->state[0] = b->version[0] = '\0';
@@ -870,23 +928,27 @@ bus_reset(struct bus *b)
 	memset(&b->counts, 0, sizeof b->counts);
 }
 
+static const struct jdoc_spec spec = {
+    .ops = {on_select, on_value, on_end, on_close},
+    .stream = 1, /* a message a line */
+    .max_value = BUS_MAX_VALUE,
+    .max_depth = MAX_DEPTH,
+    .tok_flags = JSON_TOKENER_STRICT,
+};
+
 struct bus *
 bus_new(bus_note_fn *note, void *note_arg)
 {
-	static const struct jscan_ops ops = {on_select, on_value, on_end};
 	struct bus *b = calloc(1, sizeof *b);
 
 	if (b == NULL)
 		return NULL;
 	b->note = note ? note : quiet;
 	b->note_arg = note_arg;
-	b->scan = jscan_new(&ops, b, BUS_MAX_VALUE);
-	b->tok = json_tokener_new_ex(MAX_DEPTH);
-	if (b->scan == NULL || b->tok == NULL) {
-		bus_free(b);
+	if ((b->doc = jdoc_new(&spec, b)) == NULL) {
+		free(b);
 		return NULL;
 	}
-	json_tokener_set_flags(b->tok, JSON_TOKENER_STRICT);
 	bus_reset(b);
 	if (b->peers == NULL || b->profiles == NULL) {
 		bus_free(b);
@@ -900,9 +962,7 @@ bus_free(struct bus *b)
 {
 	if (b == NULL)
 		return;
-	jscan_free(b->scan);
-	if (b->tok != NULL)
-		json_tokener_free(b->tok);
+	jdoc_free(b->doc);
 	i64map_free(b->staging);
 	i64map_free(b->peers);
 	profiles_free(b->profiles);

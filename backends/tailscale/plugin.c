@@ -33,6 +33,7 @@
 
 #include "bus.h"
 #include "fetch.h"
+#include "jdoc.h"
 #include "localapi.h"
 #include "plugin.h"
 #include "setting.h"
@@ -80,7 +81,7 @@ struct ts_plugin {
 	struct localapi *api; /* made at the first fetch: init does no I/O */
 	struct fetch fetch;   /* the one under way */
 	/* the status answer of the poll under way, read as it arrives */
-	struct ts_status_parser *parser;
+	struct jdoc *parser;
 	size_t got;	   /* bytes of it so far */
 	int too_big;	   /* past max_answer_bytes */
 	char bad[256];	   /* why the parser refused it, or "" */
@@ -252,8 +253,7 @@ on_status_data(const char *data, size_t len, void *arg)
 {
 	struct ts_plugin *p = arg;
 
-	return ts_status_parser_feed(
-	    p->parser, data, len, p->bad, sizeof p->bad);
+	return jdoc_feed(p->parser, data, len, p->bad, sizeof p->bad);
 }
 
 /* The parsed answer, or NULL with why not in detail. */
@@ -265,7 +265,7 @@ poll_result(struct ts_plugin *p, const struct httpreq_reply *reply,
 
 	if (p->bad[0] == '\0' && reply->error == NULL)
 		ts_status_parser_finish(p->parser, &st, p->bad, sizeof p->bad);
-	ts_status_parser_free(p->parser);
+	jdoc_free(p->parser);
 	p->parser = NULL;
 	if (p->bad[0] != '\0')
 		snprintf(detail, len, "malformed status JSON: %s", p->bad);
@@ -319,7 +319,7 @@ start(struct ts_plugin *p)
 		    p->socket);
 		return -1;
 	}
-	ts_status_parser_free(p->parser);
+	jdoc_free(p->parser);
 	p->bad[0] = '\0';
 	if ((p->parser = ts_status_parser_new()) == NULL ||
 	    localapi_get_sunk(
@@ -593,7 +593,7 @@ ts_free(void *state)
 	if (p->deliver != NULL)
 		event_free(p->deliver);
 	fetch_clear(&p->fetch);
-	ts_status_parser_free(p->parser);
+	jdoc_free(p->parser);
 	free(p->skip_reason);
 	free(p->socket);
 	free(p);

@@ -21,7 +21,7 @@
 
 #include <json-c/json.h>
 
-#include "jscan.h"
+#include "jdoc.h"
 #include "status.h"
 
 /*
@@ -51,39 +51,6 @@ set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
-}
-
-static int
-is_blank(const char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
-			return 0;
-	return 1;
-}
-
-/*
- * One captured value (a profile, BackendState...), whole and followed by
- * its NUL, which ends a bare number or literal: NULL with err set if it
- * is not strict JSON, NULL with err empty if it is JSON null.
- */
-static struct json_object *
-parse_value(struct json_tokener *tok, const char *buf, size_t len,
-    const char *what, char *err, size_t errlen)
-{
-	struct json_object *o;
-	enum json_tokener_error jerr;
-
-	err[0] = '\0';
-	json_tokener_reset(tok);
-	o = json_tokener_parse_ex(tok, buf, (int)len + 1);
-	jerr = json_tokener_get_error(tok);
-	if (o == NULL && jerr != json_tokener_success)
-		set_err(err, errlen, "bad JSON in %s: %s", what,
-		    json_tokener_error_desc(jerr));
-	return o;
 }
 
 /* A JSON null counts as absent: Go writes nil maps and pointers so. */
@@ -199,7 +166,6 @@ ts_bad_login(struct json_object *v)
 	return NULL;
 }
 
-#define TS_GROUPS_MAX 1024 /* groups kept per profile */
 #define TS_GROUP_NAME_MAX 256
 
 void
@@ -210,6 +176,16 @@ ts_groups_free(char **groups, size_t n)
 	for (i = 0; i < n; i++)
 		free(groups[i]);
 	free(groups);
+}
+
+int
+ts_group_ok(struct json_object *g)
+{
+	return json_object_is_type(g, json_type_string) &&
+	       json_object_get_string_len(g) > 0 &&
+	       json_object_get_string_len(g) <= TS_GROUP_NAME_MAX &&
+	       strlen(json_object_get_string(g)) ==
+		   (size_t)json_object_get_string_len(g);
 }
 
 int
@@ -229,11 +205,7 @@ ts_groups(struct json_object *profile, char ***groups, size_t *n)
 		return len == 0 ? 0 : -1;
 	for (i = 0; i < len; i++) {
 		g = json_object_array_get_idx(a, i);
-		if (!json_object_is_type(g, json_type_string) ||
-		    json_object_get_string_len(g) == 0 ||
-		    json_object_get_string_len(g) > TS_GROUP_NAME_MAX ||
-		    strlen(json_object_get_string(g)) !=
-			(size_t)json_object_get_string_len(g))
+		if (!ts_group_ok(g))
 			continue;
 		if (((*groups)[*n] = strdup(json_object_get_string(g))) ==
 		    NULL) {
@@ -248,27 +220,21 @@ ts_groups(struct json_object *profile, char ***groups, size_t *n)
 }
 
 /*
- * The parser of one answer.  jscan follows the document's structure;
- * only the values kept are captured, each small, and read with json-c:
- * BackendState, Version, CurrentTailnet, and each User profile.  Peers
- * are skipped one by one and only counted.  Errors found in a callback
- * wait in err until jscan_feed() returns.
+ * The parser of one answer, a jdoc's state.  jscan follows the document's
+ * structure; only the values kept are captured, each small, and read with
+ * json-c: BackendState, Version, CurrentTailnet, and each User profile.
+ * Peers are skipped one by one and only counted.  Errors found in a
+ * callback wait in the jdoc's err until jdoc_feed() returns.
  */
-struct ts_status_parser {
-	struct jscan *scan;
-	struct json_tokener *tok;
-	struct ts_status *st;
-	size_t cap;	 /* st->users allocated */
-	size_t fed;	 /* bytes so far */
-	int begun;	 /* a byte other than a blank came */
-	int ended;	 /* the document closed */
+struct status_read {
+	struct ts_status *result;
+	size_t cap;	 /* result.users allocated */
 	int state_bad;	 /* BackendState is there but not a string */
 	int users_seen;	 /* a User map began */
 	char users_type; /* first byte of a User that is no map, or 0 */
 	int peers_seen;	 /* a Peer map began */
 	char peers_type; /* first byte of a Peer that is no map, or 0 */
 	size_t n_peers;
-	char err[256]; /* a refusal from a callback, or "" */
 };
 
 static int
@@ -285,28 +251,11 @@ skip_user(struct ts_status *st, const char *key, const char *why)
 	return st->skip_reason != NULL ? 0 : -1;
 }
 
-/* Room for one more user: the list grows as the profiles arrive. */
 static int
-grow_users(struct ts_status_parser *sp)
+add_user(struct status_read *sp, const char *key, struct json_object *profile,
+    char *err, size_t errlen)
 {
-	size_t cap = sp->cap ? sp->cap * 2 : 64;
-	struct ts_user *u;
-
-	if (sp->st->n_users < sp->cap)
-		return 0;
-	if (cap > SIZE_MAX / sizeof *u ||
-	    (u = realloc(sp->st->users, cap * sizeof *u)) == NULL)
-		return -1;
-	sp->st->users = u;
-	sp->cap = cap;
-	return 0;
-}
-
-static int
-add_user(struct ts_status_parser *sp, const char *key,
-    struct json_object *profile, char *err, size_t errlen)
-{
-	struct ts_status *st = sp->st;
+	struct ts_status *st = sp->result;
 	struct ts_user *u;
 	struct json_object *login;
 	const char *display, *why;
@@ -317,7 +266,8 @@ add_user(struct ts_status_parser *sp, const char *key,
 		    show_key(key, k, sizeof k));
 		return -1;
 	}
-	if (grow_users(sp) < 0) {
+	if (jdoc_room(&st->users, &sp->cap, st->n_users, sizeof *st->users) <
+	    0) {
 		set_err(err, errlen, "out of memory");
 		return -1;
 	}
@@ -393,9 +343,9 @@ type_name(char first)
 
 /* No User map at all is only believable when there is nobody to own. */
 static int
-check_no_users(const struct ts_status_parser *sp, char *err, size_t errlen)
+check_no_users(const struct status_read *sp, char *err, size_t errlen)
 {
-	if (strcmp(sp->st->backend_state, "Running") != 0)
+	if (strcmp(sp->result->backend_state, "Running") != 0)
 		return 0;
 	if (sp->peers_type != 0) {
 		set_err(err, errlen, "User is missing and Peer is a %s",
@@ -444,9 +394,9 @@ top_string(struct json_object *o, char **out)
 
 /* BackendState, Version or CurrentTailnet; the last one given counts. */
 static int
-top_value(struct ts_status_parser *sp, const char *k, struct json_object *o)
+top_value(struct status_read *sp, const char *k, struct json_object *o)
 {
-	struct ts_status *st = sp->st;
+	struct ts_status *st = sp->result;
 	struct json_object *name = NULL;
 
 	if (strcmp(k, "BackendState") == 0) {
@@ -464,25 +414,26 @@ top_value(struct ts_status_parser *sp, const char *k, struct json_object *o)
 static int
 on_value(const struct jscan_path *p, const char *buf, size_t len, void *arg)
 {
-	struct ts_status_parser *sp = arg;
-	char key[JSCAN_KEY_MAX + 1], what[KEY_SHOWN + 16];
+	struct jdoc *d = arg;
+	struct status_read *sp = d->state;
+	char key[JSCAN_KEY_MAX + 1], what[KEY_SHOWN + 32], *err = d->err;
 	struct json_object *o;
 	int rc;
 
 	if (p->depth == 2) {
-		decode_key(sp->tok, p->key[1], key, sizeof key);
-		snprintf(what, sizeof what, "User[\"%s\"]",
+		decode_key(d->tok, p->key[1], key, sizeof key);
+		snprintf(what, sizeof what, "bad JSON in User[\"%s\"]",
 		    show_key(key, (char[KEY_SHOWN + 4]){0}, KEY_SHOWN + 4));
 	} else {
-		snprintf(what, sizeof what, "%s", p->key[0]);
+		snprintf(what, sizeof what, "bad JSON in %s", p->key[0]);
 	}
-	o = parse_value(sp->tok, buf, len, what, sp->err, sizeof sp->err);
-	if (o == NULL && sp->err[0] != '\0')
+	o = jdoc_value(d, buf, len, what);
+	if (o == NULL && err[0] != '\0')
 		return -1;
 	if (p->depth == 2)
-		rc = add_user(sp, key, o, sp->err, sizeof sp->err);
+		rc = add_user(sp, key, o, err, sizeof d->err);
 	else if ((rc = top_value(sp, p->key[0], o)) < 0)
-		set_err(sp->err, sizeof sp->err, "out of memory");
+		set_err(err, sizeof d->err, "out of memory");
 	json_object_put(o);
 	return rc;
 }
@@ -508,8 +459,10 @@ select_map(int *seen, char *type, char first, char *err, size_t errlen)
 static enum jscan_want
 on_select(const struct jscan_path *p, char first, void *arg)
 {
-	struct ts_status_parser *sp = arg;
+	struct jdoc *d = arg;
+	struct status_read *sp = d->state;
 	const char *k = p->key[0];
+	char *err = d->err;
 
 	if (p->depth == 2 && strcmp(k, "Peer") == 0) {
 		sp->n_peers++;
@@ -520,77 +473,28 @@ on_select(const struct jscan_path *p, char first, void *arg)
 	if (p->depth != 1)
 		return JSCAN_SKIP;
 	if (strcmp(k, "User") == 0)
-		return select_map(&sp->users_seen, &sp->users_type, first,
-		    sp->err, sizeof sp->err);
+		return select_map(&sp->users_seen, &sp->users_type, first, err,
+		    sizeof d->err);
 	if (strcmp(k, "Peer") == 0)
-		return select_map(&sp->peers_seen, &sp->peers_type, first,
-		    sp->err, sizeof sp->err);
+		return select_map(&sp->peers_seen, &sp->peers_type, first, err,
+		    sizeof d->err);
 	if (strcmp(k, "BackendState") == 0 || strcmp(k, "Version") == 0 ||
 	    strcmp(k, "CurrentTailnet") == 0)
 		return JSCAN_CAPTURE;
 	return JSCAN_SKIP;
 }
 
-static int
-on_end(void *arg)
-{
-	((struct ts_status_parser *)arg)->ended = 1;
-	return 0;
-}
-
-struct ts_status_parser *
-ts_status_parser_new(void)
-{
-	static const struct jscan_ops ops = {on_select, on_value, on_end};
-	struct ts_status_parser *sp = calloc(1, sizeof *sp);
-
-	if (sp == NULL)
-		return NULL;
-	sp->st = calloc(1, sizeof *sp->st);
-	sp->scan = jscan_new(&ops, sp, TS_STATUS_MAX_VALUE);
-	sp->tok = json_tokener_new_ex(TS_STATUS_MAX_DEPTH);
-	if (sp->st == NULL || sp->scan == NULL || sp->tok == NULL) {
-		ts_status_parser_free(sp);
-		return NULL;
-	}
-	jscan_limit(sp->scan, TS_STATUS_MAX_DEPTH, 1);
-	json_tokener_set_flags(sp->tok, TOKENER_FLAGS);
-	return sp;
-}
-
-int
-ts_status_parser_feed(struct ts_status_parser *sp, const char *data, size_t len,
-    char *err, size_t errlen)
-{
-	char why[200];
-
-	if (!sp->begun)
-		sp->begun = !is_blank(data, len);
-	sp->fed += len;
-	if (jscan_feed(sp->scan, data, len, why, sizeof why) == 0 &&
-	    sp->err[0] == '\0')
-		return 0;
-	if (sp->err[0] != '\0')
-		set_err(err, errlen, "%s", sp->err);
-	else
-		set_err(err, errlen, "bad JSON: %s", why);
-	return -1;
-}
+JDOC_PARSER(ts_status_parser, struct status_read, struct ts_status,
+    ts_status_free, TS_STATUS_MAX_VALUE, TS_STATUS_MAX_DEPTH,
+    .tok_flags = TOKENER_FLAGS, .prefix = "bad JSON: ")
 
 static int
-check_state(const struct ts_status_parser *sp, char *err, size_t errlen)
+check_state(const struct jdoc *d, const struct status_read *sp, char *err,
+    size_t errlen)
 {
-	if (!sp->ended) {
-		if (!sp->begun)
-			set_err(err, errlen, "empty answer");
-		else
-			set_err(err, errlen,
-			    "truncated JSON: the document is incomplete after "
-			    "%zu bytes",
-			    sp->fed);
+	if (!jdoc_ended(d, err, errlen))
 		return -1;
-	}
-	if (sp->st->backend_state == NULL) {
+	if (sp->result->backend_state == NULL) {
 		set_err(err, errlen,
 		    sp->state_bad ? "BackendState is not a string"
 				  : "no BackendState");
@@ -600,13 +504,14 @@ check_state(const struct ts_status_parser *sp, char *err, size_t errlen)
 }
 
 int
-ts_status_parser_finish(struct ts_status_parser *sp, struct ts_status **out,
-    char *err, size_t errlen)
+ts_status_parser_finish(
+    struct jdoc *d, struct ts_status **out, char *err, size_t errlen)
 {
-	struct ts_status *st = sp->st;
+	struct status_read *sp = d->state;
+	struct ts_status *st = sp->result;
 
 	*out = NULL;
-	if (check_state(sp, err, errlen) < 0)
+	if (check_state(d, sp, err, errlen) < 0)
 		return -1;
 	if (sp->users_type != 0) {
 		set_err(err, errlen, "User is a %s, not an object",
@@ -619,36 +524,23 @@ ts_status_parser_finish(struct ts_status_parser *sp, struct ts_status **out,
 		qsort(st->users, st->n_users, sizeof *st->users, by_id);
 	if (check_unique(st, err, errlen) < 0)
 		return -1;
-	*out = st;
-	sp->st = NULL;
+	*out = jdoc_take(d);
 	return 0;
-}
-
-void
-ts_status_parser_free(struct ts_status_parser *sp)
-{
-	if (sp == NULL)
-		return;
-	jscan_free(sp->scan);
-	if (sp->tok != NULL)
-		json_tokener_free(sp->tok);
-	ts_status_free(sp->st);
-	free(sp);
 }
 
 int
 ts_status_parse(const char *buf, size_t len, struct ts_status **out, char *err,
     size_t errlen)
 {
-	struct ts_status_parser *sp = ts_status_parser_new();
+	struct jdoc *d = ts_status_parser_new();
 	int rc = -1;
 
 	*out = NULL;
-	if (sp == NULL)
+	if (d == NULL)
 		set_err(err, errlen, "out of memory");
-	else if (ts_status_parser_feed(sp, buf, len, err, errlen) == 0)
-		rc = ts_status_parser_finish(sp, out, err, errlen);
-	ts_status_parser_free(sp);
+	else if (jdoc_feed(d, buf, len, err, errlen) == 0)
+		rc = ts_status_parser_finish(d, out, err, errlen);
+	jdoc_free(d);
 	return rc;
 }
 

@@ -66,21 +66,22 @@ const char *ts_bad_login(struct json_object *v);
  * entries are dropped): 0, or -1 when out of memory.
  */
 int ts_groups(struct json_object *profile, char ***groups, size_t *n);
+#define TS_GROUPS_MAX 1024 /* entries of Groups looked at per profile */
+/* Whether an entry of Groups is a name: a string, 1 to 256 bytes, no NUL. */
+int ts_group_ok(struct json_object *g);
 void ts_groups_free(char **groups, size_t n);
 
 int ts_status_parse(const char *buf, size_t len, struct ts_status **out,
     char *err, size_t errlen);
 
-/* The same, in pieces as they arrive: new, feed..., finish, free. */
-struct ts_status_parser;
-struct ts_status_parser *ts_status_parser_new(void);
-/* 0, or -1 with a sentence in err: the answer is refused, stop feeding. */
-int ts_status_parser_feed(struct ts_status_parser *sp, const char *data,
-    size_t len, char *err, size_t errlen);
-/* The end of the answer: as ts_status_parse(); *out is the caller's. */
-int ts_status_parser_finish(struct ts_status_parser *sp, struct ts_status **out,
-    char *err, size_t errlen);
-void ts_status_parser_free(struct ts_status_parser *sp);
+/*
+ * The same, in pieces as they arrive: fed with jdoc_feed(), freed with
+ * jdoc_free(); at the end of the answer, finish as ts_status_parse().
+ */
+struct jdoc;
+struct jdoc *ts_status_parser_new(void);
+int ts_status_parser_finish(
+    struct jdoc *d, struct ts_status **out, char *err, size_t errlen);
 void ts_status_free(struct ts_status *st);
 
 #pragma GCC visibility pop

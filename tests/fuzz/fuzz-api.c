@@ -10,9 +10,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jdoc.h"
 #include "oauth.h"
 #include "secret.h"
 #include "users.h"
@@ -58,7 +60,7 @@ check(const struct api_users *u)
 static struct api_users *
 in_pieces(const uint8_t *data, size_t size)
 {
-	struct api_users_parser *p = api_users_parser_new();
+	struct jdoc *p = api_users_parser_new();
 	size_t a = size ? data[0] % (size + 1) : 0;
 	size_t b = size > 1 ? a + data[1] % (size - a + 1) : a;
 	struct api_users *u = NULL;
@@ -66,14 +68,12 @@ in_pieces(const uint8_t *data, size_t size)
 
 	if (p == NULL)
 		abort();
-	if (api_users_parser_feed(p, (const char *)data, a, err, sizeof err) ==
-		0 &&
-	    api_users_parser_feed(
-		p, (const char *)data + a, b - a, err, sizeof err) == 0 &&
-	    api_users_parser_feed(
-		p, (const char *)data + b, size - b, err, sizeof err) == 0)
+	if (jdoc_feed(p, (const char *)data, a, err, sizeof err) == 0 &&
+	    jdoc_feed(p, (const char *)data + a, b - a, err, sizeof err) == 0 &&
+	    jdoc_feed(p, (const char *)data + b, size - b, err, sizeof err) ==
+		0)
 		api_users_parser_finish(p, &u, err, sizeof err);
-	api_users_parser_free(p);
+	jdoc_free(p);
 	return u;
 }
 
@@ -95,6 +95,23 @@ same(const struct api_users *a, const struct api_users *b)
 			abort();
 }
 
+/* The answer held whole: new, one feed, finish, free. */
+static int
+parse_whole(const char *body, size_t len, struct api_users **out, char *err,
+    size_t errlen)
+{
+	struct jdoc *d = api_users_parser_new();
+	int rc = -1;
+
+	*out = NULL;
+	if (d == NULL)
+		snprintf(err, errlen, "out of memory");
+	else if (jdoc_feed(d, body, len, err, errlen) == 0)
+		rc = api_users_parser_finish(d, out, err, errlen);
+	jdoc_free(d);
+	return rc;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -103,7 +120,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	long exp;
 
 	err[0] = '\0';
-	if (api_users_parse((const char *)data, size, &u, err, sizeof err) == 0)
+	if (parse_whole((const char *)data, size, &u, err, sizeof err) == 0)
 		check(u);
 	else if (u != NULL || err[0] == '\0')
 		abort(); /* a refusal always says why */

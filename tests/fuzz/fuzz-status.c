@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jdoc.h"
 #include "status.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -44,7 +45,7 @@ check(const struct ts_status *st)
 static struct ts_status *
 in_pieces(const uint8_t *data, size_t size)
 {
-	struct ts_status_parser *sp = ts_status_parser_new();
+	struct jdoc *sp = ts_status_parser_new();
 	size_t a = size ? data[0] % (size + 1) : 0;
 	size_t b = size > 1 ? a + data[1] % (size - a + 1) : a;
 	struct ts_status *st = NULL;
@@ -52,14 +53,13 @@ in_pieces(const uint8_t *data, size_t size)
 
 	if (sp == NULL)
 		abort();
-	if (ts_status_parser_feed(sp, (const char *)data, a, err, sizeof err) ==
+	if (jdoc_feed(sp, (const char *)data, a, err, sizeof err) == 0 &&
+	    jdoc_feed(sp, (const char *)data + a, b - a, err, sizeof err) ==
 		0 &&
-	    ts_status_parser_feed(
-		sp, (const char *)data + a, b - a, err, sizeof err) == 0 &&
-	    ts_status_parser_feed(
-		sp, (const char *)data + b, size - b, err, sizeof err) == 0)
+	    jdoc_feed(sp, (const char *)data + b, size - b, err, sizeof err) ==
+		0)
 		ts_status_parser_finish(sp, &st, err, sizeof err);
-	ts_status_parser_free(sp);
+	jdoc_free(sp);
 	return st;
 }
 

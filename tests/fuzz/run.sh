@@ -36,16 +36,16 @@ build_one config $src/src/config.c $policy $src/src/tailnet-groups.c $daemon
 build_one request $src/src/request.c $src/src/snapshot.c $policy \
 	$src/src/tailnet-groups.c $src/common/wire.c \
 	$daemon $(pkg-config --libs libevent_core)
-build_one status $src/backends/tailscale/status.c \
+build_one status $src/backends/tailscale/status.c $src/backends/common/jdoc.c \
 	$src/backends/common/jscan.c \
 	$(pkg-config --cflags --libs json-c)
 build_one unpack $src/nss/fill.c $src/common/wire.c
 build_one snapfile $src/common/snapfile.c
 ts=$src/backends/tailscale
-build_one bus $ts/bus.c $ts/jpick.c $src/backends/common/jscan.c $ts/i64map.c $ts/status.c \
+build_one bus $ts/bus.c $src/backends/common/jscan.c $src/backends/common/jdoc.c $ts/i64map.c $ts/status.c \
 	$(pkg-config --cflags --libs json-c)
 api=$src/backends/tailscale-api
-build_one api $api/users.c $src/backends/common/jscan.c $api/oauth.c $api/url.c $api/secret.c \
+build_one api $api/users.c $src/backends/common/jscan.c $src/backends/common/jdoc.c $api/oauth.c $api/url.c $api/secret.c \
 	$src/common/credential.c \
 	$(pkg-config --cflags --libs json-c libcurl)
 

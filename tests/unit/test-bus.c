@@ -209,6 +209,44 @@ test_ids_and_rebuild(void)
 	bus_free(b);
 }
 
+/* A peer's members: only ID, User and Tags count, the last of each. */
+static void
+test_peer_members(void)
+{
+	struct bus *b = three_users();
+	struct bus_counts c;
+	uint64_t skipped;
+	int ch;
+
+	feed(b,
+	    "{\"PeersChanged\":[{\"ID\":3,\"Tags\":[ ],\"User\":13,"
+	    "\"X\":{\"User\":12,\"Tags\":[\"t\"]},\"Y\":[-1.5e+3,true]}]}\n");
+	is_str(users(b, &ch),
+	    "dave@example.com[] erin@example.com[] frank@example.com[]",
+	    "empty Tags are untagged; nested members are not the peer's");
+	feed(b, "{\"PeersChanged\":[{\"ID\":4,\"User\":12,\"User\":14,"
+		"\"Tags\":[\"tag:a\"],\"Tags\":null}]}\n");
+	is_str(users(b, &ch),
+	    "dave@example.com[] erin@example.com[] frank@example.com[] "
+	    "gina@example.com[]",
+	    "the last of duplicate members counts");
+	bus_counts(b, &c);
+	skipped = c.skipped;
+	feed(b, "{\"PeersChanged\":[{\"ID\":3,\"User\":\"13\"},{\"User\":13},"
+		"{\"ID\":1.0,\"User\":13},{\"ID\":9223372036854775807,"
+		"\"User\":13},[],\"x\",7,null]}\n");
+	bus_counts(b, &c);
+	ok(c.skipped == skipped + 7,
+	    "peers with a bad id or owner, or not objects, are skipped; "
+	    "null is absent (%" PRIu64 ")",
+	    c.skipped - skipped);
+	is_str(users(b, &ch),
+	    "dave@example.com[] erin@example.com[] frank@example.com[] "
+	    "gina@example.com[]",
+	    "and change nothing");
+	bus_free(b);
+}
+
 /* Group names are kept once for every profile: one change moves no other. */
 static void
 test_shared_groups(void)
@@ -286,12 +324,22 @@ test_bad(void)
 	    "{\"a\":\"x\ny\"}\n",
 	    "{\"PeersChanged\":[{\"ID\":1,\"User\":2,}]}\n",
 	    "{\"PeersRemoved\":[tru]}\n",
-	    /* peers are read by jpick, not json-c: as strict */
+	    /* peers are not parsed whole, but checked as strictly */
 	    "{\"PeersChanged\":[{\"ID\":1,\"User\":2,\"X\":tru}]}\n",
 	    "{\"PeersChanged\":[{\"ID\":1,\"User\":2,\"X\":\"\\x\"}]}\n",
 	    "{\"PeersChanged\":[{\"ID\":01,\"User\":2}]}\n",
 	    "{\"PeersChanged\":[{\"ID\":1,\"User\":-}]}\n",
 	    "{\"PeersChanged\":[{\"ID\":1 \"User\":2}]}\n",
+	    /* nor is what no one reads let through unchecked */
+	    "{\"Unknown\":[nul]}\n",
+	    "{\"Unknown\":[truex]}\n",
+	    "{\"Unknown\":[1.]}\n",
+	    "{\"Unknown\":[1e]}\n",
+	    "{\"Unknown\":[-0x1]}\n",
+	    "{\"Unknown\":[1.5e+]}\n",
+	    "{\"Unknown\":\"\\u12G4\"}\n",
+	    "{\"Unknown\":\"\\a\"}\n",
+	    "{\"PeersChanged\":[{\"ID\":1,\"User\":2,\"Tags\":[tag]}]}\n",
 	};
 	struct bus *b;
 	char err[256], *deep, *big;
@@ -313,10 +361,11 @@ test_bad(void)
 	free(deep);
 	bus_free(b);
 	b = bus_new(NULL, NULL);
+	/* a peer's Tags are the one member of it that is kept whole */
 	big = malloc(BUS_MAX_VALUE + 64);
-	strcpy(big, "{\"PeersChanged\":[\"");
-	memset(big + 18, 'a', BUS_MAX_VALUE);
-	strcpy(big + 18 + BUS_MAX_VALUE, "\"]}\n");
+	strcpy(big, "{\"PeersChanged\":[{\"Tags\":[\"");
+	memset(big + 27, 'a', BUS_MAX_VALUE);
+	strcpy(big + 27 + BUS_MAX_VALUE, "\"]}]}\n");
 	ok(bus_feed(b, big, strlen(big), err, sizeof err) < 0,
 	    "a value over the bound is refused (%s)", err);
 	free(big);
@@ -346,6 +395,7 @@ main(void)
 	test_chunks(doc);
 	free(doc);
 	test_ids_and_rebuild();
+	test_peer_members();
 	test_shared_groups();
 	test_cut_and_state();
 	test_bad();

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jdoc.h"
 #include "status.h"
 #include "tap.h"
 
@@ -176,6 +177,13 @@ test_syntax(void)
 	bad("{\"BackendState\":\"Run\xff\"}", "bad JSON", "invalid UTF-8");
 	bad_n("{\"BackendState\":\"Ru\0ning\"}", 26, "bad JSON",
 	    "raw NUL in a string");
+	/* the peers are skipped, not parsed, but checked all the same */
+	bad("{\"BackendState\":\"Running\",\"Peer\":{\"k\":{\"A\":tru}}}",
+	    "bad JSON", "a broken literal in a skipped peer");
+	bad("{\"BackendState\":\"Running\",\"Peer\":{\"k\":{\"A\":01}}}",
+	    "bad JSON", "a leading zero in a skipped peer");
+	bad("{\"BackendState\":\"Running\",\"Peer\":{\"k\":{\"A\":\"\\q\"}}}",
+	    "bad JSON", "a bad escape in a skipped peer");
 }
 
 static void
@@ -364,7 +372,7 @@ test_display_and_unknown(void)
 static struct ts_status *
 parse_pieces(const char *doc, size_t len, size_t step, char *err, size_t errlen)
 {
-	struct ts_status_parser *sp = ts_status_parser_new();
+	struct jdoc *sp = ts_status_parser_new();
 	struct ts_status *st = NULL;
 	size_t i, n;
 	int rc = 0;
@@ -372,11 +380,11 @@ parse_pieces(const char *doc, size_t len, size_t step, char *err, size_t errlen)
 	err[0] = '\0';
 	for (i = 0; i < len && rc == 0; i += n) {
 		n = len - i < step ? len - i : step;
-		rc = ts_status_parser_feed(sp, doc + i, n, err, errlen);
+		rc = jdoc_feed(sp, doc + i, n, err, errlen);
 	}
 	if (rc == 0 && ts_status_parser_finish(sp, &st, err, errlen) < 0)
 		st = NULL;
-	ts_status_parser_free(sp);
+	jdoc_free(sp);
 	return st;
 }
 
@@ -421,17 +429,16 @@ test_pieces(const char *doc, size_t len)
 		ts_status_free(st);
 	}
 	for (cut = 1; cut < len; cut++) {
-		struct ts_status_parser *sp = ts_status_parser_new();
+		struct jdoc *sp = ts_status_parser_new();
 
 		st = NULL;
-		if (ts_status_parser_feed(sp, doc, cut, err, sizeof err) < 0 ||
-		    ts_status_parser_feed(
-			sp, doc + cut, len - cut, err, sizeof err) < 0 ||
+		if (jdoc_feed(sp, doc, cut, err, sizeof err) < 0 ||
+		    jdoc_feed(sp, doc + cut, len - cut, err, sizeof err) < 0 ||
 		    ts_status_parser_finish(sp, &st, err, sizeof err) < 0 ||
 		    !same_users(st, whole))
 			differ++;
 		ts_status_free(st);
-		ts_status_parser_free(sp);
+		jdoc_free(sp);
 	}
 	is_int(differ, 0, "cut in two at every byte: the same users");
 	ts_status_free(whole);
@@ -441,28 +448,28 @@ test_pieces(const char *doc, size_t len)
 static void
 test_pieces_hostile(void)
 {
-	struct ts_status_parser *sp = ts_status_parser_new();
+	struct jdoc *sp = ts_status_parser_new();
 	const char *doc = "{\"BackendState\":\"Running\"}";
 	char err[256];
 	size_t i;
 	int rc = 0;
 
-	ok(ts_status_parser_feed(sp, doc, strlen(doc), err, sizeof err) == 0,
+	ok(jdoc_feed(sp, doc, strlen(doc), err, sizeof err) == 0,
 	    "a whole document");
-	ok(ts_status_parser_feed(sp, " \n", 2, err, sizeof err) == 0,
+	ok(jdoc_feed(sp, " \n", 2, err, sizeof err) == 0,
 	    "then blanks in a piece of their own");
-	ok(ts_status_parser_feed(sp, "{", 1, err, sizeof err) < 0 &&
+	ok(jdoc_feed(sp, "{", 1, err, sizeof err) < 0 &&
 		strstr(err, "trailing data") != NULL,
 	    "then a second document in the next piece is refused (%s)", err);
-	ts_status_parser_free(sp);
+	jdoc_free(sp);
 
 	sp = ts_status_parser_new();
-	ts_status_parser_feed(sp, "{\"X\":", 5, err, sizeof err);
+	jdoc_feed(sp, "{\"X\":", 5, err, sizeof err);
 	for (i = 0; i < 100000 && rc == 0; i++)
-		rc = ts_status_parser_feed(sp, "[", 1, err, sizeof err);
+		rc = jdoc_feed(sp, "[", 1, err, sizeof err);
 	ok(rc < 0 && i <= TS_STATUS_MAX_DEPTH && strstr(err, "too deep"),
 	    "'[' a byte at a time: refused at depth %zu (%s)", i, err);
-	ts_status_parser_free(sp);
+	jdoc_free(sp);
 
 	bad(HEAD "\"1\":{\"ID\":1,\"LoginName\":\"a@b\"}},\"User\":{\"2\":"
 		 "{\"ID\":2,\"LoginName\":\"c@d\"}}}",
@@ -498,7 +505,7 @@ static void
 test_peers_not_kept(void)
 {
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
-	struct ts_status_parser *sp = ts_status_parser_new();
+	struct jdoc *sp = ts_status_parser_new();
 	const char *head = "{\"BackendState\":\"Running\",\"Peer\":{";
 	const char *tail =
 	    "},\"User\":{\"1\":{\"ID\":1,\"LoginName\":\"a@b\"}}}";
@@ -507,28 +514,26 @@ test_peers_not_kept(void)
 	struct ts_status *st = NULL;
 	int rc;
 
-	rc = ts_status_parser_feed(sp, head, strlen(head), err, sizeof err);
+	rc = jdoc_feed(sp, head, strlen(head), err, sizeof err);
 	base = mallinfo2().uordblks;
 	for (i = 0; i < 20000 && rc == 0; i++) {
 		snprintf(peer, sizeof peer,
 		    "%s\"nodekey:%064zx\":{\"UserID\":1,\"HostName\":\"h%zu\","
 		    "\"Tags\":null,\"Filler\":\"%0600d\"}",
 		    i ? "," : "", i, i, 0);
-		rc = ts_status_parser_feed(
-		    sp, peer, strlen(peer), err, sizeof err);
+		rc = jdoc_feed(sp, peer, strlen(peer), err, sizeof err);
 		used = mallinfo2().uordblks;
 		if (used > base && used - base > most)
 			most = used - base;
 	}
 	if (rc == 0)
-		rc = ts_status_parser_feed(
-		    sp, tail, strlen(tail), err, sizeof err);
+		rc = jdoc_feed(sp, tail, strlen(tail), err, sizeof err);
 	ok(rc == 0 && ts_status_parser_finish(sp, &st, err, sizeof err) == 0 &&
 		st->n_users == 1,
 	    "20000 peers and a user parse (%s)", err);
 	ok(most < 64 * 1024, "the parser grew by %zu bytes at most", most);
 	ts_status_free(st);
-	ts_status_parser_free(sp);
+	jdoc_free(sp);
 #else
 	ok(1, "# SKIP no mallinfo2() here");
 #endif

@@ -1,0 +1,159 @@
+/*
+ * jdoc.c - a streamed JSON answer; see jdoc.h.
+ */
+#ifdef HAVE_CONFIG_H
+#include "autoconfig.h"
+#endif
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "jdoc.h"
+
+struct jdoc *
+jdoc_new(const struct jdoc_spec *spec, void *state)
+{
+	struct jdoc *d = calloc(1, sizeof *d);
+
+	if (d == NULL)
+		return NULL;
+	d->spec = spec;
+	d->own = state == NULL;
+	d->state = state ? state : calloc(1, spec->size ? spec->size : 1);
+	if (spec->result_size > 0 &&
+	    (d->result = calloc(1, spec->result_size)) == NULL) {
+		jdoc_free(d);
+		return NULL;
+	}
+	d->scan = jscan_new(&spec->ops, d, spec->max_value);
+	d->tok = json_tokener_new_ex((int)spec->max_depth);
+	if (d->state == NULL || d->scan == NULL || d->tok == NULL) {
+		jdoc_free(d);
+		return NULL;
+	}
+	jscan_limit(d->scan, spec->max_depth, !spec->stream);
+	json_tokener_set_flags(d->tok, spec->tok_flags);
+	return d;
+}
+
+/* The first byte that is not a blank: a JSON value that is no object? */
+static void
+note_start(struct jdoc *d, const char *data, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && strchr(" \t\r\n", data[i]) != NULL && data[i] != '\0')
+		i++;
+	if (i >= len)
+		return;
+	d->begun = 1;
+	if (d->spec->not_object != NULL && data[i] != '\0' &&
+	    strchr("[\"-0123456789tfn", data[i]) != NULL)
+		snprintf(d->err, sizeof d->err, "%s", d->spec->not_object);
+}
+
+int
+jdoc_feed(
+    struct jdoc *d, const char *data, size_t len, char *err, size_t errlen)
+{
+	char why[200];
+
+	if (!d->begun)
+		note_start(d, data, len);
+	d->fed += len;
+	if (d->err[0] == '\0' &&
+	    jscan_feed(d->scan, data, len, why, sizeof why) == 0 &&
+	    d->err[0] == '\0')
+		return 0;
+	if (d->err[0] != '\0')
+		snprintf(err, errlen, "%s", d->err);
+	else
+		snprintf(err, errlen, "%s%s",
+		    d->spec->prefix ? d->spec->prefix : "", why);
+	return -1;
+}
+
+int
+jdoc_ended(const struct jdoc *d, char *err, size_t errlen)
+{
+	if (jscan_ended(d->scan))
+		return 1;
+	if (!d->begun)
+		snprintf(err, errlen, "empty answer");
+	else
+		snprintf(err, errlen,
+		    "truncated JSON: the document is incomplete after %zu "
+		    "bytes",
+		    d->fed);
+	return 0;
+}
+
+struct json_object *
+jdoc_value(struct jdoc *d, const char *buf, size_t len, const char *what)
+{
+	struct json_object *o;
+	enum json_tokener_error e;
+
+	d->err[0] = '\0';
+	json_tokener_reset(d->tok);
+	o = json_tokener_parse_ex(d->tok, buf, (int)len + 1);
+	e = json_tokener_get_error(d->tok);
+	if (o == NULL && e != json_tokener_success)
+		snprintf(d->err, sizeof d->err, "%s: %s", what,
+		    json_tokener_error_desc(e));
+	return o;
+}
+
+int
+jdoc_room(void *array, size_t *cap, size_t n, size_t size)
+{
+	size_t want = *cap ? *cap * 2 : 64;
+	void *old, *grown;
+
+	if (n < *cap)
+		return 0;
+	memcpy(&old, array, sizeof old);
+	if (want > SIZE_MAX / size ||
+	    (grown = realloc(old, want * size)) == NULL)
+		return -1;
+	memcpy(array, &grown, sizeof grown);
+	*cap = want;
+	return 0;
+}
+
+void
+jdoc_reset(struct jdoc *d)
+{
+	jscan_reset(d->scan);
+	d->fed = 0;
+	d->begun = 0;
+	d->err[0] = '\0';
+}
+
+void *
+jdoc_take(struct jdoc *d)
+{
+	void *r = d->result;
+
+	d->result = NULL;
+	return r;
+}
+
+void
+jdoc_free(struct jdoc *d)
+{
+	if (d == NULL)
+		return;
+	jscan_free(d->scan);
+	if (d->tok != NULL)
+		json_tokener_free(d->tok);
+	if (d->result != NULL)
+		d->spec->result_free(d->result);
+	if (d->own)
+		free(d->state);
+	free(d);
+}
