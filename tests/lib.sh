@@ -622,18 +622,31 @@ fnv_id() {
 	PY
 }
 
-# rebuilt: SIGHUP tsnssd and wait until it has applied one more fresh
-# backend answer (a snapshot line that follows a fetch line in its log).
+# rebuilt: SIGHUP tsnssd, wait until it has applied one more fresh backend
+# answer (a poll's "fetched" or a new bus subscription, then a build or
+# "unchanged"), then until its log has been quiet for half a second: the
+# stand-in may push the change it was just given a moment later.
 _lib_applied() {
-	awk '/fetched [0-9]+ bytes/ { f = 1 }
-	     /snapshot: .* from .* identities/ && f { n++; f = 0 }
+	awk '/fetched [0-9]+ bytes|following tailscaled.s IPN bus/ { f = 1 }
+	     /snapshot [0-9]+: .* from .* identities|backend answer unchanged/ && f {
+		n++; f = 0 }
 	     END { print n + 0 }' "$T/tsnssd.log"
 }
 _lib_applied_more() { [ "$(_lib_applied)" -gt "$1" ]; }
+_lib_quiet() {
+	_lib_q=$(wc -c <"$T/tsnssd.log")
+	sleep "$((5 * _lib_slow / 10)).$((5 * _lib_slow % 10))"
+	[ "$(wc -c <"$T/tsnssd.log")" = "$_lib_q" ]
+}
 rebuilt() {
 	_lib_was=$(_lib_applied)
 	kill -HUP "$tsnssd_pid"
-	wait_for _lib_applied_more "$_lib_was"
+	wait_for _lib_applied_more "$_lib_was" || return 1
+	_lib_k=$((20 * _lib_slow))
+	until _lib_quiet; do
+		_lib_k=$((_lib_k - 1))
+		[ "$_lib_k" -gt 0 ] || return 1
+	done
 }
 
 # private_accounts: /etc/passwd and /etc/group become copies in $T
