@@ -1008,8 +1008,9 @@ add_tailnet_groups(struct tailnet_groups *tg, const struct candidate *c,
 	for (i = 0; i < tg->n_groups; i++) {
 		struct tailnet_group *t = &tg->groups[i];
 
-		r->groups[r->n_groups++] = (struct policy_group){
-		    t->name, t->gid, t->members, t->n_members, t->key};
+		/* the members are r's users' names: borrowed, never changed */
+		r->groups[r->n_groups++] = (struct policy_group){t->name,
+		    t->gid, (char **)t->members, t->n_members, t->key, 1};
 		memset(t, 0, sizeof *t); /* r owns it now */
 	}
 	for (i = 0; i < tg->n_refused; i++) {
@@ -1141,7 +1142,9 @@ policy_result_free(struct policy_result *r)
 	}
 	for (i = 0; i < r->n_groups; i++) {
 		free(r->groups[i].name);
-		for (j = 0; j < r->groups[i].n_members; j++)
+		for (j = 0; !r->groups[i].members_borrowed &&
+			    j < r->groups[i].n_members;
+		     j++)
 			free(r->groups[i].members[j]);
 		free(r->groups[i].members);
 		free(r->groups[i].owner);

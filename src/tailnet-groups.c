@@ -168,12 +168,8 @@ add_group(
 static void
 group_clear(struct tailnet_group *g)
 {
-	size_t i;
-
 	free(g->name);
 	free(g->key);
-	for (i = 0; i < g->n_members; i++)
-		free(g->members[i]);
 	free(g->members);
 }
 
@@ -321,7 +317,7 @@ tailnet_groups_add_member(
 		g->members =
 		    xreallocarray(g->members, g->cap, sizeof *g->members);
 	}
-	g->members[g->n_members++] = xstrdup(user);
+	g->members[g->n_members++] = user;
 }
 
 static int
@@ -331,7 +327,7 @@ cmp_str(const void *a, const void *b)
 }
 
 static int
-sorted(char *const *v, size_t n)
+sorted(const char *const *v, size_t n)
 {
 	size_t i;
 
@@ -355,9 +351,7 @@ tailnet_groups_finish(struct tailnet_groups *tg)
 			qsort(g->members, g->n_members, sizeof *g->members,
 			    cmp_str);
 		for (j = 1, o = 1; j < g->n_members; j++) {
-			if (strcmp(g->members[o - 1], g->members[j]) == 0)
-				free(g->members[j]);
-			else
+			if (strcmp(g->members[o - 1], g->members[j]) != 0)
 				g->members[o++] = g->members[j];
 		}
 		g->n_members = o;
