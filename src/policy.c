@@ -507,11 +507,12 @@ lose_name(const struct idspace *s, struct candidate *c,
 		    name, wanted);
 }
 
-static void
+/* How many names were wanted by more than one login: 0, nothing changed. */
+static size_t
 resolve_name_clashes(
     const struct idspace *s, struct candidate *c, size_t n, int last_pass)
 {
-	size_t i, j, k, best, n_best;
+	size_t i, j, k, best, n_best, clashes = 0;
 	const struct candidate *winner;
 
 	qsort(c, n, sizeof *c, by_name);
@@ -524,6 +525,7 @@ resolve_name_clashes(
 			best = c[j].rank < best ? c[j].rank : best;
 		if (j - i < 2)
 			continue;
+		clashes++;
 		for (k = i, winner = NULL; k < j; k++)
 			if (c[k].rank == best && n_best++ == 0)
 				winner = &c[k];
@@ -532,6 +534,7 @@ resolve_name_clashes(
 			if (&c[k] != winner)
 				lose_name(s, &c[k], winner, j - i, last_pass);
 	}
+	return clashes;
 }
 
 /* Two logins with one UID: keeps_uid() says which keeps it. */
@@ -1107,8 +1110,9 @@ policy_apply_claimed(const struct policy_config *pc,
 	tg = judge_groups(&s, c, n);
 	for (i = 0; i < n; i++)
 		judge_alone(&s, &c[i]);
-	resolve_name_clashes(&s, c, n, 0);
-	resolve_name_clashes(&s, c, n, 1);
+	/* a second pass for the names clash_names gave; none, no renames */
+	if (resolve_name_clashes(&s, c, n, 0) > 0)
+		resolve_name_clashes(&s, c, n, 1);
 	refuse_uid_clashes(pc, c, n);
 	make_users(pc, c, n, r);
 	add_static_groups(pc, local, c, n, r);
