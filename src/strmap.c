@@ -1,10 +1,11 @@
 /* strmap.c - see strmap.h.  Open addressing, linear probing, half full. */
 #include "autoconfig.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
-#include "snapfile.h"
 #include "strmap.h"
 #include "xmalloc.h"
 
@@ -17,12 +18,31 @@ struct slot {
 struct strmap {
 	struct slot *slot;
 	size_t cap, n; /* cap a power of two */
+	uint64_t seed; /* random: names the tailnet chooses should not be
+			  able to pile up in one chain */
 };
 
+/*
+ * Eight bytes a step, not FNV's one: names are short, and the build
+ * hashes millions of them.  A collision costs a probe, never a wrong
+ * answer; the seed keeps logins and group names from being chosen to
+ * collide.
+ */
 static size_t
-hash(const char *s)
+hash(const struct strmap *m, const char *s)
 {
-	return (size_t)tsnss_fnv1a64(TSNSS_FNV64_BASIS, s, strlen(s));
+	uint64_t h = m->seed, w;
+	size_t n = strlen(s), i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, s + i, n - i);
+	h = (h ^ w ^ n) * 0xc4ceb9fe1a85ec53ull;
+	return (size_t)(h ^ (h >> 29));
 }
 
 static size_t
@@ -41,7 +61,8 @@ find(const struct strmap *m, const char *key, size_t h)
 static void
 grow(struct strmap *m, size_t cap)
 {
-	struct strmap big = {xcalloc(cap, sizeof *big.slot), cap, m->n};
+	struct strmap big = {
+	    xcalloc(cap, sizeof *big.slot), cap, m->n, m->seed};
 	size_t i;
 
 	for (i = 0; i < m->cap; i++)
@@ -62,6 +83,9 @@ strmap_new(size_t hint)
 		cap *= 2;
 	m->slot = xcalloc(cap, sizeof *m->slot);
 	m->cap = cap;
+	if (getrandom(&m->seed, sizeof m->seed, GRND_NONBLOCK) !=
+	    (ssize_t)sizeof m->seed)
+		m->seed = 0x9e3779b97f4a7c15ull ^ (uintptr_t)m;
 	return m;
 }
 
@@ -77,7 +101,7 @@ strmap_free(struct strmap *m)
 size_t *
 strmap_put(struct strmap *m, const char *key, int *added)
 {
-	size_t h = hash(key), j;
+	size_t h = hash(m, key), j;
 
 	if (2 * (m->n + 1) > m->cap)
 		grow(m, m->cap * 2);
@@ -93,7 +117,7 @@ strmap_put(struct strmap *m, const char *key, int *added)
 size_t
 strmap_get(const struct strmap *m, const char *key)
 {
-	const struct slot *sl = &m->slot[find(m, key, hash(key))];
+	const struct slot *sl = &m->slot[find(m, key, hash(m, key))];
 
 	return sl->key != NULL ? sl->value : STRMAP_NONE;
 }
