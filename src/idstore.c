@@ -54,22 +54,28 @@ put_num(struct sink *k, int64_t v, int first)
 	recfile_put(&k->buf, &k->len, &k->cap, num, 0);
 }
 
-/* A group in full the first time, by its number after. */
+/* A group in full the first time, by its number after (" #N"). */
 static void
 put_group(struct sink *k, const char *g)
 {
-	char ref[32];
-	size_t *no;
+	char ref[32], *p = ref + sizeof ref;
+	size_t *no, v;
 	int added;
 
 	no = strmap_put(k->groups, g ? g : "", &added);
-	if (!added) {
-		snprintf(ref, sizeof ref, " #%zu", *no);
-		recfile_put(&k->buf, &k->len, &k->cap, ref, 0);
+	if (added) {
+		*no = k->n_groups++;
+		put_str(k, g);
 		return;
 	}
-	*no = k->n_groups++;
-	put_str(k, g);
+	*--p = '\0';
+	v = *no;
+	do /* by hand: snprintf was a tenth of the save, 3M times */
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	*--p = '#';
+	*--p = ' ';
+	recfile_put(&k->buf, &k->len, &k->cap, p, 0);
 }
 
 static void
