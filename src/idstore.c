@@ -4,6 +4,12 @@
  * group, the number of attributes and each key and value.  Every string
  * field starts with '=' (so an empty one is "=") and is escaped by
  * recfile_put.
+ *
+ * Version 3: a group named earlier in the file is "#N", the N-th group
+ * (from 0) written out in full: 100k users in 30 groups each name a
+ * thousand groups three million times, 60 MB written at every build as
+ * version 2 spelled them.  Version 2 files are read as they are; an
+ * older tsnssd rejects a version 3 file rather than misread it.
  */
 #include "autoconfig.h"
 
@@ -17,14 +23,18 @@
 #include "idlist.h"
 #include "idstore.h"
 #include "recfile.h"
+#include "strmap.h"
 #include "xmalloc.h"
 
-#define IDSTORE_MAGIC "tsnssd-identities-2"
+#define IDSTORE_MAGIC "tsnssd-identities-3"
+#define IDSTORE_MAGIC_V2 "tsnssd-identities-2"
 #define IDSTORE_MAX_LIST 65536 /* groups or attributes of one identity */
 
 struct sink {
 	char *buf;
 	size_t len, cap;
+	struct strmap *groups; /* each group written out: its number */
+	size_t n_groups;
 };
 
 static void
@@ -44,6 +54,30 @@ put_num(struct sink *k, int64_t v, int first)
 	recfile_put(&k->buf, &k->len, &k->cap, num, 0);
 }
 
+/* A group in full the first time, by its number after (" #N"). */
+static void
+put_group(struct sink *k, const char *g)
+{
+	char ref[32], *p = ref + sizeof ref;
+	size_t *no, v;
+	int added;
+
+	no = strmap_put(k->groups, g ? g : "", &added);
+	if (added) {
+		*no = k->n_groups++;
+		put_str(k, g);
+		return;
+	}
+	*--p = '\0';
+	v = *no;
+	do /* by hand: snprintf was a tenth of the save, 3M times */
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	*--p = '#';
+	*--p = ' ';
+	recfile_put(&k->buf, &k->len, &k->cap, p, 0);
+}
+
 static void
 encode_one(struct sink *k, const struct tsnss_identity *t)
 {
@@ -54,7 +88,7 @@ encode_one(struct sink *k, const struct tsnss_identity *t)
 	put_str(k, t->display_name);
 	put_num(k, t->groups ? (int64_t)t->n_groups : 0, 0);
 	for (i = 0; t->groups && i < t->n_groups; i++)
-		put_str(k, t->groups[i]);
+		put_group(k, t->groups[i]);
 	put_num(k, t->attrs ? (int64_t)t->n_attrs : 0, 0);
 	for (i = 0; t->attrs && i < t->n_attrs; i++) {
 		put_str(k, t->attrs[i].key);
@@ -78,7 +112,7 @@ idstore_save(const char *dir, const char *name,
     const struct tsnss_identity *ids, size_t n, time_t at, size_t max,
     char *err, size_t errlen)
 {
-	struct sink k = {NULL, 0, 0};
+	struct sink k = {NULL, 0, 0, strmap_new(0), 0};
 	char *old, why[256], file[128];
 	const char *was, *now;
 	size_t i, oldlen;
@@ -88,6 +122,7 @@ idstore_save(const char *dir, const char *name,
 	recfile_put(&k.buf, &k.len, &k.cap, "\n", 0);
 	for (i = 0; i < n; i++)
 		encode_one(&k, &ids[i]);
+	strmap_free(k.groups);
 	file_name(name, file, sizeof file);
 	old = recfile_read(
 	    dir, file, IDSTORE_MAGIC, max, &oldlen, why, sizeof why);
@@ -117,6 +152,45 @@ take_str(char **save)
 	return f + 1;
 }
 
+/*
+ * The groups written out in full so far, in a version 3 file (names
+ * NULL: a version 2 file, where "#N" is no field).
+ */
+struct seen {
+	const char **names;
+	size_t n, cap;
+	int v3;
+};
+
+/* A group: a string field, or in version 3 "#N" for an earlier one. */
+static const char *
+take_group(char **save, struct seen *sn)
+{
+	char *f = strtok_r(NULL, " ", save), *end;
+	unsigned long long no;
+
+	if (f != NULL && f[0] == '#' && sn->v3) {
+		if (f[1] < '0' || f[1] > '9')
+			return NULL;
+		errno = 0;
+		no = strtoull(f + 1, &end, 10);
+		return *end != '\0' || errno != 0 || no >= sn->n
+			   ? NULL
+			   : sn->names[no];
+	}
+	if (f == NULL || f[0] != '=' || recfile_unescape(f + 1) != 0)
+		return NULL;
+	if (sn->v3) {
+		if (sn->n == sn->cap) {
+			sn->cap = sn->cap ? 2 * sn->cap : 64;
+			sn->names = xreallocarray(
+			    sn->names, sn->cap, sizeof *sn->names);
+		}
+		sn->names[sn->n++] = f + 1;
+	}
+	return f + 1;
+}
+
 static int
 take_num(char **save, int64_t *v, int64_t max)
 {
@@ -131,7 +205,7 @@ take_num(char **save, int64_t *v, int64_t max)
 
 /* Pointers into line (borrowed until the idlist copies them). */
 static int
-parse_line(char *line, struct tsnss_identity *t)
+parse_line(char *line, struct tsnss_identity *t, struct seen *sn)
 {
 	char *save = NULL, *first = strtok_r(line, " ", &save), *end;
 	const char **groups;
@@ -150,7 +224,7 @@ parse_line(char *line, struct tsnss_identity *t)
 	t->groups = groups = xcalloc((size_t)ng + 1, sizeof *groups);
 	t->n_groups = (size_t)ng;
 	for (i = 0; i < ng; i++)
-		if ((groups[i] = take_str(&save)) == NULL)
+		if ((groups[i] = take_group(&save, sn)) == NULL)
 			return -1;
 	if (take_num(&save, &na, IDSTORE_MAX_LIST) != 0)
 		return -1;
@@ -175,9 +249,10 @@ free_parsed(struct tsnss_identity *ids, size_t n)
 
 /* Every line after the first; -1 on the first bad one. */
 static int
-parse_all(char *body, struct tsnss_identity **ids, size_t *n)
+parse_all(char *body, int v3, struct tsnss_identity **ids, size_t *n)
 {
 	char *line, *save = NULL;
+	struct seen sn = {NULL, 0, 0, v3};
 	size_t cap = 0;
 	int rc = 0;
 
@@ -190,9 +265,31 @@ parse_all(char *body, struct tsnss_identity **ids, size_t *n)
 			*ids = xreallocarray(*ids, cap, sizeof **ids);
 		}
 		memset(&(*ids)[*n], 0, sizeof **ids);
-		rc = parse_line(line, &(*ids)[(*n)++]);
+		rc = parse_line(line, &(*ids)[(*n)++], &sn);
 	}
+	free(sn.names);
 	return rc;
+}
+
+/* The body of a version 3 file, or else of a version 2 file. */
+static char *
+read_versioned(const char *dir, const char *file, size_t max, size_t *len,
+    int *v3, char *err, size_t errlen)
+{
+	char *body =
+	    recfile_read(dir, file, IDSTORE_MAGIC, max, len, err, errlen);
+	char err2[512];
+
+	*v3 = 1;
+	/* no file is no error; any other failure may be an older version */
+	if (body != NULL || err[0] == '\0')
+		return body;
+	body = recfile_read(
+	    dir, file, IDSTORE_MAGIC_V2, max, len, err2, sizeof err2);
+	if (body != NULL)
+		err[0] = '\0';
+	*v3 = 0;
+	return body;
 }
 
 struct idlist *
@@ -205,14 +302,15 @@ idstore_load(const char *dir, const char *name, size_t max, time_t *at,
 	struct idlist *l = NULL;
 	char *body, *end, file[128];
 	size_t len, n = 0;
+	int v3;
 
 	file_name(name, file, sizeof file);
-	body = recfile_read(dir, file, IDSTORE_MAGIC, max, &len, err, errlen);
+	body = read_versioned(dir, file, max, &len, &v3, err, errlen);
 	if (body == NULL)
 		return NULL;
 	*at = (time_t)strtoll(body, &end, 10);
 	if (end == body || *end != '\n' || *at <= 0 ||
-	    parse_all(body, &ids, &n) != 0) {
+	    parse_all(body, v3, &ids, &n) != 0) {
 		snprintf(err, errlen, "%s/%s: rejected: a malformed line", dir,
 		    file);
 	} else {

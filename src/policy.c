@@ -507,11 +507,12 @@ lose_name(const struct idspace *s, struct candidate *c,
 		    name, wanted);
 }
 
-static void
+/* How many names were wanted by more than one login: 0, nothing changed. */
+static size_t
 resolve_name_clashes(
     const struct idspace *s, struct candidate *c, size_t n, int last_pass)
 {
-	size_t i, j, k, best, n_best;
+	size_t i, j, k, best, n_best, clashes = 0;
 	const struct candidate *winner;
 
 	qsort(c, n, sizeof *c, by_name);
@@ -524,6 +525,7 @@ resolve_name_clashes(
 			best = c[j].rank < best ? c[j].rank : best;
 		if (j - i < 2)
 			continue;
+		clashes++;
 		for (k = i, winner = NULL; k < j; k++)
 			if (c[k].rank == best && n_best++ == 0)
 				winner = &c[k];
@@ -532,6 +534,7 @@ resolve_name_clashes(
 			if (&c[k] != winner)
 				lose_name(s, &c[k], winner, j - i, last_pass);
 	}
+	return clashes;
 }
 
 /* Two logins with one UID: keeps_uid() says which keeps it. */
@@ -942,65 +945,75 @@ merge_all(
 	return c;
 }
 
-/* Every group reported for a login by a source that lists its domain. */
-static const char **
-reported_groups(const struct candidate *c, size_t n, size_t *ng)
-{
-	const char **g;
-	size_t i, j, k = 0;
-
-	for (i = 0; i < n; i++)
-		for (j = 0; j < c[i].n_rep; j++)
-			k += c[i].rep[j].listed ? c[i].rep[j].t->n_groups : 0;
-	g = xcalloc(k ? k : 1, sizeof *g);
-	for (i = 0, k = 0; i < n; i++)
-		for (j = 0; j < c[i].n_rep; j++)
-			for (size_t m = 0;
-			     c[i].rep[j].listed && m < c[i].rep[j].t->n_groups;
-			     m++)
-				g[k++] = c[i].rep[j].t->groups[m];
-	*ng = k;
-	return g;
-}
-
-/* The tailnet groups, judged before any user: they win unowned names. */
+/*
+ * The tailnet groups, judged before any user: they win unowned names.
+ * Every group reported for a login by a source that lists its domain.
+ */
 static struct tailnet_groups *
 judge_groups(struct idspace *s, const struct candidate *c, size_t n)
 {
-	size_t ng;
-	const char **g = reported_groups(c, n, &ng);
-	struct tailnet_groups *tg = tailnet_groups_judge(s, g, ng);
-
-	free(g);
-	return tg;
-}
-
-/*
- * Each accepted user into the tailnet groups every source listing it
- * reports; then the groups, and their refusals, into r.
- */
-static void
-add_tailnet_groups(const struct policy_config *pc, struct tailnet_groups *tg,
-    const struct candidate *c, size_t n, struct policy_result *r)
-{
+	struct tailnet_groups *tg = tailnet_groups_new();
 	const struct report *rep;
 	size_t i, j, k;
 
 	for (i = 0; i < n; i++)
-		for (j = 0; c[i].made && j < c[i].n_rep; j++)
+		for (j = 0; j < c[i].n_rep; j++)
 			for (rep = &c[i].rep[j], k = 0;
 			     rep->listed && k < rep->t->n_groups; k++)
-				tailnet_groups_add_member(tg, pc,
-				    rep->t->groups[k],
-				    r->users[c[i].user].name);
+				tailnet_groups_report(tg, rep->t->groups[k]);
+	tailnet_groups_judge(tg, s);
+	return tg;
+}
+
+/* A candidate that became a user, sorted by the user's name. */
+struct made {
+	const char *name;
+	const struct candidate *c;
+};
+
+static int
+by_made_name(const void *a, const void *b)
+{
+	return strcmp(
+	    ((const struct made *)a)->name, ((const struct made *)b)->name);
+}
+
+/*
+ * Each accepted user into the tailnet groups every source listing it
+ * reports, in the order of their names, so that each group's members
+ * come sorted; then the groups, and their refusals, into r.
+ */
+static void
+add_tailnet_groups(struct tailnet_groups *tg, const struct candidate *c,
+    size_t n, struct policy_result *r)
+{
+	struct made *made;
+	const struct report *rep;
+	size_t i, j, k, m = 0;
+
+	made = xcalloc(r->n_users + 1, sizeof *made);
+	for (i = 0; i < n && tg->n_groups > 0; i++)
+		if (c[i].made)
+			made[m++] =
+			    (struct made){r->users[c[i].user].name, &c[i]};
+	if (m > 0)
+		qsort(made, m, sizeof *made, by_made_name);
+	for (i = 0; i < m; i++)
+		for (j = 0; j < made[i].c->n_rep; j++)
+			for (rep = &made[i].c->rep[j], k = 0;
+			     rep->listed && k < rep->t->n_groups; k++)
+				tailnet_groups_add_member(
+				    tg, rep->t->groups[k], made[i].name);
+	free(made);
 	tailnet_groups_finish(tg);
 	r->groups = xreallocarray(
 	    r->groups, r->n_groups + tg->n_groups + 1, sizeof *r->groups);
 	for (i = 0; i < tg->n_groups; i++) {
 		struct tailnet_group *t = &tg->groups[i];
 
-		r->groups[r->n_groups++] = (struct policy_group){
-		    t->name, t->gid, t->members, t->n_members, t->key};
+		/* the members are r's users' names: borrowed, never changed */
+		r->groups[r->n_groups++] = (struct policy_group){t->name,
+		    t->gid, (char **)t->members, t->n_members, t->key, 1};
 		memset(t, 0, sizeof *t); /* r owns it now */
 	}
 	for (i = 0; i < tg->n_refused; i++) {
@@ -1097,8 +1110,9 @@ policy_apply_claimed(const struct policy_config *pc,
 	tg = judge_groups(&s, c, n);
 	for (i = 0; i < n; i++)
 		judge_alone(&s, &c[i]);
-	resolve_name_clashes(&s, c, n, 0);
-	resolve_name_clashes(&s, c, n, 1);
+	/* a second pass for the names clash_names gave; none, no renames */
+	if (resolve_name_clashes(&s, c, n, 0) > 0)
+		resolve_name_clashes(&s, c, n, 1);
 	refuse_uid_clashes(pc, c, n);
 	make_users(pc, c, n, r);
 	add_static_groups(pc, local, c, n, r);
@@ -1106,7 +1120,7 @@ policy_apply_claimed(const struct policy_config *pc,
 		resolve_members(pc, &pc->subid, c, n, r, &r->subid_members);
 		localgroups_keep_users(&r->subid_members, r);
 	}
-	add_tailnet_groups(pc, tg, c, n, r);
+	add_tailnet_groups(tg, c, n, r);
 	tailnet_groups_free(tg);
 	idspace_clear(&s);
 	add_variants(pc, local, cl, c, n, r);
@@ -1132,7 +1146,9 @@ policy_result_free(struct policy_result *r)
 	}
 	for (i = 0; i < r->n_groups; i++) {
 		free(r->groups[i].name);
-		for (j = 0; j < r->groups[i].n_members; j++)
+		for (j = 0; !r->groups[i].members_borrowed &&
+			    j < r->groups[i].n_members;
+		     j++)
 			free(r->groups[i].members[j]);
 		free(r->groups[i].members);
 		free(r->groups[i].owner);

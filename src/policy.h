@@ -40,6 +40,11 @@ struct policy_group {
 	char **members;
 	size_t n_members;
 	char *owner; /* a tailnet group's claims key ("group:eng"); else NULL */
+	/*
+	 * The members are the users' own names in the same result, not
+	 * copies (a tailnet group's): freed with the users, not here.
+	 */
+	int members_borrowed;
 };
 
 /* alice-host: another name for users[user], from [variant -host]. */

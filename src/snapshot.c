@@ -17,6 +17,7 @@
 
 #include "policy.h"
 #include "snapshot.h"
+#include "strmap.h"
 #include "xmalloc.h"
 
 #define ALIGN4(n) (((n) + 3u) & ~(size_t)3u)
@@ -36,23 +37,6 @@ put_str(struct builder *b, const char *s)
 	memcpy(b->buf + at, s, n);
 	b->str_at += n;
 	return (uint32_t)at;
-}
-
-/* One "this user is a member of that gid" fact, for initgroups. */
-struct membership {
-	const char *name;
-	uint32_t gid;
-};
-
-static int
-cmp_membership(const void *a, const void *b)
-{
-	const struct membership *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-
-	if (c != 0)
-		return c;
-	return x->gid < y->gid ? -1 : x->gid > y->gid;
 }
 
 static int
@@ -110,12 +94,72 @@ put_opt_str(struct builder *b, const char *s)
 	return s != NULL ? put_str(b, s) : 0;
 }
 
-static size_t
-strings_size(const struct policy_result *r, size_t *n_members)
-{
-	size_t i, j, n = 0;
+/*
+ * Who is who, by name: each member and each group named like a user is
+ * that user (its place among the sorted users), or NONE.  One hash
+ * lookup a membership: sorting three million memberships by name took
+ * most of a build, and the name itself need not be stored twice.
+ */
+#define NONE UINT32_MAX
 
-	*n_members = 0;
+struct names {
+	uint32_t *member;  /* per member, groups in their sorted order */
+	uint32_t *group;   /* per sorted group */
+	uint32_t *name_at; /* per sorted user: its name's string offset */
+	size_t n_members;
+};
+
+static uint32_t
+user_of(const struct strmap *users, const char *name)
+{
+	size_t u = strmap_get(users, name);
+
+	return u == STRMAP_NONE ? NONE : (uint32_t)u;
+}
+
+static void
+names_find(struct names *nm, struct policy_user **users, size_t n_users,
+    struct policy_group **groups, size_t n_groups)
+{
+	struct strmap *by_name = strmap_new(n_users);
+	size_t i, j, k = 0;
+	int added;
+
+	for (i = 0; i < n_users; i++) {
+		size_t *v = strmap_put(by_name, users[i]->name, &added);
+
+		if (added) /* two users of one name: the first, as before */
+			*v = i;
+	}
+	nm->n_members = 0;
+	for (i = 0; i < n_groups; i++)
+		nm->n_members += groups[i]->n_members;
+	nm->member = xcalloc(nm->n_members + 1, sizeof *nm->member);
+	nm->group = xcalloc(n_groups + 1, sizeof *nm->group);
+	nm->name_at = xcalloc(n_users + 1, sizeof *nm->name_at);
+	for (i = 0; i < n_groups; i++) {
+		nm->group[i] = user_of(by_name, groups[i]->name);
+		for (j = 0; j < groups[i]->n_members; j++)
+			nm->member[k++] =
+			    user_of(by_name, groups[i]->members[j]);
+	}
+	strmap_free(by_name);
+}
+
+static void
+names_free(struct names *nm)
+{
+	free(nm->member);
+	free(nm->group);
+	free(nm->name_at);
+}
+
+static size_t
+strings_size(const struct policy_result *r, struct policy_group **groups,
+    const struct names *nm)
+{
+	size_t i, j, k = 0, n = 0;
+
 	for (i = 0; i < r->n_users; i++) {
 		const struct policy_user *u = &r->users[i];
 
@@ -123,10 +167,11 @@ strings_size(const struct policy_result *r, size_t *n_members)
 		     strlen(u->home) + strlen(u->shell) + 5;
 	}
 	for (i = 0; i < r->n_groups; i++) {
-		n += strlen(r->groups[i].name) + 1;
-		for (j = 0; j < r->groups[i].n_members; j++)
-			n += strlen(r->groups[i].members[j]) + 1;
-		*n_members += r->groups[i].n_members;
+		if (nm->group[i] == NONE)
+			n += strlen(groups[i]->name) + 1;
+		for (j = 0; j < groups[i]->n_members; j++, k++)
+			if (nm->member[k] == NONE)
+				n += strlen(groups[i]->members[j]) + 1;
 	}
 	for (i = 0; i < r->n_variants; i++)
 		n += strlen(r->variants[i].name) +
@@ -139,60 +184,88 @@ strings_size(const struct policy_result *r, size_t *n_members)
 	return n;
 }
 
-static struct membership *
-collect_memberships(const struct policy_result *r, size_t n_members)
+static int
+cmp_u32(const void *a, const void *b)
 {
-	struct membership *m = xcalloc(n_members, sizeof *m);
-	size_t i, j, k = 0;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
-	for (i = 0; i < r->n_groups; i++)
-		for (j = 0; j < r->groups[i].n_members; j++) {
-			m[k].name = r->groups[i].members[j];
-			m[k++].gid = r->groups[i].gid;
-		}
-	qsort(m, n_members, sizeof *m, cmp_membership);
-	return m;
+	return x < y ? -1 : x > y;
 }
 
+/*
+ * Each user's supplementary gids, in gid order, into the user_gids table:
+ * counted first, then placed, then each user's few sorted.
+ */
 static void
-fill_users(struct builder *b, struct tsnss_snap_header *h,
-    struct policy_user **users, const struct membership *m, size_t n_m)
+fill_user_gids(struct builder *b, struct tsnss_snap_header *h,
+    struct policy_user **users, struct policy_group **groups,
+    const struct names *nm)
 {
 	struct tsnss_snap_user *su =
 	    (struct tsnss_snap_user *)(b->buf + h->users);
 	uint32_t *gids = (uint32_t *)(b->buf + h->user_gids);
+	uint32_t *next = xcalloc(h->n_users + 1, sizeof *next), u;
+	size_t i, j, k = 0, g = 0;
+
+	for (i = 0; i < h->n_groups; i++)
+		for (j = 0; j < groups[i]->n_members; j++)
+			if ((u = nm->member[k++]) != NONE &&
+			    groups[i]->gid != users[u]->gid)
+				su[u].n_gids++;
+	for (i = 0; i < h->n_users; i++) {
+		su[i].gids_first = next[i] = (uint32_t)g;
+		g += su[i].n_gids;
+	}
+	for (i = 0, k = 0; i < h->n_groups; i++)
+		for (j = 0; j < groups[i]->n_members; j++)
+			if ((u = nm->member[k++]) != NONE &&
+			    groups[i]->gid != users[u]->gid)
+				gids[next[u]++] = groups[i]->gid;
+	for (i = 0; i < h->n_users; i++)
+		if (su[i].n_gids > 1)
+			qsort(gids + su[i].gids_first, su[i].n_gids,
+			    sizeof *gids, cmp_u32);
+	h->n_user_gids = (uint32_t)g;
+	free(next);
+}
+
+static void
+fill_users(struct builder *b, struct tsnss_snap_header *h,
+    struct policy_user **users, struct names *nm)
+{
+	struct tsnss_snap_user *su =
+	    (struct tsnss_snap_user *)(b->buf + h->users);
 	struct id_sort *tmp = xcalloc(h->n_users, sizeof *tmp);
-	size_t i, k = 0, g = 0;
+	size_t i;
 
 	for (i = 0; i < h->n_users; i++) {
 		const struct policy_user *u = users[i];
 
 		su[i].uid = u->uid;
 		su[i].gid = u->gid;
-		su[i].name = put_str(b, u->name);
+		su[i].name = nm->name_at[i] = put_str(b, u->name);
 		su[i].login = put_str(b, u->login);
 		su[i].gecos = put_str(b, u->gecos);
 		su[i].home = put_str(b, u->home);
 		su[i].shell = put_str(b, u->shell);
-		/* memberships are sorted by name, as are the users */
-		while (k < n_m && strcmp(m[k].name, u->name) < 0)
-			k++;
-		su[i].gids_first = (uint32_t)g;
-		for (; k < n_m && strcmp(m[k].name, u->name) == 0; k++)
-			if (m[k].gid != u->gid)
-				gids[g++] = m[k].gid;
-		su[i].n_gids = (uint32_t)g - su[i].gids_first;
 		tmp[i].id = u->uid;
 		tmp[i].index = (uint32_t)i;
 	}
-	h->n_user_gids = (uint32_t)g;
 	build_index((uint32_t *)(b->buf + h->uid_index), tmp, h->n_users);
 	free(tmp);
 }
 
+/* A name that is a user's is that user's string. */
+static uint32_t
+put_name(
+    struct builder *b, const struct names *nm, uint32_t user, const char *s)
+{
+	return user != NONE ? nm->name_at[user] : put_str(b, s);
+}
+
 static void
 fill_groups(struct builder *b, struct tsnss_snap_header *h,
-    struct policy_group **groups)
+    struct policy_group **groups, const struct names *nm)
 {
 	struct tsnss_snap_group *sg =
 	    (struct tsnss_snap_group *)(b->buf + h->groups);
@@ -204,11 +277,12 @@ fill_groups(struct builder *b, struct tsnss_snap_header *h,
 		const struct policy_group *g = groups[i];
 
 		sg[i].gid = g->gid;
-		sg[i].name = put_str(b, g->name);
+		sg[i].name = put_name(b, nm, nm->group[i], g->name);
 		sg[i].members_first = (uint32_t)k;
 		sg[i].n_members = (uint32_t)g->n_members;
-		for (j = 0; j < g->n_members; j++)
-			members[k++] = put_str(b, g->members[j]);
+		for (j = 0; j < g->n_members; j++, k++)
+			members[k] =
+			    put_name(b, nm, nm->member[k], g->members[j]);
 		tmp[i].id = g->gid;
 		tmp[i].index = (uint32_t)i;
 	}
@@ -292,15 +366,20 @@ snapshot_build(const struct policy_result *r, const struct snap_meta *meta)
 {
 	struct builder b;
 	struct tsnss_snap_header *h;
-	struct membership *m;
+	struct names nm;
 	struct policy_user **users;
 	struct policy_group **groups;
 	size_t n_members, at, size, nstr, i;
 	uint32_t *users_at;
 	char err[128];
 
-	nstr = strings_size(r, &n_members);
-	m = collect_memberships(r, n_members);
+	users =
+	    sorted_ptrs(r->users, r->n_users, sizeof *r->users, cmp_user_ptr);
+	groups = sorted_ptrs(
+	    r->groups, r->n_groups, sizeof *r->groups, cmp_group_ptr);
+	names_find(&nm, users, r->n_users, groups, r->n_groups);
+	n_members = nm.n_members;
+	nstr = strings_size(r, groups, &nm);
 	at = sizeof *h;
 	h = &(struct tsnss_snap_header){0};
 	h->users = (uint32_t)at;
@@ -347,21 +426,18 @@ snapshot_build(const struct policy_result *r, const struct snap_meta *meta)
 	h->n_programs = (uint32_t)r->n_programs;
 	h->n_subids = (uint32_t)r->n_subids;
 
-	users =
-	    sorted_ptrs(r->users, r->n_users, sizeof *r->users, cmp_user_ptr);
-	groups = sorted_ptrs(
-	    r->groups, r->n_groups, sizeof *r->groups, cmp_group_ptr);
-	fill_users(&b, h, users, m, n_members);
-	fill_groups(&b, h, groups);
+	fill_users(&b, h, users, &nm);
+	fill_user_gids(&b, h, users, groups, &nm);
+	fill_groups(&b, h, groups, &nm);
 	users_at = xcalloc(r->n_users + 1, sizeof *users_at);
 	for (i = 0; i < r->n_users; i++)
 		users_at[users[i] - r->users] = (uint32_t)i;
 	fill_extras(&b, h, r, users_at);
 	free(users_at);
 	fill_subids(&b, h, r);
+	names_free(&nm);
 	free(users);
 	free(groups);
-	free(m);
 	h->checksum = tsnss_snap_checksum(b.buf, size);
 	return snapshot_adopt(b.buf, size, err, sizeof err);
 }

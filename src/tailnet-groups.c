@@ -10,6 +10,7 @@
 
 #include "idspace.h"
 #include "policy-config.h"
+#include "strmap.h"
 #include "tailnet-groups.h"
 #include "xmalloc.h"
 
@@ -18,6 +19,7 @@ struct wanted {
 	char *group;	  /* the UNIX name, prefixed */
 	const char *base; /* the name the gid is hashed from */
 	const char *why;  /* NULL, or why the reported name is refused */
+	size_t no;	  /* the reported name's number */
 };
 
 const char *
@@ -83,7 +85,7 @@ by_wanted(const void *a, const void *b)
 	return c ? c : strcmp(x->group, y->group);
 }
 
-/* Each reported group as the UNIX name it asks for, sorted. */
+/* Each name reported as the UNIX name it asks for, sorted. */
 static struct wanted *
 collect(const struct policy_config *pc, const char *const *reported, size_t n)
 {
@@ -99,6 +101,7 @@ collect(const struct policy_config *pc, const char *const *reported, size_t n)
 		else
 			xasprintf(&w[i].group, "%s%s", prefix, name);
 		w[i].base = w[i].group + (w[i].why ? 0 : strlen(prefix));
+		w[i].no = i;
 	}
 	if (n > 0) /* qsort of NULL is undefined even for none */
 		qsort(w, n, sizeof *w, by_wanted);
@@ -165,12 +168,8 @@ add_group(
 static void
 group_clear(struct tailnet_group *g)
 {
-	size_t i;
-
 	free(g->name);
 	free(g->key);
-	for (i = 0; i < g->n_members; i++)
-		free(g->members[i]);
 	free(g->members);
 }
 
@@ -225,11 +224,64 @@ judge_one(
 }
 
 struct tailnet_groups *
-tailnet_groups_judge(struct idspace *s, const char *const *reported, size_t n)
+tailnet_groups_new(void)
 {
 	struct tailnet_groups *tg = xcalloc(1, sizeof *tg);
-	struct wanted *w = collect(s->pc, reported, n);
-	size_t i, j;
+
+	tg->seen = strmap_new(0);
+	return tg;
+}
+
+void
+tailnet_groups_report(struct tailnet_groups *tg, const char *reported)
+{
+	size_t *no;
+	int added;
+
+	no = strmap_put(tg->seen, reported, &added);
+	if (!added)
+		return;
+	if (tg->n_names == tg->cap_names) {
+		tg->cap_names = tg->cap_names ? 2 * tg->cap_names : 64;
+		tg->names =
+		    xreallocarray(tg->names, tg->cap_names, sizeof *tg->names);
+	}
+	*no = tg->n_names;
+	tg->names[tg->n_names++] = reported;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct tailnet_group *)a)->name,
+	    ((const struct tailnet_group *)b)->name);
+}
+
+/* Which group each name reported became, if any. */
+static void
+map_names(struct tailnet_groups *tg, const struct wanted *w)
+{
+	struct tailnet_group key, *g;
+	size_t i;
+
+	tg->group_of = xcalloc(tg->n_names + 1, sizeof *tg->group_of);
+	for (i = 0; i < tg->n_names; i++) {
+		tg->group_of[w[i].no] = STRMAP_NONE;
+		if (w[i].why != NULL || tg->n_groups == 0)
+			continue;
+		key.name = w[i].group;
+		g = bsearch(
+		    &key, tg->groups, tg->n_groups, sizeof key, by_name);
+		if (g != NULL)
+			tg->group_of[w[i].no] = (size_t)(g - tg->groups);
+	}
+}
+
+void
+tailnet_groups_judge(struct tailnet_groups *tg, struct idspace *s)
+{
+	size_t i, j, n = tg->n_names;
+	struct wanted *w = collect(s->pc, tg->names, n);
 
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && !w[j].why == !w[i].why &&
@@ -243,46 +295,46 @@ tailnet_groups_judge(struct idspace *s, const char *const *reported, size_t n)
 		idspace_take(s, tg->groups[i].name, tg->groups[i].gid,
 		    tg->groups[i].key);
 	idspace_seal(s);
+	map_names(tg, w);
 	for (i = 0; i < n; i++)
 		free(w[i].group);
 	free(w);
-	return tg;
-}
-
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(((const struct tailnet_group *)a)->name,
-	    ((const struct tailnet_group *)b)->name);
 }
 
 void
-tailnet_groups_add_member(struct tailnet_groups *tg,
-    const struct policy_config *pc, const char *reported, const char *user)
+tailnet_groups_add_member(
+    struct tailnet_groups *tg, const char *reported, const char *user)
 {
-	char name[POLICY_MAX_NAME * 4], *full;
-	const char *why = NULL;
-	struct tailnet_group key, *g;
+	struct tailnet_group *g;
+	size_t no = strmap_get(tg->seen, reported);
 
-	if (tg->n_groups == 0 ||
-	    tailnet_group_name(pc, reported, name, sizeof name, &why) == NULL)
+	if (no == STRMAP_NONE || tg->group_of == NULL ||
+	    tg->group_of[no] == STRMAP_NONE)
 		return;
-	xasprintf(
-	    &full, "%s%s", pc->group_prefix ? pc->group_prefix : "", name);
-	key.name = full;
-	g = bsearch(&key, tg->groups, tg->n_groups, sizeof key, by_name);
-	free(full);
-	if (g == NULL)
-		return;
-	g->members =
-	    xreallocarray(g->members, g->n_members + 1, sizeof *g->members);
-	g->members[g->n_members++] = xstrdup(user);
+	g = &tg->groups[tg->group_of[no]];
+	if (g->n_members == g->cap) {
+		g->cap = g->cap ? 2 * g->cap : 8;
+		g->members =
+		    xreallocarray(g->members, g->cap, sizeof *g->members);
+	}
+	g->members[g->n_members++] = user;
 }
 
 static int
 cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+sorted(const char *const *v, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (strcmp(v[i - 1], v[i]) > 0)
+			return 0;
+	return 1;
 }
 
 void
@@ -295,11 +347,11 @@ tailnet_groups_finish(struct tailnet_groups *tg)
 		g = &tg->groups[i];
 		if (g->n_members == 0)
 			continue;
-		qsort(g->members, g->n_members, sizeof *g->members, cmp_str);
+		if (!sorted(g->members, g->n_members))
+			qsort(g->members, g->n_members, sizeof *g->members,
+			    cmp_str);
 		for (j = 1, o = 1; j < g->n_members; j++) {
-			if (strcmp(g->members[o - 1], g->members[j]) == 0)
-				free(g->members[j]);
-			else
+			if (strcmp(g->members[o - 1], g->members[j]) != 0)
 				g->members[o++] = g->members[j];
 		}
 		g->n_members = o;
@@ -321,5 +373,8 @@ tailnet_groups_free(struct tailnet_groups *tg)
 	}
 	free(tg->groups);
 	free(tg->refused);
+	strmap_free(tg->seen);
+	free(tg->names);
+	free(tg->group_of);
 	free(tg);
 }

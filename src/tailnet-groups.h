@@ -29,8 +29,12 @@ struct tailnet_group {
 	char *name; /* the UNIX name, prefixed */
 	char *key;  /* its owner key in claims: "group:" NAME */
 	uint32_t gid;
-	char **members; /* sorted, each once */
-	size_t n_members;
+	/*
+	 * Sorted, each once: the users' names as the caller gave them,
+	 * borrowed, not copied (three million copies at 30 groups a user).
+	 */
+	const char **members;
+	size_t n_members, cap;
 };
 
 /* A group refused, for the decisions: "tailnet group NAME", why. */
@@ -39,22 +43,42 @@ struct tailnet_refusal {
 	char *why;
 };
 
+struct strmap;
+
 struct tailnet_groups {
 	struct tailnet_group *groups; /* sorted by name */
 	size_t n_groups;
 	struct tailnet_refusal *refused;
 	size_t n_refused;
+	/*
+	 * Every name reported, once (100k users in 30 groups each report
+	 * a thousand names three million times): its number in the map,
+	 * and by number the name and, once judged, its group's index.
+	 */
+	struct strmap *seen;
+	const char **names;
+	size_t *group_of; /* STRMAP_NONE: no group */
+	size_t n_names, cap_names;
 };
 
+struct tailnet_groups *tailnet_groups_new(void);
 /*
- * Judge every group reported (by logins of listed domains) and take the
- * accepted ones' names and gids in s; s is sealed after.
+ * A group reported by a login of a listed domain.  The string is
+ * borrowed: it must outlive tg.
  */
-struct tailnet_groups *tailnet_groups_judge(
-    struct idspace *s, const char *const *reported, size_t n);
-/* user (a UNIX name) is reported in the group reported. */
-void tailnet_groups_add_member(struct tailnet_groups *tg,
-    const struct policy_config *pc, const char *reported, const char *user);
+void tailnet_groups_report(struct tailnet_groups *tg, const char *reported);
+/*
+ * Judge every group reported and take the accepted ones' names and gids
+ * in s; s is sealed after.
+ */
+void tailnet_groups_judge(struct tailnet_groups *tg, struct idspace *s);
+/*
+ * user (a UNIX name, borrowed: it must outlive the group's members) is
+ * reported in the group reported (reported before the judgement).  Added in the
+ * order of their names, the members need no sorting.
+ */
+void tailnet_groups_add_member(
+    struct tailnet_groups *tg, const char *reported, const char *user);
 /* Sort and deduplicate the members; call once, after the last add. */
 void tailnet_groups_finish(struct tailnet_groups *tg);
 void tailnet_groups_free(struct tailnet_groups *tg);

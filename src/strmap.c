@@ -1,0 +1,129 @@
+/* strmap.c - see strmap.h.  Open addressing, linear probing, half full. */
+#include "autoconfig.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "strmap.h"
+#include "xmalloc.h"
+
+struct slot {
+	const char *key; /* NULL: free */
+	size_t value;
+	size_t hash;
+};
+
+struct strmap {
+	struct slot *slot;
+	size_t cap, n; /* cap a power of two */
+	uint64_t seed; /* random: names the tailnet chooses should not be
+			  able to pile up in one chain */
+};
+
+/*
+ * Eight bytes a step, not FNV's one: names are short, and the build
+ * hashes millions of them.  A collision costs a probe, never a wrong
+ * answer; the seed keeps logins and group names from being chosen to
+ * collide.
+ */
+static size_t
+hash(const struct strmap *m, const char *s)
+{
+	uint64_t h = m->seed, w;
+	size_t n = strlen(s), i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, s + i, n - i);
+	h = (h ^ w ^ n) * 0xc4ceb9fe1a85ec53ull;
+	return (size_t)(h ^ (h >> 29));
+}
+
+static size_t
+find(const struct strmap *m, const char *key, size_t h)
+{
+	size_t j;
+
+	for (j = h & (m->cap - 1); m->slot[j].key != NULL;
+	     j = (j + 1) & (m->cap - 1))
+		if (m->slot[j].hash == h &&
+		    (m->slot[j].key == key || strcmp(m->slot[j].key, key) == 0))
+			break;
+	return j;
+}
+
+static void
+grow(struct strmap *m, size_t cap)
+{
+	struct strmap big = {
+	    xcalloc(cap, sizeof *big.slot), cap, m->n, m->seed};
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		if (m->slot[i].key != NULL)
+			big.slot[find(&big, m->slot[i].key, m->slot[i].hash)] =
+			    m->slot[i];
+	free(m->slot);
+	*m = big;
+}
+
+struct strmap *
+strmap_new(size_t hint)
+{
+	struct strmap *m = xcalloc(1, sizeof *m);
+	size_t cap = 16;
+
+	while (cap < 2 * hint)
+		cap *= 2;
+	m->slot = xcalloc(cap, sizeof *m->slot);
+	m->cap = cap;
+	if (getrandom(&m->seed, sizeof m->seed, GRND_NONBLOCK) !=
+	    (ssize_t)sizeof m->seed)
+		m->seed = 0x9e3779b97f4a7c15ull ^ (uintptr_t)m;
+	return m;
+}
+
+void
+strmap_free(struct strmap *m)
+{
+	if (m == NULL)
+		return;
+	free(m->slot);
+	free(m);
+}
+
+size_t *
+strmap_put(struct strmap *m, const char *key, int *added)
+{
+	size_t h = hash(m, key), j;
+
+	if (2 * (m->n + 1) > m->cap)
+		grow(m, m->cap * 2);
+	j = find(m, key, h);
+	*added = m->slot[j].key == NULL;
+	if (*added) {
+		m->slot[j] = (struct slot){key, STRMAP_NONE, h};
+		m->n++;
+	}
+	return &m->slot[j].value;
+}
+
+size_t
+strmap_get(const struct strmap *m, const char *key)
+{
+	const struct slot *sl = &m->slot[find(m, key, hash(m, key))];
+
+	return sl->key != NULL ? sl->value : STRMAP_NONE;
+}
+
+size_t
+strmap_count(const struct strmap *m)
+{
+	return m->n;
+}
