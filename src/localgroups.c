@@ -8,6 +8,7 @@
 #include "localdb.h"
 #include "localgroups.h"
 #include "policy.h"
+#include "strmap.h"
 
 /*
  * Groups whose members can become root or read what only root should:
@@ -55,29 +56,24 @@ localgroups_gid(
 	return NULL;
 }
 
-static int
-is_user(const struct policy_result *r, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < r->n_users; i++)
-		if (strcmp(r->users[i].name, name) == 0)
-			return 1;
-	return 0;
-}
-
+/* By a hash of the users' names: members = * at 100k users is 100k. */
 void
 localgroups_keep_users(struct policy_group *g, const struct policy_result *r)
 {
+	struct strmap *users = strmap_new(r->n_users);
 	size_t i, n = 0;
+	int added;
 
+	for (i = 0; i < r->n_users; i++)
+		*strmap_put(users, r->users[i].name, &added) = i;
 	for (i = 0; i < g->n_members; i++) {
-		if (is_user(r, g->members[i]))
+		if (strmap_get(users, g->members[i]) != STRMAP_NONE)
 			g->members[n++] = g->members[i];
 		else
 			free(g->members[i]);
 	}
 	g->n_members = n;
+	strmap_free(users);
 }
 
 int

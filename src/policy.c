@@ -19,6 +19,7 @@
 #include "idspace.h"
 #include "localgroups.h"
 #include "policy.h"
+#include "strmap.h"
 #include "tailnet-groups.h"
 #include "template.h"
 #include "uidkey.h"
@@ -734,11 +735,19 @@ resolve_members(const struct policy_config *pc, const struct static_group *sg,
     const struct candidate *c, size_t nc, const struct policy_result *r,
     struct policy_group *g)
 {
-	const struct policy_user *u;
-	size_t i, n = 0, cap = sg->n_members, n_attr = 0;
+	struct strmap *logins = NULL;
+	size_t i, u, n = 0, cap = sg->n_members, n_attr = 0;
+	int added;
 
 	for (i = 0; i < sg->n_members; i++)
 		n_attr += strchr(sg->members[i], ':') != NULL;
+	/* logins named one by one: by a hash, not a scan of every user each */
+	for (i = 0; logins == NULL && i < sg->n_members; i++)
+		if (strchr(sg->members[i], ':') == NULL &&
+		    strchr(sg->members[i], '@') != NULL)
+			logins = strmap_new(r->n_users);
+	for (i = 0; logins != NULL && i < r->n_users; i++)
+		*strmap_put(logins, r->users[i].login, &added) = i;
 	cap += (sg->all_users || n_attr ? r->n_users : 0) * (n_attr + 1);
 	g->members = xcalloc(cap ? cap : 1, sizeof *g->members);
 	for (i = 0; i < sg->n_members; i++) {
@@ -747,9 +756,11 @@ resolve_members(const struct policy_config *pc, const struct static_group *sg,
 			    pc, sg->members[i], c, nc, r, g->members + n);
 		else if (strchr(sg->members[i], '@') == NULL)
 			g->members[n++] = xstrdup(sg->members[i]);
-		else if ((u = policy_find_user(r, sg->members[i])) != NULL)
-			g->members[n++] = xstrdup(u->name);
+		else if ((u = strmap_get(logins, sg->members[i])) !=
+			 STRMAP_NONE)
+			g->members[n++] = xstrdup(r->users[u].name);
 	}
+	strmap_free(logins);
 	for (i = 0; sg->all_users && i < r->n_users; i++)
 		g->members[n++] = xstrdup(r->users[i].name);
 	if (n > 0)
