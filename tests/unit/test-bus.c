@@ -325,6 +325,18 @@ test_profile_members(void)
 	is_str(users(b, &ch),
 	    "dave@example.com[] erin@example.com[] frank@example.com[]",
 	    "a key is read decoded, up to a NUL");
+	feed(b, "{\"UserProfiles\":{\"11\":{\"ID\":11,\"LoginName\":"
+		"\"dave@example.com\",\"Groups\":[\"group:abcdefgh1\","
+		"\"group:abcdefgh2\",\"group:abcdefgh1\"]}}}\n");
+	is_str(users(b, &ch),
+	    "dave@example.com[group:abcdefgh1,group:abcdefgh2,group:abcdefgh1] "
+	    "erin@example.com[] frank@example.com[]",
+	    "names that differ past their first eight bytes are two");
+	feed(b, "{\"UserProfiles\":{\"11\":{\"ID\":11,\"LoginName\":"
+		"\"dave@example.com\",\"Groups\":[\"group:abcdefgh1\","
+		"\"group:abcdefgh2\",\"group:abcdefgh3\"]}}}\n");
+	users(b, &ch);
+	ok(ch, "and a change there is a change");
 	bus_free(b);
 }
 
