@@ -1,9 +1,11 @@
 /*
  * bus.c - apply tailscaled's IPN bus messages; see bus.h for the rules.
  *
- * The stream is cut into values by jscan: a peer, a profile, a state is
- * parsed with json-c on its own, applied, and freed, so a 100k-peer
- * InitialStatus never exists in memory as a whole.
+ * The stream is cut into values by jscan, so a 100k-peer InitialStatus
+ * never exists in memory as a whole.  Peers and profiles, nearly all of
+ * it, are read member by member as they pass (a string with no escape
+ * taken as it is); the few other values are parsed with json-c on their
+ * own, applied, and freed.
  */
 #ifdef HAVE_CONFIG_H
 #include "autoconfig.h"
@@ -11,6 +13,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,20 @@ struct peer_read {
 	int has_id, has_owner, tagged;
 };
 
+/*
+ * The members of the profile under way that matter, as they come: 100k
+ * profiles of 30 groups each are too many to build a json-c object for.
+ */
+struct prof_read {
+	size_t depth;	       /* of the profile's object; 0: none under way */
+	char *login, *display; /* NULL: none (or not a string) */
+	int64_t id;
+	int has_id, login_ok;
+	int member;    /* the member captured: ID, LoginName or DisplayName */
+	char **groups; /* the bus's names; reused from profile to profile */
+	size_t n_groups, cap, looked; /* looked: elements of Groups seen */
+};
+
 struct profile {
 	char *login, *display; /* one allocation: login, NUL, display, NUL */
 	char **groups;	       /* the array is the profile's, the names the
@@ -61,8 +78,14 @@ struct seen {
  * few thousand groups three million times, 150 MB as separate strings.
  */
 struct names {
-	char **slot; /* open addressing; NULL: free */
+	struct name **slot; /* open addressing; NULL: free */
 	size_t cap, n;
+};
+
+/* A kept name and its hash, which a profile's hash takes, not the bytes. */
+struct name {
+	uint64_t hash;
+	char s[];
 };
 
 struct bus {
@@ -74,6 +97,7 @@ struct bus {
 	struct i64map *staging;	 /* the peers of a full rebuild under way */
 	struct names names;	 /* every group name the profiles hold */
 	struct peer_read pr;
+	struct prof_read pf;
 	int64_t self_owner;
 	int self_tagged, self_known;
 	char state[32], version[64];
@@ -112,6 +136,26 @@ fnv64(uint64_t h, const char *s)
 	return (h ^ 0xff) * 0x100000001b3ull; /* a separator */
 }
 
+/*
+ * A hash of n bytes taken eight at a time: a group name is hashed once
+ * for every profile naming it, three million times on a large tailnet.
+ */
+static uint64_t
+hash_bytes(uint64_t h, const char *s, size_t n)
+{
+	uint64_t w;
+
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 32;
+	}
+	w = n; /* the length, so that "a" and "a\0" differ */
+	memcpy((char *)&w + 1, s, n);
+	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	return h ^ h >> 29;
+}
+
 /* --- tables --- */
 
 static void
@@ -129,14 +173,14 @@ static int
 names_grow(struct names *t)
 {
 	size_t cap = t->cap ? t->cap * 2 : 256, i, j;
-	char **slot = calloc(cap, sizeof *slot);
+	struct name **slot = calloc(cap, sizeof *slot);
 
 	if (slot == NULL)
 		return -1;
 	for (i = 0; i < t->cap; i++) {
 		if (t->slot[i] == NULL)
 			continue;
-		j = fnv64(0xcbf29ce484222325ull, t->slot[i]) & (cap - 1);
+		j = t->slot[i]->hash & (cap - 1);
 		while (slot[j] != NULL)
 			j = (j + 1) & (cap - 1);
 		slot[j] = t->slot[i];
@@ -147,22 +191,35 @@ names_grow(struct names *t)
 	return 0;
 }
 
-/* The kept copy of s, made if s is new; NULL when out of memory. */
-static char *
-names_get(struct names *t, const char *s)
+/* The kept copy of the n bytes at s, made if new; NULL: no memory. */
+static struct name *
+names_get(struct names *t, const char *s, size_t n)
 {
+	uint64_t h = hash_bytes(0, s, n);
+	struct name *e;
 	size_t j;
 
 	if (2 * (t->n + 1) > t->cap && names_grow(t) < 0)
 		return NULL;
-	j = fnv64(0xcbf29ce484222325ull, s) & (t->cap - 1);
-	for (; t->slot[j] != NULL; j = (j + 1) & (t->cap - 1))
-		if (strcmp(t->slot[j], s) == 0)
-			return t->slot[j];
-	if ((t->slot[j] = strdup(s)) == NULL)
+	for (j = h & (t->cap - 1); (e = t->slot[j]) != NULL;
+	     j = (j + 1) & (t->cap - 1))
+		if (e->hash == h && strncmp(e->s, s, n) == 0 && e->s[n] == '\0')
+			return e;
+	if ((e = malloc(sizeof *e + n + 1)) == NULL)
 		return NULL;
+	e->hash = h;
+	memcpy(e->s, s, n);
+	e->s[n] = '\0';
+	t->slot[j] = e;
 	t->n++;
-	return t->slot[j];
+	return e;
+}
+
+/* The hash names_get() keeps before a name it returned. */
+static uint64_t
+name_hash(const char *s)
+{
+	return ((const struct name *)(s - offsetof(struct name, s)))->hash;
 }
 
 static void
@@ -171,37 +228,6 @@ profile_clear(struct profile *p)
 	free(p->login);
 	free(p->groups); /* the names are the bus's */
 	memset(p, 0, sizeof *p);
-}
-
-/*
- * A profile's Groups, read as ts_groups() reads them, each name the bus's
- * kept copy: a name kept already (30 groups for each of 100k users name
- * a few thousand groups) is never copied.  -1: no memory.
- */
-static int
-profile_groups(struct bus *b, struct json_object *o, struct profile *p)
-{
-	struct json_object *a = NULL, *g;
-	size_t i, len;
-
-	json_object_object_get_ex(o, "Groups", &a);
-	if (!json_object_is_type(a, json_type_array) ||
-	    (len = json_object_array_length(a)) == 0)
-		return 0;
-	if (len > TS_GROUPS_MAX)
-		len = TS_GROUPS_MAX;
-	if ((p->groups = calloc(len, sizeof *p->groups)) == NULL)
-		return -1;
-	for (i = 0; i < len; i++) {
-		g = json_object_array_get_idx(a, i);
-		if (!ts_group_ok(g))
-			continue;
-		p->groups[p->n_groups] =
-		    names_get(&b->names, json_object_get_string(g));
-		if (p->groups[p->n_groups++] == NULL)
-			return -1;
-	}
-	return 0;
 }
 
 static void
@@ -388,13 +414,13 @@ self_node(struct bus *b, struct json_object *o, const char *owner_key)
 static uint64_t
 profile_hash(const struct profile *p)
 {
-	uint64_t h = fnv64(0xcbf29ce484222325ull, p->login);
+	uint64_t h = hash_bytes(0, p->login, strlen(p->login));
 	size_t i;
 
-	h = fnv64(h, p->display);
+	h = hash_bytes(h, p->display, strlen(p->display));
 	for (i = 0; i < p->n_groups; i++)
-		h = fnv64(h, p->groups[i]);
-	return h;
+		h = (h ^ name_hash(p->groups[i])) * 0x9e3779b97f4a7c15ull;
+	return h ^ h >> 29;
 }
 
 /* Login and display name in one allocation: 100k of them add up. */
@@ -412,39 +438,226 @@ texts(struct profile *p, const char *login, const char *display)
 	return 0;
 }
 
-static int
-profile_value(struct bus *b, const char *key, struct json_object *o)
+static void
+prof_clear(struct prof_read *r)
 {
-	struct profile np = {0}, *p;
-	struct json_object *dn = NULL;
-	char want[32];
-	int64_t id;
-	int added;
+	free(r->login);
+	free(r->display);
+	free(r->groups);
+	memset(r, 0, sizeof *r);
+}
 
-	if (ts_json_id(json_object_object_get(o, "ID"), &id) < 0 ||
-	    (snprintf(want, sizeof want, "%" PRId64, id), !is(key, want)) ||
-	    ts_bad_login(json_object_object_get(o, "LoginName")) != NULL) {
-		b->counts.skipped++;
-		if (id > 0 && i64map_get(b->profiles, id) != NULL) {
-			profile_clear(i64map_get(b->profiles, id));
-			i64map_del(b->profiles, id);
-			b->touched = 1;
-		}
+/* A new profile at depth d: what the last one read is forgotten. */
+static enum jscan_want
+select_profile(struct bus *b, size_t d)
+{
+	struct prof_read *r = &b->pf;
+
+	free(r->login);
+	free(r->display);
+	r->login = r->display = NULL;
+	r->depth = d;
+	r->has_id = r->login_ok = 0;
+	r->id = 0;
+	r->n_groups = r->looked = 0;
+	return JSCAN_DESCEND;
+}
+
+enum { M_OTHER, M_ID, M_LOGIN, M_DISPLAY, M_GROUPS };
+
+/*
+ * Which member key names.  A key with an escape is read as json-c read
+ * it, up to a NUL ("ID\u0000x" is ID): it is rare, and hostile.
+ */
+static int
+member_of(struct bus *b, const char *k)
+{
+	static const char *const names[] = {
+	    "", "ID", "LoginName", "DisplayName", "Groups"};
+	char quoted[JSCAN_KEY_MAX + 3];
+	struct json_object *o = NULL;
+	int i, m = M_OTHER;
+
+	if (strchr(k, '\\') != NULL) {
+		snprintf(quoted, sizeof quoted, "\"%s\"", k);
+		o = jdoc_value(b->doc, quoted, strlen(quoted), "key");
+		b->doc->err[0] = '\0'; /* a key cut in an escape: no name */
+		k = json_object_is_type(o, json_type_string)
+			? json_object_get_string(o)
+			: "";
+	}
+	for (i = M_ID; i <= M_GROUPS; i++)
+		if (strcmp(k, names[i]) == 0)
+			m = i;
+	json_object_put(o);
+	return m;
+}
+
+/*
+ * A member of the profile under way.  A string is captured only if it is
+ * one: anything else in LoginName, DisplayName or Groups counts as absent
+ * (or bad) at once, as it did when profiles were json-c objects.
+ */
+static enum jscan_want
+select_prof_member(struct bus *b, const char *k, char first)
+{
+	struct prof_read *r = &b->pf;
+
+	switch ((r->member = member_of(b, k))) {
+	case M_ID:
+		return JSCAN_CAPTURE;
+	case M_LOGIN:
+	case M_DISPLAY:
+		if (first == '"')
+			return JSCAN_CAPTURE;
+		if (r->member == M_LOGIN)
+			r->login_ok = 0;
+		else
+			free(r->display), r->display = NULL;
+		return JSCAN_SKIP;
+	case M_GROUPS:
+		r->n_groups = r->looked = 0; /* the last Groups counts */
+		return first == '[' ? JSCAN_DESCEND : JSCAN_SKIP;
+	}
+	return JSCAN_SKIP;
+}
+
+/* An element of Groups: the first TS_GROUPS_MAX are looked at. */
+static enum jscan_want
+select_group(struct prof_read *r, char first)
+{
+	if (r->looked >= TS_GROUPS_MAX)
+		return JSCAN_SKIP;
+	r->looked++;
+	return first == '"' ? JSCAN_CAPTURE : JSCAN_SKIP;
+}
+
+/*
+ * A captured JSON string, decoded: its bytes as they are when it has no
+ * escape (nearly always), else json-c's reading of it into *o, which the
+ * caller puts.  NULL with b->doc->err set: json-c refused it.
+ */
+static const char *
+string_of(struct bus *b, const char *buf, size_t len, size_t *n,
+    struct json_object **o)
+{
+	*o = NULL;
+	if (memchr(buf, '\\', len) == NULL) {
+		*n = len - 2;
+		return buf + 1;
+	}
+	*o = jdoc_value(b->doc, buf, len, "bad JSON");
+	if (*o == NULL || !json_object_is_type(*o, json_type_string))
+		return NULL;
+	*n = (size_t)json_object_get_string_len(*o);
+	return json_object_get_string(*o);
+}
+
+/* A name of Groups, if it is one, as the bus's kept copy. */
+static int
+profile_group(struct bus *b, const char *s, size_t n)
+{
+	struct prof_read *r = &b->pf;
+	struct name *e;
+
+	if (!ts_group_name_ok(s, n))
+		return 0;
+	if (jdoc_room(&r->groups, &r->cap, r->n_groups, sizeof *r->groups) <
+		0 ||
+	    (e = names_get(&b->names, s, n)) == NULL)
+		return -1;
+	r->groups[r->n_groups++] = e->s;
+	return 0;
+}
+
+/* A copy of the n bytes at s, as a C string (cut at a NUL, as before). */
+static int
+set_text(char **to, const char *s, size_t n)
+{
+	free(*to);
+	*to = strndup(s, n);
+	return *to == NULL ? -1 : 0;
+}
+
+/* A member select_prof_member() captured, or an element of Groups. */
+static int
+prof_member(struct bus *b, int in_groups, const char *buf, size_t len)
+{
+	struct prof_read *r = &b->pf;
+	struct json_object *o;
+	const char *s;
+	size_t n;
+	int rc = 0;
+
+	if (!in_groups && r->member == M_ID) {
+		r->has_id = id_literal(buf, &r->id) == 0;
 		return 0;
 	}
-	json_object_object_get_ex(o, "DisplayName", &dn);
-	if (texts(&np,
-		json_object_get_string(json_object_object_get(o, "LoginName")),
-		dn != NULL && json_object_is_type(dn, json_type_string)
-		    ? json_object_get_string(dn)
-		    : "") < 0 ||
-	    profile_groups(b, o, &np) < 0 ||
-	    (p = i64map_put(b->profiles, id, &added)) == NULL) {
+	if ((s = string_of(b, buf, len, &n, &o)) == NULL) {
+		json_object_put(o);
+		return b->doc->err[0] != '\0' ? -1 : 0;
+	}
+	if (in_groups)
+		rc = profile_group(b, s, n);
+	else if (r->member == M_DISPLAY)
+		rc = set_text(&r->display, s, n);
+	else if ((r->login_ok = ts_bad_login_bytes(s, n) == NULL))
+		rc = set_text(&r->login, s, n);
+	json_object_put(o);
+	return rc;
+}
+
+/* A profile that is refused: one kept under its id is gone. */
+static void
+profile_refused(struct bus *b, int64_t id)
+{
+	b->counts.skipped++;
+	if (id > 0 && i64map_get(b->profiles, id) != NULL) {
+		profile_clear(i64map_get(b->profiles, id));
+		i64map_del(b->profiles, id);
+		b->touched = 1;
+	}
+}
+
+/* The profile read: np, made from r, whose groups array is r's. */
+static int
+profile_make(const struct prof_read *r, struct profile *np)
+{
+	if (texts(np, r->login, r->display ? r->display : "") < 0)
+		return -1;
+	if (r->n_groups > 0) {
+		np->groups = malloc(r->n_groups * sizeof *np->groups);
+		if (np->groups == NULL)
+			return -1;
+		memcpy(np->groups, r->groups, r->n_groups * sizeof *np->groups);
+		np->n_groups = (uint32_t)r->n_groups;
+	}
+	np->hash = profile_hash(np);
+	return 0;
+}
+
+/* The end of a profile's object, under key (its UserID, as a string). */
+static int
+profile_done(struct bus *b, const char *key)
+{
+	struct prof_read *r = &b->pf;
+	struct profile np = {0}, *p;
+	char want[32];
+	int added;
+
+	r->depth = 0;
+	if (!r->has_id ||
+	    (snprintf(want, sizeof want, "%" PRId64, r->id), !is(key, want)) ||
+	    !r->login_ok) {
+		profile_refused(b, r->has_id ? r->id : 0);
+		return 0;
+	}
+	if (profile_make(r, &np) < 0 ||
+	    (p = i64map_put(b->profiles, r->id, &added)) == NULL) {
 		profile_clear(&np);
 		return -1;
 	}
 	b->counts.profiles++;
-	np.hash = profile_hash(&np);
 	if (!added && p->hash == np.hash) {
 		profile_clear(&np);
 		return 0;
@@ -452,6 +665,16 @@ profile_value(struct bus *b, const char *key, struct json_object *o)
 	profile_clear(p);
 	*p = np;
 	b->touched = 1;
+	return 0;
+}
+
+/* A profile's value that is no object (null is absent): no profile. */
+static int
+profile_value(struct bus *b, const char *key, struct json_object *o)
+{
+	(void)key;
+	(void)o;
+	b->counts.skipped++;
 	return 0;
 }
 
@@ -543,6 +766,10 @@ on_select(const struct jscan_path *p, char first, void *arg)
 
 	if (b->pr.depth > 0 && p->depth == b->pr.depth + 1)
 		return select_member(&b->pr, p->key[b->pr.depth]);
+	if (b->pf.depth > 0 && p->depth == b->pf.depth + 1)
+		return select_prof_member(b, p->key[b->pf.depth], first);
+	if (b->pf.depth > 0 && p->depth == b->pf.depth + 2)
+		return select_group(&b->pf, first);
 	if ((d = peer_depth(p, &id_key, &owner_key)) == p->depth)
 		return select_peer(b, d, first, id_key, owner_key);
 	if (p->depth == 1)
@@ -556,12 +783,15 @@ on_select(const struct jscan_path *p, char first, void *arg)
 		return is(k1, "Peers") || is(k1, "UserProfiles") ? JSCAN_DESCEND
 		       : is(k1, "SelfNode")			 ? JSCAN_CAPTURE
 								 : JSCAN_SKIP;
+	if (p->depth == 2 && is(k0, "UserProfiles"))
+		return first == '{' ? select_profile(b, 2) : JSCAN_CAPTURE;
 	if (p->depth == 2)
-		return is(k0, "PeersChanged") || is(k0, "PeersRemoved") ||
-			       is(k0, "UserProfiles")
+		return is(k0, "PeersChanged") || is(k0, "PeersRemoved")
 			   ? JSCAN_CAPTURE
 			   : JSCAN_SKIP;
-	return p->depth == 3 ? JSCAN_CAPTURE : JSCAN_SKIP;
+	if (p->depth == 3) /* InitialStatus.User, NetMap.UserProfiles */
+		return first == '{' ? select_profile(b, 3) : JSCAN_CAPTURE;
+	return JSCAN_SKIP;
 }
 
 static int
@@ -622,6 +852,8 @@ on_value(const struct jscan_path *p, const char *buf, size_t len, void *arg)
 		peer_member(&b->pr, p->key[b->pr.depth], buf);
 		return 0;
 	}
+	if (b->pf.depth > 0 && p->depth > b->pf.depth)
+		return prof_member(b, p->depth == b->pf.depth + 2, buf, len);
 	o = jdoc_value(b->doc, buf, len, "bad JSON");
 	if (o == NULL && b->doc->err[0] != '\0')
 		return -1;
@@ -637,6 +869,8 @@ on_close(const struct jscan_path *p, void *arg)
 {
 	struct bus *b = ((struct jdoc *)arg)->state;
 
+	if (b->pf.depth > 0 && p->depth == b->pf.depth)
+		return profile_done(b, p->key[p->depth - 1]);
 	if (b->pr.depth == 0 || p->depth != b->pr.depth)
 		return 0;
 	return peer_done(b, p);
@@ -917,6 +1151,7 @@ bus_reset(struct bus *b)
 	b->peers = i64map_new(sizeof(struct peer));
 	b->profiles = i64map_new(sizeof(struct profile));
 	memset(&b->pr, 0, sizeof b->pr);
+	prof_clear(&b->pf);
 	b->self_known = b->self_tagged = 0;
 	b->self_owner = 0;
 	b->state[0] = b->version[0] = '\0';
@@ -967,6 +1202,7 @@ bus_free(struct bus *b)
 	i64map_free(b->peers);
 	profiles_free(b->profiles);
 	names_free(&b->names);
+	prof_clear(&b->pf);
 	seen_free(b);
 	free(b->out);
 	free(b);

@@ -142,19 +142,11 @@ ts_json_id(struct json_object *v, int64_t *id)
 	return 0;
 }
 
-/* Returns NULL if the login is usable, else why not. */
 const char *
-ts_bad_login(struct json_object *v)
+ts_bad_login_bytes(const char *s, size_t len)
 {
-	const char *s;
-	size_t len, i;
+	size_t i;
 
-	if (v == NULL)
-		return "has no LoginName";
-	if (!json_object_is_type(v, json_type_string))
-		return "has a LoginName that is not a string";
-	s = json_object_get_string(v);
-	len = (size_t)json_object_get_string_len(v);
 	if (len == 0)
 		return "has an empty LoginName";
 	if (len > TS_LOGIN_MAX)
@@ -166,7 +158,17 @@ ts_bad_login(struct json_object *v)
 	return NULL;
 }
 
-#define TS_GROUP_NAME_MAX 256
+/* Returns NULL if the login is usable, else why not. */
+const char *
+ts_bad_login(struct json_object *v)
+{
+	if (v == NULL)
+		return "has no LoginName";
+	if (!json_object_is_type(v, json_type_string))
+		return "has a LoginName that is not a string";
+	return ts_bad_login_bytes(
+	    json_object_get_string(v), (size_t)json_object_get_string_len(v));
+}
 
 void
 ts_groups_free(char **groups, size_t n)
@@ -179,13 +181,18 @@ ts_groups_free(char **groups, size_t n)
 }
 
 int
+ts_group_name_ok(const char *s, size_t len)
+{
+	return len > 0 && len <= TS_GROUP_NAME_MAX &&
+	       memchr(s, '\0', len) == NULL;
+}
+
+int
 ts_group_ok(struct json_object *g)
 {
 	return json_object_is_type(g, json_type_string) &&
-	       json_object_get_string_len(g) > 0 &&
-	       json_object_get_string_len(g) <= TS_GROUP_NAME_MAX &&
-	       strlen(json_object_get_string(g)) ==
-		   (size_t)json_object_get_string_len(g);
+	       ts_group_name_ok(json_object_get_string(g),
+		   (size_t)json_object_get_string_len(g));
 }
 
 int

@@ -61,14 +61,19 @@ struct json_object;
 int ts_json_id(struct json_object *v, int64_t *id);
 /* NULL if v is a usable LoginName, else why not ("has no LoginName"). */
 const char *ts_bad_login(struct json_object *v);
+/* The same of a string's len bytes, decoded (a string read as it passes). */
+const char *ts_bad_login_bytes(const char *s, size_t len);
 /*
  * Copy a profile's Groups (absent, null or an array of strings; other
  * entries are dropped): 0, or -1 when out of memory.
  */
 int ts_groups(struct json_object *profile, char ***groups, size_t *n);
-#define TS_GROUPS_MAX 1024 /* entries of Groups looked at per profile */
+#define TS_GROUPS_MAX 1024    /* entries of Groups looked at per profile */
+#define TS_GROUP_NAME_MAX 256 /* bytes of a group name */
 /* Whether an entry of Groups is a name: a string, 1 to 256 bytes, no NUL. */
 int ts_group_ok(struct json_object *g);
+/* The same of a string's len bytes, decoded. */
+int ts_group_name_ok(const char *s, size_t len);
 void ts_groups_free(char **groups, size_t n);
 
 int ts_status_parse(const char *buf, size_t len, struct ts_status **out,

@@ -279,6 +279,67 @@ test_shared_groups(void)
 	bus_free(b);
 }
 
+/*
+ * A profile's members are read as they pass: escapes are decoded, the
+ * last of duplicates counts, what is no string is absent or bad.
+ */
+static void
+test_profile_members(void)
+{
+	struct bus *b = three_users();
+	const struct tsnss_identity *ids;
+	size_t n;
+	int ch;
+
+	feed(b, "{\"UserProfiles\":{\"11\":{\"ID\":11,\"LoginName\":"
+		"\"d\\u0061ve@example.com\",\"DisplayName\":\"D\\u00e9\\\"\","
+		"\"Groups\":[\"group:\\u0065ng\",\"\",5,null,\"a\\u0000b\","
+		"[\"x\"],\"group:ops\"],\"Extra\":{\"Groups\":[\"no\"]}},"
+		"\"12\":{\"ID\":12,\"LoginName\":\"erin@example.com\","
+		"\"Groups\":[\"group:x\"],\"DisplayName\":\"Erin\","
+		"\"DisplayName\":7,\"Groups\":\"none\"}}}\n");
+	is_str(users(b, &ch),
+	    "dave@example.com[group:eng,group:ops] erin@example.com[] "
+	    "frank@example.com[]",
+	    "escapes decoded; a bad group, a second Groups left out");
+	ids = bus_users(b, &n, &ch);
+	ok(n == 3 && strcmp(ids[0].display_name, "D\xc3\xa9\"") == 0 &&
+		strcmp(ids[1].display_name, "") == 0,
+	    "a display name decoded; one that is no string is empty");
+	feed(b, "{\"UserProfiles\":{\"11\":{\"ID\":11,\"LoginName\":"
+		"\"dave@example.com\",\"LoginName\":5},\"12\":{\"ID\":13,"
+		"\"LoginName\":\"erin@example.com\"},\"13\":{\"ID\":13,"
+		"\"LoginName\":\"fr\\nank@example.com\"}}}\n");
+	is_str(users(b, &ch), "erin@example.com[]",
+	    "a second LoginName no string, a control character: gone; an ID "
+	    "not its key takes that ID's profile away");
+	feed(b, "{\"UserProfiles\":{\"11\":{\"ID\":11,\"ID\":1.5,"
+		"\"LoginName\":\"dave@example.com\"},\"12\":7,\"13\":{\"ID\":"
+		"13,\"LoginName\":\"frank@example.com\",\"Groups\":[\"g\"],"
+		"\"Groups\":[]}}}\n");
+	is_str(users(b, &ch), "erin@example.com[] frank@example.com[]",
+	    "a second ID no integer: no profile; one no object changes "
+	    "nothing; the last Groups counts");
+	feed(b, "{\"UserProfiles\":{\"11\":{\"I\\u0044\":11,"
+		"\"LoginName\\u0000x\":\"dave@example.com\"}}}\n");
+	is_str(users(b, &ch),
+	    "dave@example.com[] erin@example.com[] frank@example.com[]",
+	    "a key is read decoded, up to a NUL");
+	feed(b, "{\"UserProfiles\":{\"11\":{\"ID\":11,\"LoginName\":"
+		"\"dave@example.com\",\"Groups\":[\"group:abcdefgh1\","
+		"\"group:abcdefgh2\",\"group:abcdefgh1\"]}}}\n");
+	is_str(users(b, &ch),
+	    "dave@example.com[group:abcdefgh1,group:abcdefgh2,group:abcdefgh1] "
+	    "erin@example.com[] frank@example.com[]",
+	    "names that differ past their first eight bytes are two");
+	feed(b, "{\"UserProfiles\":{\"11\":{\"ID\":11,\"LoginName\":"
+		"\"dave@example.com\",\"Groups\":[\"group:abcdefgh1\","
+		"\"group:abcdefgh2\",\"group:abcdefgh3\"]}}}\n");
+	users(b, &ch);
+	ok(ch, "and a change there is a change");
+	bus_free(b);
+}
+
 static void
 test_cut_and_state(void)
 {
@@ -397,6 +458,7 @@ main(void)
 	test_ids_and_rebuild();
 	test_peer_members();
 	test_shared_groups();
+	test_profile_members();
 	test_cut_and_state();
 	test_bad();
 	return done_testing();
