@@ -32,16 +32,21 @@ put(struct arena *a, const char *s)
 /*
  * Group names, each copied once: 100k users in 30 groups each name a few
  * thousand groups three million times, 60 MB of copies for as long as the
- * answer is kept.  Keyed by the plugin's strings while the copy is made.
+ * answer is kept.  Keyed by the plugin's strings while the copy is made;
+ * sizes() notes which group each reference is, so the copy looks none up
+ * again (the hashing was most of the copy).
  */
 struct gname {
 	const char *name; /* the plugin's, or NULL: a free slot */
-	const char *kept; /* its copy in the text, once made */
+	uint32_t num;	  /* groups in the order first seen */
 };
 
 struct gset {
 	struct gname *slot;
 	size_t cap, n;
+	uint32_t *of_ref; /* per group reference, in order: its num */
+	size_t n_refs;
+	const char **kept; /* per num: its copy in the text, once made */
 };
 
 static size_t
@@ -56,16 +61,17 @@ gset_at(const struct gset *g, const char *s)
 	return j;
 }
 
-/* Whether s is new to g (then added). */
+/* Whether s is new to g (then added); the reference noted either way. */
 static int
 gset_add(struct gset *g, const char *s)
 {
 	struct gset big;
 	size_t i, j;
+	int added;
 
 	if (2 * (g->n + 1) > g->cap) {
+		big = *g;
 		big.cap = g->cap ? g->cap * 2 : 256;
-		big.n = g->n;
 		big.slot = xcalloc(big.cap, sizeof *big.slot);
 		for (i = 0; i < g->cap; i++)
 			if (g->slot[i].name != NULL)
@@ -75,11 +81,11 @@ gset_add(struct gset *g, const char *s)
 		*g = big;
 	}
 	j = gset_at(g, s);
-	if (g->slot[j].name != NULL)
-		return 0;
-	g->slot[j].name = s;
-	g->n++;
-	return 1;
+	added = g->slot[j].name == NULL;
+	if (added)
+		g->slot[j] = (struct gname){s, (uint32_t)g->n++};
+	g->of_ref[g->n_refs++] = g->slot[j].num;
+	return added;
 }
 
 static size_t
@@ -113,15 +119,29 @@ sizes(const struct tsnss_fetch_result *res, struct gset *g, size_t *text,
 	}
 }
 
-/* The copy of a group name, made at its first use. */
-static const char *
-put_group(struct arena *a, struct gset *gs, const char *s)
+/* How many group references res holds: sizes() notes each. */
+static size_t
+group_refs(const struct tsnss_fetch_result *res)
 {
-	struct gname *n = &gs->slot[gset_at(gs, s ? s : "")];
+	struct tsnss_identity tmp;
+	size_t i, n = 0;
 
-	if (n->kept == NULL)
-		n->kept = put(a, s);
-	return n->kept;
+	for (i = 0; i < res->n_ids; i++) {
+		backend_identity(res, i, &tmp);
+		n += tmp.groups ? tmp.n_groups : 0;
+	}
+	return n;
+}
+
+/* The copy of the group of reference ref, made at its first use. */
+static const char *
+put_group(struct arena *a, struct gset *gs, size_t ref, const char *s)
+{
+	const char **kept = &gs->kept[gs->of_ref[ref]];
+
+	if (*kept == NULL)
+		*kept = put(a, s);
+	return *kept;
 }
 
 static void
@@ -136,7 +156,7 @@ copy_one(struct idlist *l, struct arena *a, struct gset *gs,
 	o->display_name = put(a, in->display_name);
 	o->groups = in->groups && in->n_groups ? l->groups + *g : NULL;
 	for (i = 0; o->groups != NULL && i < in->n_groups; i++)
-		l->groups[(*g)++] = put_group(a, gs, in->groups[i]);
+		l->groups[*g] = put_group(a, gs, *g, in->groups[i]), (*g)++;
 	o->n_groups = o->groups ? in->n_groups : 0;
 	o->attrs = in->attrs && in->n_attrs ? l->attrs + *at : NULL;
 	for (i = 0; o->attrs != NULL && i < in->n_attrs; i++) {
@@ -152,10 +172,12 @@ idlist_from_result(const struct tsnss_fetch_result *res)
 	struct idlist *l = xcalloc(1, sizeof *l);
 	struct tsnss_identity tmp;
 	struct arena a = {NULL, 0};
-	struct gset gs = {NULL, 0, 0};
+	struct gset gs = {.slot = NULL};
 	size_t i, text, groups, attrs, g = 0, at = 0;
 
+	gs.of_ref = xcalloc(group_refs(res) + 1, sizeof *gs.of_ref);
 	sizes(res, &gs, &text, &groups, &attrs);
+	gs.kept = xcalloc(gs.n + 1, sizeof *gs.kept);
 	l->ids = xcalloc(res->n_ids ? res->n_ids : 1, sizeof *l->ids);
 	l->text = a.text = xmalloc(text ? text : 1);
 	l->groups = xcalloc(groups ? groups : 1, sizeof *l->groups);
@@ -163,6 +185,8 @@ idlist_from_result(const struct tsnss_fetch_result *res)
 	for (i = 0; i < res->n_ids; i++)
 		copy_one(l, &a, &gs, backend_identity(res, i, &tmp), &g, &at);
 	free(gs.slot);
+	free(gs.of_ref);
+	free(gs.kept);
 	return l;
 }
 

@@ -22,6 +22,7 @@
 #include "strmap.h"
 #include "tailnet-groups.h"
 #include "template.h"
+#include "u32map.h"
 #include "uidkey.h"
 #include "variants.h"
 #include "xmalloc.h"
@@ -508,6 +509,42 @@ lose_name(const struct idspace *s, struct candidate *c,
 		    name, wanted);
 }
 
+static int
+by_name_ptr(const void *a, const void *b)
+{
+	return by_name(
+	    *(struct candidate *const *)a, *(struct candidate *const *)b);
+}
+
+/*
+ * The accepted candidates that want a name another one wants too, sorted
+ * by name: few, most often none.  A hash finds them; sorting all the
+ * candidates by name to find them cost more than the rest of this.
+ */
+static struct candidate **
+shared_names(struct candidate *c, size_t n, size_t *np)
+{
+	struct strmap *m = strmap_new(n);
+	struct candidate **v;
+	size_t i, k = 0, *count;
+	int added;
+
+	for (i = 0; i < n; i++)
+		if (c[i].why == NULL) {
+			count = strmap_put(m, c[i].name, &added);
+			*count = added ? 1 : *count + 1;
+		}
+	v = xcalloc(n + 1, sizeof *v);
+	for (i = 0; i < n; i++)
+		if (c[i].why == NULL && strmap_get(m, c[i].name) > 1)
+			v[k++] = &c[i];
+	strmap_free(m);
+	if (k > 0)
+		qsort(v, k, sizeof *v, by_name_ptr);
+	*np = k;
+	return v;
+}
+
 /* How many names were wanted by more than one login: 0, nothing changed. */
 static size_t
 resolve_name_clashes(
@@ -515,27 +552,56 @@ resolve_name_clashes(
 {
 	size_t i, j, k, best, n_best, clashes = 0;
 	const struct candidate *winner;
+	struct candidate **v = shared_names(c, n, &n);
 
-	qsort(c, n, sizeof *c, by_name);
-	for (i = 0; i < n && c[i].why == NULL; i = j) {
-		best = c[i].rank;
+	for (i = 0; i < n; i = j) {
+		best = v[i]->rank;
 		n_best = 0;
-		for (j = i; j < n && c[j].why == NULL &&
-			    strcmp(c[i].name, c[j].name) == 0;
-		     j++)
-			best = c[j].rank < best ? c[j].rank : best;
-		if (j - i < 2)
-			continue;
+		for (j = i; j < n && strcmp(v[i]->name, v[j]->name) == 0; j++)
+			best = v[j]->rank < best ? v[j]->rank : best;
 		clashes++;
 		for (k = i, winner = NULL; k < j; k++)
-			if (c[k].rank == best && n_best++ == 0)
-				winner = &c[k];
+			if (v[k]->rank == best && n_best++ == 0)
+				winner = v[k];
 		winner = n_best == 1 ? winner : NULL;
 		for (k = i; k < j; k++)
-			if (&c[k] != winner)
-				lose_name(s, &c[k], winner, j - i, last_pass);
+			if (v[k] != winner)
+				lose_name(s, v[k], winner, j - i, last_pass);
 	}
+	free(v);
 	return clashes;
+}
+
+static int
+by_uid_ptr(const void *a, const void *b)
+{
+	return by_uid(
+	    *(struct candidate *const *)a, *(struct candidate *const *)b);
+}
+
+/* The accepted candidates that want a uid another one wants, by uid. */
+static struct candidate **
+shared_uids(struct candidate *c, size_t n, size_t *np)
+{
+	struct u32map *m = u32map_new(n);
+	struct candidate **v;
+	size_t i, k = 0, *count;
+	int added;
+
+	for (i = 0; i < n; i++)
+		if (c[i].why == NULL) {
+			count = u32map_put(m, c[i].uid, &added);
+			*count = added ? 1 : *count + 1;
+		}
+	v = xcalloc(n + 1, sizeof *v);
+	for (i = 0; i < n; i++)
+		if (c[i].why == NULL && u32map_get(m, c[i].uid) > 1)
+			v[k++] = &c[i];
+	u32map_free(m);
+	if (k > 0)
+		qsort(v, k, sizeof *v, by_uid_ptr);
+	*np = k;
+	return v;
 }
 
 /* Two logins with one UID: keeps_uid() says which keeps it. */
@@ -544,22 +610,22 @@ refuse_uid_clashes(
     const struct policy_config *pc, struct candidate *c, size_t n)
 {
 	size_t i, j, k, keeper;
+	struct candidate **v = shared_uids(c, n, &n);
 
-	qsort(c, n, sizeof *c, by_uid);
-	for (i = 0; i < n && c[i].why == NULL; i = j) {
+	for (i = 0; i < n; i = j) {
 		keeper = i;
-		for (j = i + 1;
-		     j < n && c[j].why == NULL && c[j].uid == c[i].uid; j++)
-			if (keeps_uid(&c[j], &c[keeper]))
+		for (j = i + 1; j < n && v[j]->uid == v[i]->uid; j++)
+			if (keeps_uid(v[j], v[keeper]))
 				keeper = j;
 		for (k = i; k < j; k++)
 			if (k != keeper)
-				refuse(&c[k],
+				refuse(v[k],
 				    "uid %" PRIu32 " is already %s's (smaller "
 				    "user id in [%s], or an earlier section)",
-				    c[k].uid, c[keeper].login,
-				    pc->sources[c[keeper].src].name);
+				    v[k]->uid, v[keeper]->login,
+				    pc->sources[v[keeper]->src].name);
 	}
+	free(v);
 }
 
 static int
