@@ -21,7 +21,7 @@ policy="$src/src/policy.c $src/src/policy-config.c $src/src/uidkey.c \
 	$src/common/snapfile.c $src/common/template.c $src/common/credential.c \
 	$src/src/claims.c $src/src/localgroups.c $src/src/variants.c \
 	$src/src/idspace.c $src/src/reserved.c $src/src/subid.c \
-	$src/src/subidfile.c $src/src/strmap.c \
+	$src/src/subidfile.c $src/src/strmap.c $src/src/u32map.c \
 	$src/src/recfile.c $src/src/fileio.c $src/src/localdb.c \
 	$(pkg-config --libs libcrypto)"
 
