@@ -338,6 +338,22 @@ api_users_parser_finish(
 	return 0;
 }
 
+int
+api_users_parse(const char *buf, size_t len, struct api_users **out, char *err,
+    size_t errlen)
+{
+	struct jdoc *d = api_users_parser_new();
+	int rc = -1;
+
+	*out = NULL;
+	if (d == NULL)
+		snprintf(err, errlen, "out of memory");
+	else if (jdoc_feed(d, buf, len, err, errlen) == 0)
+		rc = api_users_parser_finish(d, out, err, errlen);
+	jdoc_free(d);
+	return rc;
+}
+
 void
 api_users_free(struct api_users *u)
 {

@@ -46,6 +46,9 @@ struct jdoc;
 struct jdoc *api_users_parser_new(void);
 int api_users_parser_finish(
     struct jdoc *d, struct api_users **out, char *err, size_t errlen);
+/* A list held whole (tests, fuzzers): the parser above, fed once. */
+int api_users_parse(const char *buf, size_t len, struct api_users **out,
+    char *err, size_t errlen);
 void api_users_free(struct api_users *u);
 
 /* A positive decimal id given as a JSON string ("123456"); -1 if not. */

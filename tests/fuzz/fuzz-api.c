@@ -95,23 +95,6 @@ same(const struct api_users *a, const struct api_users *b)
 			abort();
 }
 
-/* The answer held whole: new, one feed, finish, free. */
-static int
-parse_whole(const char *body, size_t len, struct api_users **out, char *err,
-    size_t errlen)
-{
-	struct jdoc *d = api_users_parser_new();
-	int rc = -1;
-
-	*out = NULL;
-	if (d == NULL)
-		snprintf(err, errlen, "out of memory");
-	else if (jdoc_feed(d, body, len, err, errlen) == 0)
-		rc = api_users_parser_finish(d, out, err, errlen);
-	jdoc_free(d);
-	return rc;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -120,7 +103,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	long exp;
 
 	err[0] = '\0';
-	if (parse_whole((const char *)data, size, &u, err, sizeof err) == 0)
+	if (api_users_parse((const char *)data, size, &u, err, sizeof err) == 0)
 		check(u);
 	else if (u != NULL || err[0] == '\0')
 		abort(); /* a refusal always says why */

@@ -30,23 +30,6 @@
 	"\"member\",\"role\":\"admin\",\"status\":\"active\",\"deviceCount\":" \
 	"4,\"lastSeen\":\"2022-12-01T05:23:30Z\",\"currentlyConnected\":true}"
 
-/* The answer held whole: new, one feed, finish, free. */
-static int
-parse_whole(const char *body, size_t len, struct api_users **out, char *err,
-    size_t errlen)
-{
-	struct jdoc *d = api_users_parser_new();
-	int rc = -1;
-
-	*out = NULL;
-	if (d == NULL)
-		snprintf(err, errlen, "out of memory");
-	else if (jdoc_feed(d, body, len, err, errlen) == 0)
-		rc = api_users_parser_finish(d, out, err, errlen);
-	jdoc_free(d);
-	return rc;
-}
-
 /* Parse from an exactly sized heap copy, so ASan sees any over-read. */
 static struct api_users *
 parse_n(const char *doc, size_t len, char *err, size_t errlen)
@@ -56,7 +39,7 @@ parse_n(const char *doc, size_t len, char *err, size_t errlen)
 
 	memcpy(copy, doc, len);
 	err[0] = '\0';
-	if (parse_whole(copy, len, &u, err, errlen) < 0)
+	if (api_users_parse(copy, len, &u, err, errlen) < 0)
 		u = NULL;
 	free(copy);
 	return u;
