@@ -4,9 +4,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "strmap.h"
+#include "hashmap.h"
 #include "xmalloc.h"
 
 struct slot {
@@ -77,15 +77,10 @@ struct strmap *
 strmap_new(size_t hint)
 {
 	struct strmap *m = xcalloc(1, sizeof *m);
-	size_t cap = 16;
 
-	while (cap < 2 * hint)
-		cap *= 2;
-	m->slot = xcalloc(cap, sizeof *m->slot);
-	m->cap = cap;
-	if (getrandom(&m->seed, sizeof m->seed, GRND_NONBLOCK) !=
-	    (ssize_t)sizeof m->seed)
-		m->seed = 0x9e3779b97f4a7c15ull ^ (uintptr_t)m;
+	m->cap = hashmap_cap(hint);
+	m->slot = xcalloc(m->cap, sizeof *m->slot);
+	m->seed = hashmap_seed(m);
 	return m;
 }
 

@@ -2,9 +2,9 @@
 #include "autoconfig.h"
 
 #include <stdlib.h>
-#include <sys/random.h>
 
 #include "u32map.h"
+#include "hashmap.h"
 #include "xmalloc.h"
 
 struct slot {
@@ -51,15 +51,10 @@ struct u32map *
 u32map_new(size_t hint)
 {
 	struct u32map *m = xcalloc(1, sizeof *m);
-	size_t cap = 16;
 
-	while (cap < 2 * hint)
-		cap *= 2;
-	m->slot = xcalloc(cap, sizeof *m->slot);
-	m->cap = cap;
-	if (getrandom(&m->seed, sizeof m->seed, GRND_NONBLOCK) !=
-	    (ssize_t)sizeof m->seed)
-		m->seed = 0x9e3779b97f4a7c15ull ^ (uintptr_t)m;
+	m->cap = hashmap_cap(hint);
+	m->slot = xcalloc(m->cap, sizeof *m->slot);
+	m->seed = hashmap_seed(m);
 	return m;
 }
 
