@@ -21,7 +21,10 @@
 # or local (extended local groups and subordinate ids).
 # BENCH_SCALE_PARTS (default "bus bus1 poll api groups churn") the scale
 # lines to run, BENCH_SCALE_USERS (default 100000) their users,
-# BENCH_CHURN_S (default 20) seconds of device churn.
+# BENCH_CHURN_S (default 20) seconds of device churn, BENCH_WRAP a command
+# the large tailnets' tsnssd runs under, to profile it (for example
+# "perf record -g -o /tmp/perf.data --"; the CPU figures are then the
+# wrapper's, not tsnssd's).
 top_srcdir=$1
 top_builddir=$2
 export top_srcdir top_builddir
@@ -236,7 +239,8 @@ stop_nscd() {
 # --debug, which logs a line per login: a tenth of a 100k-user build's
 # CPU), without waiting for its socket.
 launch() {
-	"$top_builddir/src/tsnssd" --foreground \
+	# shellcheck disable=SC2086 # the wrapper is a command line
+	${BENCH_WRAP-} "$top_builddir/src/tsnssd" --foreground \
 		--config "$T/tailscale-nss.conf" </dev/null >>"$T/tsnssd.log" 2>&1 &
 	tsnssd_pid=$!
 	track_pid "$tsnssd_pid"
