@@ -108,6 +108,40 @@ jdoc_value(struct jdoc *d, const char *buf, size_t len, const char *what)
 	return o;
 }
 
+void
+jdoc_key(struct jdoc *d, const char *raw, char *out, size_t len)
+{
+	char quoted[JSCAN_KEY_MAX + 4];
+	struct json_object *o;
+
+	snprintf(out, len, "%s", raw);
+	if (strchr(raw, '\\') == NULL)
+		return;
+	snprintf(quoted, sizeof quoted, "\"%s\"", raw);
+	json_tokener_reset(d->tok);
+	o = json_tokener_parse_ex(d->tok, quoted, (int)strlen(quoted) + 1);
+	snprintf(out, len, "%s",
+	    json_object_is_type(o, json_type_string) ? json_object_get_string(o)
+						     : "\1");
+	json_object_put(o);
+}
+
+const char *
+jdoc_string(struct jdoc *d, const char *buf, size_t len, size_t *n,
+    struct json_object **o)
+{
+	*o = NULL;
+	if (memchr(buf, '\\', len) == NULL) {
+		*n = len - 2;
+		return buf + 1;
+	}
+	*o = jdoc_value(d, buf, len, "bad JSON");
+	if (*o == NULL || !json_object_is_type(*o, json_type_string))
+		return NULL;
+	*n = (size_t)json_object_get_string_len(*o);
+	return json_object_get_string(*o);
+}
+
 int
 jdoc_room(void *array, size_t *cap, size_t n, size_t size)
 {
@@ -129,6 +163,8 @@ void
 jdoc_reset(struct jdoc *d)
 {
 	jscan_reset(d->scan);
+	if (d->spec->state_clear != NULL)
+		d->spec->state_clear(d->state);
 	d->fed = 0;
 	d->begun = 0;
 	d->err[0] = '\0';
@@ -153,6 +189,8 @@ jdoc_free(struct jdoc *d)
 		json_tokener_free(d->tok);
 	if (d->result != NULL)
 		d->spec->result_free(d->result);
+	if (d->spec->state_clear != NULL && d->state != NULL)
+		d->spec->state_clear(d->state);
 	if (d->own)
 		free(d->state);
 	free(d);

@@ -25,10 +25,12 @@ struct jdoc_spec {
 	size_t size;	      /* of the parser's state, made zeroed */
 	size_t result_size;   /* of what it reads, made zeroed */
 	void (*result_free)(void *result); /* unless jdoc_take() took it */
-	size_t max_value;		   /* bytes of a captured value */
-	size_t max_depth;		   /* nesting, for jscan and json-c */
-	int stream;    /* documents one after another, not just one */
-	int tok_flags; /* json-c's, for the captured values */
+	/* optional: free what the state holds (jdoc_reset(), jdoc_free()) */
+	void (*state_clear)(void *state);
+	size_t max_value; /* bytes of a captured value */
+	size_t max_depth; /* nesting, for jscan and json-c */
+	int stream;	  /* documents one after another, not just one */
+	int tok_flags;	  /* json-c's, for the captured values */
 	/* put before what jscan says is wrong ("bad JSON: "), or NULL */
 	const char *prefix;
 	/* what to say of a document that is a JSON value but no object */
@@ -50,9 +52,10 @@ struct jdoc {
 /*
  * A parser of one document, PREFIX_new(void): its state of type STATE,
  * whose member `result` points to what it reads, of type RESULT, freed
- * by FREE unless taken; its on_select() and on_value(), a captured value
- * of MAX_VALUE bytes at most, nesting of MAX_DEPTH, and any other fields
- * of its spec.
+ * by FREE unless taken; its on_select(), on_value() and on_close(), a
+ * captured value of MAX_VALUE bytes at most (and an entry it reads member
+ * by member, JSCAN_DESCEND_BOUNDED), nesting of MAX_DEPTH, and any other
+ * fields of its spec.
  */
 #define JDOC_PARSER(                                                           \
     prefix, state_type, result_type, free_fn, max_value_, max_depth_, ...)     \
@@ -61,7 +64,7 @@ struct jdoc {
 		free_fn(r);                                                    \
 	}                                                                      \
 	static const struct jdoc_spec prefix##_spec = {                        \
-	    .ops = {on_select, on_value, NULL, NULL},                          \
+	    .ops = {on_select, on_value, NULL, on_close},                      \
 	    .size = sizeof(state_type),                                        \
 	    .result_size = sizeof(result_type),                                \
 	    .result_free = prefix##_drop,                                      \
@@ -94,6 +97,20 @@ int jdoc_ended(const struct jdoc *d, char *err, size_t errlen);
  */
 struct json_object *jdoc_value(
     struct jdoc *d, const char *buf, size_t len, const char *what);
+/*
+ * A key as jscan kept it (escapes and all), decoded as json-c reads it:
+ * into out (len bytes), cut at a NUL.  A key jscan cut is one no name
+ * matches; so is one that does not decode.
+ */
+void jdoc_key(struct jdoc *d, const char *raw, char *out, size_t len);
+/*
+ * A captured JSON string, decoded: its bytes as they are (after the
+ * quote) when it has no escape, as nearly all have, else json-c's reading
+ * of it into *o, which the caller puts.  *n is its length, a decoded NUL
+ * included.  NULL with d->err set: json-c refused it.
+ */
+const char *jdoc_string(struct jdoc *d, const char *buf, size_t len, size_t *n,
+    struct json_object **o);
 /*
  * Room for one more of the n elements of size bytes at *(T **)array, of
  * which *cap are allocated: the list a parser keeps grows as values come.

@@ -56,6 +56,9 @@ struct jscan {
 	size_t lit_len;	  /* bytes of it so far */
 	int num;	  /* where a number is in its grammar (enum num) */
 	int want_descend; /* what select() said of the value just begun */
+	int want_bound;	  /* ... and whether to bound it (DESCEND_BOUNDED) */
+	size_t bound_depth;	      /* of the bounded container open, or 0 */
+	unsigned long long bound_end; /* offset its bytes may not pass */
 	size_t key_len;
 	int key_cut;
 	/* capture */
@@ -92,6 +95,7 @@ jscan_new(const struct jscan_ops *ops, void *arg, size_t max_value)
 	s->arg = arg;
 	s->max_value = max_value;
 	s->max_depth = MAX_DEPTH;
+	s->bound_end = ~0ull;
 	return s;
 }
 
@@ -113,6 +117,8 @@ jscan_reset(struct jscan *s)
 	s->capturing = 0;
 	s->cap_len = 0;
 	s->offset = 0;
+	s->bound_depth = 0;
+	s->bound_end = ~0ull;
 }
 
 int
@@ -160,15 +166,14 @@ append(struct jscan *s, const char *p, size_t n)
 	return 0;
 }
 
-/* The path of a value about to begin at the current depth. */
+/*
+ * The path of a value about to begin at the current depth: its keys are
+ * set as containers open (open_container), so only the depth changes.
+ */
 static const struct jscan_path *
 path_here(struct jscan *s)
 {
-	size_t i;
-
 	s->path.depth = s->depth;
-	for (i = 0; i < s->depth && i < JSCAN_MAX_PATH; i++)
-		s->path.key[i] = s->lv[i].array ? NULL : s->keys[i];
 	return &s->path;
 }
 
@@ -234,7 +239,9 @@ begin_value(struct jscan *s, char c)
 		s->cap_len = 0;
 		return append(s, &c, 1);
 	}
-	s->want_descend = want == JSCAN_DESCEND;
+	s->want_descend =
+	    want == JSCAN_DESCEND || want == JSCAN_DESCEND_BOUNDED;
+	s->want_bound = want == JSCAN_DESCEND_BOUNDED && s->bound_depth == 0;
 	return 0;
 }
 
@@ -254,8 +261,16 @@ open_container(struct jscan *s, char c)
 	l->array = c == '[';
 	l->expect = c == '[' ? ARR_FIRST : OBJ_FIRST;
 	l->descend = (unsigned char)descend;
-	if (s->depth <= JSCAN_MAX_PATH)
+	if (s->depth <= JSCAN_MAX_PATH) {
 		s->keys[s->depth - 1][0] = '\0';
+		s->path.key[s->depth - 1] =
+		    l->array ? NULL : s->keys[s->depth - 1];
+	}
+	if (descend && s->want_bound) {
+		/* offset is this bracket's: it and max_value - 1 more */
+		s->bound_depth = s->depth;
+		s->bound_end = s->offset + s->max_value;
+	}
 	return 0;
 }
 
@@ -273,6 +288,10 @@ close_container(struct jscan *s, char c)
 		return fail(s, "unexpected '%c'", c);
 	if (s->capturing && append(s, &c, 1) < 0)
 		return -1;
+	if (s->bound_depth == s->depth) {
+		s->bound_depth = 0;
+		s->bound_end = ~0ull;
+	}
 	s->depth--;
 	if (l->descend && s->depth > 0 && s->ops.close != NULL &&
 	    s->ops.close(path_here(s), s->arg) != 0)
@@ -567,6 +586,20 @@ byte(struct jscan *s, char c)
 	return 0;
 }
 
+/* One step: a string's run, a literal's, blanks, or one byte; used or -1. */
+static long
+step(struct jscan *s, const char *p, size_t n)
+{
+	if (s->in_str)
+		return string_run(s, p, n);
+	if (s->in_lit && is_lit(*p))
+		return lit_run(s, p, n);
+	if (!s->in_lit && is_blank(*p))
+		return blank_run(
+		    p, n); /* indentation: most of a pretty answer */
+	return byte(s, *p) < 0 ? -1 : 1;
+}
+
 int
 jscan_feed(
     struct jscan *s, const char *data, size_t len, char *err, size_t errlen)
@@ -577,32 +610,14 @@ jscan_feed(
 	s->err = err;
 	s->errlen = errlen;
 	while (i < len) {
-		if (s->in_str) {
-			used = string_run(s, data + i, len - i);
-			if (used < 0)
-				return -1;
-			i += (size_t)used;
-			s->offset += (unsigned long long)used;
-			continue;
-		}
-		if (s->in_lit && is_lit(data[i])) {
-			if ((used = lit_run(s, data + i, len - i)) < 0)
-				return -1;
-			i += (size_t)used;
-			s->offset += (unsigned long long)used;
-			continue;
-		}
-		if (!s->in_lit && is_blank(data[i])) {
-			/* indentation, most of a pretty answer's bytes */
-			used = blank_run(data + i, len - i);
-			i += (size_t)used;
-			s->offset += (unsigned long long)used;
-			continue;
-		}
-		if (byte(s, data[i]) < 0)
+		if ((used = step(s, data + i, len - i)) < 0)
 			return -1;
-		i++;
-		s->offset++;
+		i += (size_t)used;
+		s->offset += (unsigned long long)used;
+		/* a value read member by member is bounded as captured ones */
+		if (s->offset > s->bound_end)
+			return fail(
+			    s, "a value longer than %zu bytes", s->max_value);
 	}
 	return 0;
 }

@@ -31,6 +31,13 @@ enum jscan_want {
 	JSCAN_SKIP,
 	JSCAN_DESCEND, /* ask again for each member (ignored for scalars) */
 	JSCAN_CAPTURE,
+	/*
+	 * DESCEND into a container that is read member by member instead of
+	 * captured, and bound it as a captured value is: more than
+	 * max_value bytes from its first byte to its last stops the scan.
+	 * One at a time: inside it, this is DESCEND.
+	 */
+	JSCAN_DESCEND_BOUNDED,
 };
 
 /* key[i] is the member name at level i, or NULL inside an array. */

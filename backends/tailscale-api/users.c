@@ -1,11 +1,13 @@
 /*
  * users.c - the control-plane API's user list, read as it arrives:
- * jdoc (shared with the tailscale backend) cuts it into entries, json-c
- * reads each entry.  100k users are tens of MB of JSON, never held whole.
+ * jdoc (shared with the tailscale backend) follows the document, and the
+ * members of each entry that matter are taken as they pass (json-c only
+ * decodes the rare string with an escape).  100k users are tens of MB of
+ * JSON, never held whole, and no entry becomes a json-c object.
  *
  * Every bound is explicit: the body is capped by the plugin as it
- * arrives (max_answer_bytes), the nesting depth and an entry's size are
- * capped here, and a field
+ * arrives (max_answer_bytes), the nesting depth and an entry's size
+ * (ENTRY_MAX, members skipped included) are capped here, and a field
  * of the wrong type or with an embedded NUL makes its entry odd, never
  * the whole answer wrong: one strange user must not hide everyone else.
  */
@@ -53,32 +55,6 @@ api_parse_id(const char *s, size_t len, int64_t *out)
 	return 0;
 }
 
-/*
- * The spec says a string of digits; a number is taken too, but only an
- * exact positive integer: json-c saturates a larger one at INT64_MAX,
- * which is therefore refused rather than trusted.
- */
-static int
-read_id(struct json_object *o, int64_t *out)
-{
-	int64_t v;
-
-	switch (json_object_get_type(o)) {
-	case json_type_string:
-		return api_parse_id(json_object_get_string(o),
-		    (size_t)json_object_get_string_len(o), out);
-	case json_type_int:
-		errno = 0;
-		v = json_object_get_int64(o);
-		if (errno != 0 || v < 1 || v == INT64_MAX)
-			return -1;
-		*out = v;
-		return 0;
-	default:
-		return -1;
-	}
-}
-
 /* Text that goes into logs and names: bounded, no control bytes. */
 static int
 clean(const char *s, size_t max)
@@ -89,30 +65,6 @@ clean(const char *s, size_t max)
 		if (i >= max || (unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return 0;
 	return 1;
-}
-
-/*
- * A string member: NULL with *bad unset when absent or null, NULL with
- * *bad set when of another type or holding a NUL.
- */
-static const char *
-member_str(struct json_object *o, const char *key, int *bad)
-{
-	struct json_object *v;
-	const char *s;
-
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-		return NULL;
-	if (!json_object_is_type(v, json_type_string)) {
-		*bad = 1;
-		return NULL;
-	}
-	s = json_object_get_string(v);
-	if (strlen(s) != (size_t)json_object_get_string_len(v)) {
-		*bad = 1;
-		return NULL;
-	}
-	return s;
 }
 
 static void
@@ -140,76 +92,88 @@ judge_status(const char *status)
 	return ODD;
 }
 
-struct fields {
+/* The string members read, in this order; the id is apart. */
+enum { F_LOGIN, F_DISPLAY, F_ROLE, F_STATUS, F_TYPE, F_N, F_ID = F_N };
+
+/*
+ * The entry under way, read member by member as it passes: 100k users
+ * are too many to build a json-c object for.  A string member is NULL
+ * when absent or null, and bad when of another type or holding a NUL;
+ * the last of duplicates counts, as in a json-c object.
+ */
+struct entry {
+	char *text[F_N];
+	int bad[F_N];
 	int64_t id;
-	const char *login, *display, *role, *status, *type;
+	int id_ok;
+	int member; /* the member captured: F_* */
 };
 
-static enum verdict
-read_fields(struct json_object *o, struct fields *f, const char **why)
+static void
+entry_clear(struct entry *e)
 {
-	struct json_object *id;
-	int bad = 0;
+	size_t i;
 
-	if (!json_object_is_type(o, json_type_object))
-		return *why = "an entry of users is not an object", ODD;
-	f->login = member_str(o, "loginName", &bad);
-	f->display = member_str(o, "displayName", &bad);
-	f->role = member_str(o, "role", &bad);
-	f->status = member_str(o, "status", &bad);
-	f->type = member_str(o, "type", &bad);
-	if (bad)
+	for (i = 0; i < F_N; i++)
+		free(e->text[i]);
+	memset(e, 0, sizeof *e);
+}
+
+static enum verdict
+read_fields(const struct entry *e, const char **why)
+{
+	const char *const *f = (const char *const *)e->text;
+
+	if (e->bad[F_LOGIN] || e->bad[F_DISPLAY] || e->bad[F_ROLE] ||
+	    e->bad[F_STATUS] || e->bad[F_TYPE])
 		return *why = "a user has a member of the wrong type", ODD;
-	if (f->login == NULL || f->login[0] == '\0')
+	if (f[F_LOGIN] == NULL || f[F_LOGIN][0] == '\0')
 		return *why = "a user has no loginName", ODD;
-	if (!clean(f->login, LOGIN_MAX))
+	if (!clean(f[F_LOGIN], LOGIN_MAX))
 		return *why = "a loginName is too long or has control "
 			      "characters",
 		       ODD;
-	if ((f->role && !clean(f->role, WORD_MAX)) ||
-	    (f->status && !clean(f->status, WORD_MAX)) ||
-	    (f->type && !clean(f->type, WORD_MAX)))
+	if ((f[F_ROLE] && !clean(f[F_ROLE], WORD_MAX)) ||
+	    (f[F_STATUS] && !clean(f[F_STATUS], WORD_MAX)) ||
+	    (f[F_TYPE] && !clean(f[F_TYPE], WORD_MAX)))
 		return *why = "a role, status or type is too long or has "
 			      "control characters",
 		       ODD;
-	if (strcmp(f->login, PSEUDO_USER) == 0)
+	if (strcmp(f[F_LOGIN], PSEUDO_USER) == 0)
 		return PSEUDO;
-	if (!json_object_object_get_ex(o, "id", &id) || read_id(id, &f->id))
+	if (!e->id_ok)
 		return *why = "a user's id is not a decimal int64", ODD;
-	if (f->status == NULL)
+	if (f[F_STATUS] == NULL)
 		return *why = "a user has no status", ODD;
-	if (judge_status(f->status) == ODD)
+	if (judge_status(f[F_STATUS]) == ODD)
 		return *why = "a user has an unknown status", ODD;
-	return judge_status(f->status);
+	return judge_status(f[F_STATUS]);
+}
+
+/* The entry's strings become the user's. */
+static int
+keep(struct api_users *u, struct entry *e)
+{
+	struct api_user *a = &u->users[u->n++];
+
+	a->id = e->id;
+	a->login = e->text[F_LOGIN];
+	a->display_name = e->text[F_DISPLAY] ? e->text[F_DISPLAY] : strdup("");
+	a->status = e->text[F_STATUS];
+	a->role = e->text[F_ROLE];
+	a->type = e->text[F_TYPE];
+	memset(e->text, 0, sizeof e->text);
+	return a->display_name == NULL ? -1 : 0;
 }
 
 static int
-keep(struct api_users *u, const struct fields *f)
+add_entry(struct api_users *u, struct entry *e)
 {
-	struct api_user *a = &u->users[u->n];
-
-	a->id = f->id;
-	a->login = strdup(f->login);
-	a->display_name = strdup(f->display ? f->display : "");
-	a->status = strdup(f->status);
-	a->role = f->role ? strdup(f->role) : NULL;
-	a->type = f->type ? strdup(f->type) : NULL;
-	u->n++;
-	if (a->login == NULL || a->display_name == NULL || a->status == NULL ||
-	    (f->role && a->role == NULL) || (f->type && a->type == NULL))
-		return -1;
-	return 0;
-}
-
-static int
-add_entry(struct api_users *u, struct json_object *o)
-{
-	struct fields f = {0};
 	const char *why = NULL;
 
-	switch (read_fields(o, &f, &why)) {
+	switch (read_fields(e, &why)) {
 	case KEEP:
-		return keep(u, &f);
+		return keep(u, e);
 	case INACTIVE:
 		u->n_inactive++;
 		return 0;
@@ -267,35 +231,138 @@ drop_duplicates(struct api_users *u)
 
 /*
  * The parser of one answer, a jdoc's state: jscan follows the document,
- * each entry of users is captured (bounded by ENTRY_MAX) and read with
- * json-c on its own, so the list is never held whole.  Errors found in a
- * callback wait in the jdoc's err until jdoc_feed() returns.
+ * each entry of users is read member by member as it passes (bounded by
+ * ENTRY_MAX as a whole), so the list is never held whole.  Errors found
+ * in a callback wait in the jdoc's err until jdoc_feed() returns.
  */
 struct users_read {
 	struct api_users *result;
 	size_t cap; /* result.users allocated */
 	int lists;  /* "users" arrays met */
+	struct entry e;
 };
+
+/* Which member a key names (decoded as json-c would, if escaped). */
+static int
+member_of(struct jdoc *d, const char *raw)
+{
+	static const char *const names[] = {
+	    "loginName", "displayName", "role", "status", "type", "id"};
+	char key[JSCAN_KEY_MAX + 1];
+	const char *k = raw;
+	int i;
+
+	if (strchr(raw, '\\') != NULL) {
+		jdoc_key(d, raw, key, sizeof key);
+		k = key;
+	}
+	for (i = 0; i <= F_ID; i++)
+		if (strcmp(k, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * A member of the entry under way: a string (or, for the id, a number)
+ * is captured; null is absent; anything else is noted bad at once.
+ */
+static enum jscan_want
+select_member(struct jdoc *d, struct entry *e, const char *k, char first)
+{
+	if ((e->member = member_of(d, k)) < 0)
+		return JSCAN_SKIP;
+	if (e->member == F_ID) {
+		e->id_ok = 0;
+		return first == '"' || (first >= '0' && first <= '9')
+			   ? JSCAN_CAPTURE
+			   : JSCAN_SKIP;
+	}
+	free(e->text[e->member]);
+	e->text[e->member] = NULL;
+	e->bad[e->member] = first != '"' && first != 'n';
+	return first == '"' ? JSCAN_CAPTURE : JSCAN_SKIP;
+}
+
+/*
+ * An id: a string of digits, or a JSON integer, which json-c would
+ * saturate at INT64_MAX past int64: that is refused rather than trusted.
+ */
+static void
+id_member(struct jdoc *d, struct entry *e, const char *buf, size_t len)
+{
+	struct json_object *o;
+	const char *s;
+	size_t n;
+
+	if (buf[0] != '"') {
+		e->id_ok =
+		    api_parse_id(buf, len, &e->id) == 0 && e->id != INT64_MAX;
+		return;
+	}
+	if ((s = jdoc_string(d, buf, len, &n, &o)) != NULL)
+		e->id_ok = api_parse_id(s, n, &e->id) == 0;
+	json_object_put(o);
+}
+
+/* A captured string member: kept decoded, or bad if it holds a NUL. */
+static int
+text_member(struct jdoc *d, struct entry *e, const char *buf, size_t len)
+{
+	struct json_object *o;
+	const char *s;
+	size_t n;
+	int rc = 0;
+
+	if ((s = jdoc_string(d, buf, len, &n, &o)) == NULL)
+		rc = -1;
+	else if (memchr(s, '\0', n) != NULL)
+		e->bad[e->member] = 1;
+	else if ((e->text[e->member] = strndup(s, n)) == NULL)
+		rc = -1;
+	json_object_put(o);
+	if (rc < 0 && d->err[0] == '\0')
+		snprintf(d->err, sizeof d->err, "out of memory");
+	return rc;
+}
 
 static int
 on_value(const struct jscan_path *path, const char *buf, size_t len, void *arg)
 {
 	struct jdoc *d = arg;
 	struct users_read *p = d->state;
-	struct json_object *o;
-	int rc;
 
 	(void)path;
-	o = jdoc_value(d, buf, len, "an entry of users");
-	if (o == NULL && d->err[0] != '\0')
-		return -1;
+	if (p->e.member == F_ID) {
+		id_member(d, &p->e, buf, len);
+		return d->err[0] != '\0' ? -1 : 0;
+	}
+	return text_member(d, &p->e, buf, len);
+}
+
+/* The end of an entry: it counts, or it is counted as left out. */
+static int
+on_close(const struct jscan_path *path, void *arg)
+{
+	struct jdoc *d = arg;
+	struct users_read *p = d->state;
+	int rc;
+
+	if (path->depth != 2)
+		return 0;
 	if ((rc = jdoc_room(&p->result->users, &p->cap, p->result->n,
 		 sizeof *p->result->users)) == 0)
-		rc = add_entry(p->result, o);
+		rc = add_entry(p->result, &p->e);
+	entry_clear(&p->e);
 	if (rc < 0)
 		snprintf(d->err, sizeof d->err, "out of memory");
-	json_object_put(o);
 	return rc;
+}
+
+/* An entry cut short by the end of the answer is forgotten. */
+static void
+users_read_clear(void *state)
+{
+	entry_clear(&((struct users_read *)state)->e);
 }
 
 static enum jscan_want
@@ -304,8 +371,16 @@ on_select(const struct jscan_path *path, char first, void *arg)
 	struct jdoc *d = arg;
 	struct users_read *p = d->state;
 
-	if (path->depth == 2)
-		return JSCAN_CAPTURE;
+	if (path->depth == 3)
+		return select_member(d, &p->e, path->key[2], first);
+	if (path->depth == 2 && first == '{') {
+		entry_clear(&p->e);
+		return JSCAN_DESCEND_BOUNDED;
+	}
+	if (path->depth == 2) {
+		note_odd(p->result, "an entry of users is not an object");
+		return JSCAN_SKIP;
+	}
 	if (path->depth != 1 || strcmp(path->key[0], "users") != 0)
 		return JSCAN_SKIP;
 	if (first != '[')
@@ -318,6 +393,7 @@ on_select(const struct jscan_path *path, char first, void *arg)
 /* a JSON value that is not an object: a well-formed answer of no users */
 JDOC_PARSER(api_users_parser, struct users_read, struct api_users,
     api_users_free, ENTRY_MAX, MAX_DEPTH, .tok_flags = JSON_TOKENER_STRICT,
+    .state_clear = users_read_clear,
     .not_object = "no \"users\" array in the answer")
 
 int

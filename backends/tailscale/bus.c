@@ -532,27 +532,6 @@ select_group(struct prof_read *r, char first)
 	return first == '"' ? JSCAN_CAPTURE : JSCAN_SKIP;
 }
 
-/*
- * A captured JSON string, decoded: its bytes as they are when it has no
- * escape (nearly always), else json-c's reading of it into *o, which the
- * caller puts.  NULL with b->doc->err set: json-c refused it.
- */
-static const char *
-string_of(struct bus *b, const char *buf, size_t len, size_t *n,
-    struct json_object **o)
-{
-	*o = NULL;
-	if (memchr(buf, '\\', len) == NULL) {
-		*n = len - 2;
-		return buf + 1;
-	}
-	*o = jdoc_value(b->doc, buf, len, "bad JSON");
-	if (*o == NULL || !json_object_is_type(*o, json_type_string))
-		return NULL;
-	*n = (size_t)json_object_get_string_len(*o);
-	return json_object_get_string(*o);
-}
-
 /* A name of Groups, if it is one, as the bus's kept copy. */
 static int
 profile_group(struct bus *b, const char *s, size_t n)
@@ -593,7 +572,7 @@ prof_member(struct bus *b, int in_groups, const char *buf, size_t len)
 		r->has_id = id_literal(buf, &r->id) == 0;
 		return 0;
 	}
-	if ((s = string_of(b, buf, len, &n, &o)) == NULL) {
+	if ((s = jdoc_string(b->doc, buf, len, &n, &o)) == NULL) {
 		json_object_put(o);
 		return b->doc->err[0] != '\0' ? -1 : 0;
 	}

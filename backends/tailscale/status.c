@@ -35,6 +35,10 @@
 #else
 #define TOKENER_FLAGS (JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS)
 #endif
+/* whether the strings of a profile, read here, are checked as json-c would */
+#define CHECK_UTF8                                                             \
+	((TOKENER_FLAGS & ~JSON_TOKENER_STRICT &                               \
+	     ~JSON_TOKENER_ALLOW_TRAILING_CHARS) != 0)
 
 #define KEY_SHOWN 24 /* bytes of a bad key quoted in an error */
 
@@ -64,16 +68,6 @@ field(struct json_object *obj, const char *name)
 	return v;
 }
 
-static const char *
-string_field(struct json_object *obj, const char *name)
-{
-	struct json_object *v = field(obj, name);
-
-	if (v == NULL || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* Keys come from the wire: quote a short, printable prefix of them. */
 static const char *
 show_key(const char *key, char *out, size_t outlen)
@@ -88,41 +82,6 @@ show_key(const char *key, char *out, size_t outlen)
 	if (key[i] != '\0')
 		strcpy(out + i, "...");
 	return out;
-}
-
-static int
-user_id(const char *key, struct json_object *profile, int64_t *id, char *err,
-    size_t errlen)
-{
-	struct json_object *v = field(profile, "ID");
-	char k[KEY_SHOWN + 4], want[32];
-
-	show_key(key, k, sizeof k);
-	if (v == NULL) {
-		set_err(err, errlen, "User[\"%s\"] has no ID", k);
-		return -1;
-	}
-	if (!json_object_is_type(v, json_type_int)) {
-		set_err(err, errlen, "User[\"%s\"].ID is a %s, not an integer",
-		    k, json_type_to_name(json_object_get_type(v)));
-		return -1;
-	}
-	if (ts_json_id(v, id) < 0 && (*id >= 1 || *id == INT64_MIN)) {
-		set_err(err, errlen, "User[\"%s\"].ID is out of range", k);
-		return -1;
-	}
-	if (*id < 1) {
-		set_err(err, errlen,
-		    "User[\"%s\"].ID %" PRId64 " is not positive", k, *id);
-		return -1;
-	}
-	snprintf(want, sizeof want, "%" PRId64, *id);
-	if (strcmp(key, want) != 0) {
-		set_err(err, errlen, "User[\"%s\"] holds the profile of ID %s",
-		    k, want);
-		return -1;
-	}
-	return 0;
 }
 
 /*
@@ -227,10 +186,41 @@ ts_groups(struct json_object *profile, char ***groups, size_t *n)
 }
 
 /*
+ * A User profile, read member by member as it passes: 100k profiles are
+ * too many to build a json-c object for.  The last of duplicate members
+ * counts, as in a json-c object.
+ */
+enum { P_OTHER, P_ID, P_LOGIN, P_DISPLAY, P_GROUPS };
+
+struct prof {
+	int member;	       /* the member captured: P_* */
+	char id_type;	       /* first byte of a non-number ID, 'n' absent */
+	int id_double;	       /* a number with a fraction or an exponent */
+	int64_t id;	       /* clamped to int64, as json-c does */
+	int login_type;	       /* '"', or the first byte of a non-string */
+	const char *login_bad; /* why LoginName is unusable, or NULL */
+	char *login, *display;
+	char **groups;
+	size_t n_groups, looked; /* looked: elements of Groups seen */
+};
+
+static void
+prof_clear(struct prof *r)
+{
+	free(r->login);
+	free(r->display);
+	ts_groups_free(r->groups, r->n_groups);
+	memset(r, 0, sizeof *r);
+	r->id_type = 'n';
+	r->login_type = 'n';
+}
+
+/*
  * The parser of one answer, a jdoc's state.  jscan follows the document's
- * structure; only the values kept are captured, each small, and read with
- * json-c: BackendState, Version, CurrentTailnet, and each User profile.
- * Peers are skipped one by one and only counted.  Errors found in a
+ * structure; BackendState, Version and CurrentTailnet are captured and
+ * read with json-c, each User profile is read member by member (struct
+ * prof), bounded by TS_STATUS_MAX_VALUE as a whole.  Peers are skipped
+ * one by one and only counted.  Errors found in a
  * callback wait in the jdoc's err until jdoc_feed() returns.
  */
 struct status_read {
@@ -242,6 +232,7 @@ struct status_read {
 	int peers_seen;	 /* a Peer map began */
 	char peers_type; /* first byte of a Peer that is no map, or 0 */
 	size_t n_peers;
+	struct prof prof; /* the User profile under way */
 };
 
 static int
@@ -256,50 +247,6 @@ skip_user(struct ts_status *st, const char *key, const char *why)
 	    why);
 	st->skip_reason = strdup(msg);
 	return st->skip_reason != NULL ? 0 : -1;
-}
-
-static int
-add_user(struct status_read *sp, const char *key, struct json_object *profile,
-    char *err, size_t errlen)
-{
-	struct ts_status *st = sp->result;
-	struct ts_user *u;
-	struct json_object *login;
-	const char *display, *why;
-	char k[KEY_SHOWN + 4];
-
-	if (!json_object_is_type(profile, json_type_object)) {
-		set_err(err, errlen, "User[\"%s\"] is not an object",
-		    show_key(key, k, sizeof k));
-		return -1;
-	}
-	if (jdoc_room(&st->users, &sp->cap, st->n_users, sizeof *st->users) <
-	    0) {
-		set_err(err, errlen, "out of memory");
-		return -1;
-	}
-	u = &st->users[st->n_users];
-	memset(u, 0, sizeof *u);
-	if (user_id(key, profile, &u->id, err, errlen) < 0)
-		return -1;
-	login = field(profile, "LoginName");
-	display = string_field(profile, "DisplayName");
-	why = ts_bad_login(login);
-	if (why != NULL) {
-		if (skip_user(st, key, why) == 0)
-			return 0;
-		set_err(err, errlen, "out of memory");
-		return -1;
-	}
-	u->login = strdup(json_object_get_string(login));
-	u->display_name = strdup(display != NULL ? display : "");
-	st->n_users++; /* now owned by st, freed with it even if NULL */
-	if (u->login == NULL || u->display_name == NULL ||
-	    ts_groups(profile, &u->groups, &u->n_groups) < 0) {
-		set_err(err, errlen, "out of memory");
-		return -1;
-	}
-	return 0;
 }
 
 static int
@@ -418,33 +365,6 @@ top_value(struct status_read *sp, const char *k, struct json_object *o)
 	return top_string(name, &st->tailnet);
 }
 
-static int
-on_value(const struct jscan_path *p, const char *buf, size_t len, void *arg)
-{
-	struct jdoc *d = arg;
-	struct status_read *sp = d->state;
-	char key[JSCAN_KEY_MAX + 1], what[KEY_SHOWN + 32], *err = d->err;
-	struct json_object *o;
-	int rc;
-
-	if (p->depth == 2) {
-		decode_key(d->tok, p->key[1], key, sizeof key);
-		snprintf(what, sizeof what, "bad JSON in User[\"%s\"]",
-		    show_key(key, (char[KEY_SHOWN + 4]){0}, KEY_SHOWN + 4));
-	} else {
-		snprintf(what, sizeof what, "bad JSON in %s", p->key[0]);
-	}
-	o = jdoc_value(d, buf, len, what);
-	if (o == NULL && err[0] != '\0')
-		return -1;
-	if (p->depth == 2)
-		rc = add_user(sp, key, o, err, sizeof d->err);
-	else if ((rc = top_value(sp, p->key[0], o)) < 0)
-		set_err(err, sizeof d->err, "out of memory");
-	json_object_put(o);
-	return rc;
-}
-
 /* User and Peer are maps, or null; anything else is noted. */
 static enum jscan_want
 select_map(int *seen, char *type, char first, char *err, size_t errlen)
@@ -463,6 +383,335 @@ select_map(int *seen, char *type, char first, char *err, size_t errlen)
 	return JSCAN_DESCEND;
 }
 
+/* The profile's ID: an integer from 1 to INT64_MAX - 1 equal to its key. */
+static int
+user_id(const char *key, const struct prof *r, int64_t *id, char *err,
+    size_t errlen)
+{
+	char k[KEY_SHOWN + 4], want[32];
+
+	show_key(key, k, sizeof k);
+	*id = r->id;
+	if (r->id_type == 'n') {
+		set_err(err, errlen, "User[\"%s\"] has no ID", k);
+		return -1;
+	}
+	if (r->id_type != '0' || r->id_double) {
+		set_err(err, errlen, "User[\"%s\"].ID is a %s, not an integer",
+		    k, r->id_double ? "double" : type_name(r->id_type));
+		return -1;
+	}
+	if (*id == INT64_MAX || *id == INT64_MIN) {
+		set_err(err, errlen, "User[\"%s\"].ID is out of range", k);
+		return -1;
+	}
+	if (*id < 1) {
+		set_err(err, errlen,
+		    "User[\"%s\"].ID %" PRId64 " is not positive", k, *id);
+		return -1;
+	}
+	snprintf(want, sizeof want, "%" PRId64, *id);
+	if (strcmp(key, want) != 0) {
+		set_err(err, errlen, "User[\"%s\"] holds the profile of ID %s",
+		    k, want);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * An ID literal as json-c reads it: a fraction or an exponent makes a
+ * double, and an integer past int64 is clamped to INT64_MIN or INT64_MAX.
+ */
+static void
+id_number(struct prof *r, const char *buf)
+{
+	int neg = *buf == '-';
+	uint64_t v = 0, lim = (uint64_t)INT64_MAX + (uint64_t)neg, d;
+	const char *c;
+
+	r->id_type = '0';
+	r->id_double = strpbrk(buf, ".eE") != NULL;
+	for (c = buf + neg; *c >= '0' && *c <= '9'; c++) {
+		d = (uint64_t)(*c - '0');
+		v = v > (lim - d) / 10 ? lim : v * 10 + d;
+	}
+	if (!neg)
+		r->id = (int64_t)v;
+	else
+		r->id = v == lim ? INT64_MIN : -(int64_t)v;
+}
+
+/* Why LoginName is unusable, or NULL. */
+static const char *
+login_why(const struct prof *r)
+{
+	if (r->login_type == 'n')
+		return "has no LoginName";
+	if (r->login_type != '"')
+		return "has a LoginName that is not a string";
+	return r->login_bad;
+}
+
+/* The profile read, under key: a user, skipped, or the document refused. */
+static int
+profile_done(struct status_read *sp, const char *key, char *err, size_t errlen)
+{
+	struct ts_status *st = sp->result;
+	struct prof *r = &sp->prof;
+	struct ts_user *u;
+	const char *why;
+	int64_t id;
+
+	if (user_id(key, r, &id, err, errlen) < 0)
+		return -1;
+	if ((why = login_why(r)) != NULL) {
+		if (skip_user(st, key, why) == 0)
+			return 0;
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	if (jdoc_room(&st->users, &sp->cap, st->n_users, sizeof *st->users) <
+		0 ||
+	    (r->display == NULL && (r->display = strdup("")) == NULL)) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	u = &st->users[st->n_users++];
+	u->id = id;
+	u->login = r->login;
+	u->display_name = r->display;
+	u->groups = r->groups;
+	u->n_groups = r->n_groups;
+	r->login = r->display = NULL;
+	r->groups = NULL;
+	r->n_groups = 0;
+	return 0;
+}
+
+/*
+ * Whether s holds well-formed UTF-8, as json-c checks a captured value:
+ * a profile's strings are read here, not by json-c.
+ */
+static int
+utf8_ok(const unsigned char *s, size_t n)
+{
+	size_t i = 0, k, more;
+	uint32_t c;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		more = s[i] >= 0xf0   ? 3
+		       : s[i] >= 0xe0 ? 2
+		       : s[i] >= 0xc0 ? 1
+				      : 0;
+		if (more == 0 || s[i] > 0xf4 || n - i <= more)
+			return 0;
+		c = s[i] & (0x3f >> more);
+		for (k = 1; k <= more; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			c = c << 6 | (s[i + k] & 0x3f);
+		}
+		if (c < (more == 1	? 0x80u
+			    : more == 2 ? 0x800u
+					: 0x10000u) ||
+		    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+			return 0;
+		i += more + 1;
+	}
+	return 1;
+}
+
+/* A captured string of the profile, decoded; NULL with d->err set. */
+static const char *
+prof_string(struct jdoc *d, const char *key, const char *buf, size_t len,
+    size_t *n, struct json_object **o)
+{
+	const char *s = jdoc_string(d, buf, len, n, o);
+	char k[KEY_SHOWN + 4];
+
+	if (s == NULL || (*o == NULL && CHECK_UTF8 &&
+			     !utf8_ok((const unsigned char *)s, *n))) {
+		set_err(d->err, sizeof d->err,
+		    "bad JSON in User[\"%s\"]: invalid UTF-8 or escape",
+		    show_key(key, k, sizeof k));
+		return NULL;
+	}
+	return s;
+}
+
+/* A name of Groups, if it is one, kept. */
+static int
+prof_group(struct prof *r, const char *s, size_t n)
+{
+	char **g;
+
+	if (!ts_group_name_ok(s, n))
+		return 0;
+	g = realloc(r->groups, (r->n_groups + 1) * sizeof *g);
+	if (g == NULL)
+		return -1;
+	r->groups = g;
+	if ((g[r->n_groups] = strndup(s, n)) == NULL)
+		return -1;
+	r->n_groups++;
+	return 0;
+}
+
+/* A member select_prof_member() captured, or an element of Groups. */
+static int
+prof_value(
+    struct jdoc *d, const char *key, int in_groups, const char *buf, size_t len)
+{
+	struct prof *r = &((struct status_read *)d->state)->prof;
+	struct json_object *o = NULL;
+	const char *s;
+	size_t n;
+	int rc = 0;
+
+	if (!in_groups && r->member == P_ID) {
+		id_number(r, buf);
+		return 0;
+	}
+	if ((s = prof_string(d, key, buf, len, &n, &o)) == NULL) {
+		json_object_put(o);
+		return -1;
+	}
+	if (in_groups)
+		rc = prof_group(r, s, n);
+	else if (r->member == P_DISPLAY)
+		rc = (r->display = strndup(s, n)) != NULL ? 0 : -1;
+	else if ((r->login_bad = ts_bad_login_bytes(s, n)) == NULL)
+		rc = (r->login = strndup(s, n)) != NULL ? 0 : -1;
+	json_object_put(o);
+	if (rc < 0)
+		set_err(d->err, sizeof d->err, "out of memory");
+	return rc;
+}
+
+static int
+on_value(const struct jscan_path *p, const char *buf, size_t len, void *arg)
+{
+	struct jdoc *d = arg;
+	struct status_read *sp = d->state;
+	char key[JSCAN_KEY_MAX + 1], what[KEY_SHOWN + 32], *err = d->err;
+	struct json_object *o;
+	int rc;
+
+	if (p->depth >= 3) {
+		decode_key(d->tok, p->key[1], key, sizeof key);
+		return prof_value(d, key, p->depth == 4, buf, len);
+	}
+	snprintf(what, sizeof what, "bad JSON in %s", p->key[0]);
+	o = jdoc_value(d, buf, len, what);
+	if (o == NULL && err[0] != '\0')
+		return -1;
+	if ((rc = top_value(sp, p->key[0], o)) < 0)
+		set_err(err, sizeof d->err, "out of memory");
+	json_object_put(o);
+	return rc;
+}
+
+/* The end of a profile's object: it is read whole. */
+static int
+on_close(const struct jscan_path *p, void *arg)
+{
+	struct jdoc *d = arg;
+	struct status_read *sp = d->state;
+	char key[JSCAN_KEY_MAX + 1];
+	int rc;
+
+	if (p->depth != 2 || strcmp(p->key[0], "User") != 0)
+		return 0;
+	decode_key(d->tok, p->key[1], key, sizeof key);
+	rc = profile_done(sp, key, d->err, sizeof d->err);
+	prof_clear(&sp->prof);
+	return rc;
+}
+
+/* Which member of a profile key names (decoded, if escaped). */
+static int
+prof_member_of(struct jdoc *d, const char *raw)
+{
+	static const char *const names[] = {
+	    "", "ID", "LoginName", "DisplayName", "Groups"};
+	char key[JSCAN_KEY_MAX + 1];
+	const char *k = raw;
+	int i;
+
+	if (strchr(raw, '\\') != NULL) {
+		jdoc_key(d, raw, key, sizeof key);
+		k = key;
+	}
+	for (i = P_ID; i <= P_GROUPS; i++)
+		if (strcmp(k, names[i]) == 0)
+			return i;
+	return P_OTHER;
+}
+
+/*
+ * A member of the profile under way: what it is noted at once if it is
+ * not captured (null is absent), as a json-c object would have said.
+ */
+static enum jscan_want
+select_prof_member(struct jdoc *d, struct prof *r, const char *k, char first)
+{
+	switch ((r->member = prof_member_of(d, k))) {
+	case P_ID:
+		r->id_type = first;
+		r->id_double = 0;
+		return first == '-' || (first >= '0' && first <= '9')
+			   ? JSCAN_CAPTURE
+			   : JSCAN_SKIP;
+	case P_LOGIN:
+		free(r->login);
+		r->login = NULL;
+		r->login_type = first;
+		return first == '"' ? JSCAN_CAPTURE : JSCAN_SKIP;
+	case P_DISPLAY:
+		free(r->display);
+		r->display = NULL;
+		return first == '"' ? JSCAN_CAPTURE : JSCAN_SKIP;
+	case P_GROUPS:
+		ts_groups_free(r->groups, r->n_groups); /* the last counts */
+		r->groups = NULL;
+		r->n_groups = r->looked = 0;
+		return first == '[' ? JSCAN_DESCEND : JSCAN_SKIP;
+	}
+	return JSCAN_SKIP;
+}
+
+/* An element of Groups: the first TS_GROUPS_MAX are looked at. */
+static enum jscan_want
+select_group(struct prof *r, char first)
+{
+	if (r->looked >= TS_GROUPS_MAX)
+		return JSCAN_SKIP;
+	r->looked++;
+	return first == '"' ? JSCAN_CAPTURE : JSCAN_SKIP;
+}
+
+/* A value of the User map: a profile, read member by member, or wrong. */
+static enum jscan_want
+select_profile(struct jdoc *d, const char *raw_key, char first)
+{
+	struct status_read *sp = d->state;
+	char key[JSCAN_KEY_MAX + 1], k[KEY_SHOWN + 4];
+
+	if (first == '{') {
+		prof_clear(&sp->prof);
+		return JSCAN_DESCEND_BOUNDED;
+	}
+	decode_key(d->tok, raw_key, key, sizeof key);
+	set_err(d->err, sizeof d->err, "User[\"%s\"] is not an object",
+	    show_key(key, k, sizeof k));
+	return JSCAN_SKIP;
+}
+
 static enum jscan_want
 on_select(const struct jscan_path *p, char first, void *arg)
 {
@@ -475,8 +724,12 @@ on_select(const struct jscan_path *p, char first, void *arg)
 		sp->n_peers++;
 		return JSCAN_SKIP;
 	}
-	if (p->depth == 2)
-		return JSCAN_CAPTURE; /* a User profile */
+	if (p->depth == 2) /* a User profile */
+		return select_profile(d, p->key[1], first);
+	if (p->depth == 3) /* only profiles are descended at depth 2 */
+		return select_prof_member(d, &sp->prof, p->key[2], first);
+	if (p->depth == 4) /* ... and Groups in them */
+		return select_group(&sp->prof, first);
 	if (p->depth != 1)
 		return JSCAN_SKIP;
 	if (strcmp(k, "User") == 0)
@@ -491,9 +744,17 @@ on_select(const struct jscan_path *p, char first, void *arg)
 	return JSCAN_SKIP;
 }
 
+/* A profile cut short by the end of the answer is forgotten. */
+static void
+status_read_clear(void *state)
+{
+	prof_clear(&((struct status_read *)state)->prof);
+}
+
 JDOC_PARSER(ts_status_parser, struct status_read, struct ts_status,
     ts_status_free, TS_STATUS_MAX_VALUE, TS_STATUS_MAX_DEPTH,
-    .tok_flags = TOKENER_FLAGS, .prefix = "bad JSON: ")
+    .tok_flags = TOKENER_FLAGS, .state_clear = status_read_clear,
+    .prefix = "bad JSON: ")
 
 static int
 check_state(const struct jdoc *d, const struct status_read *sp, char *err,

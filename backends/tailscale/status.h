@@ -5,7 +5,8 @@
  * The answer is parsed as it arrives (ts_status_parser_feed()), never held
  * whole: memory grows with the users kept, not with the document, and
  * one value (a profile) is bounded by TS_STATUS_MAX_VALUE.  Fields that
- * are not read (Peer, Self...) are checked for structure only.
+ * are not read (Peer, Self, a profile's other members...) are checked
+ * for structure only (JSON grammar, not UTF-8).
  *
  * What fails the whole document, and what only drops one user:
  *  - Anything that says the document is not what we think it is fails it:
