@@ -10,6 +10,7 @@
 #endif
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -389,14 +390,55 @@ escape_byte(struct jscan *s, unsigned char c)
 	return 0;
 }
 
-/* The bytes that end a string's plain run: a quote, a backslash, controls. */
+/*
+ * What a byte is to the loops that skip runs of one kind: one that ends a
+ * string's plain run (a quote, a backslash, a control byte), one that may
+ * continue a literal, a blank.
+ */
+enum { C_STOP = 1, C_LIT = 2, C_BLANK = 4 };
 /* clang-format off */
-static const unsigned char stops[256] = {
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	['"'] = 1, ['\\'] = 1,
+static const unsigned char cls[256] = {
+	[0 ... 8] = C_STOP, ['\t'] = C_BLANK | C_STOP,
+	['\n'] = C_BLANK | C_STOP, [0x0b ... 0x0c] = C_STOP,
+	['\r'] = C_BLANK | C_STOP, [0x0e ... 0x1f] = C_STOP,
+	['"'] = C_STOP, ['\\'] = C_STOP, [' '] = C_BLANK,
+	['0' ... '9'] = C_LIT, ['a' ... 'z'] = C_LIT, ['A' ... 'Z'] = C_LIT,
+	['.'] = C_LIT, ['+'] = C_LIT, ['-'] = C_LIT,
 };
 /* clang-format on */
+
+#define ONES 0x0101010101010101ull
+/* whether a byte of w is zero (exact as a whole, not per byte) */
+#define ZERO_BYTE(w) (((w)-ONES) & ~(w) & (ONES * 0x80))
+
+/*
+ * The length of the plain run at p, eight bytes at a time: most of an
+ * answer is strings.  The lowest byte a mask flags is a true one (a borrow
+ * only runs upwards from one), so on a little-endian machine it is where
+ * the run ends; elsewhere the bytes are looked at again one by one.
+ */
+static size_t
+plain_len(const char *p, size_t n)
+{
+	size_t i = 0;
+	uint64_t w, m;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		m = ZERO_BYTE(w ^ (ONES * '"')) | ZERO_BYTE(w ^ (ONES * '\\')) |
+		    ((w - ONES * 0x20) & ~w & (ONES * 0x80));
+		if (m == 0)
+			continue;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		return i + (size_t)__builtin_ctzll(m) / 8;
+#else
+		break;
+#endif
+	}
+	while (i < n && !(cls[(unsigned char)p[i]] & C_STOP))
+		i++;
+	return i;
+}
 
 /*
  * Inside a string: consume a run; returns bytes used or -1.  The loop is
@@ -417,8 +459,7 @@ string_run(struct jscan *s, const char *p, size_t n)
 			i++;
 			continue;
 		}
-		while (i < n && !stops[(unsigned char)p[i]])
-			i++;
+		i += plain_len(p + i, n - i);
 		if (i == n || p[i] == '"')
 			break;
 		if (p[i] != '\\') {
@@ -440,14 +481,13 @@ string_run(struct jscan *s, const char *p, size_t n)
 static int
 is_lit(char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z') || c == '.' || c == '+' || c == '-';
+	return cls[(unsigned char)c] & C_LIT;
 }
 
 static int
 is_blank(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+	return cls[(unsigned char)c] & C_BLANK;
 }
 
 /*
@@ -531,11 +571,16 @@ lit_run(struct jscan *s, const char *p, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n && is_lit(p[i]); i++)
+	for (i = 0; i < n && is_lit(p[i]); i++) {
+		/* digits of an integer, fraction or exponent keep its state */
+		if (s->word == NULL && p[i] >= '0' && p[i] <= '9' &&
+		    (s->num == N_INT || s->num == N_FRAC || s->num == N_EXP))
+			continue;
 		if (lit_more(s, p[i]) < 0) {
 			s->offset += i;
 			return fail(s, "a bad literal");
 		}
+	}
 	if (s->capturing && append(s, p, i) < 0)
 		return -1;
 	return (long)i;
