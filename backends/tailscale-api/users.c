@@ -242,24 +242,31 @@ struct users_read {
 	struct entry e;
 };
 
-/* Which member a key names (decoded as json-c would, if escaped). */
+/* Which member a key names, F_* or -1; most keys differ at once. */
 static int
-member_of(struct jdoc *d, const char *raw)
+name_of(const char *k)
 {
 	static const char *const names[] = {
 	    "loginName", "displayName", "role", "status", "type", "id"};
-	char key[JSCAN_KEY_MAX + 1];
-	const char *k = raw;
 	int i;
 
-	if (strchr(raw, '\\') != NULL) {
-		jdoc_key(d, raw, key, sizeof key);
-		k = key;
-	}
 	for (i = 0; i <= F_ID; i++)
-		if (strcmp(k, names[i]) == 0)
+		if (k[0] == names[i][0] && strcmp(k, names[i]) == 0)
 			return i;
 	return -1;
+}
+
+/* The same of a key as jscan kept it: decoded as json-c would if escaped. */
+static int
+member_of(struct jdoc *d, const char *raw)
+{
+	char key[JSCAN_KEY_MAX + 1];
+	int m = name_of(raw);
+
+	if (m >= 0 || strchr(raw, '\\') == NULL)
+		return m;
+	jdoc_key(d, raw, key, sizeof key);
+	return name_of(key);
 }
 
 /*

@@ -633,24 +633,31 @@ on_close(const struct jscan_path *p, void *arg)
 	return rc;
 }
 
-/* Which member of a profile key names (decoded, if escaped). */
+/* Which member of a profile a key names, P_*; most keys differ at once. */
 static int
-prof_member_of(struct jdoc *d, const char *raw)
+prof_name_of(const char *k)
 {
 	static const char *const names[] = {
 	    "", "ID", "LoginName", "DisplayName", "Groups"};
-	char key[JSCAN_KEY_MAX + 1];
-	const char *k = raw;
 	int i;
 
-	if (strchr(raw, '\\') != NULL) {
-		jdoc_key(d, raw, key, sizeof key);
-		k = key;
-	}
 	for (i = P_ID; i <= P_GROUPS; i++)
-		if (strcmp(k, names[i]) == 0)
+		if (k[0] == names[i][0] && strcmp(k, names[i]) == 0)
 			return i;
 	return P_OTHER;
+}
+
+/* The same of a key as jscan kept it: decoded as json-c would if escaped. */
+static int
+prof_member_of(struct jdoc *d, const char *raw)
+{
+	char key[JSCAN_KEY_MAX + 1];
+	int m = prof_name_of(raw);
+
+	if (m != P_OTHER || strchr(raw, '\\') == NULL)
+		return m;
+	jdoc_key(d, raw, key, sizeof key);
+	return prof_name_of(key);
 }
 
 /*
