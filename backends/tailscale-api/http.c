@@ -41,6 +41,9 @@ http_start(struct httpreq_client *client, const struct http_request *req,
 	httpreq_header(r, "Accept: ", "application/json");
 	if (req->bearer != NULL)
 		httpreq_header(r, "Authorization: Bearer ", req->bearer);
+	/* the user list is tens of MB: a turn's share a read, not 16 KiB */
+	if (req->sink != NULL)
+		HTTPREQ_SET(r, CURLOPT_BUFFERSIZE, (long)TURN_BYTES);
 	return httpreq_start(r);
 }
 
