@@ -290,6 +290,10 @@ close_container(struct jscan *s, char c)
 	if (s->capturing && append(s, &c, 1) < 0)
 		return -1;
 	if (s->bound_depth == s->depth) {
+		/* this bracket is its last byte: jscan_feed() checks no more */
+		if (s->offset >= s->bound_end)
+			return fail(
+			    s, "a value longer than %zu bytes", s->max_value);
 		s->bound_depth = 0;
 		s->bound_end = ~0ull;
 	}

@@ -217,6 +217,15 @@ test_types(void)
 	one("{\"id\":\"1\",\"loginName\":\"a@x\",\"status\":\"active\","
 	    "\"future\":{\"a\":[1,2,{\"b\":null}]},\"deviceCount\":\"x\"}",
 	    1, 0, "unknown and mistyped unused members are ignored");
+	one("{\"i\\u0064\":\"1\",\"login\\u004eame\":\"a@x\","
+	    "\"status\":\"\\u0061ctive\"}",
+	    1, 0, "escaped keys and strings are read decoded");
+	one("{\"id\":true,\"id\":\"1\",\"loginName\":7,\"loginName\":\"a@x\","
+	    "\"status\":\"active\"}",
+	    1, 0, "the last of duplicate members counts");
+	one("{\"id\":\"1\",\"loginName\":\"a@x\",\"status\":\"active\","
+	    "\"loginName\":null}",
+	    0, 1, "... even when it is null");
 	refused("[]", "no \"users\" array", "a top-level array");
 	refused("{\"users\":{}}", "no \"users\" array", "users as an object");
 	refused("{\"users\":null}", "no \"users\" array", "users null");
@@ -356,6 +365,14 @@ test_pieces_hostile(void)
 	ok(parse_pieces(doc, strlen(doc), 4096, err, sizeof err) == NULL &&
 		strstr(err, "longer than"),
 	    "one entry of 100000 bytes is refused (%s)", err);
+
+	strcpy(doc, "{\"users\":[{\"x\":\"");
+	memset(doc + strlen(doc), 'a', n);
+	strcpy(doc + 16 + n, "\"}]}");
+	ok(parse_pieces(doc, strlen(doc), 4096, err, sizeof err) == NULL &&
+		strstr(err, "longer than"),
+	    "one entry of 100000 bytes of a member not read is refused (%s)",
+	    err);
 	free(doc);
 
 	refused(

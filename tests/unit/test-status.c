@@ -539,6 +539,43 @@ test_peers_not_kept(void)
 #endif
 }
 
+/*
+ * A profile is read member by member: keys and strings decoded as json-c
+ * would, the last of duplicates counting, its strings checked for UTF-8.
+ */
+static void
+test_profile_members(void)
+{
+	struct ts_status *st;
+
+	st = good(HEAD
+	    "\"1\":{\"\\u0049D\":1,\"Login\\u004eame\":\"a@b\","
+	    "\"Groups\":[\"g1\",\"g\\u0032\",7,\"\",null,\"g\\u0000\"]},"
+	    "\"2\":{\"ID\":\"x\",\"ID\":2,\"LoginName\":7,"
+	    "\"LoginName\":\"c@d\",\"DisplayName\":\"X\","
+	    "\"DisplayName\":null,\"Groups\":[\"old\"],\"Groups\":null}}}",
+	    "escaped keys, odd groups, duplicate members");
+	if (st != NULL && ok(st->n_users == 2, "two users")) {
+		check_user(st, 0, 1, "a@b", "");
+		if (ok(st->users[0].n_groups == 2, "two groups of six kept"))
+			ok(strcmp(st->users[0].groups[0], "g1") == 0 &&
+				strcmp(st->users[0].groups[1], "g2") == 0,
+			    "decoded");
+		check_user(st, 1, 2, "c@d", "");
+		is_int(st->users[1].n_groups, 0, "the last Groups counts");
+	}
+	ts_status_free(st);
+	bad(HEAD "\"1\":{\"ID\":1,\"LoginName\":\"a\xff@b\"}}}", "bad JSON",
+	    "invalid UTF-8 in a LoginName");
+	bad(HEAD "\"1\":{\"ID\":1,\"LoginName\":\"a@b\",\"Groups\":["
+		 "\"\xc0\xaf\"]}}}",
+	    "bad JSON", "an overlong UTF-8 sequence in a group");
+	bad(HEAD "\"1\":null}}", "User[\"1\"] is not an object",
+	    "a profile that is null");
+	bad(HEAD "\"1\":{\"ID\":1,\"ID\":null,\"LoginName\":\"a@b\"}}}",
+	    "has no ID", "a second ID that is null");
+}
+
 int
 main(void)
 {
@@ -566,5 +603,6 @@ main(void)
 	test_ids();
 	test_logins();
 	test_display_and_unknown();
+	test_profile_members();
 	return done_testing();
 }
