@@ -573,17 +573,23 @@ lit_complete(const struct jscan *s)
 static long
 lit_run(struct jscan *s, const char *p, size_t n)
 {
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < n && is_lit(p[i]); i++) {
-		/* digits of an integer, fraction or exponent keep its state */
-		if (s->word == NULL && p[i] >= '0' && p[i] <= '9' &&
-		    (s->num == N_INT || s->num == N_FRAC || s->num == N_EXP))
+	while (i < n && is_lit(p[i])) {
+		/* the digits of an integer, fraction or exponent: a tight loop
+		 */
+		if (s->word == NULL &&
+		    (s->num == N_INT || s->num == N_FRAC || s->num == N_EXP) &&
+		    (unsigned char)(p[i] - '0') < 10) {
+			while (++i < n && (unsigned char)(p[i] - '0') < 10)
+				;
 			continue;
+		}
 		if (lit_more(s, p[i]) < 0) {
 			s->offset += i;
 			return fail(s, "a bad literal");
 		}
+		i++;
 	}
 	if (s->capturing && append(s, p, i) < 0)
 		return -1;
