@@ -321,8 +321,11 @@ decode_key(struct json_tokener *tok, const char *raw, char *out, size_t len)
 	char quoted[JSCAN_KEY_MAX + 4];
 	struct json_object *o;
 
-	snprintf(out, len, "%s", raw);
-	if (strchr(raw, '\\') == NULL)
+	size_t n = strnlen(raw, len - 1);
+
+	memcpy(out, raw, n); /* once per profile and member: no snprintf */
+	out[n] = '\0';
+	if (memchr(raw, '\\', n) == NULL)
 		return;
 	snprintf(quoted, sizeof quoted, "\"%s\"", raw);
 	json_tokener_reset(tok);
@@ -383,6 +386,20 @@ select_map(int *seen, char *type, char first, char *err, size_t errlen)
 	return JSCAN_DESCEND;
 }
 
+/* Whether key spells id in decimal, as "%" PRId64 would (no snprintf). */
+static int
+key_is_id(const char *key, int64_t id)
+{
+	char want[24], *p = want + sizeof want - 1;
+	uint64_t v = id < 0 ? 0 : (uint64_t)id;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return id >= 0 && strcmp(key, p) == 0;
+}
+
 /* The profile's ID: an integer from 1 to INT64_MAX - 1 equal to its key. */
 static int
 user_id(const char *key, const struct prof *r, int64_t *id, char *err,
@@ -390,8 +407,11 @@ user_id(const char *key, const struct prof *r, int64_t *id, char *err,
 {
 	char k[KEY_SHOWN + 4], want[32];
 
-	show_key(key, k, sizeof k);
 	*id = r->id;
+	if (r->id_type == '0' && !r->id_double && *id >= 1 && *id < INT64_MAX &&
+	    key_is_id(key, *id))
+		return 0; /* nearly always: the words below are for the rest */
+	show_key(key, k, sizeof k);
 	if (r->id_type == 'n') {
 		set_err(err, errlen, "User[\"%s\"] has no ID", k);
 		return -1;
@@ -532,13 +552,14 @@ prof_string(struct jdoc *d, const char *key, const char *buf, size_t len,
     size_t *n, struct json_object **o)
 {
 	const char *s = jdoc_string(d, buf, len, n, o);
-	char k[KEY_SHOWN + 4];
+	char k[KEY_SHOWN + 4], decoded[JSCAN_KEY_MAX + 1];
 
 	if (s == NULL || (*o == NULL && CHECK_UTF8 &&
 			     !utf8_ok((const unsigned char *)s, *n))) {
+		decode_key(d->tok, key, decoded, sizeof decoded);
 		set_err(d->err, sizeof d->err,
 		    "bad JSON in User[\"%s\"]: invalid UTF-8 or escape",
-		    show_key(key, k, sizeof k));
+		    show_key(decoded, k, sizeof k));
 		return NULL;
 	}
 	return s;
@@ -598,14 +619,12 @@ on_value(const struct jscan_path *p, const char *buf, size_t len, void *arg)
 {
 	struct jdoc *d = arg;
 	struct status_read *sp = d->state;
-	char key[JSCAN_KEY_MAX + 1], what[KEY_SHOWN + 32], *err = d->err;
+	char what[KEY_SHOWN + 32], *err = d->err;
 	struct json_object *o;
 	int rc;
 
-	if (p->depth >= 3) {
-		decode_key(d->tok, p->key[1], key, sizeof key);
-		return prof_value(d, key, p->depth == 4, buf, len);
-	}
+	if (p->depth >= 3) /* the key is decoded for an error only */
+		return prof_value(d, p->key[1], p->depth == 4, buf, len);
 	snprintf(what, sizeof what, "bad JSON in %s", p->key[0]);
 	o = jdoc_value(d, buf, len, what);
 	if (o == NULL && err[0] != '\0')
