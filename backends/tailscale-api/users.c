@@ -102,27 +102,70 @@ enum { F_LOGIN, F_DISPLAY, F_ROLE, F_STATUS, F_TYPE, F_N, F_ID = F_N };
  * the last of duplicates counts, as in a json-c object.
  */
 struct entry {
-	char *text[F_N];
+	char *buf;	 /* the texts read, each NUL-terminated; reused */
+	size_t len, cap; /* bounded by ENTRY_MAX, as the entry is */
+	size_t at[F_N];	 /* where each text is in buf, plus one; 0: none */
 	int bad[F_N];
 	int64_t id;
 	int id_ok;
 	int member; /* the member captured: F_* */
 };
 
+/* A new entry: its buffer stays, for the next one's texts. */
 static void
-entry_clear(struct entry *e)
+entry_reset(struct entry *e)
 {
-	size_t i;
+	e->len = 0;
+	memset(e->at, 0, sizeof e->at);
+	memset(e->bad, 0, sizeof e->bad);
+	e->id = 0;
+	e->id_ok = 0;
+}
 
-	for (i = 0; i < F_N; i++)
-		free(e->text[i]);
+static void
+entry_free(struct entry *e)
+{
+	free(e->buf);
 	memset(e, 0, sizeof *e);
+}
+
+/* Member i's text, NULL when absent; valid until the next text is set. */
+static const char *
+text(const struct entry *e, int i)
+{
+	return e->at[i] ? e->buf + e->at[i] - 1 : NULL;
+}
+
+/* Member i's text is now the n bytes at s: 0, or -1 out of memory. */
+static int
+set_text(struct entry *e, int i, const char *s, size_t n)
+{
+	size_t cap = e->cap ? e->cap : 1024;
+	char *grown;
+
+	while (cap < e->len + n + 1)
+		cap *= 2;
+	if (cap != e->cap) {
+		if ((grown = realloc(e->buf, cap)) == NULL)
+			return -1;
+		e->buf = grown;
+		e->cap = cap;
+	}
+	memcpy(e->buf + e->len, s, n);
+	e->buf[e->len + n] = '\0';
+	e->at[i] = e->len + 1;
+	e->len += n + 1;
+	return 0;
 }
 
 static enum verdict
 read_fields(const struct entry *e, const char **why)
 {
-	const char *const *f = (const char *const *)e->text;
+	const char *f[F_N];
+	int i;
+
+	for (i = 0; i < F_N; i++)
+		f[i] = text(e, i);
 
 	if (e->bad[F_LOGIN] || e->bad[F_DISPLAY] || e->bad[F_ROLE] ||
 	    e->bad[F_STATUS] || e->bad[F_TYPE])
@@ -150,24 +193,42 @@ read_fields(const struct entry *e, const char **why)
 	return judge_status(f[F_STATUS]);
 }
 
-/* The entry's strings become the user's. */
+/*
+ * The entry's texts become the user's, in one allocation that login
+ * owns: 100k users are not half a million small strings.
+ */
 static int
-keep(struct api_users *u, struct entry *e)
+keep(struct api_users *u, const struct entry *e)
 {
-	struct api_user *a = &u->users[u->n++];
+	static const int order[F_N] = {
+	    F_LOGIN, F_DISPLAY, F_STATUS, F_ROLE, F_TYPE};
+	struct api_user *a = &u->users[u->n];
+	char *block, *t[F_N];
+	size_t size = 0, n;
+	int i;
 
+	for (i = 0; i < F_N; i++)
+		size += text(e, i) ? strlen(text(e, i)) + 1 : 1;
+	if ((block = malloc(size)) == NULL)
+		return -1;
+	for (i = 0; i < F_N; i++) {
+		n = text(e, order[i]) ? strlen(text(e, order[i])) : 0;
+		t[order[i]] = block;
+		memcpy(block, n ? text(e, order[i]) : "", n + 1);
+		block += n + 1;
+	}
 	a->id = e->id;
-	a->login = e->text[F_LOGIN];
-	a->display_name = e->text[F_DISPLAY] ? e->text[F_DISPLAY] : strdup("");
-	a->status = e->text[F_STATUS];
-	a->role = e->text[F_ROLE];
-	a->type = e->text[F_TYPE];
-	memset(e->text, 0, sizeof e->text);
-	return a->display_name == NULL ? -1 : 0;
+	a->login = t[F_LOGIN];
+	a->display_name = t[F_DISPLAY];
+	a->status = t[F_STATUS];
+	a->role = text(e, F_ROLE) ? t[F_ROLE] : NULL;
+	a->type = text(e, F_TYPE) ? t[F_TYPE] : NULL;
+	u->n++;
+	return 0;
 }
 
 static int
-add_entry(struct api_users *u, struct entry *e)
+add_entry(struct api_users *u, const struct entry *e)
 {
 	const char *why = NULL;
 
@@ -195,14 +256,11 @@ by_id(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* login owns the user's other texts too (keep()). */
 static void
 user_clear(struct api_user *a)
 {
 	free(a->login);
-	free(a->display_name);
-	free(a->role);
-	free(a->status);
-	free(a->type);
 }
 
 /* Two users with one id: neither can be trusted to be the right one. */
@@ -284,8 +342,7 @@ select_member(struct jdoc *d, struct entry *e, const char *k, char first)
 			   ? JSCAN_CAPTURE
 			   : JSCAN_SKIP;
 	}
-	free(e->text[e->member]);
-	e->text[e->member] = NULL;
+	e->at[e->member] = 0;
 	e->bad[e->member] = first != '"' && first != 'n';
 	return first == '"' ? JSCAN_CAPTURE : JSCAN_SKIP;
 }
@@ -324,8 +381,8 @@ text_member(struct jdoc *d, struct entry *e, const char *buf, size_t len)
 		rc = -1;
 	else if (memchr(s, '\0', n) != NULL)
 		e->bad[e->member] = 1;
-	else if ((e->text[e->member] = strndup(s, n)) == NULL)
-		rc = -1;
+	else
+		rc = set_text(e, e->member, s, n);
 	json_object_put(o);
 	if (rc < 0 && d->err[0] == '\0')
 		snprintf(d->err, sizeof d->err, "out of memory");
@@ -359,7 +416,7 @@ on_close(const struct jscan_path *path, void *arg)
 	if ((rc = jdoc_room(&p->result->users, &p->cap, p->result->n,
 		 sizeof *p->result->users)) == 0)
 		rc = add_entry(p->result, &p->e);
-	entry_clear(&p->e);
+	entry_reset(&p->e);
 	if (rc < 0)
 		snprintf(d->err, sizeof d->err, "out of memory");
 	return rc;
@@ -369,7 +426,7 @@ on_close(const struct jscan_path *path, void *arg)
 static void
 users_read_clear(void *state)
 {
-	entry_clear(&((struct users_read *)state)->e);
+	entry_free(&((struct users_read *)state)->e);
 }
 
 static enum jscan_want
@@ -381,7 +438,7 @@ on_select(const struct jscan_path *path, char first, void *arg)
 	if (path->depth == 3)
 		return select_member(d, &p->e, path->key[2], first);
 	if (path->depth == 2 && first == '{') {
-		entry_clear(&p->e);
+		entry_reset(&p->e);
 		return JSCAN_DESCEND_BOUNDED;
 	}
 	if (path->depth == 2) {

@@ -20,7 +20,7 @@
 
 struct api_user {
 	int64_t id;
-	char *login;
+	char *login; /* one allocation with the texts below: freed as one */
 	char *display_name; /* "" when absent */
 	char *role;	    /* NULL when absent */
 	char *status;
