@@ -32,13 +32,11 @@
 #define TOKENER_FLAGS                                                          \
 	(JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS |             \
 	    JSON_TOKENER_VALIDATE_UTF8)
+#define CHECK_UTF8 1 /* and a profile's strings, read here, as json-c would */
 #else
 #define TOKENER_FLAGS (JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS)
+#define CHECK_UTF8 0
 #endif
-/* whether the strings of a profile, read here, are checked as json-c would */
-#define CHECK_UTF8                                                             \
-	((TOKENER_FLAGS & ~JSON_TOKENER_STRICT &                               \
-	     ~JSON_TOKENER_ALLOW_TRAILING_CHARS) != 0)
 
 #define KEY_SHOWN 24 /* bytes of a bad key quoted in an error */
 
@@ -200,19 +198,41 @@ struct prof {
 	int login_type;	       /* '"', or the first byte of a non-string */
 	const char *login_bad; /* why LoginName is unusable, or NULL */
 	char *login, *display;
-	char **groups;
-	size_t n_groups, looked; /* looked: elements of Groups seen */
+	char **groups;		      /* names; the list is reused */
+	size_t n_groups, cap, looked; /* looked: elements of Groups seen */
 };
 
 static void
+prof_groups_drop(struct prof *r)
+{
+	while (r->n_groups > 0)
+		free(r->groups[--r->n_groups]);
+}
+
+/* A new profile: what the last one read is forgotten, its list reused. */
+static void
 prof_clear(struct prof *r)
 {
+	char **groups = r->groups;
+	size_t cap = r->cap;
+
 	free(r->login);
 	free(r->display);
-	ts_groups_free(r->groups, r->n_groups);
+	prof_groups_drop(r);
 	memset(r, 0, sizeof *r);
+	r->groups = groups;
+	r->cap = cap;
 	r->id_type = 'n';
 	r->login_type = 'n';
+}
+
+static void
+prof_free(struct prof *r)
+{
+	prof_clear(r);
+	free(r->groups);
+	r->groups = NULL;
+	r->cap = 0;
 }
 
 /*
@@ -481,6 +501,7 @@ profile_done(struct status_read *sp, const char *key, char *err, size_t errlen)
 	struct prof *r = &sp->prof;
 	struct ts_user *u;
 	const char *why;
+	char **groups = NULL;
 	int64_t id;
 
 	if (user_id(key, r, &id, err, errlen) < 0)
@@ -493,7 +514,9 @@ profile_done(struct status_read *sp, const char *key, char *err, size_t errlen)
 	}
 	if (jdoc_room(&st->users, &sp->cap, st->n_users, sizeof *st->users) <
 		0 ||
-	    (r->display == NULL && (r->display = strdup("")) == NULL)) {
+	    (r->display == NULL && (r->display = strdup("")) == NULL) ||
+	    (r->n_groups > 0 &&
+		(groups = malloc(r->n_groups * sizeof *groups)) == NULL)) {
 		set_err(err, errlen, "out of memory");
 		return -1;
 	}
@@ -501,10 +524,11 @@ profile_done(struct status_read *sp, const char *key, char *err, size_t errlen)
 	u->id = id;
 	u->login = r->login;
 	u->display_name = r->display;
-	u->groups = r->groups;
+	if (groups != NULL) /* the names move, the list is the profile's own */
+		memcpy(groups, r->groups, r->n_groups * sizeof *groups);
+	u->groups = groups;
 	u->n_groups = r->n_groups;
 	r->login = r->display = NULL;
-	r->groups = NULL;
 	r->n_groups = 0;
 	return 0;
 }
@@ -569,15 +593,11 @@ prof_string(struct jdoc *d, const char *key, const char *buf, size_t len,
 static int
 prof_group(struct prof *r, const char *s, size_t n)
 {
-	char **g;
-
 	if (!ts_group_name_ok(s, n))
 		return 0;
-	g = realloc(r->groups, (r->n_groups + 1) * sizeof *g);
-	if (g == NULL)
-		return -1;
-	r->groups = g;
-	if ((g[r->n_groups] = strndup(s, n)) == NULL)
+	if (jdoc_room(&r->groups, &r->cap, r->n_groups, sizeof *r->groups) <
+		0 ||
+	    (r->groups[r->n_groups] = strndup(s, n)) == NULL)
 		return -1;
 	r->n_groups++;
 	return 0;
@@ -703,9 +723,8 @@ select_prof_member(struct jdoc *d, struct prof *r, const char *k, char first)
 		r->display = NULL;
 		return first == '"' ? JSCAN_CAPTURE : JSCAN_SKIP;
 	case P_GROUPS:
-		ts_groups_free(r->groups, r->n_groups); /* the last counts */
-		r->groups = NULL;
-		r->n_groups = r->looked = 0;
+		prof_groups_drop(r); /* the last Groups counts */
+		r->looked = 0;
 		return first == '[' ? JSCAN_DESCEND : JSCAN_SKIP;
 	}
 	return JSCAN_SKIP;
@@ -774,7 +793,7 @@ on_select(const struct jscan_path *p, char first, void *arg)
 static void
 status_read_clear(void *state)
 {
-	prof_clear(&((struct status_read *)state)->prof);
+	prof_free(&((struct status_read *)state)->prof);
 }
 
 JDOC_PARSER(ts_status_parser, struct status_read, struct ts_status,
