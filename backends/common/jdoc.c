@@ -36,6 +36,7 @@ jdoc_new(const struct jdoc_spec *spec, void *state)
 		return NULL;
 	}
 	jscan_limit(d->scan, spec->max_depth, !spec->stream);
+	jscan_stop_on(d->scan, d->err);
 	json_tokener_set_flags(d->tok, spec->tok_flags);
 	return d;
 }

@@ -44,6 +44,7 @@ struct jscan {
 	size_t max_value;
 	size_t max_depth; /* at most MAX_DEPTH */
 	int one_doc;	  /* a single document: nothing but blanks after it */
+	const char *stop; /* nonzero after a select(): stop (jscan_stop_on) */
 	int doc_done;	  /* ... and it has ended */
 	unsigned long long docs; /* documents ended */
 	struct level lv[MAX_DEPTH];
@@ -105,6 +106,12 @@ jscan_limit(struct jscan *s, size_t max_depth, int one_document)
 {
 	s->max_depth = max_depth < MAX_DEPTH ? max_depth : MAX_DEPTH;
 	s->one_doc = one_document;
+}
+
+void
+jscan_stop_on(struct jscan *s, const char *flag)
+{
+	s->stop = flag;
 }
 
 void
@@ -233,6 +240,8 @@ begin_value(struct jscan *s, char c)
 	else if (s->lv[s->depth - 1].descend) {
 		p = path_here(s);
 		want = s->ops.select(p, c, s->arg);
+		if (s->stop != NULL && *s->stop != '\0')
+			return fail(s, "the value was refused");
 	}
 	if (want == JSCAN_CAPTURE) {
 		s->capturing = 1;

@@ -76,6 +76,13 @@ struct jscan *jscan_new(
  * byte but a blank after the first document.
  */
 void jscan_limit(struct jscan *s, size_t max_depth, int one_document);
+/*
+ * A select() cannot refuse: one that finds the document wrong says so
+ * where its caller keeps errors.  With *flag nonzero after a select(),
+ * the scan stops there, so that no later callback runs on (or writes
+ * over) what was refused.
+ */
+void jscan_stop_on(struct jscan *s, const char *flag);
 /* 0, or -1 with a sentence in err: the stream cannot be trusted further. */
 int jscan_feed(
     struct jscan *s, const char *data, size_t len, char *err, size_t errlen);

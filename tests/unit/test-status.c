@@ -476,6 +476,12 @@ test_pieces_hostile(void)
 	    "User or Peer twice", "two User maps");
 	bad("{\"BackendState\":\"Running\",\"Peer\":{},\"Peer\":{\"k\":{}}}",
 	    "User or Peer twice", "two Peer maps");
+	/* found while selecting, not lost to a value captured after it */
+	bad("{\"Peer\":\"x\",\"Peer\":{},\"BackendState\":\"Running\"}",
+	    "User or Peer twice", "Peer twice, then a value in the same piece");
+	bad(HEAD "\"1\":5,\"2\":{\"ID\":3,\"LoginName\":\"a@b\"}}}",
+	    "User[\"1\"] is not an object",
+	    "a profile no object, then one wrong otherwise");
 }
 
 /* One profile past TS_STATUS_MAX_VALUE: refused, not grown without end. */
