@@ -283,7 +283,7 @@ int
 claims_save(const struct claims *c, const char *dir, size_t max, char *err,
     size_t errlen)
 {
-	char *buf = NULL, num[16];
+	char *buf = NULL;
 	size_t len = 0, cap = 0, i;
 	int rc;
 
@@ -302,9 +302,8 @@ claims_save(const struct claims *c, const char *dir, size_t max, char *err,
 		recfile_put(&buf, &len, &cap, "\n", 0);
 	}
 	for (i = 0; i < c->n_uids; i++) {
-		snprintf(num, sizeof num, "%" PRIu32, c->uids[i].uid);
 		recfile_put(&buf, &len, &cap, "uid ", 0);
-		recfile_put(&buf, &len, &cap, num, 0);
+		recfile_put_num(&buf, &len, &cap, c->uids[i].uid);
 		recfile_put(&buf, &len, &cap, " ", 0);
 		recfile_put(&buf, &len, &cap, c->uids[i].login, 1);
 		recfile_put(&buf, &len, &cap, "\n", 0);

@@ -48,18 +48,16 @@ put_str(struct sink *k, const char *s)
 static void
 put_num(struct sink *k, int64_t v, int first)
 {
-	char num[32];
-
-	snprintf(num, sizeof num, "%s%" PRId64, first ? "" : " ", v);
-	recfile_put(&k->buf, &k->len, &k->cap, num, 0);
+	if (!first)
+		recfile_put(&k->buf, &k->len, &k->cap, " ", 0);
+	recfile_put_num(&k->buf, &k->len, &k->cap, v);
 }
 
 /* A group in full the first time, by its number after (" #N"). */
 static void
 put_group(struct sink *k, const char *g)
 {
-	char ref[32], *p = ref + sizeof ref;
-	size_t *no, v;
+	size_t *no;
 	int added;
 
 	no = strmap_put(k->groups, g ? g : "", &added);
@@ -68,14 +66,8 @@ put_group(struct sink *k, const char *g)
 		put_str(k, g);
 		return;
 	}
-	*--p = '\0';
-	v = *no;
-	do /* by hand: snprintf was a tenth of the save, 3M times */
-		*--p = (char)('0' + v % 10);
-	while ((v /= 10) > 0);
-	*--p = '#';
-	*--p = ' ';
-	recfile_put(&k->buf, &k->len, &k->cap, p, 0);
+	recfile_put(&k->buf, &k->len, &k->cap, " #", 0);
+	recfile_put_num(&k->buf, &k->len, &k->cap, (int64_t)*no);
 }
 
 static void

@@ -9,6 +9,7 @@
 #define TSNSS_RECFILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Refused (-1, err set) if the file would be over max bytes: the reader
@@ -29,6 +30,8 @@ char *recfile_read(const char *dir, const char *name, const char *magic,
  * and control characters become %XX.
  */
 void recfile_put(char **buf, size_t *len, size_t *cap, const char *s, int esc);
+/* Append v in decimal ("-" first if negative). */
+void recfile_put_num(char **buf, size_t *len, size_t *cap, int64_t v);
 /* Undo recfile_put in place; -1 on a bad escape. */
 int recfile_unescape(char *s);
 
