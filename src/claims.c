@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "claims.h"
+#include "keysort.h"
 #include "policy.h"
 #include "recfile.h"
 #include "xmalloc.h"
@@ -120,14 +121,103 @@ add_uid(struct claims *c, uint32_t uid, const char *login)
 	c->uids[c->n_uids++].login = xstrdup(login);
 }
 
-static void
-sort_claims(struct claims *c)
+/* The first of the n sorted names after name (n if none). */
+static size_t
+names_after(const struct name_claim *v, size_t n, const char *name)
 {
-	/* qsort of NULL is undefined even for none (UBSan says so) */
-	if (c->n_names > 0)
-		qsort(c->names, c->n_names, sizeof *c->names, by_name);
-	if (c->n_uids > 0)
-		qsort(c->uids, c->n_uids, sizeof *c->uids, by_uid);
+	size_t lo = 0, mid;
+
+	while (lo < n) {
+		mid = lo + (n - lo) / 2;
+		if (strcmp(v[mid].name, name) <= 0)
+			lo = mid + 1;
+		else
+			n = mid;
+	}
+	return lo;
+}
+
+static size_t
+uids_after(const struct uid_claim *v, size_t n, uint32_t uid)
+{
+	size_t lo = 0, mid;
+
+	while (lo < n) {
+		mid = lo + (n - lo) / 2;
+		if (v[mid].uid <= uid)
+			lo = mid + 1;
+		else
+			n = mid;
+	}
+	return lo;
+}
+
+/*
+ * The names from old on were appended since the last sort: sort them
+ * alone, then slide each into place among the sorted ones from the end,
+ * a binary search and one move of a block each.  Sorting all again cost
+ * a qsort of every claim at each build that added one; the first build
+ * of a large tailnet, which adds them all, now sorts keys (keysort.h).
+ * Alike names keep their order, older first, as qsort kept them.
+ */
+static void
+settle_names(struct claims *c, size_t old)
+{
+	size_t k = c->n_names - old, end = c->n_names, hi = old, lo, i;
+	struct name_key *key = xcalloc(k + 1, sizeof *key);
+	struct name_claim *add = xcalloc(k + 1, sizeof *add);
+
+	for (i = 0; i < k; i++)
+		name_key_set(&key[i], c->names[old + i].name, old + i);
+	name_keys_sort(key, k);
+	for (i = 0; i < k; i++)
+		add[i] = c->names[key[i].at];
+	while (k > 0) {
+		lo = names_after(c->names, hi, add[k - 1].name);
+		end -= hi - lo;
+		memmove(&c->names[end], &c->names[lo],
+		    (hi - lo) * sizeof *c->names);
+		c->names[--end] = add[--k];
+		hi = lo;
+	}
+	free(add);
+	free(key);
+}
+
+static void
+settle_uids(struct claims *c, size_t old)
+{
+	size_t k = c->n_uids - old, end = c->n_uids, hi = old, lo, i;
+	struct id_key *key = xcalloc(k + 1, sizeof *key);
+	struct uid_claim *add = xcalloc(k + 1, sizeof *add);
+
+	for (i = 0; i < k; i++) {
+		key[i].id = c->uids[old + i].uid;
+		key[i].at = (uint32_t)i;
+	}
+	id_keys_sort(key, k);
+	for (i = 0; i < k; i++)
+		add[i] = c->uids[old + key[i].at];
+	while (k > 0) {
+		lo = uids_after(c->uids, hi, add[k - 1].uid);
+		end -= hi - lo;
+		memmove(
+		    &c->uids[end], &c->uids[lo], (hi - lo) * sizeof *c->uids);
+		c->uids[--end] = add[--k];
+		hi = lo;
+	}
+	free(add);
+	free(key);
+}
+
+/* What was appended since the arrays held old_names and old_uids, sorted in. */
+static void
+sort_claims(struct claims *c, size_t old_names, size_t old_uids)
+{
+	if (c->n_names > old_names)
+		settle_names(c, old_names);
+	if (c->n_uids > old_uids)
+		settle_uids(c, old_uids);
 }
 
 /*
@@ -181,7 +271,7 @@ size_t
 claims_take(struct claims *c, const struct policy_result *r)
 {
 	char *need = xcalloc(r->n_users + 1, 1);
-	size_t i, added = 0;
+	size_t i, added = 0, old_names = c->n_names, old_uids = c->n_uids;
 
 	/* look up first: appending unsorts the arrays bsearch needs */
 	for (i = 0; i < r->n_users; i++) {
@@ -199,10 +289,11 @@ claims_take(struct claims *c, const struct policy_result *r)
 	}
 	free(need);
 	added += take_variants(c, r);
-	if (added > 0)
-		sort_claims(c);
-	if ((i = take_groups(c, r)) > 0)
-		sort_claims(c);
+	sort_claims(c, old_names, old_uids);
+	old_names = c->n_names;
+	old_uids = c->n_uids;
+	i = take_groups(c, r);
+	sort_claims(c, old_names, old_uids);
 	return added + i;
 }
 
@@ -409,7 +500,7 @@ claims_load(const char *dir, size_t max, char *err, size_t errlen)
 		}
 	}
 	free(body);
-	sort_claims(c);
+	sort_claims(c, 0, 0);
 	return c;
 }
 
