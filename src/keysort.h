@@ -5,8 +5,9 @@
  * qsort with strcmp behind two pointers was a seventh of the CPU a large
  * tailnet's first build took: a call per comparison, and two cache
  * misses before the first byte is compared.  A name's first eight bytes,
- * kept in its key as one number, order most pairs alone; only names that
- * share them are compared further, from the ninth byte on.
+ * kept in its key as one number, order most pairs alone; the next eight
+ * most others (alice.smith1 and alice.smith2 share eight); only names
+ * that share sixteen are compared further, with strcmp.
  *
  * The order is strcmp's, then the caller's index (at): the same as the
  * stable qsort it replaces, whatever the input's order.
@@ -18,7 +19,8 @@
 #include <stdint.h>
 
 struct name_key {
-	uint64_t head;	  /* the first 8 bytes, big-endian, NUL-padded */
+	/* the first 16 bytes, as two big-endian numbers, NUL-padded */
+	uint64_t head[2];
 	const char *name; /* borrowed */
 	size_t at;
 };

@@ -120,35 +120,29 @@ needs_escape(unsigned char c)
 }
 
 /*
- * Fields rarely need escaping: their runs of plain bytes are copied
- * whole.  Byte by byte through *buf and *len, the claims and identities
- * of a large tailnet took a tenth of a build to format.
+ * One pass, through local pointers: byte by byte through *buf and *len,
+ * the claims and identities of a large tailnet took a tenth of a build
+ * to format.
  */
 void
 recfile_put(char **buf, size_t *len, size_t *cap, const char *s, int esc)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t n = strlen(s), run;
+	size_t n = strlen(s);
 	char *o = reserve(buf, len, cap, esc ? n * 3 : n), *start = o;
+	unsigned char c;
 
-	while (n > 0) {
-		run = n;
-		if (esc)
-			for (run = 0;
-			     run < n && !needs_escape((unsigned char)s[run]);
-			     run++)
-				;
-		memcpy(o, s, run);
-		o += run;
-		s += run;
-		n -= run;
-		if (n > 0) {
-			unsigned char c = (unsigned char)*s++;
-
+	if (!esc) {
+		memcpy(o, s, n);
+		o += n;
+	}
+	for (; esc && (c = (unsigned char)*s) != '\0'; s++) {
+		if (needs_escape(c)) {
 			*o++ = '%';
 			*o++ = hex[c >> 4];
 			*o++ = hex[c & 15];
-			n--;
+		} else {
+			*o++ = (char)c;
 		}
 	}
 	*o = '\0';

@@ -20,7 +20,9 @@
 #define N 5000
 
 static const char *const pieces[] = {"", "a", "ab", "abcdefg", "abcdefgh",
-    "abcdefghi", "abcdefgh\xc3\xa9", "\xc3\xa9", "z", "zz", "-", "~"};
+    "abcdefghi", "abcdefgh\xc3\xa9", "\xc3\xa9", "z", "zz", "-", "~",
+    "abcdefghijklmno", "abcdefghijklmnop", "abcdefghijklmnopq",
+    "abcdefghijklmnop\xff"};
 
 /* The order the old sorts gave: strcmp, then place in the input. */
 struct ref {
@@ -40,7 +42,7 @@ ref_cmp(const void *a, const void *b)
 static void
 names(void)
 {
-	static char buf[N][24];
+	static char buf[N][48];
 	struct name_key *k = calloc(N, sizeof *k);
 	struct ref *r = calloc(N, sizeof *r);
 	size_t i, bad = 0;
