@@ -99,37 +99,84 @@ file_name(const char *name, char *out, size_t len)
 		snprintf(out, len, "%s.%s", IDSTORE_FILE, name);
 }
 
-int
-idstore_save(const char *dir, const char *name,
-    const struct tsnss_identity *ids, size_t n, time_t at, size_t max,
-    char *err, size_t errlen)
+struct idstore_out {
+	char file[128];
+	char *buf; /* the time's line, then the identities' */
+	size_t len;
+	time_t at;
+};
+
+struct idstore_out *
+idstore_encode(
+    const char *name, const struct tsnss_identity *ids, size_t n, time_t at)
 {
 	struct sink k = {NULL, 0, 0, strmap_new(0), 0};
-	char *old, why[256], file[128];
-	const char *was, *now;
-	size_t i, oldlen;
-	int rc = 0;
+	struct idstore_out *o = xcalloc(1, sizeof *o);
+	size_t i;
 
 	put_num(&k, (int64_t)at, 1);
 	recfile_put(&k.buf, &k.len, &k.cap, "\n", 0);
 	for (i = 0; i < n; i++)
 		encode_one(&k, &ids[i]);
 	strmap_free(k.groups);
-	file_name(name, file, sizeof file);
+	file_name(name, o->file, sizeof o->file);
+	o->buf = k.buf;
+	o->len = k.len;
+	o->at = at;
+	return o;
+}
+
+int
+idstore_check(const struct idstore_out *o, const char *dir, size_t max,
+    char *err, size_t errlen)
+{
+	return recfile_check(
+	    dir, o->file, IDSTORE_MAGIC, o->len, max, err, errlen);
+}
+
+int
+idstore_write(const struct idstore_out *o, const char *dir, size_t max,
+    char *err, size_t errlen)
+{
+	char *old, why[256];
+	const char *was, *now;
+	size_t oldlen;
+	int rc = 0;
+
 	old = recfile_read(
-	    dir, file, IDSTORE_MAGIC, max, &oldlen, why, sizeof why);
+	    dir, o->file, IDSTORE_MAGIC, max, &oldlen, why, sizeof why);
 	/*
 	 * The same answer again: skip the write, unless the time on disk is
 	 * old enough to matter to max_stale after a restart.
 	 */
 	was = old ? strchr(old, '\n') : NULL;
-	now = strchr(k.buf, '\n');
+	now = strchr(o->buf, '\n');
 	if (was == NULL || now == NULL || strcmp(was, now) != 0 ||
-	    at - (time_t)strtoll(old, NULL, 10) >= IDSTORE_REWRITE_AFTER)
-		rc = recfile_write(
-		    dir, file, IDSTORE_MAGIC, k.buf, k.len, max, err, errlen);
+	    o->at - (time_t)strtoll(old, NULL, 10) >= IDSTORE_REWRITE_AFTER)
+		rc = recfile_write(dir, o->file, IDSTORE_MAGIC, o->buf, o->len,
+		    max, err, errlen);
 	free(old);
-	free(k.buf);
+	return rc;
+}
+
+void
+idstore_out_free(struct idstore_out *o)
+{
+	if (o == NULL)
+		return;
+	free(o->buf);
+	free(o);
+}
+
+int
+idstore_save(const char *dir, const char *name,
+    const struct tsnss_identity *ids, size_t n, time_t at, size_t max,
+    char *err, size_t errlen)
+{
+	struct idstore_out *o = idstore_encode(name, ids, n, at);
+	int rc = idstore_write(o, dir, max, err, errlen);
+
+	idstore_out_free(o);
 	return rc;
 }
 

@@ -20,14 +20,21 @@
 #include "snapfile.h"
 #include "xmalloc.h"
 
+/* "MAGIC LENGTH CHECKSUM\n" */
+static int
+head_of(
+    char *head, size_t size, const char *magic, const char *body, size_t len)
+{
+	return snprintf(head, size, "%s %zu %016" PRIx64 "\n", magic, len,
+	    body ? tsnss_fnv1a64(TSNSS_FNV64_BASIS, body, len) : 0);
+}
+
 int
-recfile_write(const char *dir, const char *name, const char *magic,
-    const char *body, size_t len, size_t max, char *err, size_t errlen)
+recfile_check(const char *dir, const char *name, const char *magic, size_t len,
+    size_t max, char *err, size_t errlen)
 {
 	char head[128];
-	int n = snprintf(head, sizeof head, "%s %zu %016" PRIx64 "\n", magic,
-	    len, tsnss_fnv1a64(TSNSS_FNV64_BASIS, body, len));
-	struct iovec iov[2] = {{head, (size_t)n}, {(void *)body, len}};
+	int n = head_of(head, sizeof head, magic, NULL, len);
 
 	/* what could not be read back at the next start is not written */
 	if (len > max || (size_t)n > max - len) {
@@ -36,6 +43,22 @@ recfile_write(const char *dir, const char *name, const char *magic,
 		    dir, name, (size_t)n + len, max);
 		return -1;
 	}
+	return 0;
+}
+
+int
+recfile_write(const char *dir, const char *name, const char *magic,
+    const char *body, size_t len, size_t max, char *err, size_t errlen)
+{
+	char head[128];
+	int n;
+	struct iovec iov[2];
+
+	if (recfile_check(dir, name, magic, len, max, err, errlen) != 0)
+		return -1;
+	n = head_of(head, sizeof head, magic, body, len);
+	iov[0] = (struct iovec){head, (size_t)n};
+	iov[1] = (struct iovec){(void *)body, len};
 	return fileio_replace(dir, name, iov, 2, err, errlen);
 }
 

@@ -17,6 +17,9 @@
  */
 int recfile_write(const char *dir, const char *name, const char *magic,
     const char *body, size_t len, size_t max, char *err, size_t errlen);
+/* recfile_write's refusal alone: 0 if len bytes of body would fit. */
+int recfile_check(const char *dir, const char *name, const char *magic,
+    size_t len, size_t max, char *err, size_t errlen);
 /*
  * The body, NUL-terminated (*len bytes), or NULL with err set: "" when
  * the file is absent, a reason when unreadable, over max bytes, corrupt,

@@ -478,6 +478,7 @@ snapshot_free(struct snapshot *s)
 		munmap(s->buf, s->len);
 	else
 		free(s->buf);
+	free(s->built);
 	free(s);
 }
 
@@ -499,6 +500,8 @@ snapshot_use_file(struct snapshot *s, int fd)
 	}
 	if (s->mapped)
 		munmap(s->buf, s->len);
+	else if (s->keep_built && s->built == NULL)
+		s->built = s->buf;
 	else
 		free(s->buf);
 	s->buf = map;
