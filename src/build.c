@@ -134,6 +134,9 @@ encode_answers(const struct build_input *in, struct tail *t)
 			continue;
 		log_err("cannot persist the answer of [%s]: %s",
 		    in->pc->sources[i].name, err);
+		/* not for the tail to try, and say so, again */
+		idstore_out_free(t->answers[i]);
+		t->answers[i] = NULL;
 		rc = -1;
 	}
 	return rc;

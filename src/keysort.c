@@ -82,6 +82,11 @@ merge(const struct name_key *from, struct name_key *to, size_t a, size_t n,
 	size_t i = a, mid = a + n < end ? a + n : end, j = mid,
 	       hi = mid + n < end ? mid + n : end, o = a;
 
+	/* in order already (input sorted, or nearly): one comparison */
+	if (mid < hi && cmp(&from[mid - 1], &from[mid]) <= 0) {
+		memcpy(&to[a], &from[a], (hi - a) * sizeof *to);
+		return;
+	}
 	while (i < mid && j < hi)
 		to[o++] = cmp(&from[j], &from[i]) < 0 ? from[j++] : from[i++];
 	memcpy(&to[o], &from[i], (mid - i) * sizeof *to);

@@ -61,6 +61,20 @@ names(void)
 		bad += k[i].at != r[i].at;
 	ok(bad == 0, "names in strcmp's order, alike ones by index (%zu off)",
 	    bad);
+	name_keys_sort(k, N); /* sorted already: merges skipped */
+	for (i = 0, bad = 0; i < N; i++)
+		bad += k[i].at != r[i].at;
+	ok(bad == 0, "sorted input stays as it is (%zu off)", bad);
+	for (i = 0; i < N / 2; i++) {
+		struct name_key t = k[i];
+
+		k[i] = k[N - 1 - i];
+		k[N - 1 - i] = t;
+	}
+	name_keys_sort(k, N);
+	for (i = 0, bad = 0; i < N; i++)
+		bad += k[i].at != r[i].at;
+	ok(bad == 0, "reversed input sorted the same (%zu off)", bad);
 	free(k);
 	free(r);
 }
