@@ -386,18 +386,18 @@ claims_save(const struct claims *c, const char *dir, size_t max, char *err,
 
 	recfile_put(&buf, &len, &cap, "", 0);
 	for (i = 0; i < c->n_names; i++) {
-		recfile_put(&buf, &len, &cap, "name ", 0);
+		recfile_putn(&buf, &len, &cap, "name ", 5);
 		recfile_put(&buf, &len, &cap, c->names[i].name, 1);
-		recfile_put(&buf, &len, &cap, " ", 0);
+		recfile_putn(&buf, &len, &cap, " ", 1);
 		recfile_put(&buf, &len, &cap, c->names[i].login, 1);
-		recfile_put(&buf, &len, &cap, "\n", 0);
+		recfile_putn(&buf, &len, &cap, "\n", 1);
 	}
 	for (i = 0; i < c->n_uids; i++) {
-		recfile_put(&buf, &len, &cap, "uid ", 0);
+		recfile_putn(&buf, &len, &cap, "uid ", 4);
 		recfile_put_num(&buf, &len, &cap, c->uids[i].uid);
-		recfile_put(&buf, &len, &cap, " ", 0);
+		recfile_putn(&buf, &len, &cap, " ", 1);
 		recfile_put(&buf, &len, &cap, c->uids[i].login, 1);
-		recfile_put(&buf, &len, &cap, "\n", 0);
+		recfile_putn(&buf, &len, &cap, "\n", 1);
 	}
 	rc = recfile_write(
 	    dir, CLAIMS_FILE, CLAIMS_MAGIC, buf, len, max, err, errlen);

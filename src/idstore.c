@@ -22,6 +22,7 @@
 #include "backend.h"
 #include "idlist.h"
 #include "idstore.h"
+#include "ptrmap.h"
 #include "recfile.h"
 #include "strmap.h"
 #include "xmalloc.h"
@@ -35,6 +36,12 @@ struct sink {
 	size_t len, cap;
 	struct strmap *groups; /* each group written out: its number */
 	size_t n_groups;
+	/*
+	 * The same by the string's address: an answer's group names are
+	 * each copied once (idlist.c), so most references are found here
+	 * without hashing the name (3M of them at 100k users in 30 groups).
+	 */
+	struct ptrmap *seen;
 };
 
 static void
@@ -48,26 +55,41 @@ put_str(struct sink *k, const char *s)
 static void
 put_num(struct sink *k, int64_t v, int first)
 {
+	char num[32], *p = recfile_num(num + sizeof num, v);
+
 	if (!first)
-		recfile_put(&k->buf, &k->len, &k->cap, " ", 0);
-	recfile_put_num(&k->buf, &k->len, &k->cap, v);
+		*--p = ' ';
+	recfile_putn(
+	    &k->buf, &k->len, &k->cap, p, (size_t)(num + sizeof num - p));
 }
 
 /* A group in full the first time, by its number after (" #N"). */
 static void
 put_group(struct sink *k, const char *g)
 {
-	size_t *no;
+	uint32_t hit = g ? ptrmap_get(k->seen, g) : PTRMAP_NONE;
+	size_t no = hit, *at;
+	char ref[32], *p;
 	int added;
 
-	no = strmap_put(k->groups, g ? g : "", &added);
-	if (added) {
-		*no = k->n_groups++;
-		put_str(k, g);
-		return;
+	if (hit == PTRMAP_NONE) {
+		at = strmap_put(k->groups, g ? g : "", &added);
+		if (added) {
+			*at = k->n_groups++;
+			put_str(k, g);
+		}
+		no = *at;
+		if (g != NULL && no < PTRMAP_NONE)
+			ptrmap_put(k->seen, g, (uint32_t)no);
+		if (added)
+			return;
 	}
-	recfile_put(&k->buf, &k->len, &k->cap, " #", 0);
-	recfile_put_num(&k->buf, &k->len, &k->cap, (int64_t)*no);
+	/* " #N" in one piece: three million of them at 100k users */
+	p = recfile_num(ref + sizeof ref, (int64_t)no);
+	*--p = '#';
+	*--p = ' ';
+	recfile_putn(
+	    &k->buf, &k->len, &k->cap, p, (size_t)(ref + sizeof ref - p));
 }
 
 static void
@@ -110,7 +132,7 @@ struct idstore_out *
 idstore_encode(
     const char *name, const struct tsnss_identity *ids, size_t n, time_t at)
 {
-	struct sink k = {NULL, 0, 0, strmap_new(0), 0};
+	struct sink k = {NULL, 0, 0, strmap_new(0), 0, ptrmap_new(0)};
 	struct idstore_out *o = xcalloc(1, sizeof *o);
 	size_t i;
 
@@ -119,6 +141,7 @@ idstore_encode(
 	for (i = 0; i < n; i++)
 		encode_one(&k, &ids[i]);
 	strmap_free(k.groups);
+	ptrmap_free(k.seen);
 	file_name(name, o->file, sizeof o->file);
 	o->buf = k.buf;
 	o->len = k.len;

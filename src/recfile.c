@@ -179,22 +179,39 @@ recfile_put(char **buf, size_t *len, size_t *cap, const char *s, int esc)
 }
 
 void
-recfile_put_num(char **buf, size_t *len, size_t *cap, int64_t v)
+recfile_putn(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 {
-	char tmp[24], *p = tmp + sizeof tmp;
+	char *o = reserve(buf, len, cap, n);
+	size_t i;
+
+	/* short pieces (a number, a separator): no call to memcpy */
+	for (i = 0; i < n; i++)
+		o[i] = s[i];
+	o[n] = '\0';
+	*len += n;
+}
+
+char *
+recfile_num(char *end, int64_t v)
+{
 	/* by hand: snprintf was most of the cost of a line of numbers */
 	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	size_t n;
+	char *p = end;
 
 	do
 		*--p = (char)('0' + u % 10);
 	while ((u /= 10) > 0);
 	if (v < 0)
 		*--p = '-';
-	n = (size_t)(tmp + sizeof tmp - p);
-	memcpy(reserve(buf, len, cap, n), p, n);
-	*len += n;
-	(*buf)[*len] = '\0';
+	return p;
+}
+
+void
+recfile_put_num(char **buf, size_t *len, size_t *cap, int64_t v)
+{
+	char tmp[24], *p = recfile_num(tmp + sizeof tmp, v);
+
+	recfile_putn(buf, len, cap, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 static int

@@ -35,6 +35,11 @@ char *recfile_read(const char *dir, const char *name, const char *magic,
 void recfile_put(char **buf, size_t *len, size_t *cap, const char *s, int esc);
 /* Append v in decimal ("-" first if negative). */
 void recfile_put_num(char **buf, size_t *len, size_t *cap, int64_t v);
+/* Append the n bytes at s as they are. */
+void recfile_putn(
+    char **buf, size_t *len, size_t *cap, const char *s, size_t n);
+/* v in decimal, ending just before end (20 bytes are room): its start. */
+char *recfile_num(char *end, int64_t v);
 /* Undo recfile_put in place; -1 on a bad escape. */
 int recfile_unescape(char *s);
 

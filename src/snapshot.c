@@ -17,6 +17,7 @@
 
 #include "keysort.h"
 #include "policy.h"
+#include "ptrmap.h"
 #include "snapshot.h"
 #include "strmap.h"
 #include "xmalloc.h"
@@ -79,27 +80,43 @@ struct names {
 	size_t n_members;
 };
 
-static uint32_t
-user_of(const struct strmap *users, const char *name)
-{
-	size_t u = strmap_get(users, name);
+/*
+ * Users by name: by the address of the name first, as a tailnet group's
+ * members are its users' own strings (a hit costs a multiplication, not
+ * a pass over the name: three million of them at 100k users in 30
+ * groups), then by the string itself for the rest.
+ */
+struct users_by_name {
+	struct ptrmap *ptr;
+	struct strmap *str;
+};
 
-	return u == STRMAP_NONE ? NONE : (uint32_t)u;
+static uint32_t
+user_of(const struct users_by_name *by, const char *name)
+{
+	uint32_t u = ptrmap_get(by->ptr, name);
+	size_t v;
+
+	if (u != PTRMAP_NONE)
+		return u;
+	v = strmap_get(by->str, name);
+	return v == STRMAP_NONE ? NONE : (uint32_t)v;
 }
 
 static void
 names_find(struct names *nm, struct policy_user **users, size_t n_users,
     struct policy_group **groups, size_t n_groups)
 {
-	struct strmap *by_name = strmap_new(n_users);
+	struct users_by_name by = {ptrmap_new(n_users), strmap_new(n_users)};
 	size_t i, j, k = 0;
 	int added;
 
 	for (i = 0; i < n_users; i++) {
-		size_t *v = strmap_put(by_name, users[i]->name, &added);
+		size_t *v = strmap_put(by.str, users[i]->name, &added);
 
 		if (added) /* two users of one name: the first, as before */
 			*v = i;
+		ptrmap_put(by.ptr, users[i]->name, (uint32_t)*v);
 	}
 	nm->n_members = 0;
 	for (i = 0; i < n_groups; i++)
@@ -108,12 +125,12 @@ names_find(struct names *nm, struct policy_user **users, size_t n_users,
 	nm->group = xcalloc(n_groups + 1, sizeof *nm->group);
 	nm->name_at = xcalloc(n_users + 1, sizeof *nm->name_at);
 	for (i = 0; i < n_groups; i++) {
-		nm->group[i] = user_of(by_name, groups[i]->name);
+		nm->group[i] = user_of(&by, groups[i]->name);
 		for (j = 0; j < groups[i]->n_members; j++)
-			nm->member[k++] =
-			    user_of(by_name, groups[i]->members[j]);
+			nm->member[k++] = user_of(&by, groups[i]->members[j]);
 	}
-	strmap_free(by_name);
+	ptrmap_free(by.ptr);
+	strmap_free(by.str);
 }
 
 static void

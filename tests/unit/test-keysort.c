@@ -1,8 +1,10 @@
 /*
  * test-keysort.c - the key sorts (src/keysort.c) order as the stable
  * qsort they replace did, names by strcmp (bytes unsigned, short names
- * first) and ties by index; and the claims (src/claims.c), sorted in a
- * batch at a time, find every claim and are saved in name and uid order.
+ * first) and ties by index; the claims (src/claims.c), sorted in a
+ * batch at a time, find every claim and are saved in name and uid order;
+ * and the map by address (src/ptrmap.c) finds what it was given, and
+ * only that, through its growth.
  */
 #include "autoconfig.h"
 
@@ -15,6 +17,7 @@
 #include "claims.h"
 #include "keysort.h"
 #include "policy.h"
+#include "ptrmap.h"
 #include "tap.h"
 
 #define N 5000
@@ -205,10 +208,29 @@ claims(void)
 	rmdir(dir);
 }
 
+static void
+ptrs(void)
+{
+	static char cell[N];
+	struct ptrmap *m = ptrmap_new(0);
+	size_t i, bad = 0;
+
+	for (i = 0; i < N; i += 2)
+		ptrmap_put(m, &cell[i], (uint32_t)i);
+	ptrmap_put(m, &cell[0], 7); /* replaced */
+	for (i = 0; i < N; i++)
+		bad += ptrmap_get(m, &cell[i]) != (i == 0     ? 7
+						      : i % 2 ? PTRMAP_NONE
+							      : (uint32_t)i);
+	ok(bad == 0, "each address its number, others none (%zu off)", bad);
+	ptrmap_free(m);
+}
+
 int
 main(void)
 {
 	names();
+	ptrs();
 	ids();
 	claims();
 	return done_testing();
