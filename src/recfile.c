@@ -148,24 +148,55 @@ needs_escape(unsigned char c)
 	return (int)(escaped[c >> 6] >> (c & 63) & 1);
 }
 
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
 /*
- * One pass, through local pointers: byte by byte through *buf and *len,
- * the claims and identities of a large tailnet took a tenth of a build
- * to format.
+ * Whether any of the 8 bytes of w needs escaping: a byte below 0x21, or
+ * 0x7f, or '%'.  The borrow of a subtraction marks a byte below the
+ * bound (only the first such byte is sure to be marked, which is all a
+ * yes or no needs); bytes of 0x80 and up (UTF-8) are never marked.
+ */
+static int
+word_needs_escape(uint64_t w)
+{
+	uint64_t low = (w - ONES * 0x21) & ~w;
+	uint64_t del = w ^ (ONES * 0x7f), pct = w ^ (ONES * '%');
+
+	return ((low | ((del - ONES) & ~del) | ((pct - ONES) & ~pct)) &
+		   HIGHS) != 0;
+}
+
+/*
+ * Eight bytes at a time where none needs escaping, as nearly none does:
+ * byte by byte, the claims and identities of a large tailnet took a
+ * tenth of a build to format.
  */
 void
 recfile_put(char **buf, size_t *len, size_t *cap, const char *s, int esc)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t n = strlen(s);
+	size_t n = strlen(s), i = 0;
 	char *o = reserve(buf, len, cap, esc ? n * 3 : n), *start = o;
+	uint64_t w;
 	unsigned char c;
 
 	if (!esc) {
 		memcpy(o, s, n);
 		o += n;
+		i = n;
 	}
-	for (; esc && (c = (unsigned char)*s) != '\0'; s++) {
+	while (i < n) {
+		if (i + 8 <= n) {
+			memcpy(&w, s + i, 8);
+			if (!word_needs_escape(w)) {
+				memcpy(o, &w, 8);
+				o += 8;
+				i += 8;
+				continue;
+			}
+		}
+		c = (unsigned char)s[i++];
 		if (needs_escape(c)) {
 			*o++ = '%';
 			*o++ = hex[c >> 4];

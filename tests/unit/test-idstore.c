@@ -111,6 +111,16 @@ encoding(void)
 			    "0 4294967295") == 0 &&
 		len == strlen(buf),
 	    "escapes and numbers as before: %s", buf ? buf : "(null)");
+	len = 0;
+	/* past eight bytes: escapes found inside a word, UTF-8 left be */
+	recfile_put(&buf, &len, &cap,
+	    "abcdefgh%ijklmnop "
+	    "qrstuvw\x7fxy\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\x01",
+	    1);
+	ok(strcmp(buf, "abcdefgh%25ijklmnop%20qrstuvw%7fxy\xc3\xa9\xc3\xa9\xc3"
+		       "\xa9\xc3\xa9%01") == 0 &&
+		len == strlen(buf),
+	    "a long field escaped as before: %s", buf);
 	free(buf);
 }
 
