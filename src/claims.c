@@ -35,13 +35,51 @@ struct uid_claim {
 	char *login;
 };
 
+/*
+ * The claims' strings, in blocks: three mallocs a user (name, and the
+ * login twice) were a third of claims_take at 100k users, and as many
+ * frees.  A user's name claim and uid claim share one copy of the login.
+ * Only claims_forget_all frees them; what claims_forget drops stays
+ * until then (or the next start): root's forgetting is rare, and small.
+ */
+struct block {
+	struct block *next;
+	size_t used, size;
+	char text[];
+};
+
+#define BLOCK_SIZE 65536
+
 struct claims {
 	struct name_claim *names;
 	size_t n_names, cap_names; /* allocated: grown by half, not by one */
 	struct uid_claim *uids;
 	size_t n_uids, cap_uids;
 	int untrusted; /* the file failed its check: fail closed */
+	struct block *text;
 };
+
+static char *
+copy(struct claims *c, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	struct block *b = c->text;
+	char *p;
+
+	if (b == NULL || b->size - b->used < n) {
+		size_t size = n > BLOCK_SIZE ? n : BLOCK_SIZE;
+
+		b = xmalloc(sizeof *b + size);
+		b->next = c->text;
+		b->used = 0;
+		b->size = size;
+		c->text = b;
+	}
+	p = b->text + b->used;
+	memcpy(p, s, n);
+	b->used += n;
+	return p;
+}
 
 static int
 by_name(const void *a, const void *b)
@@ -98,27 +136,28 @@ claims_uid_owner(const struct claims *c, uint32_t uid)
 	return hit ? hit->login : NULL;
 }
 
+/* login: a copy of c's own (copy()). */
 static void
-add_name(struct claims *c, const char *name, const char *login)
+add_name(struct claims *c, const char *name, char *login)
 {
 	if (c->n_names == c->cap_names) {
 		c->cap_names += c->cap_names / 2 + 64;
 		c->names =
 		    xreallocarray(c->names, c->cap_names, sizeof *c->names);
 	}
-	c->names[c->n_names].name = xstrdup(name);
-	c->names[c->n_names++].login = xstrdup(login);
+	c->names[c->n_names].name = copy(c, name);
+	c->names[c->n_names++].login = login;
 }
 
 static void
-add_uid(struct claims *c, uint32_t uid, const char *login)
+add_uid(struct claims *c, uint32_t uid, char *login)
 {
 	if (c->n_uids == c->cap_uids) {
 		c->cap_uids += c->cap_uids / 2 + 64;
 		c->uids = xreallocarray(c->uids, c->cap_uids, sizeof *c->uids);
 	}
 	c->uids[c->n_uids].uid = uid;
-	c->uids[c->n_uids++].login = xstrdup(login);
+	c->uids[c->n_uids++].login = login;
 }
 
 /* The first of the n sorted names after name (n if none). */
@@ -238,10 +277,12 @@ take_groups(struct claims *c, const struct policy_result *r)
 				  (claims_uid_owner(c, g->gid) == NULL) << 1;
 	}
 	for (i = 0; i < r->n_groups; i++) {
+		char *owner = need[i] ? copy(c, r->groups[i].owner) : NULL;
+
 		if (need[i] & 1)
-			add_name(c, r->groups[i].name, r->groups[i].owner);
+			add_name(c, r->groups[i].name, owner);
 		if (need[i] & 2)
-			add_uid(c, r->groups[i].gid, r->groups[i].owner);
+			add_uid(c, r->groups[i].gid, owner);
 		added += (need[i] & 1) + (need[i] >> 1);
 	}
 	free(need);
@@ -260,7 +301,7 @@ take_variants(struct claims *c, const struct policy_result *r)
 	for (i = 0; i < r->n_variants; i++)
 		if (need[i]) {
 			add_name(c, r->variants[i].name,
-			    r->users[r->variants[i].user].login);
+			    copy(c, r->users[r->variants[i].user].login));
 			added++;
 		}
 	free(need);
@@ -281,10 +322,12 @@ claims_take(struct claims *c, const struct policy_result *r)
 			  (claims_uid_owner(c, u->uid) == NULL) << 1;
 	}
 	for (i = 0; i < r->n_users; i++) {
+		char *login = need[i] ? copy(c, r->users[i].login) : NULL;
+
 		if (need[i] & 1)
-			add_name(c, r->users[i].name, r->users[i].login);
+			add_name(c, r->users[i].name, login);
 		if (need[i] & 2)
-			add_uid(c, r->users[i].uid, r->users[i].login);
+			add_uid(c, r->users[i].uid, login);
 		added += (need[i] & 1) + (need[i] >> 1);
 	}
 	free(need);
@@ -300,14 +343,12 @@ claims_take(struct claims *c, const struct policy_result *r)
 void
 claims_forget_all(struct claims *c)
 {
-	size_t i;
+	struct block *b;
 
-	for (i = 0; i < c->n_names; i++) {
-		free(c->names[i].name);
-		free(c->names[i].login);
+	while ((b = c->text) != NULL) {
+		c->text = b->next;
+		free(b);
 	}
-	for (i = 0; i < c->n_uids; i++)
-		free(c->uids[i].login);
 	c->n_names = c->n_uids = 0;
 }
 
@@ -318,9 +359,7 @@ claims_forget(struct claims *c, const char *login)
 
 	for (i = o = 0; i < c->n_names; i++) {
 		if (strcmp(c->names[i].login, login) == 0) {
-			free(c->names[i].name);
-			free(c->names[i].login);
-			gone++;
+			gone++; /* its strings stay until forget_all */
 		} else {
 			c->names[o++] = c->names[i];
 		}
@@ -328,7 +367,6 @@ claims_forget(struct claims *c, const char *login)
 	c->n_names = o;
 	for (i = o = 0; i < c->n_uids; i++) {
 		if (strcmp(c->uids[i].login, login) == 0) {
-			free(c->uids[i].login);
 			gone++;
 		} else {
 			c->uids[o++] = c->uids[i];
@@ -429,7 +467,7 @@ parse_line(struct claims *c, char *line)
 	    recfile_unescape(login) || !claims_owner_valid(login))
 		return -1;
 	if (strcmp(kind, "name") == 0 && policy_valid_name(what)) {
-		add_name(c, what, login);
+		add_name(c, what, copy(c, login));
 		return 0;
 	}
 	errno = 0;
@@ -437,7 +475,7 @@ parse_line(struct claims *c, char *line)
 	if (strcmp(kind, "uid") != 0 || *end != '\0' || errno != 0 ||
 	    uid == 0 || uid > UINT32_MAX)
 		return -1;
-	add_uid(c, (uint32_t)uid, login);
+	add_uid(c, (uint32_t)uid, copy(c, login));
 	return 0;
 }
 

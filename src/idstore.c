@@ -47,7 +47,7 @@ struct sink {
 static void
 put_str(struct sink *k, const char *s)
 {
-	recfile_put(&k->buf, &k->len, &k->cap, " =", 0);
+	recfile_putn(&k->buf, &k->len, &k->cap, " =", 2);
 	recfile_put(&k->buf, &k->len, &k->cap, s ? s : "", 1);
 }
 
@@ -108,7 +108,7 @@ encode_one(struct sink *k, const struct tsnss_identity *t)
 		put_str(k, t->attrs[i].key);
 		put_str(k, t->attrs[i].value);
 	}
-	recfile_put(&k->buf, &k->len, &k->cap, "\n", 0);
+	recfile_putn(&k->buf, &k->len, &k->cap, "\n", 1);
 }
 
 /* "identities.NAME"; NULL: the file of a tsnssd with one backend. */

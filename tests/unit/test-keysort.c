@@ -191,6 +191,11 @@ claims(void)
 	ok(claims_take(c, b) == 4000, "3000 of which 2000 new: 4000 claims");
 	ok(missing(c, a) == 0 && missing(c, b) == 0, "each found, old and new");
 	ok(claims_take(c, b) == 0, "none again");
+	ok(claims_forget(c, "u2500@example.com") == 2 &&
+		claims_name_owner(c, "u2500") == NULL,
+	    "one forgotten");
+	ok(claims_take(c, b) == 2 && missing(c, a) == 0 && missing(c, b) == 0,
+	    "taken again, and the others' strings intact");
 	if (mkdtemp(dir) == NULL)
 		exit(99);
 	ok(claims_save(c, dir, 1 << 24, err, sizeof err) == 0, "saved");
