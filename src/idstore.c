@@ -42,6 +42,11 @@ struct sink {
 	 * without hashing the name (3M of them at 100k users in 30 groups).
 	 */
 	struct ptrmap *seen;
+	/* " #N" for each number given so far, made once */
+	struct ref {
+		char s[24];
+		unsigned char n;
+	} * refs;
 };
 
 static void
@@ -63,13 +68,34 @@ put_num(struct sink *k, int64_t v, int first)
 	    &k->buf, &k->len, &k->cap, p, (size_t)(num + sizeof num - p));
 }
 
+/*
+ * Number no was just given to a group: its reference, " #N", made now
+ * once rather than at each of its (three million, at 100k users in 30
+ * groups) uses.
+ */
+static void
+new_ref(struct sink *k, size_t no)
+{
+	struct ref *r;
+	char *p;
+
+	if ((no & (no - 1)) == 0) /* 0, 1, 2, 4...: grown by doubling */
+		k->refs = xreallocarray(k->refs, no ? 2 * no : 1, sizeof *r);
+	r = &k->refs[no];
+	p = recfile_num(r->s + sizeof r->s, (int64_t)no);
+	*--p = '#';
+	*--p = ' ';
+	r->n = (unsigned char)(r->s + sizeof r->s - p);
+	memmove(r->s, p, r->n);
+}
+
 /* A group in full the first time, by its number after (" #N"). */
 static void
 put_group(struct sink *k, const char *g)
 {
 	uint32_t hit = g ? ptrmap_get(k->seen, g) : PTRMAP_NONE;
 	size_t no = hit, *at;
-	char ref[32], *p;
+	struct ref *r;
 	int added;
 
 	if (hit == PTRMAP_NONE) {
@@ -77,19 +103,15 @@ put_group(struct sink *k, const char *g)
 		if (added) {
 			*at = k->n_groups++;
 			put_str(k, g);
+			new_ref(k, *at);
+			return;
 		}
 		no = *at;
 		if (g != NULL && no < PTRMAP_NONE)
 			ptrmap_put(k->seen, g, (uint32_t)no);
-		if (added)
-			return;
 	}
-	/* " #N" in one piece: three million of them at 100k users */
-	p = recfile_num(ref + sizeof ref, (int64_t)no);
-	*--p = '#';
-	*--p = ' ';
-	recfile_putn(
-	    &k->buf, &k->len, &k->cap, p, (size_t)(ref + sizeof ref - p));
+	r = &k->refs[no];
+	recfile_putn(&k->buf, &k->len, &k->cap, r->s, r->n);
 }
 
 static void
@@ -132,7 +154,7 @@ struct idstore_out *
 idstore_encode(
     const char *name, const struct tsnss_identity *ids, size_t n, time_t at)
 {
-	struct sink k = {NULL, 0, 0, strmap_new(0), 0, ptrmap_new(0)};
+	struct sink k = {NULL, 0, 0, strmap_new(0), 0, ptrmap_new(0), NULL};
 	struct idstore_out *o = xcalloc(1, sizeof *o);
 	size_t i;
 
@@ -142,6 +164,7 @@ idstore_encode(
 		encode_one(&k, &ids[i]);
 	strmap_free(k.groups);
 	ptrmap_free(k.seen);
+	free(k.refs);
 	file_name(name, o->file, sizeof o->file);
 	o->buf = k.buf;
 	o->len = k.len;
