@@ -210,16 +210,9 @@ recfile_put(char **buf, size_t *len, size_t *cap, const char *s, int esc)
 }
 
 void
-recfile_putn(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+recfile_grow(char **buf, size_t *len, size_t *cap, size_t n)
 {
-	char *o = reserve(buf, len, cap, n);
-	size_t i;
-
-	/* short pieces (a number, a separator): no call to memcpy */
-	for (i = 0; i < n; i++)
-		o[i] = s[i];
-	o[n] = '\0';
-	*len += n;
+	(void)reserve(buf, len, cap, n);
 }
 
 char *

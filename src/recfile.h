@@ -35,9 +35,26 @@ char *recfile_read(const char *dir, const char *name, const char *magic,
 void recfile_put(char **buf, size_t *len, size_t *cap, const char *s, int esc);
 /* Append v in decimal ("-" first if negative). */
 void recfile_put_num(char **buf, size_t *len, size_t *cap, int64_t v);
-/* Append the n bytes at s as they are. */
-void recfile_putn(
-    char **buf, size_t *len, size_t *cap, const char *s, size_t n);
+/* Room for n more bytes and a NUL (recfile_putn's slow path). */
+void recfile_grow(char **buf, size_t *len, size_t *cap, size_t n);
+/*
+ * Append the n bytes at s as they are.  Inline: the short pieces of a
+ * line (a separator, a number) were each a call, and most of the cost.
+ */
+static inline void
+recfile_putn(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+	char *o;
+	size_t i;
+
+	if (*len + n + 1 > *cap)
+		recfile_grow(buf, len, cap, n);
+	o = *buf + *len;
+	for (i = 0; i < n; i++)
+		o[i] = s[i];
+	o[n] = '\0';
+	*len += n;
+}
 /* v in decimal, ending just before end (20 bytes are room): its start. */
 char *recfile_num(char *end, int64_t v);
 /* Undo recfile_put in place; -1 on a bad escape. */
