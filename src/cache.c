@@ -22,18 +22,25 @@
 #define CACHE_FILE "snapshot"
 
 int
-cache_save(const char *dir, const struct snapshot *s, size_t max, char *err,
-    size_t errlen)
+cache_save_bytes(const char *dir, const void *buf, size_t len, size_t max,
+    char *err, size_t errlen)
 {
-	struct iovec iov = {s->buf, s->len};
+	struct iovec iov = {(void *)buf, len};
 
-	if (s->len > max) {
+	if (len > max) {
 		snprintf(err, errlen,
 		    "%s/%s: refused: %zu bytes, over max_state_bytes (%zu)",
-		    dir, CACHE_FILE, s->len, max);
+		    dir, CACHE_FILE, len, max);
 		return -1;
 	}
 	return fileio_replace(dir, CACHE_FILE, &iov, 1, err, errlen);
+}
+
+int
+cache_save(const char *dir, const struct snapshot *s, size_t max, char *err,
+    size_t errlen)
+{
+	return cache_save_bytes(dir, s->buf, s->len, max, err, errlen);
 }
 
 struct snapshot *

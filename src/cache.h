@@ -17,6 +17,9 @@ struct snapshot;
  */
 int cache_save(const char *dir, const struct snapshot *s, size_t max, char *err,
     size_t errlen);
+/* The same for a snapshot's len bytes at buf, as snapshot_build made them. */
+int cache_save_bytes(const char *dir, const void *buf, size_t len, size_t max,
+    char *err, size_t errlen);
 /*
  * NULL with err set if absent ("" then), unreadable, corrupt, foreign, or
  * built under another identity policy than `policy` (the config changed:

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "claims.h"
+#include "keysort.h"
 #include "policy.h"
 #include "recfile.h"
 #include "xmalloc.h"
@@ -34,13 +35,51 @@ struct uid_claim {
 	char *login;
 };
 
+/*
+ * The claims' strings, in blocks: three mallocs a user (name, and the
+ * login twice) were a third of claims_take at 100k users, and as many
+ * frees.  A user's name claim and uid claim share one copy of the login.
+ * Only claims_forget_all frees them; what claims_forget drops stays
+ * until then (or the next start): root's forgetting is rare, and small.
+ */
+struct block {
+	struct block *next;
+	size_t used, size;
+	char text[];
+};
+
+#define BLOCK_SIZE 65536
+
 struct claims {
 	struct name_claim *names;
 	size_t n_names, cap_names; /* allocated: grown by half, not by one */
 	struct uid_claim *uids;
 	size_t n_uids, cap_uids;
 	int untrusted; /* the file failed its check: fail closed */
+	struct block *text;
 };
+
+static char *
+copy(struct claims *c, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	struct block *b = c->text;
+	char *p;
+
+	if (b == NULL || b->size - b->used < n) {
+		size_t size = n > BLOCK_SIZE ? n : BLOCK_SIZE;
+
+		b = xmalloc(sizeof *b + size);
+		b->next = c->text;
+		b->used = 0;
+		b->size = size;
+		c->text = b;
+	}
+	p = b->text + b->used;
+	memcpy(p, s, n);
+	b->used += n;
+	return p;
+}
 
 static int
 by_name(const void *a, const void *b)
@@ -97,37 +136,127 @@ claims_uid_owner(const struct claims *c, uint32_t uid)
 	return hit ? hit->login : NULL;
 }
 
+/* login: a copy of c's own (copy()). */
 static void
-add_name(struct claims *c, const char *name, const char *login)
+add_name(struct claims *c, const char *name, char *login)
 {
 	if (c->n_names == c->cap_names) {
 		c->cap_names += c->cap_names / 2 + 64;
 		c->names =
 		    xreallocarray(c->names, c->cap_names, sizeof *c->names);
 	}
-	c->names[c->n_names].name = xstrdup(name);
-	c->names[c->n_names++].login = xstrdup(login);
+	c->names[c->n_names].name = copy(c, name);
+	c->names[c->n_names++].login = login;
 }
 
 static void
-add_uid(struct claims *c, uint32_t uid, const char *login)
+add_uid(struct claims *c, uint32_t uid, char *login)
 {
 	if (c->n_uids == c->cap_uids) {
 		c->cap_uids += c->cap_uids / 2 + 64;
 		c->uids = xreallocarray(c->uids, c->cap_uids, sizeof *c->uids);
 	}
 	c->uids[c->n_uids].uid = uid;
-	c->uids[c->n_uids++].login = xstrdup(login);
+	c->uids[c->n_uids++].login = login;
+}
+
+/* The first of the n sorted names after name (n if none). */
+static size_t
+names_after(const struct name_claim *v, size_t n, const char *name)
+{
+	size_t lo = 0, mid;
+
+	while (lo < n) {
+		mid = lo + (n - lo) / 2;
+		if (strcmp(v[mid].name, name) <= 0)
+			lo = mid + 1;
+		else
+			n = mid;
+	}
+	return lo;
+}
+
+static size_t
+uids_after(const struct uid_claim *v, size_t n, uint32_t uid)
+{
+	size_t lo = 0, mid;
+
+	while (lo < n) {
+		mid = lo + (n - lo) / 2;
+		if (v[mid].uid <= uid)
+			lo = mid + 1;
+		else
+			n = mid;
+	}
+	return lo;
+}
+
+/*
+ * The names from old on were appended since the last sort: sort them
+ * alone, then slide each into place among the sorted ones from the end,
+ * a binary search and one move of a block each.  Sorting all again cost
+ * a qsort of every claim at each build that added one; the first build
+ * of a large tailnet, which adds them all, now sorts keys (keysort.h).
+ * Alike names keep their order, older first, as qsort kept them.
+ */
+static void
+settle_names(struct claims *c, size_t old)
+{
+	size_t k = c->n_names - old, end = c->n_names, hi = old, lo, i;
+	struct name_key *key = xcalloc(k + 1, sizeof *key);
+	struct name_claim *add = xcalloc(k + 1, sizeof *add);
+
+	for (i = 0; i < k; i++)
+		name_key_set(&key[i], c->names[old + i].name, old + i);
+	name_keys_sort(key, k);
+	for (i = 0; i < k; i++)
+		add[i] = c->names[key[i].at];
+	while (k > 0) {
+		lo = names_after(c->names, hi, add[k - 1].name);
+		end -= hi - lo;
+		memmove(&c->names[end], &c->names[lo],
+		    (hi - lo) * sizeof *c->names);
+		c->names[--end] = add[--k];
+		hi = lo;
+	}
+	free(add);
+	free(key);
 }
 
 static void
-sort_claims(struct claims *c)
+settle_uids(struct claims *c, size_t old)
 {
-	/* qsort of NULL is undefined even for none (UBSan says so) */
-	if (c->n_names > 0)
-		qsort(c->names, c->n_names, sizeof *c->names, by_name);
-	if (c->n_uids > 0)
-		qsort(c->uids, c->n_uids, sizeof *c->uids, by_uid);
+	size_t k = c->n_uids - old, end = c->n_uids, hi = old, lo, i;
+	struct id_key *key = xcalloc(k + 1, sizeof *key);
+	struct uid_claim *add = xcalloc(k + 1, sizeof *add);
+
+	for (i = 0; i < k; i++) {
+		key[i].id = c->uids[old + i].uid;
+		key[i].at = (uint32_t)i;
+	}
+	id_keys_sort(key, k);
+	for (i = 0; i < k; i++)
+		add[i] = c->uids[old + key[i].at];
+	while (k > 0) {
+		lo = uids_after(c->uids, hi, add[k - 1].uid);
+		end -= hi - lo;
+		memmove(
+		    &c->uids[end], &c->uids[lo], (hi - lo) * sizeof *c->uids);
+		c->uids[--end] = add[--k];
+		hi = lo;
+	}
+	free(add);
+	free(key);
+}
+
+/* What was appended since the arrays held old_names and old_uids, sorted in. */
+static void
+sort_claims(struct claims *c, size_t old_names, size_t old_uids)
+{
+	if (c->n_names > old_names)
+		settle_names(c, old_names);
+	if (c->n_uids > old_uids)
+		settle_uids(c, old_uids);
 }
 
 /*
@@ -148,10 +277,12 @@ take_groups(struct claims *c, const struct policy_result *r)
 				  (claims_uid_owner(c, g->gid) == NULL) << 1;
 	}
 	for (i = 0; i < r->n_groups; i++) {
+		char *owner = need[i] ? copy(c, r->groups[i].owner) : NULL;
+
 		if (need[i] & 1)
-			add_name(c, r->groups[i].name, r->groups[i].owner);
+			add_name(c, r->groups[i].name, owner);
 		if (need[i] & 2)
-			add_uid(c, r->groups[i].gid, r->groups[i].owner);
+			add_uid(c, r->groups[i].gid, owner);
 		added += (need[i] & 1) + (need[i] >> 1);
 	}
 	free(need);
@@ -170,7 +301,7 @@ take_variants(struct claims *c, const struct policy_result *r)
 	for (i = 0; i < r->n_variants; i++)
 		if (need[i]) {
 			add_name(c, r->variants[i].name,
-			    r->users[r->variants[i].user].login);
+			    copy(c, r->users[r->variants[i].user].login));
 			added++;
 		}
 	free(need);
@@ -181,7 +312,7 @@ size_t
 claims_take(struct claims *c, const struct policy_result *r)
 {
 	char *need = xcalloc(r->n_users + 1, 1);
-	size_t i, added = 0;
+	size_t i, added = 0, old_names = c->n_names, old_uids = c->n_uids;
 
 	/* look up first: appending unsorts the arrays bsearch needs */
 	for (i = 0; i < r->n_users; i++) {
@@ -191,32 +322,33 @@ claims_take(struct claims *c, const struct policy_result *r)
 			  (claims_uid_owner(c, u->uid) == NULL) << 1;
 	}
 	for (i = 0; i < r->n_users; i++) {
+		char *login = need[i] ? copy(c, r->users[i].login) : NULL;
+
 		if (need[i] & 1)
-			add_name(c, r->users[i].name, r->users[i].login);
+			add_name(c, r->users[i].name, login);
 		if (need[i] & 2)
-			add_uid(c, r->users[i].uid, r->users[i].login);
+			add_uid(c, r->users[i].uid, login);
 		added += (need[i] & 1) + (need[i] >> 1);
 	}
 	free(need);
 	added += take_variants(c, r);
-	if (added > 0)
-		sort_claims(c);
-	if ((i = take_groups(c, r)) > 0)
-		sort_claims(c);
+	sort_claims(c, old_names, old_uids);
+	old_names = c->n_names;
+	old_uids = c->n_uids;
+	i = take_groups(c, r);
+	sort_claims(c, old_names, old_uids);
 	return added + i;
 }
 
 void
 claims_forget_all(struct claims *c)
 {
-	size_t i;
+	struct block *b;
 
-	for (i = 0; i < c->n_names; i++) {
-		free(c->names[i].name);
-		free(c->names[i].login);
+	while ((b = c->text) != NULL) {
+		c->text = b->next;
+		free(b);
 	}
-	for (i = 0; i < c->n_uids; i++)
-		free(c->uids[i].login);
 	c->n_names = c->n_uids = 0;
 }
 
@@ -227,9 +359,7 @@ claims_forget(struct claims *c, const char *login)
 
 	for (i = o = 0; i < c->n_names; i++) {
 		if (strcmp(c->names[i].login, login) == 0) {
-			free(c->names[i].name);
-			free(c->names[i].login);
-			gone++;
+			gone++; /* its strings stay until forget_all */
 		} else {
 			c->names[o++] = c->names[i];
 		}
@@ -237,7 +367,6 @@ claims_forget(struct claims *c, const char *login)
 	c->n_names = o;
 	for (i = o = 0; i < c->n_uids; i++) {
 		if (strcmp(c->uids[i].login, login) == 0) {
-			free(c->uids[i].login);
 			gone++;
 		} else {
 			c->uids[o++] = c->uids[i];
@@ -283,7 +412,7 @@ int
 claims_save(const struct claims *c, const char *dir, size_t max, char *err,
     size_t errlen)
 {
-	char *buf = NULL, num[16];
+	char *buf = NULL;
 	size_t len = 0, cap = 0, i;
 	int rc;
 
@@ -295,19 +424,18 @@ claims_save(const struct claims *c, const char *dir, size_t max, char *err,
 
 	recfile_put(&buf, &len, &cap, "", 0);
 	for (i = 0; i < c->n_names; i++) {
-		recfile_put(&buf, &len, &cap, "name ", 0);
+		recfile_putn(&buf, &len, &cap, "name ", 5);
 		recfile_put(&buf, &len, &cap, c->names[i].name, 1);
-		recfile_put(&buf, &len, &cap, " ", 0);
+		recfile_putn(&buf, &len, &cap, " ", 1);
 		recfile_put(&buf, &len, &cap, c->names[i].login, 1);
-		recfile_put(&buf, &len, &cap, "\n", 0);
+		recfile_putn(&buf, &len, &cap, "\n", 1);
 	}
 	for (i = 0; i < c->n_uids; i++) {
-		snprintf(num, sizeof num, "%" PRIu32, c->uids[i].uid);
-		recfile_put(&buf, &len, &cap, "uid ", 0);
-		recfile_put(&buf, &len, &cap, num, 0);
-		recfile_put(&buf, &len, &cap, " ", 0);
+		recfile_putn(&buf, &len, &cap, "uid ", 4);
+		recfile_put_num(&buf, &len, &cap, c->uids[i].uid);
+		recfile_putn(&buf, &len, &cap, " ", 1);
 		recfile_put(&buf, &len, &cap, c->uids[i].login, 1);
-		recfile_put(&buf, &len, &cap, "\n", 0);
+		recfile_putn(&buf, &len, &cap, "\n", 1);
 	}
 	rc = recfile_write(
 	    dir, CLAIMS_FILE, CLAIMS_MAGIC, buf, len, max, err, errlen);
@@ -339,7 +467,7 @@ parse_line(struct claims *c, char *line)
 	    recfile_unescape(login) || !claims_owner_valid(login))
 		return -1;
 	if (strcmp(kind, "name") == 0 && policy_valid_name(what)) {
-		add_name(c, what, login);
+		add_name(c, what, copy(c, login));
 		return 0;
 	}
 	errno = 0;
@@ -347,7 +475,7 @@ parse_line(struct claims *c, char *line)
 	if (strcmp(kind, "uid") != 0 || *end != '\0' || errno != 0 ||
 	    uid == 0 || uid > UINT32_MAX)
 		return -1;
-	add_uid(c, (uint32_t)uid, login);
+	add_uid(c, (uint32_t)uid, copy(c, login));
 	return 0;
 }
 
@@ -410,7 +538,7 @@ claims_load(const char *dir, size_t max, char *err, size_t errlen)
 		}
 	}
 	free(body);
-	sort_claims(c);
+	sort_claims(c, 0, 0);
 	return c;
 }
 

@@ -22,6 +22,7 @@
 #include "backend.h"
 #include "idlist.h"
 #include "idstore.h"
+#include "ptrmap.h"
 #include "recfile.h"
 #include "strmap.h"
 #include "xmalloc.h"
@@ -35,12 +36,23 @@ struct sink {
 	size_t len, cap;
 	struct strmap *groups; /* each group written out: its number */
 	size_t n_groups;
+	/*
+	 * The same by the string's address: an answer's group names are
+	 * each copied once (idlist.c), so most references are found here
+	 * without hashing the name (3M of them at 100k users in 30 groups).
+	 */
+	struct ptrmap *seen;
+	/* " #N" for each number given so far, made once */
+	struct ref {
+		char s[24];
+		unsigned char n;
+	} * refs;
 };
 
 static void
 put_str(struct sink *k, const char *s)
 {
-	recfile_put(&k->buf, &k->len, &k->cap, " =", 0);
+	recfile_putn(&k->buf, &k->len, &k->cap, " =", 2);
 	recfile_put(&k->buf, &k->len, &k->cap, s ? s : "", 1);
 }
 
@@ -48,34 +60,58 @@ put_str(struct sink *k, const char *s)
 static void
 put_num(struct sink *k, int64_t v, int first)
 {
-	char num[32];
+	char num[32], *p = recfile_num(num + sizeof num, v);
 
-	snprintf(num, sizeof num, "%s%" PRId64, first ? "" : " ", v);
-	recfile_put(&k->buf, &k->len, &k->cap, num, 0);
+	if (!first)
+		*--p = ' ';
+	recfile_putn(
+	    &k->buf, &k->len, &k->cap, p, (size_t)(num + sizeof num - p));
+}
+
+/*
+ * Number no was just given to a group: its reference, " #N", made now
+ * once rather than at each of its (three million, at 100k users in 30
+ * groups) uses.
+ */
+static void
+new_ref(struct sink *k, size_t no)
+{
+	struct ref *r;
+	char *p;
+
+	if ((no & (no - 1)) == 0) /* 0, 1, 2, 4...: grown by doubling */
+		k->refs = xreallocarray(k->refs, no ? 2 * no : 1, sizeof *r);
+	r = &k->refs[no];
+	p = recfile_num(r->s + sizeof r->s, (int64_t)no);
+	*--p = '#';
+	*--p = ' ';
+	r->n = (unsigned char)(r->s + sizeof r->s - p);
+	memmove(r->s, p, r->n);
 }
 
 /* A group in full the first time, by its number after (" #N"). */
 static void
 put_group(struct sink *k, const char *g)
 {
-	char ref[32], *p = ref + sizeof ref;
-	size_t *no, v;
+	uint32_t hit = g ? ptrmap_get(k->seen, g) : PTRMAP_NONE;
+	size_t no = hit, *at;
+	struct ref *r;
 	int added;
 
-	no = strmap_put(k->groups, g ? g : "", &added);
-	if (added) {
-		*no = k->n_groups++;
-		put_str(k, g);
-		return;
+	if (hit == PTRMAP_NONE) {
+		at = strmap_put(k->groups, g ? g : "", &added);
+		if (added) {
+			*at = k->n_groups++;
+			put_str(k, g);
+			new_ref(k, *at);
+			return;
+		}
+		no = *at;
+		if (g != NULL && no < PTRMAP_NONE)
+			ptrmap_put(k->seen, g, (uint32_t)no);
 	}
-	*--p = '\0';
-	v = *no;
-	do /* by hand: snprintf was a tenth of the save, 3M times */
-		*--p = (char)('0' + v % 10);
-	while ((v /= 10) > 0);
-	*--p = '#';
-	*--p = ' ';
-	recfile_put(&k->buf, &k->len, &k->cap, p, 0);
+	r = &k->refs[no];
+	recfile_putn(&k->buf, &k->len, &k->cap, r->s, r->n);
 }
 
 static void
@@ -94,7 +130,7 @@ encode_one(struct sink *k, const struct tsnss_identity *t)
 		put_str(k, t->attrs[i].key);
 		put_str(k, t->attrs[i].value);
 	}
-	recfile_put(&k->buf, &k->len, &k->cap, "\n", 0);
+	recfile_putn(&k->buf, &k->len, &k->cap, "\n", 1);
 }
 
 /* "identities.NAME"; NULL: the file of a tsnssd with one backend. */
@@ -107,37 +143,86 @@ file_name(const char *name, char *out, size_t len)
 		snprintf(out, len, "%s.%s", IDSTORE_FILE, name);
 }
 
-int
-idstore_save(const char *dir, const char *name,
-    const struct tsnss_identity *ids, size_t n, time_t at, size_t max,
-    char *err, size_t errlen)
+struct idstore_out {
+	char file[128];
+	char *buf; /* the time's line, then the identities' */
+	size_t len;
+	time_t at;
+};
+
+struct idstore_out *
+idstore_encode(
+    const char *name, const struct tsnss_identity *ids, size_t n, time_t at)
 {
-	struct sink k = {NULL, 0, 0, strmap_new(0), 0};
-	char *old, why[256], file[128];
-	const char *was, *now;
-	size_t i, oldlen;
-	int rc = 0;
+	struct sink k = {NULL, 0, 0, strmap_new(0), 0, ptrmap_new(0), NULL};
+	struct idstore_out *o = xcalloc(1, sizeof *o);
+	size_t i;
 
 	put_num(&k, (int64_t)at, 1);
 	recfile_put(&k.buf, &k.len, &k.cap, "\n", 0);
 	for (i = 0; i < n; i++)
 		encode_one(&k, &ids[i]);
 	strmap_free(k.groups);
-	file_name(name, file, sizeof file);
+	ptrmap_free(k.seen);
+	free(k.refs);
+	file_name(name, o->file, sizeof o->file);
+	o->buf = k.buf;
+	o->len = k.len;
+	o->at = at;
+	return o;
+}
+
+int
+idstore_check(const struct idstore_out *o, const char *dir, size_t max,
+    char *err, size_t errlen)
+{
+	return recfile_check(
+	    dir, o->file, IDSTORE_MAGIC, o->len, max, err, errlen);
+}
+
+int
+idstore_write(const struct idstore_out *o, const char *dir, size_t max,
+    char *err, size_t errlen)
+{
+	char *old, why[256];
+	const char *was, *now;
+	size_t oldlen;
+	int rc = 0;
+
 	old = recfile_read(
-	    dir, file, IDSTORE_MAGIC, max, &oldlen, why, sizeof why);
+	    dir, o->file, IDSTORE_MAGIC, max, &oldlen, why, sizeof why);
 	/*
 	 * The same answer again: skip the write, unless the time on disk is
 	 * old enough to matter to max_stale after a restart.
 	 */
 	was = old ? strchr(old, '\n') : NULL;
-	now = strchr(k.buf, '\n');
+	now = strchr(o->buf, '\n');
 	if (was == NULL || now == NULL || strcmp(was, now) != 0 ||
-	    at - (time_t)strtoll(old, NULL, 10) >= IDSTORE_REWRITE_AFTER)
-		rc = recfile_write(
-		    dir, file, IDSTORE_MAGIC, k.buf, k.len, max, err, errlen);
+	    o->at - (time_t)strtoll(old, NULL, 10) >= IDSTORE_REWRITE_AFTER)
+		rc = recfile_write(dir, o->file, IDSTORE_MAGIC, o->buf, o->len,
+		    max, err, errlen);
 	free(old);
-	free(k.buf);
+	return rc;
+}
+
+void
+idstore_out_free(struct idstore_out *o)
+{
+	if (o == NULL)
+		return;
+	free(o->buf);
+	free(o);
+}
+
+int
+idstore_save(const char *dir, const char *name,
+    const struct tsnss_identity *ids, size_t n, time_t at, size_t max,
+    char *err, size_t errlen)
+{
+	struct idstore_out *o = idstore_encode(name, ids, n, at);
+	int rc = idstore_write(o, dir, max, err, errlen);
+
+	idstore_out_free(o);
 	return rc;
 }
 

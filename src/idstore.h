@@ -29,6 +29,20 @@ int idstore_save(const char *dir, const char *name,
     const struct tsnss_identity *ids, size_t n, time_t at, size_t max,
     char *err, size_t errlen);
 /*
+ * The same in steps, for the build worker: the answer encoded, checked
+ * against max bytes before the build is served, written after.
+ */
+struct idstore_out;
+struct idstore_out *idstore_encode(
+    const char *name, const struct tsnss_identity *ids, size_t n, time_t at);
+/* 0, or -1 (err set) if the file would be over max bytes. */
+int idstore_check(const struct idstore_out *o, const char *dir, size_t max,
+    char *err, size_t errlen);
+/* idstore_save's write: only if the file holds another answer. */
+int idstore_write(const struct idstore_out *o, const char *dir, size_t max,
+    char *err, size_t errlen);
+void idstore_out_free(struct idstore_out *o);
+/*
  * The identities, with their groups and attributes, and when the backend
  * gave them; NULL with err set ("" if there is no file).
  */

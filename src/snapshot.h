@@ -23,6 +23,13 @@ struct snapshot {
 	const struct tsnss_snap_header *h; /* buf's own header */
 	struct tsnss_snap v;		   /* the reader's view of buf */
 	int mapped;
+	/*
+	 * keep_built: snapshot_use_file keeps the malloc'd bytes it lets go
+	 * of in built (freed with s) rather than freeing them, for the
+	 * builder to persist once the file is published (build.c).
+	 */
+	int keep_built;
+	unsigned char *built;
 };
 
 /* What a snapshot says about itself besides its users and groups. */

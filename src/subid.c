@@ -136,7 +136,7 @@ int
 subid_claims_save(const struct subid_claims *c, const char *dir, size_t max,
     char *err, size_t errlen)
 {
-	char *buf = NULL, num[32];
+	char *buf = NULL;
 	size_t len = 0, cap = 0, i;
 	int rc;
 
@@ -149,9 +149,11 @@ subid_claims_save(const struct subid_claims *c, const char *dir, size_t max,
 	recfile_put(&buf, &len, &cap, "", 0);
 	for (i = 0; i < c->n; i++) {
 		recfile_put(&buf, &len, &cap, c->v[i].login, 1);
-		snprintf(num, sizeof num, " %" PRIu32 " %" PRIu32 "\n",
-		    c->v[i].start, c->v[i].count);
-		recfile_put(&buf, &len, &cap, num, 0);
+		recfile_put(&buf, &len, &cap, " ", 0);
+		recfile_put_num(&buf, &len, &cap, c->v[i].start);
+		recfile_put(&buf, &len, &cap, " ", 0);
+		recfile_put_num(&buf, &len, &cap, c->v[i].count);
+		recfile_put(&buf, &len, &cap, "\n", 0);
 	}
 	rc = recfile_write(
 	    dir, SUBID_CLAIMS_FILE, SUBID_MAGIC, buf, len, max, err, errlen);

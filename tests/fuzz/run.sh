@@ -23,6 +23,7 @@ policy="$src/src/policy.c $src/src/policy-config.c $src/src/uidkey.c \
 	$src/src/idspace.c $src/src/reserved.c $src/src/subid.c \
 	$src/src/subidfile.c $src/src/strmap.c $src/src/u32map.c \
 	$src/src/recfile.c $src/src/fileio.c $src/src/localdb.c \
+	$src/src/keysort.c $src/src/ptrmap.c \
 	$(pkg-config --libs libcrypto)"
 
 build_one() {

@@ -86,6 +86,44 @@ round_trip(void)
 	idlist_free(l);
 }
 
+/*
+ * The bytes of a field and of a number, exactly as older tsnssd wrote
+ * them: the same answer must compare equal to the file on disk (no
+ * rewrite), and older tsnssd must read what this one writes.
+ */
+static void
+encoding(void)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	recfile_put(&buf, &len, &cap, "", 0);
+	ok(buf != NULL && len == 0 && buf[0] == '\0', "an empty buffer");
+	recfile_put(&buf, &len, &cap, "a b%c\t\x7f\xc3\xa9z", 1);
+	recfile_put(&buf, &len, &cap, " %", 0);
+	recfile_put_num(&buf, &len, &cap, -9223372036854775807 - 1);
+	recfile_put(&buf, &len, &cap, " ", 0);
+	recfile_put_num(&buf, &len, &cap, 0);
+	recfile_put(&buf, &len, &cap, " ", 0);
+	recfile_put_num(&buf, &len, &cap, 4294967295);
+	ok(buf != NULL &&
+		strcmp(buf, "a%20b%25c%09%7f\xc3\xa9z %-9223372036854775808 "
+			    "0 4294967295") == 0 &&
+		len == strlen(buf),
+	    "escapes and numbers as before: %s", buf ? buf : "(null)");
+	len = 0;
+	/* past eight bytes: escapes found inside a word, UTF-8 left be */
+	recfile_put(&buf, &len, &cap,
+	    "abcdefgh%ijklmnop "
+	    "qrstuvw\x7fxy\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\x01",
+	    1);
+	ok(strcmp(buf, "abcdefgh%25ijklmnop%20qrstuvw%7fxy\xc3\xa9\xc3\xa9\xc3"
+		       "\xa9\xc3\xa9%01") == 0 &&
+		len == strlen(buf),
+	    "a long field escaped as before: %s", buf);
+	free(buf);
+}
+
 static void
 bad_input(void)
 {
@@ -127,6 +165,7 @@ main(void)
 	if (mkdtemp(dir) == NULL)
 		return 99;
 	round_trip();
+	encoding();
 	bad_input();
 	snprintf(path, sizeof path, "%s/%s.t", dir, IDSTORE_FILE);
 	unlink(path);
