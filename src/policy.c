@@ -33,6 +33,8 @@ struct report {
 	char *login; /* lower-cased; the candidate's once merged */
 	size_t src;  /* index into pc->sources */
 	int listed;  /* the source lists its domain */
+	/* listed: its groups' numbers in the tailnet groups, in order */
+	const uint32_t *gno;
 };
 
 /* One login, as all sources that report it together make it. */
@@ -1024,20 +1026,25 @@ merge_all(
 
 /*
  * The tailnet groups, judged before any user: they win unowned names.
- * Every group reported for a login by a source that lists its domain.
+ * Every group reported for a login by a source that lists its domain;
+ * each report keeps its groups' numbers (in *gno, to free), so that
+ * adding the members looks no name up again.
  */
 static struct tailnet_groups *
-judge_groups(struct idspace *s, const struct candidate *c, size_t n)
+judge_groups(struct idspace *s, struct report *rep, size_t nrep, uint32_t **gno)
 {
 	struct tailnet_groups *tg = tailnet_groups_new();
-	const struct report *rep;
-	size_t i, j, k;
+	size_t i, k, n = 0;
+	uint32_t *no;
 
-	for (i = 0; i < n; i++)
-		for (j = 0; j < c[i].n_rep; j++)
-			for (rep = &c[i].rep[j], k = 0;
-			     rep->listed && k < rep->t->n_groups; k++)
-				tailnet_groups_report(tg, rep->t->groups[k]);
+	for (i = 0; i < nrep; i++)
+		n += rep[i].listed ? rep[i].t->n_groups : 0;
+	*gno = no = xcalloc(n ? n : 1, sizeof *no);
+	for (i = 0; i < nrep; i++) {
+		rep[i].gno = no;
+		for (k = 0; rep[i].listed && k < rep[i].t->n_groups; k++)
+			*no++ = tailnet_groups_report(tg, rep[i].t->groups[k]);
+	}
 	tailnet_groups_judge(tg, s);
 	return tg;
 }
@@ -1080,7 +1087,7 @@ add_tailnet_groups(struct tailnet_groups *tg, const struct candidate *c,
 			for (rep = &made[i].c->rep[j], k = 0;
 			     rep->listed && k < rep->t->n_groups; k++)
 				tailnet_groups_add_member(
-				    tg, rep->t->groups[k], made[i].name);
+				    tg, rep->gno[k], made[i].name, i);
 	free(made);
 	tailnet_groups_finish(tg);
 	r->groups = xreallocarray(
@@ -1182,9 +1189,10 @@ policy_apply_claimed(const struct policy_config *pc,
 	struct candidate *c = merge_all(pc, rep, nrep, &n);
 	struct tailnet_groups *tg;
 	struct idspace s;
+	uint32_t *gno;
 
 	idspace_init(&s, pc, local, cl);
-	tg = judge_groups(&s, c, n);
+	tg = judge_groups(&s, rep, nrep, &gno);
 	for (i = 0; i < n; i++)
 		judge_alone(&s, &c[i]);
 	/* a second pass for the names clash_names gave; none, no renames */
@@ -1199,6 +1207,7 @@ policy_apply_claimed(const struct policy_config *pc,
 	}
 	add_tailnet_groups(tg, c, n, r);
 	tailnet_groups_free(tg);
+	free(gno);
 	idspace_clear(&s);
 	add_variants(pc, local, cl, c, n, r);
 	add_programs(pc, r);

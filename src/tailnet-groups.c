@@ -223,24 +223,44 @@ judge_one(
 	free(key);
 }
 
+/* A power of two; a few thousand names are a large tailnet's. */
+#define TG_RECENT 4096
+
+struct tailnet_recent {
+	const char *reported; /* NULL: empty */
+	uint32_t no;
+};
+
 struct tailnet_groups *
 tailnet_groups_new(void)
 {
 	struct tailnet_groups *tg = xcalloc(1, sizeof *tg);
 
 	tg->seen = strmap_new(0);
+	tg->recent = xcalloc(TG_RECENT, sizeof *tg->recent);
 	return tg;
 }
 
-void
-tailnet_groups_report(struct tailnet_groups *tg, const char *reported)
+static struct tailnet_recent *
+recent_of(const struct tailnet_groups *tg, const char *reported)
+{
+	uint64_t h = (uint64_t)(uintptr_t)reported * 0x9e3779b97f4a7c15ull;
+
+	return &tg->recent[h >> 52]; /* the top 12 bits: TG_RECENT */
+}
+
+/* A name not seen at this address: by its text. */
+static uint32_t
+report_text(struct tailnet_groups *tg, const char *reported)
 {
 	size_t *no;
 	int added;
 
 	no = strmap_put(tg->seen, reported, &added);
 	if (!added)
-		return;
+		return (uint32_t)*no;
+	if (tg->n_names == UINT32_MAX)
+		abort(); /* 32 GB of names first: unreachable */
 	if (tg->n_names == tg->cap_names) {
 		tg->cap_names = tg->cap_names ? 2 * tg->cap_names : 64;
 		tg->names =
@@ -248,6 +268,18 @@ tailnet_groups_report(struct tailnet_groups *tg, const char *reported)
 	}
 	*no = tg->n_names;
 	tg->names[tg->n_names++] = reported;
+	return (uint32_t)*no;
+}
+
+uint32_t
+tailnet_groups_report(struct tailnet_groups *tg, const char *reported)
+{
+	struct tailnet_recent *r = recent_of(tg, reported);
+
+	if (r->reported != reported || reported == NULL)
+		*r = (struct tailnet_recent){
+		    reported, report_text(tg, reported)};
+	return r->no;
 }
 
 static int
@@ -303,15 +335,18 @@ tailnet_groups_judge(struct tailnet_groups *tg, struct idspace *s)
 
 void
 tailnet_groups_add_member(
-    struct tailnet_groups *tg, const char *reported, const char *user)
+    struct tailnet_groups *tg, uint32_t no, const char *user, size_t rank)
 {
 	struct tailnet_group *g;
-	size_t no = strmap_get(tg->seen, reported);
 
-	if (no == STRMAP_NONE || tg->group_of == NULL ||
+	if (no >= tg->n_names || tg->group_of == NULL ||
 	    tg->group_of[no] == STRMAP_NONE)
 		return;
 	g = &tg->groups[tg->group_of[no]];
+	if (g->n_members > 0 && rank == g->last_rank)
+		return; /* reported twice, or by two names of one group */
+	g->unsorted |= g->n_members > 0 && rank < g->last_rank;
+	g->last_rank = rank;
 	if (g->n_members == g->cap) {
 		g->cap = g->cap ? 2 * g->cap : 8;
 		g->members =
@@ -326,17 +361,6 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int
-sorted(const char *const *v, size_t n)
-{
-	size_t i;
-
-	for (i = 1; i < n; i++)
-		if (strcmp(v[i - 1], v[i]) > 0)
-			return 0;
-	return 1;
-}
-
 void
 tailnet_groups_finish(struct tailnet_groups *tg)
 {
@@ -345,11 +369,10 @@ tailnet_groups_finish(struct tailnet_groups *tg)
 
 	for (i = 0; i < tg->n_groups; i++) {
 		g = &tg->groups[i];
-		if (g->n_members == 0)
+		/* added by rank: sorted, and each once already */
+		if (g->n_members == 0 || !g->unsorted)
 			continue;
-		if (!sorted(g->members, g->n_members))
-			qsort(g->members, g->n_members, sizeof *g->members,
-			    cmp_str);
+		qsort(g->members, g->n_members, sizeof *g->members, cmp_str);
 		for (j = 1, o = 1; j < g->n_members; j++) {
 			if (strcmp(g->members[o - 1], g->members[j]) != 0)
 				g->members[o++] = g->members[j];
@@ -376,5 +399,6 @@ tailnet_groups_free(struct tailnet_groups *tg)
 	strmap_free(tg->seen);
 	free(tg->names);
 	free(tg->group_of);
+	free(tg->recent);
 	free(tg);
 }
