@@ -687,6 +687,33 @@ add_private_group(struct policy_result *r, const struct policy_user *u)
 	g->gid = u->gid;
 }
 
+/*
+ * "local user NAME, uid UID" and, from a [user] section, why; by hand,
+ * as vasprintf was a third of making a user.
+ */
+static char *
+accepted_why(const struct candidate *c)
+{
+	static const char head[] = "local user ", mid[] = ", uid ",
+			  ov[] = " (from its [user] section)";
+	char num[10], *why, *p;
+	size_t n = strlen(c->name), k = 0;
+	uint32_t v = c->uid;
+
+	do
+		num[sizeof num - ++k] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	p = why = xmalloc(sizeof head + n + sizeof mid + k + sizeof ov);
+	p = (char *)memcpy(p, head, sizeof head - 1) + sizeof head - 1;
+	p = (char *)memcpy(p, c->name, n) + n;
+	p = (char *)memcpy(p, mid, sizeof mid - 1) + sizeof mid - 1;
+	p = (char *)memcpy(p, num + sizeof num - k, k) + k;
+	if (c->ov != NULL)
+		p = (char *)memcpy(p, ov, sizeof ov - 1) + sizeof ov - 1;
+	*p = '\0';
+	return why;
+}
+
 static void
 record(struct policy_result *r, struct candidate *c)
 {
@@ -697,8 +724,7 @@ record(struct policy_result *r, struct candidate *c)
 	c->login = NULL;
 	d->accepted = c->why == NULL;
 	if (d->accepted)
-		xasprintf(&d->why, "local user %s, uid %" PRIu32 "%s", c->name,
-		    c->uid, c->ov != NULL ? " (from its [user] section)" : "");
+		d->why = accepted_why(c);
 	else
 		d->why = c->why;
 	c->why = NULL;
