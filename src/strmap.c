@@ -23,6 +23,28 @@ struct strmap {
 };
 
 /*
+ * The last 0 to 7 bytes as a word, by fixed-size loads that may overlap
+ * rather than a memcpy of a variable length (a call, a third of the
+ * hash): for one length, other bytes give another word.
+ */
+static uint64_t
+tail(const char *s, size_t r)
+{
+	uint32_t a, b;
+
+	if (r >= 4) {
+		memcpy(&a, s, 4);
+		memcpy(&b, s + r - 4, 4);
+		return a | (uint64_t)b << 32;
+	}
+	if (r > 0)
+		return (unsigned char)s[0] |
+		       (unsigned)(unsigned char)s[r / 2] << 8 |
+		       (unsigned)(unsigned char)s[r - 1] << 16;
+	return 0;
+}
+
+/*
  * Eight bytes a step, not FNV's one: names are short, and the build
  * hashes millions of them.  A collision costs a probe, never a wrong
  * answer; the seed keeps logins and group names from being chosen to
@@ -39,10 +61,11 @@ hash(const struct strmap *m, const char *s)
 		h = (h ^ w) * 0xff51afd7ed558ccdull;
 		h ^= h >> 32;
 	}
-	w = 0;
-	memcpy(&w, s + i, n - i);
-	h = (h ^ w ^ n) * 0xc4ceb9fe1a85ec53ull;
-	return (size_t)(h ^ (h >> 29));
+	/* every bit into the low ones, which pick the slot */
+	h ^= tail(s + i, n - i) ^ n;
+	h = (h ^ (h >> 33)) * 0xff51afd7ed558ccdull;
+	h = (h ^ (h >> 33)) * 0xc4ceb9fe1a85ec53ull;
+	return (size_t)(h ^ (h >> 33));
 }
 
 static size_t
