@@ -639,12 +639,54 @@ safe_field(const char *s)
 	return 1;
 }
 
-static int
-make_user(
-    const struct policy_config *pc, struct candidate *c, struct policy_user *u)
+/* login, name, gecos, home and shell (f[], in that order) into one block. */
+static void
+pack_user(struct policy_user *u, const char *const f[5])
 {
-	char gecos[POLICY_MAX_GECOS + 1], home[1024], shell[1024];
-	const char *home_t, *shell_t;
+	char **to[5] = {&u->login, &u->name, &u->gecos, &u->home, &u->shell};
+	size_t len[5], total = 0, i;
+	char *p;
+
+	for (i = 0; i < 5; i++)
+		total += (len[i] = strlen(f[i])) + 1;
+	p = xmalloc(total);
+	for (i = 0; i < 5; i++) {
+		*to[i] = memcpy(p, f[i], len[i] + 1);
+		p += len[i] + 1;
+	}
+	u->packed = 1;
+}
+
+/* A home or shell template, and what it gave the last user. */
+struct expanded {
+	const char *tmpl; /* NULL: expand again (it holds escapes) */
+	int ok;
+	char out[1024];
+};
+
+/*
+ * A template without an escape gives every user the same value (the
+ * shell, most often): expanded once, not once a user.  NULL if it
+ * won't fit or is unusable.
+ */
+static const char *
+expand(struct expanded *e, const char *tmpl, const struct policy_user *u,
+    const char *domain)
+{
+	if (tmpl != NULL && e->tmpl == tmpl)
+		return e->ok ? e->out : NULL;
+	e->tmpl = strchr(tmpl, '%') == NULL ? tmpl : NULL;
+	e->ok = policy_expand(tmpl, u, domain, e->out, sizeof e->out) == 0;
+	return e->ok ? e->out : NULL;
+}
+
+/* e: the home's and the shell's expansions, from user to user. */
+static int
+make_user(const struct policy_config *pc, struct candidate *c,
+    struct policy_user *u, struct expanded e[2])
+{
+	char gecos[POLICY_MAX_GECOS + 1];
+	const char *home_t, *shell_t, *home, *shell;
 
 	const struct policy_source *src = &pc->sources[c->src];
 
@@ -662,18 +704,14 @@ make_user(
 		home_t = c->ov->home;
 	if (c->ov != NULL && c->ov->shell != NULL)
 		shell_t = c->ov->shell;
-	if (policy_expand(home_t, u, c->domain, home, sizeof home) != 0 ||
-	    policy_expand(shell_t, u, c->domain, shell, sizeof shell) != 0 ||
+	if ((home = expand(&e[0], home_t, u, c->domain)) == NULL ||
+	    (shell = expand(&e[1], shell_t, u, c->domain)) == NULL ||
 	    !safe_field(home) || !safe_field(shell)) {
 		refuse(c, "home or shell template gives an unusable value");
 		return -1;
 	}
 	policy_gecos(c->display, gecos, sizeof gecos);
-	u->login = xstrdup(c->login);
-	u->name = xstrdup(c->name);
-	u->gecos = xstrdup(gecos);
-	u->home = xstrdup(home);
-	u->shell = xstrdup(shell);
+	pack_user(u, (const char *[]){c->login, c->name, gecos, home, shell});
 	return 0;
 }
 
@@ -1138,6 +1176,7 @@ static void
 make_users(const struct policy_config *pc, struct candidate *c, size_t n,
     struct policy_result *r)
 {
+	struct expanded *e = xcalloc(2, sizeof *e);
 	size_t i;
 
 	r->users = xcalloc(n ? n : 1, sizeof *r->users);
@@ -1147,7 +1186,7 @@ make_users(const struct policy_config *pc, struct candidate *c, size_t n,
 		qsort(c, n, sizeof *c, by_id);
 	for (i = 0; i < n; i++) {
 		if (c[i].why == NULL &&
-		    make_user(pc, &c[i], &r->users[r->n_users]) == 0) {
+		    make_user(pc, &c[i], &r->users[r->n_users], e) == 0) {
 			if (pc->primary_group == NULL)
 				add_private_group(r, &r->users[r->n_users]);
 			c[i].made = 1;
@@ -1155,6 +1194,7 @@ make_users(const struct policy_config *pc, struct candidate *c, size_t n,
 		}
 		record(r, &c[i]);
 	}
+	free(e);
 }
 
 /* [variant] sections: whom each is for, then variants.c judges names. */
@@ -1250,7 +1290,9 @@ policy_result_free(struct policy_result *r)
 	if (r == NULL)
 		return;
 	for (i = 0; i < r->n_users; i++) {
-		free(r->users[i].login);
+		free(r->users[i].login); /* packed: all of them */
+		if (r->users[i].packed)
+			continue;
 		free(r->users[i].name);
 		free(r->users[i].gecos);
 		free(r->users[i].home);
