@@ -989,20 +989,73 @@ policy_apply(const struct policy_config *pc, const struct localdb *local,
 	return policy_apply_claimed(pc, local, NULL, in);
 }
 
+/* One login's reports: by source, then by id. */
 static int
-by_login(const void *a, const void *b)
+by_source_id(const void *a, const void *b)
 {
 	const struct report *x = a, *y = b;
-	int d = strcmp(x->login, y->login);
 
-	if (d != 0)
-		return d;
 	if (x->src != y->src)
 		return x->src < y->src ? -1 : 1;
 	return x->t->id < y->t->id ? -1 : x->t->id > y->t->id;
 }
 
-/* Every source's identities, sorted so that one login's are neighbours. */
+/* A few reports by source and id; insertion sort, stable as qsort was. */
+static void
+sort_one_login(struct report *r, size_t n)
+{
+	struct report x;
+	size_t i, j;
+
+	if (n > 8) { /* many accounts with one login: a backend's doing */
+		qsort(r, n, sizeof *r, by_source_id);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		x = r[i];
+		for (j = i; j > 0 && by_source_id(&r[j - 1], &x) > 0; j--)
+			r[j] = r[j - 1];
+		r[j] = x;
+	}
+}
+
+/*
+ * The reports of one login made neighbours, in the order logins were
+ * first reported, by a hash: a qsort of all reports by login cost a
+ * strcmp each step, and nothing before make_users() (which sorts the
+ * candidates by id) depends on the order of the logins.
+ */
+static struct report *
+group_by_login(struct report *in, size_t n)
+{
+	struct strmap *m = strmap_new(n);
+	size_t *login_of = xcalloc(n + 1, sizeof *login_of);
+	size_t *end = xcalloc(n + 1, sizeof *end), i, k = 0, *v;
+	struct report *out = xcalloc(n ? n : 1, sizeof *out);
+	int added;
+
+	for (i = 0; i < n; i++) {
+		v = strmap_put(m, in[i].login, &added);
+		if (added)
+			*v = k++;
+		login_of[i] = *v;
+		end[*v + 1]++;
+	}
+	for (i = 0; i < k; i++)
+		end[i + 1] += end[i]; /* end[j]: where login j starts */
+	for (i = 0; i < n; i++) /* in order: each login's stay as reported */
+		out[end[login_of[i]]++] = in[i];
+	for (i = 0; i < k; i++) /* end[j]: where login j ends, now */
+		sort_one_login(
+		    out + (i ? end[i - 1] : 0), end[i] - (i ? end[i - 1] : 0));
+	strmap_free(m);
+	free(login_of);
+	free(end);
+	free(in);
+	return out;
+}
+
+/* Every source's identities, grouped so that one login's are neighbours. */
 static struct report *
 collect_reports(
     const struct policy_config *pc, const struct policy_input *in, size_t *np)
@@ -1026,10 +1079,8 @@ collect_reports(
 			    at != NULL &&
 			    policy_source_lists(&pc->sources[s], at + 1);
 		}
-	if (n > 0)
-		qsort(rep, n, sizeof *rep, by_login);
 	*np = n;
-	return rep;
+	return group_by_login(rep, n);
 }
 
 /*
