@@ -464,6 +464,12 @@ reserved_name(const struct reserved *r, const char *name)
 }
 
 const char *
+reserved_file_name(const struct reserved *r, size_t i)
+{
+	return r != NULL && i < r->n_names ? r->names[i].name : NULL;
+}
+
+const char *
 reserved_id(const struct reserved *r, uint32_t id)
 {
 	size_t lo = 0, hi, mid;
