@@ -1188,7 +1188,7 @@ add_tailnet_groups(struct tailnet_groups *tg, const struct candidate *c,
 {
 	struct made *made;
 	const struct report *rep;
-	size_t i, j, k, m = 0;
+	size_t i, j, m = 0;
 
 	made = xcalloc(r->n_users + 1, sizeof *made);
 	for (i = 0; i < n && tg->n_groups > 0; i++)
@@ -1199,10 +1199,9 @@ add_tailnet_groups(struct tailnet_groups *tg, const struct candidate *c,
 		qsort(made, m, sizeof *made, by_made_name);
 	for (i = 0; i < m; i++)
 		for (j = 0; j < made[i].c->n_rep; j++)
-			for (rep = &made[i].c->rep[j], k = 0;
-			     rep->listed && k < rep->t->n_groups; k++)
-				tailnet_groups_add_member(
-				    tg, rep->gno[k], made[i].name, i);
+			if ((rep = &made[i].c->rep[j])->listed)
+				tailnet_groups_add_member(tg, rep->gno,
+				    rep->t->n_groups, made[i].name, i);
 	free(made);
 	tailnet_groups_finish(tg);
 	r->groups = xreallocarray(

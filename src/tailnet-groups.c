@@ -265,8 +265,11 @@ report_text(struct tailnet_groups *tg, const char *reported)
 		tg->cap_names = tg->cap_names ? 2 * tg->cap_names : 64;
 		tg->names =
 		    xreallocarray(tg->names, tg->cap_names, sizeof *tg->names);
+		tg->n_reports = xreallocarray(
+		    tg->n_reports, tg->cap_names, sizeof *tg->n_reports);
 	}
 	*no = tg->n_names;
+	tg->n_reports[tg->n_names] = 0;
 	tg->names[tg->n_names++] = reported;
 	return (uint32_t)*no;
 }
@@ -279,6 +282,7 @@ tailnet_groups_report(struct tailnet_groups *tg, const char *reported)
 	if (r->reported != reported || reported == NULL)
 		*r = (struct tailnet_recent){
 		    reported, report_text(tg, reported)};
+	tg->n_reports[r->no]++;
 	return r->no;
 }
 
@@ -304,9 +308,16 @@ map_names(struct tailnet_groups *tg, const struct wanted *w)
 		key.name = w[i].group;
 		g = bsearch(
 		    &key, tg->groups, tg->n_groups, sizeof key, by_name);
-		if (g != NULL)
+		if (g != NULL) {
 			tg->group_of[w[i].no] = (size_t)(g - tg->groups);
+			g->cap += tg->n_reports[w[i].no];
+		}
 	}
+	/* room for every report: adding members never grows an array */
+	for (i = 0; i < tg->n_groups; i++)
+		if (tg->groups[i].cap > 0)
+			tg->groups[i].members = xcalloc(
+			    tg->groups[i].cap, sizeof *tg->groups[i].members);
 }
 
 void
@@ -333,26 +344,30 @@ tailnet_groups_judge(struct tailnet_groups *tg, struct idspace *s)
 	free(w);
 }
 
-void
-tailnet_groups_add_member(
-    struct tailnet_groups *tg, uint32_t no, const char *user, size_t rank)
+static void
+add_one(struct tailnet_group *g, const char *user, size_t rank)
 {
-	struct tailnet_group *g;
-
-	if (no >= tg->n_names || tg->group_of == NULL ||
-	    tg->group_of[no] == STRMAP_NONE)
-		return;
-	g = &tg->groups[tg->group_of[no]];
 	if (g->n_members > 0 && rank == g->last_rank)
 		return; /* reported twice, or by two names of one group */
 	g->unsorted |= g->n_members > 0 && rank < g->last_rank;
 	g->last_rank = rank;
-	if (g->n_members == g->cap) {
+	if (g->n_members == g->cap) { /* more than reported: never */
 		g->cap = g->cap ? 2 * g->cap : 8;
 		g->members =
 		    xreallocarray(g->members, g->cap, sizeof *g->members);
 	}
 	g->members[g->n_members++] = user;
+}
+
+void
+tailnet_groups_add_member(struct tailnet_groups *tg, const uint32_t *no,
+    size_t n, const char *user, size_t rank)
+{
+	size_t i;
+
+	for (i = 0; tg->group_of != NULL && i < n; i++)
+		if (no[i] < tg->n_names && tg->group_of[no[i]] != STRMAP_NONE)
+			add_one(&tg->groups[tg->group_of[no[i]]], user, rank);
 }
 
 static int
@@ -398,6 +413,7 @@ tailnet_groups_free(struct tailnet_groups *tg)
 	free(tg->refused);
 	strmap_free(tg->seen);
 	free(tg->names);
+	free(tg->n_reports);
 	free(tg->group_of);
 	free(tg->recent);
 	free(tg);

@@ -60,7 +60,8 @@ struct tailnet_groups {
 	 */
 	struct strmap *seen;
 	const char **names;
-	size_t *group_of; /* STRMAP_NONE: no group */
+	size_t *n_reports; /* how often each was reported: members at most */
+	size_t *group_of;  /* STRMAP_NONE: no group */
 	size_t n_names, cap_names;
 	/*
 	 * The last numbers given, by the string's address: the IPN bus
@@ -84,12 +85,13 @@ uint32_t tailnet_groups_report(struct tailnet_groups *tg, const char *reported);
 void tailnet_groups_judge(struct tailnet_groups *tg, struct idspace *s);
 /*
  * user (a UNIX name, borrowed: it must outlive the group's members) is
- * reported in the group numbered no by tailnet_groups_report().  rank is
- * the user's place in the order of the users' names: added by rank, the
- * members need no sorting, and the same rank again is the same user.
+ * reported in the n groups numbered no[] by tailnet_groups_report().
+ * rank is the user's place in the order of the users' names: added by
+ * rank, the members need no sorting, and the same rank again is the
+ * same user.
  */
-void tailnet_groups_add_member(
-    struct tailnet_groups *tg, uint32_t no, const char *user, size_t rank);
+void tailnet_groups_add_member(struct tailnet_groups *tg, const uint32_t *no,
+    size_t n, const char *user, size_t rank);
 /* Sort and deduplicate the members; call once, after the last add. */
 void tailnet_groups_finish(struct tailnet_groups *tg);
 void tailnet_groups_free(struct tailnet_groups *tg);
