@@ -528,19 +528,25 @@ shared_names(struct candidate *c, size_t n, size_t *np)
 {
 	struct strmap *m = strmap_new(n);
 	struct candidate **v;
-	size_t i, k = 0, *count;
+	unsigned char *shared = xcalloc(n + 1, 1);
+	size_t i, k = 0, *first;
 	int added;
 
+	/* one pass: a key seen before marks both its holders */
 	for (i = 0; i < n; i++)
 		if (c[i].why == NULL) {
-			count = strmap_put(m, c[i].name, &added);
-			*count = added ? 1 : *count + 1;
+			first = strmap_put(m, c[i].name, &added);
+			if (added)
+				*first = i;
+			else
+				shared[*first] = shared[i] = 1;
 		}
 	v = xcalloc(n + 1, sizeof *v);
 	for (i = 0; i < n; i++)
-		if (c[i].why == NULL && strmap_get(m, c[i].name) > 1)
+		if (shared[i])
 			v[k++] = &c[i];
 	strmap_free(m);
+	free(shared);
 	if (k > 0)
 		qsort(v, k, sizeof *v, by_name_ptr);
 	*np = k;
@@ -587,19 +593,25 @@ shared_uids(struct candidate *c, size_t n, size_t *np)
 {
 	struct u32map *m = u32map_new(n);
 	struct candidate **v;
-	size_t i, k = 0, *count;
+	unsigned char *shared = xcalloc(n + 1, 1);
+	size_t i, k = 0, *first;
 	int added;
 
+	/* one pass: a key seen before marks both its holders */
 	for (i = 0; i < n; i++)
 		if (c[i].why == NULL) {
-			count = u32map_put(m, c[i].uid, &added);
-			*count = added ? 1 : *count + 1;
+			first = u32map_put(m, c[i].uid, &added);
+			if (added)
+				*first = i;
+			else
+				shared[*first] = shared[i] = 1;
 		}
 	v = xcalloc(n + 1, sizeof *v);
 	for (i = 0; i < n; i++)
-		if (c[i].why == NULL && u32map_get(m, c[i].uid) > 1)
+		if (shared[i])
 			v[k++] = &c[i];
 	u32map_free(m);
+	free(shared);
 	if (k > 0)
 		qsort(v, k, sizeof *v, by_uid_ptr);
 	*np = k;
