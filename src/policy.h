@@ -51,6 +51,8 @@ struct policy_group {
 	 * copies (a tailnet group's): freed with the users, not here.
 	 */
 	int members_borrowed;
+	/* The name is its user's (a private group's): freed with the user. */
+	int name_borrowed;
 };
 
 /* alice-host: another name for users[user], from [variant -host]. */
