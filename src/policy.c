@@ -1255,6 +1255,22 @@ add_tailnet_groups(struct tailnet_groups *tg, const struct candidate *c,
 	tg->n_groups = 0;
 }
 
+/*
+ * The candidates' strings were made in the order the backend listed
+ * them, and are read here in the order of ids: at 100k users each was a
+ * cache miss, most of make_users().  Asked for a few users ahead, they
+ * arrive while the users before are made.  A hint: NULL is harmless.
+ */
+#define PREFETCH_AHEAD 8
+
+static void
+prefetch_strings(const struct candidate *c)
+{
+	__builtin_prefetch(c->login);
+	__builtin_prefetch(c->name);
+	__builtin_prefetch(c->display);
+}
+
 /* Users from the accepted candidates, and a decision for each. */
 static void
 make_users(const struct policy_config *pc, struct candidate *c, size_t n,
@@ -1269,6 +1285,8 @@ make_users(const struct policy_config *pc, struct candidate *c, size_t n,
 	if (n > 0)
 		qsort(c, n, sizeof *c, by_id);
 	for (i = 0; i < n; i++) {
+		if (i + PREFETCH_AHEAD < n)
+			prefetch_strings(&c[i + PREFETCH_AHEAD]);
 		if (c[i].why == NULL &&
 		    make_user(pc, &c[i], &r->users[r->n_users], e) == 0) {
 			if (pc->primary_group == NULL)
