@@ -41,12 +41,19 @@ struct gname {
 	uint32_t num;	  /* groups in the order first seen */
 };
 
+/*
+ * A power of two.  The IPN bus hands every user the same copy of a
+ * group's name: by its address, most references need no hashing.
+ */
+#define GSET_RECENT 4096
+
 struct gset {
 	struct gname *slot;
 	size_t cap, n;
 	uint32_t *of_ref; /* per group reference, in order: its num */
 	size_t n_refs;
-	const char **kept; /* per num: its copy in the text, once made */
+	const char **kept;    /* per num: its copy in the text, once made */
+	struct gname *recent; /* GSET_RECENT of those found, by address */
 };
 
 static size_t
@@ -61,14 +68,27 @@ gset_at(const struct gset *g, const char *s)
 	return j;
 }
 
+static struct gname *
+gset_recent(const struct gset *g, const char *s)
+{
+	uint64_t h = (uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ull;
+
+	return &g->recent[h >> 52]; /* the top 12 bits: GSET_RECENT */
+}
+
 /* Whether s is new to g (then added); the reference noted either way. */
 static int
 gset_add(struct gset *g, const char *s)
 {
+	struct gname *r = gset_recent(g, s);
 	struct gset big;
 	size_t i, j;
 	int added;
 
+	if (r->name == s) {
+		g->of_ref[g->n_refs++] = r->num;
+		return 0;
+	}
 	if (2 * (g->n + 1) > g->cap) {
 		big = *g;
 		big.cap = g->cap ? g->cap * 2 : 256;
@@ -85,6 +105,7 @@ gset_add(struct gset *g, const char *s)
 	if (added)
 		g->slot[j] = (struct gname){s, (uint32_t)g->n++};
 	g->of_ref[g->n_refs++] = g->slot[j].num;
+	*r = (struct gname){s, g->slot[j].num};
 	return added;
 }
 
@@ -176,6 +197,7 @@ idlist_from_result(const struct tsnss_fetch_result *res)
 	size_t i, text, groups, attrs, g = 0, at = 0;
 
 	gs.of_ref = xcalloc(group_refs(res) + 1, sizeof *gs.of_ref);
+	gs.recent = xcalloc(GSET_RECENT, sizeof *gs.recent);
 	sizes(res, &gs, &text, &groups, &attrs);
 	gs.kept = xcalloc(gs.n + 1, sizeof *gs.kept);
 	l->ids = xcalloc(res->n_ids ? res->n_ids : 1, sizeof *l->ids);
@@ -187,6 +209,7 @@ idlist_from_result(const struct tsnss_fetch_result *res)
 	free(gs.slot);
 	free(gs.of_ref);
 	free(gs.kept);
+	free(gs.recent);
 	return l;
 }
 

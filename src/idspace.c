@@ -156,13 +156,15 @@ idspace_name(
 {
 	const struct idspace_taken *t = taken_name(s, name);
 	const char *by, *res;
+	int host = localdb_may_hold_name(s->local, name); /* 0: certainly not */
 
 	*why = NULL;
-	if (localdb_has_user(s->local, name))
+	if (host && localdb_has_user(s->local, name))
 		xasprintf(why, "'%s' is a local account in /etc/passwd", name);
-	else if (localdb_has_group(s->local, name))
+	else if (host && localdb_has_group(s->local, name))
 		xasprintf(why, "'%s' is a local group in /etc/group", name);
-	else if ((res = localdb_reserved_name(s->local, name)) != NULL) {
+	else if (host &&
+		 (res = localdb_reserved_name(s->local, name)) != NULL) {
 		xasprintf(why, "'%s' is reserved by the host: %s", name, res);
 		return IDSPACE_RESERVED;
 	} else if (config_group(s->pc, name, 0)) {

@@ -28,13 +28,51 @@ struct named_gid {
 	uint32_t gid;
 };
 
+#define MAYBE_BITS 8192 /* a power of two; a host has a few hundred names */
+
 struct localdb {
 	struct nameset users, groups;
 	struct idset uids, gids;
 	struct reserved *reserved;    /* NULL: only the built-in names */
 	struct named_gid *group_gids; /* sorted by name */
 	size_t n_group_gids;
+	/*
+	 * Two bits set for each user, group and reserved name (built-in
+	 * too): a name with either bit clear is none of them, without
+	 * three binary searches.
+	 */
+	uint64_t maybe[MAYBE_BITS / 64];
 };
+
+/* The two bits of name in maybe[]. */
+static void
+maybe_bits(const char *name, size_t bit[2])
+{
+	uint64_t h = tsnss_fnv1a64(TSNSS_FNV64_BASIS, name, strlen(name));
+
+	bit[0] = (size_t)h & (MAYBE_BITS - 1);
+	bit[1] = (size_t)(h >> 32) & (MAYBE_BITS - 1);
+}
+
+static void
+maybe_add(struct localdb *db, const char *name)
+{
+	size_t bit[2], i;
+
+	maybe_bits(name, bit);
+	for (i = 0; i < 2; i++)
+		db->maybe[bit[i] / 64] |= (uint64_t)1 << (bit[i] % 64);
+}
+
+int
+localdb_may_hold_name(const struct localdb *db, const char *name)
+{
+	size_t bit[2];
+
+	maybe_bits(name, bit);
+	return (db->maybe[bit[0] / 64] >> (bit[0] % 64) & 1) &&
+	       (db->maybe[bit[1] / 64] >> (bit[1] % 64) & 1);
+}
 
 static int
 cmp_id(const void *a, const void *b)
@@ -93,31 +131,45 @@ localdb_load(const char *passwd_path, const char *group_path)
 	struct group *gr;
 	FILE *f;
 
+	size_t i;
+
 	if ((f = fopen(passwd_path, "re")) != NULL) {
-		while ((pw = fgetpwent(f)) != NULL)
+		while ((pw = fgetpwent(f)) != NULL) {
 			add(&db->users, &db->uids, pw->pw_name, pw->pw_uid);
+			maybe_add(db, pw->pw_name);
+		}
 		fclose(f);
 	}
 	if ((f = fopen(group_path, "re")) != NULL) {
 		while ((gr = fgetgrent(f)) != NULL) {
 			add(&db->groups, &db->gids, gr->gr_name, gr->gr_gid);
 			add_named_gid(db, gr->gr_name, gr->gr_gid);
+			maybe_add(db, gr->gr_name);
 		}
 		fclose(f);
 	}
 	sort_sets(&db->users, &db->uids);
 	sort_sets(&db->groups, &db->gids);
 	db->reserved = reserved_load();
+	for (i = 0; reserved_file_name(db->reserved, i) != NULL; i++)
+		maybe_add(db, reserved_file_name(db->reserved, i));
 	if (db->n_group_gids > 0)
 		qsort(db->group_gids, db->n_group_gids, sizeof *db->group_gids,
 		    cmp_name);
 	return db;
 }
 
+/* Without files, the built-in reserved names still count. */
 struct localdb *
 localdb_empty(void)
 {
-	return xcalloc(1, sizeof(struct localdb));
+	struct localdb *db = xcalloc(1, sizeof(struct localdb));
+	const char *const *b = reserved_builtin();
+	size_t i;
+
+	for (i = 0; b[i] != NULL; i++)
+		maybe_add(db, b[i]);
+	return db;
 }
 
 static void

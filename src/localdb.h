@@ -29,6 +29,12 @@ int localdb_has_gid(const struct localdb *db, uint32_t gid);
  */
 const char *localdb_reserved_name(const struct localdb *db, const char *name);
 const char *localdb_reserved_id(const struct localdb *db, uint32_t id);
+/*
+ * 0 if name is certainly no local user or group and no reserved name;
+ * 1 if it may be one (then ask the functions above).  A quick test the
+ * policy makes of every name, most of which are none of these.
+ */
+int localdb_may_hold_name(const struct localdb *db, const char *name);
 /* Reserved-name files and lines over a bound or malformed, left out. */
 size_t localdb_skipped(const struct localdb *db);
 /* Whether a local uid or gid lies in [first, last]. */

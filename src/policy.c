@@ -33,6 +33,8 @@ struct report {
 	char *login; /* lower-cased; the candidate's once merged */
 	size_t src;  /* index into pc->sources */
 	int listed;  /* the source lists its domain */
+	/* listed: its groups' numbers in the tailnet groups, in order */
+	const uint32_t *gno;
 };
 
 /* One login, as all sources that report it together make it. */
@@ -526,19 +528,25 @@ shared_names(struct candidate *c, size_t n, size_t *np)
 {
 	struct strmap *m = strmap_new(n);
 	struct candidate **v;
-	size_t i, k = 0, *count;
+	unsigned char *shared = xcalloc(n + 1, 1);
+	size_t i, k = 0, *first;
 	int added;
 
+	/* one pass: a key seen before marks both its holders */
 	for (i = 0; i < n; i++)
 		if (c[i].why == NULL) {
-			count = strmap_put(m, c[i].name, &added);
-			*count = added ? 1 : *count + 1;
+			first = strmap_put(m, c[i].name, &added);
+			if (added)
+				*first = i;
+			else
+				shared[*first] = shared[i] = 1;
 		}
 	v = xcalloc(n + 1, sizeof *v);
 	for (i = 0; i < n; i++)
-		if (c[i].why == NULL && strmap_get(m, c[i].name) > 1)
+		if (shared[i])
 			v[k++] = &c[i];
 	strmap_free(m);
+	free(shared);
 	if (k > 0)
 		qsort(v, k, sizeof *v, by_name_ptr);
 	*np = k;
@@ -585,19 +593,25 @@ shared_uids(struct candidate *c, size_t n, size_t *np)
 {
 	struct u32map *m = u32map_new(n);
 	struct candidate **v;
-	size_t i, k = 0, *count;
+	unsigned char *shared = xcalloc(n + 1, 1);
+	size_t i, k = 0, *first;
 	int added;
 
+	/* one pass: a key seen before marks both its holders */
 	for (i = 0; i < n; i++)
 		if (c[i].why == NULL) {
-			count = u32map_put(m, c[i].uid, &added);
-			*count = added ? 1 : *count + 1;
+			first = u32map_put(m, c[i].uid, &added);
+			if (added)
+				*first = i;
+			else
+				shared[*first] = shared[i] = 1;
 		}
 	v = xcalloc(n + 1, sizeof *v);
 	for (i = 0; i < n; i++)
-		if (c[i].why == NULL && u32map_get(m, c[i].uid) > 1)
+		if (shared[i])
 			v[k++] = &c[i];
 	u32map_free(m);
+	free(shared);
 	if (k > 0)
 		qsort(v, k, sizeof *v, by_uid_ptr);
 	*np = k;
@@ -637,12 +651,54 @@ safe_field(const char *s)
 	return 1;
 }
 
-static int
-make_user(
-    const struct policy_config *pc, struct candidate *c, struct policy_user *u)
+/* login, name, gecos, home and shell (f[], in that order) into one block. */
+static void
+pack_user(struct policy_user *u, const char *const f[5])
 {
-	char gecos[POLICY_MAX_GECOS + 1], home[1024], shell[1024];
-	const char *home_t, *shell_t;
+	char **to[5] = {&u->login, &u->name, &u->gecos, &u->home, &u->shell};
+	size_t len[5], total = 0, i;
+	char *p;
+
+	for (i = 0; i < 5; i++)
+		total += (len[i] = strlen(f[i])) + 1;
+	p = xmalloc(total);
+	for (i = 0; i < 5; i++) {
+		*to[i] = memcpy(p, f[i], len[i] + 1);
+		p += len[i] + 1;
+	}
+	u->packed = 1;
+}
+
+/* A home or shell template, and what it gave the last user. */
+struct expanded {
+	const char *tmpl; /* NULL: expand again (it holds escapes) */
+	int ok;
+	char out[1024];
+};
+
+/*
+ * A template without an escape gives every user the same value (the
+ * shell, most often): expanded once, not once a user.  NULL if it
+ * won't fit or is unusable.
+ */
+static const char *
+expand(struct expanded *e, const char *tmpl, const struct policy_user *u,
+    const char *domain)
+{
+	if (tmpl != NULL && e->tmpl == tmpl)
+		return e->ok ? e->out : NULL;
+	e->tmpl = strchr(tmpl, '%') == NULL ? tmpl : NULL;
+	e->ok = policy_expand(tmpl, u, domain, e->out, sizeof e->out) == 0;
+	return e->ok ? e->out : NULL;
+}
+
+/* e: the home's and the shell's expansions, from user to user. */
+static int
+make_user(const struct policy_config *pc, struct candidate *c,
+    struct policy_user *u, struct expanded e[2])
+{
+	char gecos[POLICY_MAX_GECOS + 1];
+	const char *home_t, *shell_t, *home, *shell;
 
 	const struct policy_source *src = &pc->sources[c->src];
 
@@ -660,18 +716,14 @@ make_user(
 		home_t = c->ov->home;
 	if (c->ov != NULL && c->ov->shell != NULL)
 		shell_t = c->ov->shell;
-	if (policy_expand(home_t, u, c->domain, home, sizeof home) != 0 ||
-	    policy_expand(shell_t, u, c->domain, shell, sizeof shell) != 0 ||
+	if ((home = expand(&e[0], home_t, u, c->domain)) == NULL ||
+	    (shell = expand(&e[1], shell_t, u, c->domain)) == NULL ||
 	    !safe_field(home) || !safe_field(shell)) {
 		refuse(c, "home or shell template gives an unusable value");
 		return -1;
 	}
 	policy_gecos(c->display, gecos, sizeof gecos);
-	u->login = xstrdup(c->login);
-	u->name = xstrdup(c->name);
-	u->gecos = xstrdup(gecos);
-	u->home = xstrdup(home);
-	u->shell = xstrdup(shell);
+	pack_user(u, (const char *[]){c->login, c->name, gecos, home, shell});
 	return 0;
 }
 
@@ -681,8 +733,36 @@ add_private_group(struct policy_result *r, const struct policy_user *u)
 	struct policy_group *g = &r->groups[r->n_groups++];
 
 	memset(g, 0, sizeof *g);
-	g->name = xstrdup(u->name);
+	g->name = u->name; /* no copy: 100k mallocs and frees at 100k users */
+	g->name_borrowed = 1;
 	g->gid = u->gid;
+}
+
+/*
+ * "local user NAME, uid UID" and, from a [user] section, why; by hand,
+ * as vasprintf was a third of making a user.
+ */
+static char *
+accepted_why(const struct candidate *c)
+{
+	static const char head[] = "local user ", mid[] = ", uid ",
+			  ov[] = " (from its [user] section)";
+	char num[10], *why, *p;
+	size_t n = strlen(c->name), k = 0;
+	uint32_t v = c->uid;
+
+	do
+		num[sizeof num - ++k] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	p = why = xmalloc(sizeof head + n + sizeof mid + k + sizeof ov);
+	p = (char *)memcpy(p, head, sizeof head - 1) + sizeof head - 1;
+	p = (char *)memcpy(p, c->name, n) + n;
+	p = (char *)memcpy(p, mid, sizeof mid - 1) + sizeof mid - 1;
+	p = (char *)memcpy(p, num + sizeof num - k, k) + k;
+	if (c->ov != NULL)
+		p = (char *)memcpy(p, ov, sizeof ov - 1) + sizeof ov - 1;
+	*p = '\0';
+	return why;
 }
 
 static void
@@ -695,8 +775,7 @@ record(struct policy_result *r, struct candidate *c)
 	c->login = NULL;
 	d->accepted = c->why == NULL;
 	if (d->accepted)
-		xasprintf(&d->why, "local user %s, uid %" PRIu32 "%s", c->name,
-		    c->uid, c->ov != NULL ? " (from its [user] section)" : "");
+		d->why = accepted_why(c);
 	else
 		d->why = c->why;
 	c->why = NULL;
@@ -923,20 +1002,73 @@ policy_apply(const struct policy_config *pc, const struct localdb *local,
 	return policy_apply_claimed(pc, local, NULL, in);
 }
 
+/* One login's reports: by source, then by id. */
 static int
-by_login(const void *a, const void *b)
+by_source_id(const void *a, const void *b)
 {
 	const struct report *x = a, *y = b;
-	int d = strcmp(x->login, y->login);
 
-	if (d != 0)
-		return d;
 	if (x->src != y->src)
 		return x->src < y->src ? -1 : 1;
 	return x->t->id < y->t->id ? -1 : x->t->id > y->t->id;
 }
 
-/* Every source's identities, sorted so that one login's are neighbours. */
+/* A few reports by source and id; insertion sort, stable as qsort was. */
+static void
+sort_one_login(struct report *r, size_t n)
+{
+	struct report x;
+	size_t i, j;
+
+	if (n > 8) { /* many accounts with one login: a backend's doing */
+		qsort(r, n, sizeof *r, by_source_id);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		x = r[i];
+		for (j = i; j > 0 && by_source_id(&r[j - 1], &x) > 0; j--)
+			r[j] = r[j - 1];
+		r[j] = x;
+	}
+}
+
+/*
+ * The reports of one login made neighbours, in the order logins were
+ * first reported, by a hash: a qsort of all reports by login cost a
+ * strcmp each step, and nothing before make_users() (which sorts the
+ * candidates by id) depends on the order of the logins.
+ */
+static struct report *
+group_by_login(struct report *in, size_t n)
+{
+	struct strmap *m = strmap_new(n);
+	size_t *login_of = xcalloc(n + 1, sizeof *login_of);
+	size_t *end = xcalloc(n + 1, sizeof *end), i, k = 0, *v;
+	struct report *out = xcalloc(n ? n : 1, sizeof *out);
+	int added;
+
+	for (i = 0; i < n; i++) {
+		v = strmap_put(m, in[i].login, &added);
+		if (added)
+			*v = k++;
+		login_of[i] = *v;
+		end[*v + 1]++;
+	}
+	for (i = 0; i < k; i++)
+		end[i + 1] += end[i]; /* end[j]: where login j starts */
+	for (i = 0; i < n; i++) /* in order: each login's stay as reported */
+		out[end[login_of[i]]++] = in[i];
+	for (i = 0; i < k; i++) /* end[j]: where login j ends, now */
+		sort_one_login(
+		    out + (i ? end[i - 1] : 0), end[i] - (i ? end[i - 1] : 0));
+	strmap_free(m);
+	free(login_of);
+	free(end);
+	free(in);
+	return out;
+}
+
+/* Every source's identities, grouped so that one login's are neighbours. */
 static struct report *
 collect_reports(
     const struct policy_config *pc, const struct policy_input *in, size_t *np)
@@ -960,10 +1092,8 @@ collect_reports(
 			    at != NULL &&
 			    policy_source_lists(&pc->sources[s], at + 1);
 		}
-	if (n > 0)
-		qsort(rep, n, sizeof *rep, by_login);
 	*np = n;
-	return rep;
+	return group_by_login(rep, n);
 }
 
 /*
@@ -1024,35 +1154,65 @@ merge_all(
 
 /*
  * The tailnet groups, judged before any user: they win unowned names.
- * Every group reported for a login by a source that lists its domain.
+ * Every group reported for a login by a source that lists its domain;
+ * each report keeps its groups' numbers (in *gno, to free), so that
+ * adding the members looks no name up again.
  */
 static struct tailnet_groups *
-judge_groups(struct idspace *s, const struct candidate *c, size_t n)
+judge_groups(struct idspace *s, struct report *rep, size_t nrep, uint32_t **gno)
 {
 	struct tailnet_groups *tg = tailnet_groups_new();
-	const struct report *rep;
-	size_t i, j, k;
+	size_t i, k, n = 0;
+	uint32_t *no;
 
-	for (i = 0; i < n; i++)
-		for (j = 0; j < c[i].n_rep; j++)
-			for (rep = &c[i].rep[j], k = 0;
-			     rep->listed && k < rep->t->n_groups; k++)
-				tailnet_groups_report(tg, rep->t->groups[k]);
+	for (i = 0; i < nrep; i++)
+		n += rep[i].listed ? rep[i].t->n_groups : 0;
+	*gno = no = xcalloc(n ? n : 1, sizeof *no);
+	for (i = 0; i < nrep; i++) {
+		rep[i].gno = no;
+		for (k = 0; rep[i].listed && k < rep[i].t->n_groups; k++)
+			*no++ = tailnet_groups_report(tg, rep[i].t->groups[k]);
+	}
 	tailnet_groups_judge(tg, s);
 	return tg;
 }
 
-/* A candidate that became a user, sorted by the user's name. */
+/*
+ * A candidate that became a user, sorted by the user's name, with the
+ * numbers of its groups (judge_groups() gave them, its reports' one
+ * after the other): at 100k users, following each candidate to its
+ * reports and identities in name order missed the cache three times.
+ */
 struct made {
+	uint64_t head; /* the name's first 8 bytes, big-endian: by_made_name */
 	const char *name;
-	const struct candidate *c;
+	const uint32_t *gno;
+	size_t n_gno;
 };
 
+/* strcmp's order: most names differ in their first 8 bytes. */
 static int
 by_made_name(const void *a, const void *b)
 {
-	return strcmp(
-	    ((const struct made *)a)->name, ((const struct made *)b)->name);
+	const struct made *x = a, *y = b;
+
+	if (x->head != y->head)
+		return x->head < y->head ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static struct made
+made_of(const char *name, const struct candidate *c)
+{
+	struct made m = {0, name, c->rep[0].gno, 0};
+	const struct report *last = &c->rep[c->n_rep - 1];
+	size_t i;
+
+	for (i = 0; i < 8 && name[i] != '\0'; i++)
+		m.head |= (uint64_t)(unsigned char)name[i] << (56 - 8 * i);
+	m.n_gno = (size_t)(last->gno - m.gno) +
+		  (last->listed ? last->t->n_groups : 0);
+	return m;
 }
 
 /*
@@ -1065,22 +1225,17 @@ add_tailnet_groups(struct tailnet_groups *tg, const struct candidate *c,
     size_t n, struct policy_result *r)
 {
 	struct made *made;
-	const struct report *rep;
-	size_t i, j, k, m = 0;
+	size_t i, m = 0;
 
 	made = xcalloc(r->n_users + 1, sizeof *made);
 	for (i = 0; i < n && tg->n_groups > 0; i++)
 		if (c[i].made)
-			made[m++] =
-			    (struct made){r->users[c[i].user].name, &c[i]};
+			made[m++] = made_of(r->users[c[i].user].name, &c[i]);
 	if (m > 0)
 		qsort(made, m, sizeof *made, by_made_name);
 	for (i = 0; i < m; i++)
-		for (j = 0; j < made[i].c->n_rep; j++)
-			for (rep = &made[i].c->rep[j], k = 0;
-			     rep->listed && k < rep->t->n_groups; k++)
-				tailnet_groups_add_member(
-				    tg, rep->t->groups[k], made[i].name);
+		tailnet_groups_add_member(
+		    tg, made[i].gno, made[i].n_gno, made[i].name, i);
 	free(made);
 	tailnet_groups_finish(tg);
 	r->groups = xreallocarray(
@@ -1090,7 +1245,7 @@ add_tailnet_groups(struct tailnet_groups *tg, const struct candidate *c,
 
 		/* the members are r's users' names: borrowed, never changed */
 		r->groups[r->n_groups++] = (struct policy_group){t->name,
-		    t->gid, (char **)t->members, t->n_members, t->key, 1};
+		    t->gid, (char **)t->members, t->n_members, t->key, 1, 0};
 		memset(t, 0, sizeof *t); /* r owns it now */
 	}
 	for (i = 0; i < tg->n_refused; i++) {
@@ -1100,11 +1255,28 @@ add_tailnet_groups(struct tailnet_groups *tg, const struct candidate *c,
 	tg->n_groups = 0;
 }
 
+/*
+ * The candidates' strings were made in the order the backend listed
+ * them, and are read here in the order of ids: at 100k users each was a
+ * cache miss, most of make_users().  Asked for a few users ahead, they
+ * arrive while the users before are made.  A hint: NULL is harmless.
+ */
+#define PREFETCH_AHEAD 8
+
+static void
+prefetch_strings(const struct candidate *c)
+{
+	__builtin_prefetch(c->login);
+	__builtin_prefetch(c->name);
+	__builtin_prefetch(c->display);
+}
+
 /* Users from the accepted candidates, and a decision for each. */
 static void
 make_users(const struct policy_config *pc, struct candidate *c, size_t n,
     struct policy_result *r)
 {
+	struct expanded *e = xcalloc(2, sizeof *e);
 	size_t i;
 
 	r->users = xcalloc(n ? n : 1, sizeof *r->users);
@@ -1113,8 +1285,10 @@ make_users(const struct policy_config *pc, struct candidate *c, size_t n,
 	if (n > 0)
 		qsort(c, n, sizeof *c, by_id);
 	for (i = 0; i < n; i++) {
+		if (i + PREFETCH_AHEAD < n)
+			prefetch_strings(&c[i + PREFETCH_AHEAD]);
 		if (c[i].why == NULL &&
-		    make_user(pc, &c[i], &r->users[r->n_users]) == 0) {
+		    make_user(pc, &c[i], &r->users[r->n_users], e) == 0) {
 			if (pc->primary_group == NULL)
 				add_private_group(r, &r->users[r->n_users]);
 			c[i].made = 1;
@@ -1122,6 +1296,7 @@ make_users(const struct policy_config *pc, struct candidate *c, size_t n,
 		}
 		record(r, &c[i]);
 	}
+	free(e);
 }
 
 /* [variant] sections: whom each is for, then variants.c judges names. */
@@ -1182,9 +1357,10 @@ policy_apply_claimed(const struct policy_config *pc,
 	struct candidate *c = merge_all(pc, rep, nrep, &n);
 	struct tailnet_groups *tg;
 	struct idspace s;
+	uint32_t *gno;
 
 	idspace_init(&s, pc, local, cl);
-	tg = judge_groups(&s, c, n);
+	tg = judge_groups(&s, rep, nrep, &gno);
 	for (i = 0; i < n; i++)
 		judge_alone(&s, &c[i]);
 	/* a second pass for the names clash_names gave; none, no renames */
@@ -1199,6 +1375,7 @@ policy_apply_claimed(const struct policy_config *pc,
 	}
 	add_tailnet_groups(tg, c, n, r);
 	tailnet_groups_free(tg);
+	free(gno);
 	idspace_clear(&s);
 	add_variants(pc, local, cl, c, n, r);
 	add_programs(pc, r);
@@ -1215,14 +1392,17 @@ policy_result_free(struct policy_result *r)
 	if (r == NULL)
 		return;
 	for (i = 0; i < r->n_users; i++) {
-		free(r->users[i].login);
+		free(r->users[i].login); /* packed: all of them */
+		if (r->users[i].packed)
+			continue;
 		free(r->users[i].name);
 		free(r->users[i].gecos);
 		free(r->users[i].home);
 		free(r->users[i].shell);
 	}
 	for (i = 0; i < r->n_groups; i++) {
-		free(r->groups[i].name);
+		if (!r->groups[i].name_borrowed)
+			free(r->groups[i].name);
 		for (j = 0; !r->groups[i].members_borrowed &&
 			    j < r->groups[i].n_members;
 		     j++)

@@ -41,6 +41,7 @@ struct reserved {
  * System accounts Debian, Ubuntu and Fedora packages commonly create (or
  * sudoers and sshd configs commonly name), and the ones every host has.
  */
+/* Sorted by strcmp, for the binary search (test-reserved checks it). */
 static const char *const builtin[] = {"_apt", "adm", "admin", "apache", "avahi",
     "backup", "bin", "bind", "chrony", "clamav", "daemon", "dnsmasq", "docker",
     "dovecot", "elasticsearch", "exim", "ftp", "games", "git", "gitlab",
@@ -430,20 +431,42 @@ reserved_free(struct reserved *r)
 	free(r);
 }
 
+static int
+by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Every user and group name the build judges is looked up here: a
+ * binary search, not seventy strcmp.
+ */
+static int
+builtin_name(const char *name)
+{
+	size_t n = sizeof builtin / sizeof *builtin - 1; /* the NULL */
+
+	return bsearch(&name, builtin, n, sizeof *builtin, by_str) != NULL;
+}
+
 const char *
 reserved_name(const struct reserved *r, const char *name)
 {
 	struct rname key = {(char *)name, NULL}, *hit;
-	size_t i;
 
 	if (r != NULL && r->n_names > 0 &&
 	    (hit = bsearch(&key, r->names, r->n_names, sizeof key, by_name)) !=
 		NULL)
 		return hit->why;
-	for (i = 0; builtin[i] != NULL; i++)
-		if (strcmp(builtin[i], name) == 0)
-			return "in the built-in list of system account names";
+	if (builtin_name(name))
+		return "in the built-in list of system account names";
 	return NULL;
+}
+
+const char *
+reserved_file_name(const struct reserved *r, size_t i)
+{
+	return r != NULL && i < r->n_names ? r->names[i].name : NULL;
 }
 
 const char *

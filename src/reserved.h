@@ -30,7 +30,7 @@
 #define RESERVED_SUBUID "/etc/subuid"
 #define RESERVED_SUBGID "/etc/subgid"
 
-#define RESERVED_MAX_FILE (1u << 20)  /* bytes of one unit or sysusers file */
+#define RESERVED_MAX_FILE (1u << 20) /* bytes of one unit or sysusers file */
 #define RESERVED_MAX_LINE 4096
 #define RESERVED_MAX_FILES 8192 /* in one directory */
 #define RESERVED_MAX_NAMES 65536
@@ -55,6 +55,9 @@ const char *reserved_name(const struct reserved *r, const char *name);
 const char *reserved_id(const struct reserved *r, uint32_t id);
 /* The built-in list, NULL-terminated (documented in the man page). */
 const char *const *reserved_builtin(void);
+/* The i-th name the files reserve (not the built-in ones), or NULL past them.
+ */
+const char *reserved_file_name(const struct reserved *r, size_t i);
 /* Files and lines left out for being over a bound or malformed. */
 size_t reserved_skipped(const struct reserved *r);
 

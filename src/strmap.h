@@ -4,7 +4,9 @@
  * million memberships looked up by a sorted array cost a qsort with
  * strcmp each; a hash costs one pass over each string.
  *
- * Keys are borrowed, not copied: they must outlive the map.
+ * Keys are borrowed, not copied: they must outlive the map, unchanged.
+ * A lookup notes where it found a key by the key's address, even
+ * strmap_get(): a map is never for two threads at once.
  */
 #ifndef TSNSS_STRMAP_H
 #define TSNSS_STRMAP_H

@@ -223,31 +223,67 @@ judge_one(
 	free(key);
 }
 
+/* A power of two; a few thousand names are a large tailnet's. */
+#define TG_RECENT 4096
+
+struct tailnet_recent {
+	const char *reported; /* NULL: empty */
+	uint32_t no;
+};
+
 struct tailnet_groups *
 tailnet_groups_new(void)
 {
 	struct tailnet_groups *tg = xcalloc(1, sizeof *tg);
 
 	tg->seen = strmap_new(0);
+	tg->recent = xcalloc(TG_RECENT, sizeof *tg->recent);
 	return tg;
 }
 
-void
-tailnet_groups_report(struct tailnet_groups *tg, const char *reported)
+static struct tailnet_recent *
+recent_of(const struct tailnet_groups *tg, const char *reported)
+{
+	uint64_t h = (uint64_t)(uintptr_t)reported * 0x9e3779b97f4a7c15ull;
+
+	return &tg->recent[h >> 52]; /* the top 12 bits: TG_RECENT */
+}
+
+/* A name not seen at this address: by its text. */
+static uint32_t
+report_text(struct tailnet_groups *tg, const char *reported)
 {
 	size_t *no;
 	int added;
 
 	no = strmap_put(tg->seen, reported, &added);
 	if (!added)
-		return;
+		return (uint32_t)*no;
+	if (tg->n_names == UINT32_MAX)
+		abort(); /* 32 GB of names first: unreachable */
 	if (tg->n_names == tg->cap_names) {
 		tg->cap_names = tg->cap_names ? 2 * tg->cap_names : 64;
 		tg->names =
 		    xreallocarray(tg->names, tg->cap_names, sizeof *tg->names);
+		tg->n_reports = xreallocarray(
+		    tg->n_reports, tg->cap_names, sizeof *tg->n_reports);
 	}
 	*no = tg->n_names;
+	tg->n_reports[tg->n_names] = 0;
 	tg->names[tg->n_names++] = reported;
+	return (uint32_t)*no;
+}
+
+uint32_t
+tailnet_groups_report(struct tailnet_groups *tg, const char *reported)
+{
+	struct tailnet_recent *r = recent_of(tg, reported);
+
+	if (r->reported != reported || reported == NULL)
+		*r = (struct tailnet_recent){
+		    reported, report_text(tg, reported)};
+	tg->n_reports[r->no]++;
+	return r->no;
 }
 
 static int
@@ -272,9 +308,16 @@ map_names(struct tailnet_groups *tg, const struct wanted *w)
 		key.name = w[i].group;
 		g = bsearch(
 		    &key, tg->groups, tg->n_groups, sizeof key, by_name);
-		if (g != NULL)
+		if (g != NULL) {
 			tg->group_of[w[i].no] = (size_t)(g - tg->groups);
+			g->cap += tg->n_reports[w[i].no];
+		}
 	}
+	/* room for every report: adding members never grows an array */
+	for (i = 0; i < tg->n_groups; i++)
+		if (tg->groups[i].cap > 0)
+			tg->groups[i].members = xcalloc(
+			    tg->groups[i].cap, sizeof *tg->groups[i].members);
 }
 
 void
@@ -301,18 +344,14 @@ tailnet_groups_judge(struct tailnet_groups *tg, struct idspace *s)
 	free(w);
 }
 
-void
-tailnet_groups_add_member(
-    struct tailnet_groups *tg, const char *reported, const char *user)
+static void
+add_one(struct tailnet_group *g, const char *user, size_t rank)
 {
-	struct tailnet_group *g;
-	size_t no = strmap_get(tg->seen, reported);
-
-	if (no == STRMAP_NONE || tg->group_of == NULL ||
-	    tg->group_of[no] == STRMAP_NONE)
-		return;
-	g = &tg->groups[tg->group_of[no]];
-	if (g->n_members == g->cap) {
+	if (g->n_members > 0 && rank == g->last_rank)
+		return; /* reported twice, or by two names of one group */
+	g->unsorted |= g->n_members > 0 && rank < g->last_rank;
+	g->last_rank = rank;
+	if (g->n_members == g->cap) { /* more than reported: never */
 		g->cap = g->cap ? 2 * g->cap : 8;
 		g->members =
 		    xreallocarray(g->members, g->cap, sizeof *g->members);
@@ -320,21 +359,21 @@ tailnet_groups_add_member(
 	g->members[g->n_members++] = user;
 }
 
+void
+tailnet_groups_add_member(struct tailnet_groups *tg, const uint32_t *no,
+    size_t n, const char *user, size_t rank)
+{
+	size_t i;
+
+	for (i = 0; tg->group_of != NULL && i < n; i++)
+		if (no[i] < tg->n_names && tg->group_of[no[i]] != STRMAP_NONE)
+			add_one(&tg->groups[tg->group_of[no[i]]], user, rank);
+}
+
 static int
 cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
-sorted(const char *const *v, size_t n)
-{
-	size_t i;
-
-	for (i = 1; i < n; i++)
-		if (strcmp(v[i - 1], v[i]) > 0)
-			return 0;
-	return 1;
 }
 
 void
@@ -345,11 +384,10 @@ tailnet_groups_finish(struct tailnet_groups *tg)
 
 	for (i = 0; i < tg->n_groups; i++) {
 		g = &tg->groups[i];
-		if (g->n_members == 0)
+		/* added by rank: sorted, and each once already */
+		if (g->n_members == 0 || !g->unsorted)
 			continue;
-		if (!sorted(g->members, g->n_members))
-			qsort(g->members, g->n_members, sizeof *g->members,
-			    cmp_str);
+		qsort(g->members, g->n_members, sizeof *g->members, cmp_str);
 		for (j = 1, o = 1; j < g->n_members; j++) {
 			if (strcmp(g->members[o - 1], g->members[j]) != 0)
 				g->members[o++] = g->members[j];
@@ -375,6 +413,8 @@ tailnet_groups_free(struct tailnet_groups *tg)
 	free(tg->refused);
 	strmap_free(tg->seen);
 	free(tg->names);
+	free(tg->n_reports);
 	free(tg->group_of);
+	free(tg->recent);
 	free(tg);
 }

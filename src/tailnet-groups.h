@@ -35,6 +35,8 @@ struct tailnet_group {
 	 */
 	const char **members;
 	size_t n_members, cap;
+	size_t last_rank; /* of the member added last */
+	int unsorted;	  /* a member came before one added earlier */
 };
 
 /* A group refused, for the decisions: "tailnet group NAME", why. */
@@ -44,6 +46,7 @@ struct tailnet_refusal {
 };
 
 struct strmap;
+struct tailnet_recent;
 
 struct tailnet_groups {
 	struct tailnet_group *groups; /* sorted by name */
@@ -57,16 +60,24 @@ struct tailnet_groups {
 	 */
 	struct strmap *seen;
 	const char **names;
-	size_t *group_of; /* STRMAP_NONE: no group */
+	size_t *n_reports; /* how often each was reported: members at most */
+	size_t *group_of;  /* STRMAP_NONE: no group */
 	size_t n_names, cap_names;
+	/*
+	 * The last numbers given, by the string's address: the IPN bus
+	 * hands every user the same copy of a group's name, and a pointer
+	 * compare is cheaper than hashing the name (a miss costs one).
+	 */
+	struct tailnet_recent *recent;
 };
 
 struct tailnet_groups *tailnet_groups_new(void);
 /*
- * A group reported by a login of a listed domain.  The string is
- * borrowed: it must outlive tg.
+ * A group reported by a login of a listed domain: its number, the same
+ * for every report of the same name.  The string is borrowed: it must
+ * outlive tg, unchanged.
  */
-void tailnet_groups_report(struct tailnet_groups *tg, const char *reported);
+uint32_t tailnet_groups_report(struct tailnet_groups *tg, const char *reported);
 /*
  * Judge every group reported and take the accepted ones' names and gids
  * in s; s is sealed after.
@@ -74,11 +85,13 @@ void tailnet_groups_report(struct tailnet_groups *tg, const char *reported);
 void tailnet_groups_judge(struct tailnet_groups *tg, struct idspace *s);
 /*
  * user (a UNIX name, borrowed: it must outlive the group's members) is
- * reported in the group reported (reported before the judgement).  Added in the
- * order of their names, the members need no sorting.
+ * reported in the n groups numbered no[] by tailnet_groups_report().
+ * rank is the user's place in the order of the users' names: added by
+ * rank, the members need no sorting, and the same rank again is the
+ * same user.
  */
-void tailnet_groups_add_member(
-    struct tailnet_groups *tg, const char *reported, const char *user);
+void tailnet_groups_add_member(struct tailnet_groups *tg, const uint32_t *no,
+    size_t n, const char *user, size_t rank);
 /* Sort and deduplicate the members; call once, after the last add. */
 void tailnet_groups_finish(struct tailnet_groups *tg);
 void tailnet_groups_free(struct tailnet_groups *tg);

@@ -9,6 +9,7 @@
 #include "localdb.h"
 #include "claims.h"
 #include "policy.h"
+#include "reserved.h"
 #include "uidkey.h"
 #include "variants.h"
 #include "tap.h"
@@ -520,6 +521,60 @@ test_fingerprint(void)
 	    "a second source, another fingerprint");
 }
 
+/* Names the quick test says are none of the host's, checked the long way. */
+static size_t
+may_hold_misses(const struct localdb *local, const char *const *names)
+{
+	size_t i, missed = 0;
+
+	for (i = 0; names[i] != NULL; i++)
+		missed += !localdb_may_hold_name(local, names[i]) &&
+			  (localdb_has_user(local, names[i]) ||
+			      localdb_has_group(local, names[i]) ||
+			      localdb_reserved_name(local, names[i]) != NULL);
+	return missed;
+}
+
+static void
+test_may_hold(void)
+{
+	static const char *const host[] = {
+	    "svc1", "zed", "grp9", "root", "www-data", "_apt", NULL};
+	char pw[] = "/tmp/test-policy-passwd.XXXXXX";
+	char gr[] = "/tmp/test-policy-group.XXXXXX";
+	char name[32];
+	struct localdb *local = localdb_empty();
+	size_t i, free_said = 0, wrong = 0;
+	FILE *f;
+
+	ok(may_hold_misses(local, reserved_builtin()) == 0,
+	    "no local accounts: the built-in names may still be held");
+	localdb_free(local);
+	f = fdopen(mkstemp(pw), "w");
+	fputs("svc1:x:1201:1201::/:/bin/sh\nzed:x:1202:1202::/:/bin/sh\n", f);
+	fclose(f);
+	f = fdopen(mkstemp(gr), "w");
+	fputs("grp9:x:1301:\n", f);
+	fclose(f);
+	local = localdb_load(pw, gr);
+	ok(may_hold_misses(local, host) == 0 &&
+		may_hold_misses(local, reserved_builtin()) == 0,
+	    "each local user, group and reserved name may be held");
+	for (i = 0; i < 5000; i++) {
+		const char *one[] = {name, NULL};
+
+		snprintf(name, sizeof name, "u%zu", i);
+		free_said += !localdb_may_hold_name(local, name);
+		wrong += may_hold_misses(local, one);
+	}
+	ok(wrong == 0 && free_said > 4500,
+	    "other names are quickly free (%zu of 5000), never wrongly",
+	    free_said);
+	localdb_free(local);
+	unlink(pw);
+	unlink(gr);
+}
+
 int
 main(void)
 {
@@ -535,5 +590,6 @@ main(void)
 	test_sources();
 	test_source_clash();
 	test_variants();
+	test_may_hold();
 	return done_testing();
 }

@@ -95,6 +95,27 @@ test_units(void)
 	reserved_free(r);
 }
 
+/* reserved_name() searches the built-in list by halves: it must be sorted. */
+static void
+test_builtin(void)
+{
+	const char *const *b = reserved_builtin();
+	size_t i, unsorted = 0, missed = 0;
+
+	for (i = 0; b[i] != NULL; i++) {
+		unsorted += i > 0 && strcmp(b[i - 1], b[i]) >= 0;
+		missed += reserved_name(NULL, b[i]) == NULL;
+	}
+	ok(i > 50 && unsorted == 0, "the built-in list is sorted, each once");
+	ok(missed == 0, "each of its %zu names is reserved", i);
+	ok(reserved_name(NULL, "bi") == NULL &&
+		reserved_name(NULL, "binx") == NULL &&
+		reserved_name(NULL, "") == NULL &&
+		reserved_name(NULL, "zzz") == NULL &&
+		reserved_name(NULL, "_") == NULL,
+	    "prefixes, extensions and the ends of the list are free");
+}
+
 static void
 test_subid(void)
 {
@@ -178,6 +199,7 @@ main(void)
 	if (mkdtemp(dir) == NULL)
 		return 99;
 	test_units();
+	test_builtin();
 	test_subid();
 	test_subidfile();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
