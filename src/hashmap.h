@@ -1,6 +1,7 @@
 /*
  * hashmap.h - what the build's open-addressing maps (strmap.h for
- * names, u32map.h for ids) share: their size and their seed.
+ * names, u32map.h for ids, ptrmap.h for addresses) and its caches by
+ * address share: their size, their seed, and the hash of an address.
  */
 #ifndef TSNSS_HASHMAP_H
 #define TSNSS_HASHMAP_H
@@ -34,6 +35,18 @@ hashmap_seed(const void *salt)
 	    (ssize_t)sizeof seed)
 		seed = 0x9e3779b97f4a7c15ull ^ (uintptr_t)salt;
 	return seed;
+}
+
+/*
+ * An address, mixed (Fibonacci hashing): its high bits are well spread,
+ * so a table of 2^k takes the top k.  The strings looked up by address
+ * are the same few copies handed around millions of times on a large
+ * tailnet; a multiplication is all a hit costs.
+ */
+static inline uint64_t
+hashmap_addr(const void *p)
+{
+	return (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull;
 }
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "hashmap.h"
 #include "idlist.h"
 #include "snapfile.h"
 #include "xmalloc.h"
@@ -71,9 +72,7 @@ gset_at(const struct gset *g, const char *s)
 static struct gname *
 gset_recent(const struct gset *g, const char *s)
 {
-	uint64_t h = (uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ull;
-
-	return &g->recent[h >> 52]; /* the top 12 bits: GSET_RECENT */
+	return &g->recent[hashmap_addr(s) >> 52]; /* 12 bits: GSET_RECENT */
 }
 
 /* Whether s is new to g (then added); the reference noted either way. */

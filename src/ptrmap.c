@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 
+#include "hashmap.h"
 #include "ptrmap.h"
 #include "xmalloc.h"
 
@@ -23,24 +24,17 @@ struct ptrmap {
 static size_t
 place(const struct ptrmap *m, const void *p)
 {
-	/* Fibonacci hashing: the high bits of the product are well mixed */
-	return (size_t)(((uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ULL) >>
-			m->shift);
+	return (size_t)(hashmap_addr(p) >> m->shift);
 }
 
 static void
 init(struct ptrmap *m, size_t want)
 {
-	size_t size = 16;
-	int bits = 4;
+	size_t size = hashmap_cap(want);
 
-	while (size < 2 * want) {
-		size *= 2;
-		bits++;
-	}
 	m->s = xcalloc(size, sizeof *m->s);
 	m->mask = size - 1;
-	m->shift = 64 - bits;
+	m->shift = 64 - __builtin_ctzll(size);
 	m->n = 0;
 }
 

@@ -110,9 +110,7 @@ recent_reset(struct strmap *m)
 static struct recent *
 recent_of(const struct strmap *m, const char *key)
 {
-	uint64_t h = (uint64_t)(uintptr_t)key * 0x9e3779b97f4a7c15ull;
-
-	return &m->recent[(h >> 32) & (m->n_recent - 1)];
+	return &m->recent[(hashmap_addr(key) >> 32) & (m->n_recent - 1)];
 }
 
 /* key's slot if its address was noted there, else SIZE_MAX. */

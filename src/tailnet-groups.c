@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hashmap.h"
 #include "idspace.h"
 #include "policy-config.h"
 #include "strmap.h"
@@ -244,9 +245,8 @@ tailnet_groups_new(void)
 static struct tailnet_recent *
 recent_of(const struct tailnet_groups *tg, const char *reported)
 {
-	uint64_t h = (uint64_t)(uintptr_t)reported * 0x9e3779b97f4a7c15ull;
-
-	return &tg->recent[h >> 52]; /* the top 12 bits: TG_RECENT */
+	return &tg->recent[hashmap_addr(reported) >>
+			   52]; /* 12 bits: TG_RECENT */
 }
 
 /* A name not seen at this address: by its text. */
