@@ -160,6 +160,21 @@ jdoc_room(void *array, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
+int
+jdoc_key_is_id(const char *key, int64_t id)
+{
+	char want[24], *p = want + sizeof want - 1;
+	uint64_t v = (uint64_t)id;
+
+	if (id < 0)
+		return 0;
+	*p = '\0';
+	do /* from the last digit back: no snprintf in a loop per profile */
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return strcmp(key, p) == 0;
+}
+
 void
 jdoc_reset(struct jdoc *d)
 {

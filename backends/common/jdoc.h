@@ -13,6 +13,7 @@
 #define TSNSS_JDOC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "jscan.h"
 
@@ -117,6 +118,12 @@ const char *jdoc_string(struct jdoc *d, const char *buf, size_t len, size_t *n,
  * 0, or -1 when out of memory.
  */
 int jdoc_room(void *array, size_t *cap, size_t n, size_t size);
+/*
+ * Whether an object's key spells id in decimal, as "%" PRId64 would: a
+ * map keyed by the id of what it holds (tailscaled's User map) must agree
+ * with it.  Never for a negative id.
+ */
+int jdoc_key_is_id(const char *key, int64_t id);
 /* A new document from the start (a new connection). */
 void jdoc_reset(struct jdoc *d);
 /* What the parser read, now the caller's (to free with its own free). */

@@ -616,20 +616,6 @@ profile_make(const struct prof_read *r, struct profile *np)
 	return 0;
 }
 
-/* Whether key spells id in decimal, as "%" PRId64 would (no snprintf). */
-static int
-key_is_id(const char *key, int64_t id)
-{
-	char want[24], *p = want + sizeof want - 1;
-	uint64_t v = id < 0 ? 0 : (uint64_t)id;
-
-	*p = '\0';
-	do
-		*--p = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	return id >= 0 && strcmp(key, p) == 0;
-}
-
 /* The end of a profile's object, under key (its UserID, as a string). */
 static int
 profile_done(struct bus *b, const char *key)
@@ -639,7 +625,7 @@ profile_done(struct bus *b, const char *key)
 	int added;
 
 	r->depth = 0;
-	if (!r->has_id || !key_is_id(key, r->id) || !r->login_ok) {
+	if (!r->has_id || !jdoc_key_is_id(key, r->id) || !r->login_ok) {
 		profile_refused(b, r->has_id ? r->id : 0);
 		return 0;
 	}

@@ -406,20 +406,6 @@ select_map(int *seen, char *type, char first, char *err, size_t errlen)
 	return JSCAN_DESCEND;
 }
 
-/* Whether key spells id in decimal, as "%" PRId64 would (no snprintf). */
-static int
-key_is_id(const char *key, int64_t id)
-{
-	char want[24], *p = want + sizeof want - 1;
-	uint64_t v = id < 0 ? 0 : (uint64_t)id;
-
-	*p = '\0';
-	do
-		*--p = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	return id >= 0 && strcmp(key, p) == 0;
-}
-
 /* The profile's ID: an integer from 1 to INT64_MAX - 1 equal to its key. */
 static int
 user_id(const char *key, const struct prof *r, int64_t *id, char *err,
@@ -429,7 +415,7 @@ user_id(const char *key, const struct prof *r, int64_t *id, char *err,
 
 	*id = r->id;
 	if (r->id_type == '0' && !r->id_double && *id >= 1 && *id < INT64_MAX &&
-	    key_is_id(key, *id))
+	    jdoc_key_is_id(key, *id))
 		return 0; /* nearly always: the words below are for the rest */
 	show_key(key, k, sizeof k);
 	if (r->id_type == 'n') {
