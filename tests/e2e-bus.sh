@@ -90,7 +90,8 @@ snaps=$(builds)
 like "$snaps" '^[1-9][0-9]*$' "each build is logged (so the count below means something)"
 msgs=$("$ctl" status | sed -n 's/^ *bus messages: *\([0-9]*\),.*/\1/p')
 like "$msgs" '^[0-9]+$' "tsnssctl status counts bus messages"
-cache_before=$(stat -c %Y.%s "$T/cache/snapshot")
+check "the last build's copy is on disk" settled "$T/cache/snapshot"
+cache_before=$(stat -c %i.%Y.%s "$T/cache/snapshot")
 python3 - "$T/tailnet.json" <<'PY'
 import json, os, sys
 doc = json.load(open(sys.argv[1]))
@@ -102,7 +103,7 @@ PY
 # each message counts once it is applied: wait for the peers' message
 wait_for sh -c "[ \$($ctl status | sed -n 's/^ *bus messages: *\([0-9]*\),.*/\1/p') -gt $msgs ]"
 is "$(builds)" "$snaps" "online/offline changes: the snapshot is not rebuilt"
-is "$(stat -c %Y.%s "$T/cache/snapshot")" "$cache_before" \
+is "$(stat -c %i.%Y.%s "$T/cache/snapshot")" "$cache_before" \
 	"and not persisted again"
 
 # a full rebuild (SelfChange) that no longer lists carol's device

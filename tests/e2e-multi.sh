@@ -149,9 +149,8 @@ like "$("$top_builddir/src/tsnssd" --config "$T/tailscale-nss.conf" \
 	--explain erin@example.com 2>&1)" \
 	"(?s)\\[tailscale\\] does not report it.*\\[tailscale-api\\] reports it.*decided: by \\[tailscale-api\\]" \
 	"--explain: erin comes from the API alone"
-ls "$T/cache/identities.tailscale" "$T/cache/identities.tailscale-api" \
-	>/dev/null 2>&1 && pass "each backend's answer is persisted on its own" ||
-	fail "each backend's answer is persisted on its own"
+check "each backend's answer is persisted on its own" \
+	wait_for ls "$T/cache/identities.tailscale" "$T/cache/identities.tailscale-api"
 
 # --- the API down: its users stay, LocalAPI changes still arrive -----------
 n=$(grep -c '\[tailscale-api\]: refresh failed' "$T/tsnssd.log")

@@ -90,6 +90,7 @@ is "$(ps -o uid= -p "$tsnssd_pid" | tr -d ' ')" 64321 \
 	"tsnssd runs as an unprivileged uid"
 is "$(getent passwd alice | cut -d: -f3)" "$ALICE" \
 	"and serves alice, read from tailscaled without root"
+settled "$T/cache/snapshot"
 is "$(stat -c %u "$T/cache/snapshot")" 64321 "and persists its snapshot"
 stop_tsnssd
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \

@@ -575,6 +575,25 @@ wait_for() {
 	"$@" >/dev/null 2>&1
 }
 
+# settled FILE: until FILE exists and is not replaced for a while (0.3 s,
+# longer under a wrapper).  The worker writes the copies it keeps for
+# restarts (cache_dir's snapshot, identities.*) just after it hands a
+# snapshot over, so a lookup can be answered before they are on disk.
+settled() {
+	wait_for test -e "$1" || return 1
+	_lib_nap=$(awk -v s="$_lib_slow" 'BEGIN { print 0.3 * s }')
+	_lib_k=20
+	_lib_st=$(stat -c %i.%s "$1" 2>/dev/null)
+	while [ "$_lib_k" -gt 0 ]; do
+		sleep "$_lib_nap"
+		_lib_now=$(stat -c %i.%s "$1" 2>/dev/null)
+		[ "$_lib_now" != "$_lib_st" ] || return 0
+		_lib_st=$_lib_now
+		_lib_k=$((_lib_k - 1))
+	done
+	return 1
+}
+
 # overlay_root DIR: a throwaway root at DIR, an overlay of / whose writes
 # land in a tmpfs under $T (an overlay's upper layer may not be on
 # overlayfs, and / may be).  Returns non-zero if overlayfs cannot do it.
